@@ -1,0 +1,194 @@
+using System.Diagnostics;
+using Conveyor.Diagnostics;
+using Conveyor.Model;
+using Conveyor.Store;
+
+namespace Conveyor.Engine;
+
+/// <summary>
+/// The rules between every front end (HTTP API, CLI, dashboard, in-process worker, .NET client) and a
+/// store: validation, ids, trace context, metrics. Endpoints stay thin and call this; the store keeps
+/// the atomic transitions. Invalid input throws <see cref="ConveyorValidationException"/> before the
+/// store is touched, so a rejected request changes nothing.
+/// </summary>
+public sealed class TaskEngine(ITaskStore store, TimeProvider time, TaskLimits? limits = null)
+{
+    public static readonly TimeSpan MaxLeaseWait = TimeSpan.FromSeconds(60);
+    public static readonly TimeSpan MaxTaskWait = TimeSpan.FromMinutes(5);
+
+    public ITaskStore Store { get; } = store;
+    public TimeProvider Time { get; } = time;
+    public TaskLimits Limits { get; } = limits ?? TaskLimits.Default;
+
+    public async ValueTask<EnqueueResult> Submit(TaskSubmission submission, CancellationToken ct = default) =>
+        (await SubmitMany([submission], ct).ConfigureAwait(false))[0];
+
+    /// <summary>All or nothing: one invalid submission rejects the whole batch, and nothing is stored.</summary>
+    public async ValueTask<IReadOnlyList<EnqueueResult>> SubmitMany(IReadOnlyList<TaskSubmission> submissions, CancellationToken ct = default)
+    {
+        if (submissions.Count == 0) return [];
+        if (submissions.Count > TaskDefaults.MaxEnqueueBatch)
+            throw new ConveyorValidationException("tasks", $"a batch holds at most {TaskDefaults.MaxEnqueueBatch} tasks; got {submissions.Count}");
+        var now = Time.GetUtcNow();
+        var errors = new List<ValidationError>();
+        var records = new TaskRecord[submissions.Count];
+        var traceParent = Activity.Current?.Id;
+        for (var i = 0; i < submissions.Count; i++)
+        {
+            var s = submissions[i];
+            var found = TaskValidator.Validate(s, Limits, submissions.Count == 1 ? "" : $"tasks[{i}].");
+            if (found.Count > 0) { errors.AddRange(found); continue; }
+            if (traceParent is not null && (s.Metadata is null || !s.Metadata.ContainsKey(ConveyorDiagnostics.TraceParentKey)))
+                s = s with { Metadata = WithTraceParent(s.Metadata, traceParent) };
+            records[i] = TaskValidator.BuildValidated(s, TaskIds.New(Time), now);
+        }
+        if (errors.Count > 0)
+            throw new ConveyorValidationException(errors) { IsTooLarge = errors.All(e => e.Message.Contains("the limit is", StringComparison.Ordinal)) };
+
+        var results = await Store.TaskEnqueueMany(records, ct).ConfigureAwait(false);
+        var created = 0;
+        foreach (var r in results) if (r.Created) created++;
+        if (created > 0) ConveyorDiagnostics.Submitted.Add(created);
+        return results;
+    }
+
+    public async ValueTask<IReadOnlyList<LeasedTask>> Lease(TaskLeaseParams request, CancellationToken ct = default)
+    {
+        var errors = new List<ValidationError>();
+        if (string.IsNullOrWhiteSpace(request.WorkerId) || request.WorkerId.Length > 200)
+            errors.Add(new("worker_id", "worker_id must be 1 to 200 characters"));
+        if (request.Queues.Count == 0) errors.Add(new("queues", "name at least one queue"));
+        if (request.Queues.Count > 100) errors.Add(new("queues", "at most 100 queues per lease"));
+        foreach (var q in request.Queues)
+            if (Names.CheckQueue(q) is { } e) errors.Add(new("queues", e));
+        if (request.Max < 1 || request.Max > TaskDefaults.MaxLeaseBatch)
+            errors.Add(new("max", $"max must be between 1 and {TaskDefaults.MaxLeaseBatch}; got {request.Max}"));
+        if (request.LeaseDuration < TimeSpan.FromSeconds(1) || request.LeaseDuration > TaskDefaults.MaxLeaseDuration)
+            errors.Add(new("lease_duration", $"lease_duration must be between 1 and {TaskDefaults.MaxLeaseDuration.TotalSeconds} seconds"));
+        if (request.Wait < TimeSpan.Zero || request.Wait > MaxLeaseWait)
+            errors.Add(new("wait", $"wait must be between 0 and {MaxLeaseWait.TotalSeconds} seconds"));
+        if (errors.Count > 0) throw new ConveyorValidationException(errors);
+
+        var leased = await Store.TaskLease(request, ct).ConfigureAwait(false);
+        if (leased.Count > 0)
+        {
+            ConveyorDiagnostics.Started.Add(leased.Count);
+            var now = Time.GetUtcNow();
+            foreach (var l in leased)
+                ConveyorDiagnostics.QueueWait.Record(Math.Max(0, (now - l.Task.ScheduledFor).TotalSeconds));
+        }
+        return leased;
+    }
+
+    public async ValueTask<IReadOnlyList<AckResult>> CompleteMany(IReadOnlyList<TaskCompleteParams> items, CancellationToken ct = default)
+    {
+        for (var i = 0; i < items.Count; i++)
+            if (TaskValidator.CheckResult(items[i].Result, Limits) is { } e)
+                throw new ConveyorValidationException(items.Count == 1 ? "result" : $"items[{i}].result", e) { IsTooLarge = true };
+        var results = await Store.TaskCompleteMany(items, ct).ConfigureAwait(false);
+        var ok = results.Count(r => r.Outcome == AckOutcome.Ok);
+        if (ok > 0) ConveyorDiagnostics.Succeeded.Add(ok);
+        return results;
+    }
+
+    public async ValueTask<IReadOnlyList<AckResult>> FailMany(IReadOnlyList<TaskFailParams> items, CancellationToken ct = default)
+    {
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (items[i].RetryDelay is { } d && (d < TimeSpan.Zero || d > BackoffPolicy.MaxDelay))
+                throw new ConveyorValidationException(items.Count == 1 ? "retry_delay" : $"items[{i}].retry_delay", $"retry_delay must be between 0 and {BackoffPolicy.MaxDelay.TotalSeconds} seconds");
+        }
+        var clipped = items.Select(i => i with { Error = i.Error.Truncated() }).ToList();
+        var results = await Store.TaskFailMany(clipped, ct).ConfigureAwait(false);
+        foreach (var r in results)
+        {
+            if (r.Outcome != AckOutcome.Ok) continue;
+            ConveyorDiagnostics.Failed.Add(1);
+            if (r.State == TaskState.Failed) ConveyorDiagnostics.Dead.Add(1);
+            else ConveyorDiagnostics.Retried.Add(1);
+        }
+        return results;
+    }
+
+    public ValueTask<IReadOnlyList<LeaseExtendResult>> ExtendMany(IReadOnlyList<LeaseExtendParams> items, CancellationToken ct = default)
+    {
+        foreach (var i in items)
+        {
+            if (i.Duration < TimeSpan.FromSeconds(1) || i.Duration > TaskDefaults.MaxLeaseDuration)
+                throw new ConveyorValidationException("lease_duration", $"lease_duration must be between 1 and {TaskDefaults.MaxLeaseDuration.TotalSeconds} seconds");
+            if (i.Progress is { } p && (p.Percent < 0 || p.Percent > 100))
+                throw new ConveyorValidationException("progress.percent", $"progress must be between 0 and 100; got {p.Percent}");
+            if (i.Progress?.Message is { Length: > TaskProgress.MaxMessageLength })
+                throw new ConveyorValidationException("progress.message", $"a progress message is at most {TaskProgress.MaxMessageLength} characters");
+        }
+        return Store.LeaseExtendMany(items, ct);
+    }
+
+    public ValueTask<IReadOnlyList<AckResult>> ReleaseMany(IReadOnlyList<TaskReleaseParams> items, CancellationToken ct = default) =>
+        Store.TaskReleaseMany(items, ct);
+
+    public ValueTask<TaskRecord?> Get(string id, CancellationToken ct = default) =>
+        TaskIds.IsValid(id) ? Store.TaskGet(id, ct) : ValueTask.FromResult<TaskRecord?>(null);
+
+    public ValueTask<TaskPage> List(TaskListParams query, CancellationToken ct = default)
+    {
+        var errors = new List<ValidationError>();
+        if (query.Queue is not null && Names.CheckQueue(query.Queue) is { } qe) errors.Add(new("queue", qe));
+        if (query.Type is not null && Names.CheckType(query.Type) is { } te) errors.Add(new("type", te));
+        if (query.Limit < 1 || query.Limit > TaskListParams.MaxLimit) errors.Add(new("limit", $"limit must be between 1 and {TaskListParams.MaxLimit}; got {query.Limit}"));
+        if (query.Cursor is not null && !TaskIds.IsValid(query.Cursor)) errors.Add(new("cursor", "cursor is not one this server handed out"));
+        if (errors.Count > 0) throw new ConveyorValidationException(errors);
+        return Store.TaskList(query, ct);
+    }
+
+    public ValueTask<TaskRecord?> Wait(string id, TimeSpan timeout, CancellationToken ct = default)
+    {
+        if (timeout < TimeSpan.Zero || timeout > MaxTaskWait)
+            throw new ConveyorValidationException("timeout", $"timeout must be between 0 and {MaxTaskWait.TotalSeconds} seconds");
+        return TaskIds.IsValid(id) ? Store.TaskWait(id, timeout, ct) : ValueTask.FromResult<TaskRecord?>(null);
+    }
+
+    public ValueTask<CancelResult> Cancel(string id, CancellationToken ct = default) =>
+        TaskIds.IsValid(id) ? Store.TaskCancel(id, ct) : ValueTask.FromResult(new CancelResult(CancelOutcome.NotFound, null));
+
+    public ValueTask<int> DeadLetterRedrive(DeadLetterRedriveParams request, CancellationToken ct = default)
+    {
+        if (request.Queue is not null && Names.CheckQueue(request.Queue) is { } e) throw new ConveyorValidationException("queue", e);
+        if (request.TaskId is not null && !TaskIds.IsValid(request.TaskId)) return ValueTask.FromResult(0);
+        return Store.DeadLetterRedrive(request, ct);
+    }
+
+    public ValueTask<int> DeadLetterPurge(DeadLetterPurgeParams request, CancellationToken ct = default)
+    {
+        if (request.Queue is not null && Names.CheckQueue(request.Queue) is { } e) throw new ConveyorValidationException("queue", e);
+        if (request.TaskId is not null && !TaskIds.IsValid(request.TaskId)) return ValueTask.FromResult(0);
+        return Store.DeadLetterPurge(request, ct);
+    }
+
+    public ValueTask QueuePause(string queue, CancellationToken ct = default) =>
+        Names.CheckQueue(queue) is { } e ? throw new ConveyorValidationException("queue", e) : Store.QueuePause(queue, ct);
+
+    public ValueTask QueueResume(string queue, CancellationToken ct = default) =>
+        Names.CheckQueue(queue) is { } e ? throw new ConveyorValidationException("queue", e) : Store.QueueResume(queue, ct);
+
+    public ValueTask<IReadOnlyList<QueueInfo>> QueueList(CancellationToken ct = default) => Store.QueueList(ct);
+
+    public ValueTask WorkerHeartbeat(WorkerInfo worker, CancellationToken ct = default)
+    {
+        if (string.IsNullOrWhiteSpace(worker.Id) || worker.Id.Length > 200) throw new ConveyorValidationException("id", "worker id must be 1 to 200 characters");
+        foreach (var q in worker.Queues)
+            if (Names.CheckQueue(q) is { } e) throw new ConveyorValidationException("queues", e);
+        return Store.WorkerHeartbeat(worker, ct);
+    }
+
+    public ValueTask<IReadOnlyList<WorkerInfo>> WorkerList(TimeSpan liveWithin, CancellationToken ct = default) => Store.WorkerList(liveWithin, ct);
+
+    public ValueTask WorkerRemove(string workerId, CancellationToken ct = default) => Store.WorkerRemove(workerId, ct);
+
+    private static Dictionary<string, string> WithTraceParent(IReadOnlyDictionary<string, string>? metadata, string traceParent)
+    {
+        var copy = metadata is null ? new Dictionary<string, string>() : new Dictionary<string, string>(metadata);
+        if (copy.Count < TaskDefaults.MaxMetadataEntries) copy[ConveyorDiagnostics.TraceParentKey] = traceParent;
+        return copy;
+    }
+}

@@ -1,0 +1,103 @@
+using System.Text.Json;
+using Conveyor.Model;
+
+namespace Conveyor.Engine;
+
+/// <summary>Limits that deployments may tighten or loosen. Validated at start.</summary>
+public sealed record TaskLimits
+{
+    public int MaxArgsBytes { get; init; } = TaskDefaults.MaxArgsBytes;
+    public int MaxResultBytes { get; init; } = TaskDefaults.MaxResultBytes;
+
+    public static TaskLimits Default { get; } = new();
+}
+
+/// <summary>
+/// Turns a <see cref="TaskSubmission"/> into a stored <see cref="TaskRecord"/>, or refuses it with every
+/// problem listed. Pure: the caller supplies the id and the time. Nothing reaches a store unvalidated.
+/// </summary>
+public static class TaskValidator
+{
+    public static IReadOnlyList<ValidationError> Validate(TaskSubmission s, TaskLimits limits, string prefix = "")
+    {
+        var errors = new List<ValidationError>();
+        void Add(string field, string message) => errors.Add(new ValidationError(prefix + field, message));
+
+        if (Names.CheckType(s.Type) is { } typeError) Add("type", typeError);
+        if (s.Queue is not null && Names.CheckQueue(s.Queue) is { } queueError) Add("queue", queueError);
+        if (s.Priority is { } p && (p < TaskDefaults.MinPriority || p > TaskDefaults.MaxPriority))
+            Add("priority", $"priority must be between {TaskDefaults.MinPriority} and {TaskDefaults.MaxPriority} (higher runs first); got {p}");
+        if (s.Delay is { } d && (d < TimeSpan.Zero || d > TaskDefaults.MaxDelay))
+            Add("delay", $"delay must be between 0 and {TaskDefaults.MaxDelay.TotalSeconds} seconds; got {d.TotalSeconds}");
+        if (s.Delay is not null && s.RunAt is not null)
+            Add("run_at", "give either run_at or delay, not both");
+        if (s.MaxAttempts is { } m && (m < 1 || m > TaskDefaults.MaxAttemptsLimit))
+            Add("max_attempts", $"max_attempts must be between 1 and {TaskDefaults.MaxAttemptsLimit}; got {m}");
+        if (s.Timeout is { } t && (t <= TimeSpan.Zero || t > TaskDefaults.MaxTimeout))
+            Add("timeout", $"timeout must be more than 0 and at most {TaskDefaults.MaxTimeout.TotalSeconds} seconds; got {t.TotalSeconds}");
+        if (s.Backoff?.Validate() is { } backoffError) Add("backoff", backoffError);
+        if (s.IdempotencyKey is { } key && (key.Length == 0 || key.Length > TaskDefaults.MaxIdempotencyKeyLength))
+            Add("idempotency_key", $"idempotency_key must be 1 to {TaskDefaults.MaxIdempotencyKeyLength} characters");
+        if (s.Metadata is { } meta)
+        {
+            if (meta.Count > TaskDefaults.MaxMetadataEntries)
+                Add("metadata", $"metadata may hold at most {TaskDefaults.MaxMetadataEntries} entries; got {meta.Count}");
+            foreach (var (k, v) in meta)
+            {
+                if (string.IsNullOrEmpty(k) || k.Length > TaskDefaults.MaxMetadataKeyLength)
+                    Add("metadata", $"metadata keys must be 1 to {TaskDefaults.MaxMetadataKeyLength} characters");
+                if (v is null || v.Length > TaskDefaults.MaxMetadataValueLength)
+                    Add("metadata", $"metadata value of '{k}' must be a string of at most {TaskDefaults.MaxMetadataValueLength} characters");
+            }
+        }
+        if (s.Args is { } args)
+        {
+            if (args.ValueKind == JsonValueKind.Undefined)
+                Add("args", "args must be a JSON value");
+            else if (ArgsSize(args) > limits.MaxArgsBytes)
+                Add("args", $"args are {ArgsSize(args)} bytes of JSON; the limit is {limits.MaxArgsBytes}");
+        }
+        return errors;
+    }
+
+    /// <summary>Validates and builds the record to store. Throws <see cref="ConveyorValidationException"/> on any problem.</summary>
+    public static TaskRecord Build(TaskSubmission s, string id, DateTimeOffset now, TaskLimits limits)
+    {
+        var errors = Validate(s, limits);
+        if (errors.Count > 0)
+            throw new ConveyorValidationException(errors) { IsTooLarge = errors.All(e => e.Field == "args" && e.Message.Contains("the limit", StringComparison.Ordinal)) };
+        return BuildValidated(s, id, now);
+    }
+
+    internal static TaskRecord BuildValidated(TaskSubmission s, string id, DateTimeOffset now)
+    {
+        var due = s.RunAt ?? (s.Delay is { } d ? now + d : now);
+        var scheduled = due > now;
+        return new TaskRecord
+        {
+            Id = id,
+            Type = s.Type,
+            Queue = s.Queue ?? TaskDefaults.Queue,
+            Args = s.Args is { ValueKind: not JsonValueKind.Undefined } a ? a.Clone() : NullArgs,
+            Priority = s.Priority ?? TaskDefaults.DefaultPriority,
+            State = scheduled ? TaskState.Scheduled : TaskState.Pending,
+            MaxAttempts = s.MaxAttempts ?? TaskDefaults.MaxAttempts,
+            Backoff = s.Backoff ?? BackoffPolicy.Default,
+            Timeout = s.Timeout ?? TaskDefaults.Timeout,
+            IdempotencyKey = s.IdempotencyKey,
+            Metadata = s.Metadata is null ? TaskRecord.EmptyMetadata : new Dictionary<string, string>(s.Metadata),
+            CreatedAt = now,
+            ScheduledFor = scheduled ? due : now,
+        };
+    }
+
+    /// <summary>Checks a result against the size limit; null when fine.</summary>
+    public static string? CheckResult(JsonElement? result, TaskLimits limits) =>
+        result is { } r && ArgsSize(r) > limits.MaxResultBytes
+            ? $"result is {ArgsSize(r)} bytes of JSON; the limit is {limits.MaxResultBytes}"
+            : null;
+
+    private static readonly JsonElement NullArgs = JsonDocument.Parse("null").RootElement.Clone();
+
+    private static int ArgsSize(JsonElement e) => System.Text.Encoding.UTF8.GetByteCount(e.GetRawText());
+}

@@ -1,0 +1,41 @@
+using Conveyor.Model;
+
+namespace Conveyor.Store;
+
+// Expected outcomes are values, not exceptions: a stale lease or an unknown id is an answer.
+
+public enum AckOutcome
+{
+    /// <summary>The transition happened.</summary>
+    Ok,
+    /// <summary>No such task (never existed, or removed by retention).</summary>
+    NotFound,
+    /// <summary>
+    /// The lease token is not the task's current one (the lease expired and the task moved on, or it
+    /// was cancelled). Nothing changed. The HTTP layer answers 409.
+    /// </summary>
+    StaleLease,
+}
+
+/// <summary>The answer to complete/fail/release of one task.</summary>
+/// <param name="State">The task's state after the call (when found).</param>
+public sealed record AckResult(string TaskId, AckOutcome Outcome, TaskState? State = null, DateTimeOffset? ScheduledFor = null);
+
+/// <summary>The answer to a lease extension.</summary>
+/// <param name="CancelRequested">True when the task was cancelled while running: the worker must fire the handler's token.</param>
+public sealed record LeaseExtendResult(string TaskId, AckOutcome Outcome, DateTimeOffset? LeaseDeadline = null, bool CancelRequested = false);
+
+public enum CancelOutcome
+{
+    /// <summary>Pending or scheduled: cancelled at once.</summary>
+    Cancelled,
+    /// <summary>Running: now cancelled; the lease is fenced off and the worker learns it on its next heartbeat.</summary>
+    CancelledWhileRunning,
+    /// <summary>Already succeeded, failed or cancelled: nothing changed.</summary>
+    AlreadyTerminal,
+    NotFound,
+}
+
+public sealed record CancelResult(CancelOutcome Outcome, TaskRecord? Task);
+
+public sealed record MaintenanceResult(int Promoted, int Reclaimed, int Expired);

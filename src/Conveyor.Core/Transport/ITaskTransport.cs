@@ -1,0 +1,32 @@
+using Conveyor.Engine;
+using Conveyor.Store;
+
+namespace Conveyor.Transport;
+
+/// <summary>
+/// What a worker needs from the outside world: the same operations whether the worker runs next to
+/// the store (<see cref="EngineTransport"/>) or talks to a broker over HTTP (the client's
+/// <c>HttpTaskTransport</c>). One handler code runs either way.
+/// </summary>
+public interface ITaskTransport
+{
+    ValueTask<IReadOnlyList<LeasedTask>> Lease(TaskLeaseParams request, CancellationToken ct = default);
+    ValueTask<IReadOnlyList<AckResult>> CompleteMany(IReadOnlyList<TaskCompleteParams> items, CancellationToken ct = default);
+    ValueTask<IReadOnlyList<AckResult>> FailMany(IReadOnlyList<TaskFailParams> items, CancellationToken ct = default);
+    ValueTask<IReadOnlyList<LeaseExtendResult>> ExtendMany(IReadOnlyList<LeaseExtendParams> items, CancellationToken ct = default);
+    ValueTask<IReadOnlyList<AckResult>> ReleaseMany(IReadOnlyList<TaskReleaseParams> items, CancellationToken ct = default);
+    ValueTask WorkerHeartbeat(WorkerInfo worker, CancellationToken ct = default);
+    ValueTask WorkerRemove(string workerId, CancellationToken ct = default);
+}
+
+/// <summary>The in-process transport: straight to the engine (and so to the store).</summary>
+public sealed class EngineTransport(TaskEngine engine) : ITaskTransport
+{
+    public ValueTask<IReadOnlyList<LeasedTask>> Lease(TaskLeaseParams request, CancellationToken ct = default) => engine.Lease(request, ct);
+    public ValueTask<IReadOnlyList<AckResult>> CompleteMany(IReadOnlyList<TaskCompleteParams> items, CancellationToken ct = default) => engine.CompleteMany(items, ct);
+    public ValueTask<IReadOnlyList<AckResult>> FailMany(IReadOnlyList<TaskFailParams> items, CancellationToken ct = default) => engine.FailMany(items, ct);
+    public ValueTask<IReadOnlyList<LeaseExtendResult>> ExtendMany(IReadOnlyList<LeaseExtendParams> items, CancellationToken ct = default) => engine.ExtendMany(items, ct);
+    public ValueTask<IReadOnlyList<AckResult>> ReleaseMany(IReadOnlyList<TaskReleaseParams> items, CancellationToken ct = default) => engine.ReleaseMany(items, ct);
+    public ValueTask WorkerHeartbeat(WorkerInfo worker, CancellationToken ct = default) => engine.WorkerHeartbeat(worker, ct);
+    public ValueTask WorkerRemove(string workerId, CancellationToken ct = default) => engine.WorkerRemove(workerId, ct);
+}
