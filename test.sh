@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs every Conveyor test on a fresh machine: installs what the tests need when it is missing
+# (the .NET SDK is expected; redis-server and redis-cli from Debian packages), builds, and runs
+# `dotnet test` over the whole solution. .ci/run calls exactly this script.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+need_pkgs=()
+command -v redis-server >/dev/null 2>&1 || need_pkgs+=(redis-server)
+command -v redis-cli >/dev/null 2>&1 || need_pkgs+=(redis-tools)
+command -v python3 >/dev/null 2>&1 || need_pkgs+=(python3)
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  echo "test.sh: installing ${need_pkgs[*]} (Debian packages)"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
+fi
+# The Debian package starts a system redis-server on 6379; the tests never use it (they start
+# their own on free loopback ports), so leave it alone.
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "test.sh: the .NET 10 SDK is required (https://dot.net); dotnet was not found on PATH" >&2
+  exit 1
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+dotnet build Conveyor.slnx -c Release -nologo -clp:ErrorsOnly
+# Test projects run one after another (-m:1 style) so the process-level tests get the CPU they need.
+dotnet test Conveyor.slnx -c Release --no-build -nologo -m:1 --logger "console;verbosity=minimal" "$@"
