@@ -9,31 +9,26 @@ internal sealed record BenchReport
     public W1Result? W1 { get; init; }
     public W2Result? W2 { get; init; }
     public W3Result? W3 { get; init; }
-    public SubmitResult? Submit { get; init; }
     public RedisCost? Redis { get; init; }
 
     public IEnumerable<string> Lines()
     {
         var c = CultureInfo.InvariantCulture;
         if (W1 is { } w1)
-            yield return string.Create(c, $"W1 throughput  target={Target} tasks={w1.Processed} enqueue_single={w1.EnqueueSinglePerSecond:F0}/s (callers={w1.EnqueueCallers}) enqueue_batch={w1.EnqueueBatchPerSecond:F0}/s (batch={w1.BatchSize}) processed={w1.ProcessedPerSecond:F0}/s (concurrency={w1.Concurrency}) lost={w1.Lost} duplicates={w1.Duplicates}");
+            yield return string.Create(c, $"W1 throughput  target={Target} tasks={w1.Processed} enqueue_single={w1.EnqueueSinglePerSecond:F0}/s (callers={w1.EnqueueCallers} p50={w1.SubmitP50Ms:F2}ms p99={w1.SubmitP99Ms:F2}ms) enqueue_batch={w1.EnqueueBatchPerSecond:F0}/s (batch={w1.BatchSize}) processed={w1.ProcessedPerSecond:F0}/s (concurrency={w1.Concurrency}) lost={w1.Lost} duplicates={w1.Duplicates}");
         if (W2 is { } w2)
             yield return string.Create(c, $"W2 pickup      target={Target} samples={w2.Samples} p50={w2.P50Ms:F3}ms p99={w2.P99Ms:F3}ms max={w2.MaxMs:F3}ms");
         if (W3 is { } w3)
             yield return string.Create(c, $"W3 io-bound    target={Target} tasks={w3.Tasks} sleep={w3.SleepMs}ms concurrency={w3.Concurrency} processed={w3.ProcessedPerSecond:F0}/s lost={w3.Lost}");
-        if (Submit is { } s)
-            yield return string.Create(c, $"HTTP submit    target={Target} tasks={s.Tasks} submitters={s.Submitters} rate={s.PerSecond:F0}/s p50={s.P50Ms:F3}ms p99={s.P99Ms:F3}ms");
         if (Redis is { } r)
             yield return string.Create(c, $"Redis cost     target={Target} calls_per_task={r.CallsPerTask:F2} cpu_us_per_task={r.CpuMicrosPerTask:F1} bytes_per_pending_task={r.BytesPerPendingTask:F0}");
     }
 }
 
-internal sealed record W1Result(int Processed, double EnqueueSinglePerSecond, int EnqueueCallers, double EnqueueBatchPerSecond, int BatchSize, double ProcessedPerSecond, int Concurrency, int Lost, int Duplicates);
+internal sealed record W1Result(int Processed, double EnqueueSinglePerSecond, int EnqueueCallers, double SubmitP50Ms, double SubmitP99Ms, double EnqueueBatchPerSecond, int BatchSize, double ProcessedPerSecond, int Concurrency, int Lost, int Duplicates);
 
 internal sealed record W2Result(int Samples, double P50Ms, double P99Ms, double MaxMs);
 
 internal sealed record W3Result(int Tasks, int SleepMs, int Concurrency, double ProcessedPerSecond, int Lost);
-
-internal sealed record SubmitResult(int Tasks, int Submitters, double PerSecond, double P50Ms, double P99Ms);
 
 internal sealed record RedisCost(double CallsPerTask, double CpuMicrosPerTask, double BytesPerPendingTask);

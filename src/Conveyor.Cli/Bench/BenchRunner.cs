@@ -1,0 +1,185 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Json;
+using Conveyor.Model;
+using Conveyor.Worker;
+
+namespace Conveyor.Cli.Bench;
+
+/// <summary>Sizes of a bench run (DESIGN §8 and the issues' definitions).</summary>
+internal sealed record BenchSettings
+{
+    /// <summary>W1: tasks enqueued one call each, and as many again through the batch call.</summary>
+    public int W1Tasks { get; init; } = 10_000;
+    public int W1Callers { get; init; } = 16;
+    public int W1BatchSize { get; init; } = 500;
+    public int W1Concurrency { get; init; } = 10;
+    public int W2Samples { get; init; } = 200;
+    public int W3Tasks { get; init; } = 2_000;
+    public int W3SleepMs { get; init; } = 10;
+    public int W3Concurrency { get; init; } = 50;
+    public TimeSpan PhaseTimeout { get; init; } = TimeSpan.FromMinutes(5);
+}
+
+/// <summary>
+/// Runs the three workloads against one target with the real worker runtime. Every workload has a
+/// queue of its own (named per run) so it never sees another's tasks, and checks that every task it
+/// submitted ran: lost and duplicated tasks are counted, never assumed away.
+/// </summary>
+internal sealed class BenchRunner(IBenchTarget target, BenchSettings settings, BenchProgress progress)
+{
+    private readonly string _run = Guid.NewGuid().ToString("N")[..8];
+    private static readonly JsonElement NoArgs = JsonDocument.Parse("{}").RootElement.Clone();
+
+    public async Task<W1Result> RunW1(CancellationToken ct)
+    {
+        var queue = $"bench-w1-{_run}";
+        var n = settings.W1Tasks;
+        var seen = new ConcurrentDictionary<string, int>();
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var target2 = 2 * n;
+        var distinct = 0;
+
+        // Phase 1: one call per task, from several concurrent callers (a web app's request threads).
+        progress.Phase($"W1: enqueue {n} tasks one call each ({settings.W1Callers} callers)");
+        var next = -1;
+        var latencies = new ConcurrentBag<double>();
+        var sw = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, settings.W1Callers).Select(async _ =>
+        {
+            while (Interlocked.Increment(ref next) < n)
+            {
+                var t0 = Stopwatch.GetTimestamp();
+                await target.Submit(new TaskSubmission { Type = "noop", Queue = queue, Args = NoArgs }, ct).ConfigureAwait(false);
+                latencies.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+                progress.Tick("W1 enqueue (single)", Math.Min(next, n), n);
+            }
+        })).ConfigureAwait(false);
+        var singleRate = n / sw.Elapsed.TotalSeconds;
+        var submitStats = new LatencyStats(latencies);
+
+        // Phase 2: the batch call.
+        progress.Phase($"W1: enqueue {n} tasks in batches of {settings.W1BatchSize}");
+        sw.Restart();
+        for (var i = 0; i < n; i += settings.W1BatchSize)
+        {
+            var size = Math.Min(settings.W1BatchSize, n - i);
+            var batch = new TaskSubmission[size];
+            for (var j = 0; j < size; j++) batch[j] = new TaskSubmission { Type = "noop", Queue = queue, Args = NoArgs };
+            await target.SubmitMany(batch, ct).ConfigureAwait(false);
+            progress.Tick("W1 enqueue (batch)", i + size, n);
+        }
+        var batchRate = n / sw.Elapsed.TotalSeconds;
+
+        // Phase 3: process all of them.
+        progress.Phase($"W1: process {target2} no-op tasks at concurrency {settings.W1Concurrency}");
+        var handlers = new HandlerRegistry().Add("noop", (JsonElement _, TaskContext ctx) =>
+        {
+            var count = seen.AddOrUpdate(ctx.TaskId, 1, (_, c) => c + 1);
+            if (count == 1 && Interlocked.Increment(ref distinct) == target2) done.TrySetResult();
+            return ValueTask.FromResult<object?>(null);
+        });
+        sw.Restart();
+        var elapsed = await RunPool(handlers, queue, settings.W1Concurrency, done.Task, () => Volatile.Read(ref distinct), target2, "W1 process", ct).ConfigureAwait(false);
+        var processedRate = distinct / elapsed.TotalSeconds;
+        var duplicates = seen.Values.Sum(c => c - 1);
+        return new W1Result(target2, singleRate, settings.W1Callers, submitStats.P50, submitStats.P99, batchRate, settings.W1BatchSize, processedRate, settings.W1Concurrency, target2 - distinct, duplicates);
+    }
+
+    public async Task<W2Result> RunW2(CancellationToken ct)
+    {
+        var queue = $"bench-w2-{_run}";
+        TaskCompletionSource<long>? started = null;
+        var handlers = new HandlerRegistry().Add("noop", (JsonElement _, TaskContext _) =>
+        {
+            Volatile.Read(ref started)?.TrySetResult(Stopwatch.GetTimestamp());
+            return ValueTask.FromResult<object?>(null);
+        });
+        progress.Phase($"W2: pickup latency, {settings.W2Samples} tasks one at a time");
+        var samples = new List<double>(settings.W2Samples);
+        var pool = new WorkerPool(target.Transport, handlers, PoolOptions(queue, 1));
+        await pool.StartAsync(ct).ConfigureAwait(false);
+        try
+        {
+            // A few unmeasured rounds first, so the JIT and the connections are warm.
+            for (var i = -5; i < settings.W2Samples; i++)
+            {
+                var tcs = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+                Volatile.Write(ref started, tcs);
+                var before = Stopwatch.GetTimestamp();
+                await target.Submit(new TaskSubmission { Type = "noop", Queue = queue, Args = NoArgs }, ct).ConfigureAwait(false);
+                var at = await tcs.Task.WaitAsync(settings.PhaseTimeout, ct).ConfigureAwait(false);
+                if (i >= 0) samples.Add(Stopwatch.GetElapsedTime(before, at).TotalMilliseconds);
+                progress.Tick("W2 pickup", Math.Max(0, i + 1), settings.W2Samples);
+                // Let the acknowledgement land before the next sample, so each one is measured alone.
+                await Task.Delay(2, ct).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            await pool.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        var stats = new LatencyStats(samples);
+        return new W2Result(stats.Count, stats.P50, stats.P99, stats.Max);
+    }
+
+    public async Task<W3Result> RunW3(CancellationToken ct)
+    {
+        var queue = $"bench-w3-{_run}";
+        var n = settings.W3Tasks;
+        var distinct = 0;
+        var seen = new ConcurrentDictionary<string, byte>();
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        progress.Phase($"W3: enqueue {n} tasks sleeping {settings.W3SleepMs} ms");
+        var args = JsonDocument.Parse($"{{\"ms\":{settings.W3SleepMs}}}").RootElement.Clone();
+        for (var i = 0; i < n; i += 1000)
+        {
+            var size = Math.Min(1000, n - i);
+            await target.SubmitMany(Enumerable.Range(0, size).Select(_ => new TaskSubmission { Type = "sleep", Queue = queue, Args = args }).ToList(), ct).ConfigureAwait(false);
+        }
+        var sleep = TimeSpan.FromMilliseconds(settings.W3SleepMs);
+        var handlers = new HandlerRegistry().Add("sleep", async (JsonElement _, TaskContext ctx) =>
+        {
+            await Task.Delay(sleep, ctx.CancellationToken).ConfigureAwait(false);
+            if (seen.TryAdd(ctx.TaskId, 0) && Interlocked.Increment(ref distinct) == n) done.TrySetResult();
+            return null;
+        });
+        progress.Phase($"W3: process at concurrency {settings.W3Concurrency}");
+        var elapsed = await RunPool(handlers, queue, settings.W3Concurrency, done.Task, () => Volatile.Read(ref distinct), n, "W3 process", ct).ConfigureAwait(false);
+        return new W3Result(n, settings.W3SleepMs, settings.W3Concurrency, distinct / elapsed.TotalSeconds, n - distinct);
+    }
+
+    private async Task<TimeSpan> RunPool(HandlerRegistry handlers, string queue, int concurrency, Task done, Func<int> count, int total, string phase, CancellationToken ct)
+    {
+        var pool = new WorkerPool(target.Transport, handlers, PoolOptions(queue, concurrency));
+        var sw = Stopwatch.StartNew();
+        await pool.StartAsync(ct).ConfigureAwait(false);
+        try
+        {
+            using var ticker = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
+            var deadline = Stopwatch.StartNew();
+            while (!done.IsCompleted && deadline.Elapsed < settings.PhaseTimeout)
+            {
+                await Task.WhenAny(done, ticker.WaitForNextTickAsync(ct).AsTask()).ConfigureAwait(false);
+                ct.ThrowIfCancellationRequested();
+                progress.Tick(phase, count(), total);
+            }
+            return sw.Elapsed;
+        }
+        finally
+        {
+            await pool.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            progress.Done();
+        }
+    }
+
+    private static WorkerOptions PoolOptions(string queue, int concurrency) => new()
+    {
+        Queues = [queue],
+        Concurrency = concurrency,
+        LeaseBatch = Math.Max(concurrency, 10),
+        LeaseWait = TimeSpan.FromSeconds(5),
+        DrainTimeout = TimeSpan.FromSeconds(5),
+        WorkerId = $"bench-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}",
+    };
+}

@@ -1,0 +1,77 @@
+using System.CommandLine;
+using Conveyor.Cli.Bench;
+using Conveyor.Cli.Infrastructure;
+using Conveyor.Engine;
+
+namespace Conveyor.Cli.Commands;
+
+/// <summary>
+/// <c>conveyor bench</c>: measures W1 (throughput), W2 (pickup latency) and W3 (I/O-bound) on a
+/// store (<c>--store</c>; a fresh temporary SQLite file by default) or through a broker
+/// (<c>--broker</c>). One line per workload, the same format for every target; <c>--json</c> for
+/// a machine-readable report. Speed is reported here, never asserted by a test.
+/// </summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var store = new Option<string?>("--store") { Description = "SQLite file, :memory:, or redis://host:port (default: a fresh temporary SQLite file)" };
+        var tasks = new Option<int>("--tasks", "-n") { Description = "W1: tasks enqueued one call each, and as many again in batches (default 10000)", DefaultValueFactory = _ => 10_000 };
+        var workloads = new Option<string>("--workloads") { Description = "Which workloads to run: w1,w2,w3", DefaultValueFactory = _ => "w1,w2,w3" };
+        var quiet = new Option<bool>("--quiet") { Description = "No progress display" };
+        var command = new Command("bench", "Measure throughput and latency of a store or a broker") { store, tasks, workloads, quiet };
+        command.SetRun(async (r, ct) =>
+        {
+            var n = r.GetValue(tasks);
+            if (n is < 1 or > 1_000_000) throw new CliException($"--tasks must be between 1 and 1000000; got {n}");
+            var wanted = r.GetValue(workloads)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(w => w.ToLowerInvariant()).ToHashSet();
+            foreach (var w in wanted)
+                if (w is not ("w1" or "w2" or "w3")) throw new CliException($"--workloads: '{w}' is not one of w1, w2, w3");
+            var settings = new BenchSettings { W1Tasks = n };
+            var progress = new BenchProgress(r.GetValue(quiet) || Output.IsJson(r));
+
+            string? tempFile = null;
+            IBenchTarget target;
+            var brokerGiven = r.GetValue(GlobalOptions.Broker) is not null;
+            if (brokerGiven && r.GetValue(store) is not null) throw new CliException("give --store or --broker, not both");
+            if (brokerGiven)
+            {
+                target = new HttpBenchTarget(GlobalOptions.ResolveBroker(r), GlobalOptions.ResolveToken(r));
+            }
+            else
+            {
+                var text = r.GetValue(store);
+                if (text is null)
+                {
+                    tempFile = Path.Combine(Path.GetTempPath(), $"conveyor-bench-{Guid.NewGuid():N}.db");
+                    text = tempFile;
+                }
+                var spec = StoreSpec.Parse(text);
+                var opened = await StoreFactory.Open(spec, TimeProvider.System).ConfigureAwait(false);
+                target = new EngineBenchTarget(new TaskEngine(opened, TimeProvider.System), spec.ToString(), opened.DisposeAsync);
+            }
+
+            BenchReport report;
+            await using (target)
+            {
+                var runner = new BenchRunner(target, settings, progress);
+                progress.Phase($"target {target.Name}");
+                report = new BenchReport
+                {
+                    Target = target.Name,
+                    W1 = wanted.Contains("w1") ? await runner.RunW1(ct).ConfigureAwait(false) : null,
+                    W2 = wanted.Contains("w2") ? await runner.RunW2(ct).ConfigureAwait(false) : null,
+                    W3 = wanted.Contains("w3") ? await runner.RunW3(ct).ConfigureAwait(false) : null,
+                };
+            }
+            if (tempFile is not null)
+                foreach (var f in new[] { tempFile, tempFile + "-wal", tempFile + "-shm" })
+                    File.Delete(f);
+
+            if (Output.IsJson(r)) Output.Json(report);
+            else foreach (var line in report.Lines()) Console.WriteLine(line);
+            return report.W1 is { Lost: > 0 } || report.W3 is { Lost: > 0 } ? ExitCodes.Failed : ExitCodes.Ok;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,55 @@
+using System.CommandLine;
+using Conveyor.Cli.Infrastructure;
+using Conveyor.Engine;
+using Conveyor.Server;
+using Conveyor.Server.Auth;
+using Conveyor.Worker;
+
+namespace Conveyor.Cli.Commands;
+
+/// <summary>The options shared by <c>up</c>, <c>server</c> and <c>worker</c>, and their checks.</summary>
+internal static class HostOptions
+{
+    public static Option<int> Port(int fallback = 5000) => new("--port") { Description = $"Port to listen on (default {fallback})", DefaultValueFactory = _ => fallback };
+    public static Option<string> Host() => new("--host") { Description = "Address to listen on (default 127.0.0.1; anything else needs tokens)", DefaultValueFactory = _ => "127.0.0.1" };
+    public static Option<string?> Store(string help) => new("--store") { Description = help };
+    public static Option<string?> TokensFile() => new("--tokens-file") { Description = "File of hashed tokens from 'conveyor token create' (also CONVEYOR_TOKENS_FILE; CONVEYOR_TOKENS=scope:secret,...)" };
+    public static Option<string> Queues() => new("--queues") { Description = "Queues to work on, in order of preference, comma-separated", DefaultValueFactory = _ => "default" };
+    public static Option<int> Concurrency(int fallback = 10) => new("--concurrency", "-c") { Description = $"Tasks run at once (default {fallback})", DefaultValueFactory = _ => fallback };
+    public static Option<string> LeaseDuration() => new("--lease-duration") { Description = "Visibility timeout of each lease, renewed while the task runs (default 30s)", DefaultValueFactory = _ => "30s" };
+    public static Option<string> Drain() => new("--drain-timeout") { Description = "On shutdown, how long running tasks may finish before they are handed back (default 20s)", DefaultValueFactory = _ => "20s" };
+
+    public static ServerOptions Server(ParseResult r, Option<string> host, Option<int> port, Option<string?> tokensFile)
+    {
+        var options = new ServerOptions { Host = r.GetValue(host)!, Port = r.GetValue(port) };
+        if (options.Port is < 0 or > 65535) throw new CliException($"--port must be between 0 and 65535; got {options.Port}");
+        try
+        {
+            foreach (var t in ApiTokens.FromEnvironment()) options.Tokens.Add(t);
+            if (r.GetValue(tokensFile) is { } file)
+            {
+                if (!File.Exists(file)) throw new CliException($"--tokens-file: '{file}' does not exist");
+                foreach (var t in ApiTokens.LoadFile(file)) options.Tokens.Add(t);
+            }
+        }
+        catch (FormatException e)
+        {
+            throw new CliException($"tokens: {e.Message}");
+        }
+        return options;
+    }
+
+    public static WorkerOptions Worker(ParseResult r, Option<string> queues, Option<int> concurrency, Option<string> lease, Option<string> drain)
+    {
+        var options = new WorkerOptions
+        {
+            Queues = [.. r.GetValue(queues)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)],
+            Concurrency = r.GetValue(concurrency),
+            LeaseDuration = Durations.Parse(r.GetValue(lease)!, "--lease-duration"),
+            DrainTimeout = Durations.Parse(r.GetValue(drain)!, "--drain-timeout"),
+        };
+        var errors = options.Validate();
+        if (errors.Count > 0) throw new ConveyorValidationException(errors);
+        return options;
+    }
+}

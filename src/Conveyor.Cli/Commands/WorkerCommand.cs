@@ -1,0 +1,69 @@
+using System.CommandLine;
+using Conveyor.Cli.Infrastructure;
+using Conveyor.Client;
+using Conveyor.Store;
+using Conveyor.Transport;
+using Conveyor.Worker;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Conveyor.Cli.Commands;
+
+/// <summary>
+/// <c>conveyor worker</c>: a worker pool for the built-in task types, against a broker over HTTP
+/// (<c>--broker</c>, the default) or straight against a store (<c>--store</c>).
+/// </summary>
+internal static class WorkerCommand
+{
+    public static Command Create()
+    {
+        var store = HostOptions.Store("Work straight on a store (SQLite file or redis://...) instead of through a broker");
+        var queues = HostOptions.Queues();
+        var concurrency = HostOptions.Concurrency();
+        var lease = HostOptions.LeaseDuration();
+        var drain = HostOptions.Drain();
+        var command = new Command("worker", "Run a worker for the built-in task types (via --broker URL, or --store)") { store, queues, concurrency, lease, drain };
+        command.SetRun(async (r, ct) =>
+        {
+            var options = HostOptions.Worker(r, queues, concurrency, lease, drain);
+            var direct = r.GetValue(store);
+            var builder = Host.CreateApplicationBuilder();
+            builder.Logging.ClearProviders();
+            builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+            builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(h => h.ShutdownTimeout = options.DrainTimeout + TimeSpan.FromSeconds(10));
+            string target;
+            if (direct is not null)
+            {
+                var spec = StoreSpec.Parse(direct);
+                var opened = await StoreFactory.Open(spec, TimeProvider.System).ConfigureAwait(false);
+                builder.Services.AddConveyor(o => o.UseStore(_ => opened));
+                builder.Services.AddHostedService(sp => new MaintenanceLoop(sp.GetRequiredService<ITaskStore>(), TimeProvider.System, sp.GetRequiredService<ILogger<MaintenanceLoop>>()));
+                target = spec.ToString();
+            }
+            else
+            {
+                var url = GlobalOptions.ResolveBroker(r);
+                var token = GlobalOptions.ResolveToken(r);
+                // Lease calls block up to 10 s on the broker; the client's timeout must be longer.
+                var http = new HttpClient { BaseAddress = new Uri(url + "/"), Timeout = TimeSpan.FromSeconds(90) };
+                builder.Services.AddSingleton(http);
+                builder.Services.AddSingleton<ITaskTransport>(sp => new HttpTaskTransport(sp.GetRequiredService<HttpClient>(), token));
+                target = url;
+            }
+            builder.Services.AddConveyorWorker(o =>
+            {
+                o.Queues = options.Queues;
+                o.Concurrency = options.Concurrency;
+                o.LeaseDuration = options.LeaseDuration;
+                o.DrainTimeout = options.DrainTimeout;
+            }).AddBuiltInHandlers();
+            using var host = builder.Build();
+            await host.StartAsync(ct).ConfigureAwait(false);
+            Console.WriteLine($"worker {host.Services.GetRequiredService<WorkerPool>().WorkerId} on {target}: queues {string.Join(",", options.Queues)}, concurrency {options.Concurrency}");
+            await host.WaitForShutdownAsync(ct).ConfigureAwait(false);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,31 @@
+using Conveyor.Redis;
+using Conveyor.Sqlite;
+using Conveyor.Store;
+using Microsoft.Extensions.Logging;
+
+namespace Conveyor.Cli.Infrastructure;
+
+/// <summary>Opens the store a <see cref="StoreSpec"/> names.</summary>
+internal static class StoreFactory
+{
+    public static async Task<ITaskStore> Open(StoreSpec spec, TimeProvider time, ILoggerFactory? loggers = null)
+    {
+        try
+        {
+            return spec.Kind switch
+            {
+                StoreKind.Redis => await RedisTaskStore.ConnectAsync(new RedisStoreOptions
+                {
+                    ConnectionString = spec.Location,
+                    TimeProvider = time,
+                    LoggerFactory = loggers,
+                }).ConfigureAwait(false),
+                _ => new SqliteTaskStore(new SqliteStoreOptions { Path = spec.Location }, time),
+            };
+        }
+        catch (Exception e) when (e is not CliException and not OperationCanceledException)
+        {
+            throw new CliException($"cannot open the store {spec}: {e.Message}", ExitCodes.Unavailable);
+        }
+    }
+}
