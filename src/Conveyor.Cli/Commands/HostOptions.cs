@@ -19,6 +19,21 @@ internal static class HostOptions
     public static Option<string> LeaseDuration() => new("--lease-duration") { Description = "Visibility timeout of each lease, renewed while the task runs (default 30s)", DefaultValueFactory = _ => "30s" };
     public static Option<string> Drain() => new("--drain-timeout") { Description = "On shutdown, how long running tasks may finish before they are handed back (default 20s)", DefaultValueFactory = _ => "20s" };
 
+    public static Option<string> EmailDuration() => new("--email-duration") { Description = "How long the built-in email.send pretends to send (default 3s)", DefaultValueFactory = _ => "3s" };
+    public static Option<string> HeavyDuration() => new("--heavy-duration") { Description = "How long the built-in heavy task works (default 2s)", DefaultValueFactory = _ => "2s" };
+
+    /// <summary>The built-in task types' settings from the command line.</summary>
+    public static Action<BuiltInHandlerOptions> BuiltIns(ParseResult r, Option<string> email, Option<string> heavy)
+    {
+        var emailDuration = Durations.Parse(r.GetValue(email)!, "--email-duration");
+        var heavyDuration = Durations.Parse(r.GetValue(heavy)!, "--heavy-duration");
+        return o =>
+        {
+            o.EmailSendDuration = emailDuration;
+            o.HeavyDuration = heavyDuration;
+        };
+    }
+
     public static ServerOptions Server(ParseResult r, Option<string> host, Option<int> port, Option<string?> tokensFile)
     {
         var options = new ServerOptions { Host = r.GetValue(host)!, Port = r.GetValue(port) };

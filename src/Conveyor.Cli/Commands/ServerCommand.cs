@@ -26,13 +26,13 @@ internal static class ServerCommand
         {
             var options = HostOptions.Server(r, host, port, tokens);
             var spec = StoreSpec.Parse(r.GetValue(store));
-            return await Run(options, spec, worker: null, ct).ConfigureAwait(false);
+            return await Run(options, spec, worker: null, builtIns: null, ct).ConfigureAwait(false);
         });
         return command;
     }
 
     /// <summary>Hosts a broker (and, for <c>up</c>, an in-process worker pool) until Ctrl-C or SIGTERM.</summary>
-    internal static async Task<int> Run(ServerOptions options, StoreSpec spec, WorkerOptions? worker, CancellationToken ct)
+    internal static async Task<int> Run(ServerOptions options, StoreSpec spec, WorkerOptions? worker, Action<BuiltInHandlerOptions>? builtIns, CancellationToken ct)
     {
         try
         {
@@ -50,7 +50,7 @@ internal static class ServerCommand
         if (worker is not null)
         {
             builder.Services.AddSingleton<ITaskTransport>(sp => new EngineTransport(sp.GetRequiredService<Engine.TaskEngine>()));
-            builder.Services.AddConveyorWorker(o => Copy(worker, o)).AddBuiltInHandlers();
+            builder.Services.AddConveyorWorker(o => Copy(worker, o)).AddBuiltInHandlers(builtIns);
             builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(h => h.ShutdownTimeout = worker.DrainTimeout + TimeSpan.FromSeconds(10));
         }
         await using var app = builder.Build();

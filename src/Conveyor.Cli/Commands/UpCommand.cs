@@ -19,16 +19,18 @@ internal static class UpCommand
         var concurrency = HostOptions.Concurrency();
         var lease = HostOptions.LeaseDuration();
         var drain = HostOptions.Drain();
+        var email = HostOptions.EmailDuration();
+        var heavy = HostOptions.HeavyDuration();
         var command = new Command("up", "Start everything on this machine: broker, workers for the built-in task types, SQLite store")
         {
-            port, host, store, tokens, queues, concurrency, lease, drain,
+            port, host, store, tokens, queues, concurrency, lease, drain, email, heavy,
         };
         command.SetRun(async (r, ct) =>
         {
             var options = HostOptions.Server(r, host, port, tokens);
             var worker = HostOptions.Worker(r, queues, concurrency, lease, drain);
             var spec = StoreSpec.Parse(r.GetValue(store));
-            return await ServerCommand.Run(options, spec, worker, ct).ConfigureAwait(false);
+            return await ServerCommand.Run(options, spec, worker, HostOptions.BuiltIns(r, email, heavy), ct).ConfigureAwait(false);
         });
         return command;
     }

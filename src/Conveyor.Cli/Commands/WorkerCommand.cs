@@ -23,10 +23,13 @@ internal static class WorkerCommand
         var concurrency = HostOptions.Concurrency();
         var lease = HostOptions.LeaseDuration();
         var drain = HostOptions.Drain();
-        var command = new Command("worker", "Run a worker for the built-in task types (via --broker URL, or --store)") { store, queues, concurrency, lease, drain };
+        var email = HostOptions.EmailDuration();
+        var heavy = HostOptions.HeavyDuration();
+        var command = new Command("worker", "Run a worker for the built-in task types (via --broker URL, or --store)") { store, queues, concurrency, lease, drain, email, heavy };
         command.SetRun(async (r, ct) =>
         {
             var options = HostOptions.Worker(r, queues, concurrency, lease, drain);
+            var builtIns = HostOptions.BuiltIns(r, email, heavy);
             var direct = r.GetValue(store);
             var builder = Host.CreateApplicationBuilder();
             builder.Logging.ClearProviders();
@@ -57,7 +60,7 @@ internal static class WorkerCommand
                 o.Concurrency = options.Concurrency;
                 o.LeaseDuration = options.LeaseDuration;
                 o.DrainTimeout = options.DrainTimeout;
-            }).AddBuiltInHandlers();
+            }).AddBuiltInHandlers(builtIns);
             using var host = builder.Build();
             await host.StartAsync(ct).ConfigureAwait(false);
             Console.WriteLine($"worker {host.Services.GetRequiredService<WorkerPool>().WorkerId} on {target}: queues {string.Join(",", options.Queues)}, concurrency {options.Concurrency}");

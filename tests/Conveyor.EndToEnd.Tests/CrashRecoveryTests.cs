@@ -1,0 +1,153 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Conveyor.Client;
+using Conveyor.Model;
+using Conveyor.Store;
+using Xunit.Abstractions;
+
+namespace Conveyor.EndToEnd.Tests;
+
+/// <summary>
+/// Real processes: a broker on a SQLite file and two workers over HTTP. A worker is killed with
+/// SIGKILL while it holds tasks, then the broker itself, which is restarted on the same file. Every
+/// acknowledged submission must end succeeded, and the workers must carry on by themselves.
+/// </summary>
+public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly TestEnvironment _env = new();
+
+    [Fact]
+    public async Task Killed_worker_and_killed_server_lose_no_acknowledged_task()
+    {
+        var port = TestEnvironment.FreePort();
+        var url = $"http://127.0.0.1:{port}";
+        string[] serverArgs = ["server", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--store", _env.DatabasePath];
+        var server = ConveyorProcess.Start(_env.Directory, serverArgs);
+        await using var w1 = ConveyorProcess.Start(_env.Directory, "worker", "--broker", url, "--concurrency", "8", "--lease-duration", "3s");
+        await using var w2 = ConveyorProcess.Start(_env.Directory, "worker", "--broker", url, "--concurrency", "8", "--lease-duration", "3s");
+        try
+        {
+            await server.WaitForOutput("Conveyor is running");
+            var (client, http) = TestEnvironment.Client(url);
+            using var _ = http;
+            await w1.WaitForOutput("worker ");
+            await w2.WaitForOutput("worker ");
+
+            var acknowledged = new ConcurrentBag<string>();
+            var args = JsonDocument.Parse("{\"ms\":200}").RootElement;
+            // 500 tasks in batches of 50: each batch acknowledged is durable.
+            for (var i = 0; i < 10; i++)
+            {
+                var batch = Enumerable.Range(0, 50).Select(_ => new TaskSubmission { Type = "sleep", Args = args }).ToList();
+                foreach (var r in await client.SubmitMany(batch)) acknowledged.Add(r.Task.Id);
+            }
+            Assert.Equal(500, acknowledged.Count);
+
+            // Kill worker 1 while it holds tasks.
+            var victimId = await WaitForRunningWorker(client, w1);
+            w1.Kill9();
+            output.WriteLine($"killed worker {victimId} holding tasks");
+
+            // Keep submitting while the server is killed and restarted: only answered submissions count.
+            using var stopSubmitting = new CancellationTokenSource();
+            var failedSubmits = 0;
+            var submitter = Task.Run(async () =>
+            {
+                while (!stopSubmitting.IsCancellationRequested)
+                {
+                    try
+                    {
+                        var r = await client.Submit(new TaskSubmission { Type = "sleep", Args = args });
+                        acknowledged.Add(r.Task.Id);
+                    }
+                    catch (Exception e) when (e is HttpRequestException or TaskCanceledException or ConveyorApiException)
+                    {
+                        Interlocked.Increment(ref failedSubmits);
+                        await Task.Delay(100);
+                    }
+                }
+            });
+
+            await WaitUntil(async () => (await CountSucceeded(client)) >= 150, TimeSpan.FromSeconds(60), "150 tasks succeeded before the server kill");
+            server.Kill9();
+            output.WriteLine("killed the server");
+            await Task.Delay(1000);
+            await server.DisposeAsync();
+            server = ConveyorProcess.Start(_env.Directory, serverArgs);
+            await server.WaitForOutput("Conveyor is running");
+            output.WriteLine("restarted the server");
+            await Task.Delay(1500);
+            await stopSubmitting.CancelAsync();
+            await submitter;
+            output.WriteLine($"acknowledged {acknowledged.Count} tasks; {failedSubmits} submissions failed while the server was down");
+
+            // Every acknowledged task ends succeeded; the surviving worker does it without help.
+            var ids = acknowledged.Distinct().ToList();
+            await WaitUntil(async () =>
+            {
+                foreach (var id in ids)
+                {
+                    var t = await client.Get(id);
+                    if (t is null) Assert.Fail($"acknowledged task {id} is gone");
+                    if (t.State != TaskState.Succeeded) return false;
+                }
+                return true;
+            }, TimeSpan.FromSeconds(120), "every acknowledged task succeeded");
+
+            var reclaimed = 0;
+            foreach (var id in ids)
+            {
+                var t = await client.Get(id);
+                if (t!.Attempts.Any(a => a.Outcome == AttemptOutcome.LeaseExpired)) reclaimed++;
+            }
+            output.WriteLine($"{reclaimed} tasks were retried after the killed worker's lease expired");
+            Assert.True(reclaimed > 0, "the killed worker held tasks: they must have been reclaimed after their lease expired");
+            Assert.False(w2.HasExited, "the surviving worker kept running through the server restart");
+        }
+        catch
+        {
+            output.WriteLine("--- server ---\n" + server.Output);
+            output.WriteLine("--- worker 1 ---\n" + w1.Output);
+            output.WriteLine("--- worker 2 ---\n" + w2.Output);
+            throw;
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
+
+    private static async Task<string> WaitForRunningWorker(ConveyorClient client, ConveyorProcess worker)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            // The lease holder's id is host:pid:random (the registry's heartbeat is too slow to tell).
+            var running = await client.List(new TaskListParams(State: TaskState.Running, Limit: 1000));
+            var held = running.Items.FirstOrDefault(t => t.WorkerId?.Contains($":{worker.Pid}:", StringComparison.Ordinal) == true);
+            if (held is not null) return held.WorkerId!;
+            await Task.Delay(20);
+        }
+        throw new TimeoutException("worker 1 never reported running tasks");
+    }
+
+    private static async Task<long> CountSucceeded(ConveyorClient client) =>
+        (await client.Queues()).Where(q => q.Name == "default").Sum(q => q.Succeeded);
+
+    internal static async Task WaitUntil(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                if (await condition()) return;
+            }
+            catch (HttpRequestException) { }
+            await Task.Delay(200);
+        }
+        throw new TimeoutException($"timed out waiting until {what}");
+    }
+
+    public void Dispose() => _env.Dispose();
+}

@@ -1,0 +1,150 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Conveyor.Client;
+using Conveyor.Model;
+using Conveyor.Store;
+using Xunit.Abstractions;
+
+namespace Conveyor.EndToEnd.Tests;
+
+/// <summary>
+/// Seed 001's scenarios, unchanged requests (<c>POST /send-email</c>), against a real broker and real
+/// worker processes: one task; ten quickly; three workers in parallel; a worker stopped halfway and
+/// restarted. The simulated send takes 500 ms here instead of 3 s, through --email-duration.
+/// </summary>
+public sealed class Seed001ScenarioTests(ITestOutputHelper output) : IDisposable
+{
+    private const string EmailDuration = "500ms";
+    private readonly TestEnvironment _env = new();
+
+    [Fact]
+    public async Task One_task_then_ten_quickly_all_get_sent()
+    {
+        await using var broker = await StartBroker();
+        await using var worker = await StartWorker(broker.Url, concurrency: 10);
+        var (client, http) = TestEnvironment.Client(broker.Url);
+        using var _ = http;
+
+        var first = await SendEmail(http, "first@example.com");
+        var done = await client.Wait(first, TimeSpan.FromSeconds(30));
+        Assert.Equal(TaskState.Succeeded, done!.State);
+        Assert.Equal("first@example.com", done.Result!.Value.GetProperty("sent_to").GetString());
+
+        var ids = new List<string>();
+        for (var i = 0; i < 10; i++) ids.Add(await SendEmail(http, $"user{i}@example.com"));
+        foreach (var id in ids)
+            Assert.Equal(TaskState.Succeeded, (await client.Wait(id, TimeSpan.FromSeconds(60)))!.State);
+    }
+
+    [Fact]
+    public async Task Three_workers_share_the_work_in_parallel()
+    {
+        await using var broker = await StartBroker();
+        var (client, http) = TestEnvironment.Client(broker.Url);
+        using var _ = http;
+
+        // One worker with one slot: the tasks run one after another.
+        var sequential = await RunBatch(http, client, broker.Url, workers: 1, tasks: 6);
+        // Three such workers: the same work spread over three processes at once.
+        var parallel = await RunBatch(http, client, broker.Url, workers: 3, tasks: 6);
+        output.WriteLine($"6 emails: 1 worker {sequential.Elapsed.TotalSeconds:F2}s, 3 workers {parallel.Elapsed.TotalSeconds:F2}s " +
+                         $"(speed-up {sequential.Elapsed / parallel.Elapsed:F2}x)");
+
+        Assert.Equal(1, sequential.Workers);
+        Assert.Equal(1, sequential.MaxOverlap);
+        Assert.Equal(3, parallel.Workers);
+        Assert.Equal(3, parallel.MaxOverlap);
+    }
+
+    [Fact]
+    public async Task A_worker_stopped_halfway_and_restarted_finishes_the_rest()
+    {
+        await using var broker = await StartBroker();
+        var (client, http) = TestEnvironment.Client(broker.Url);
+        using var _ = http;
+        var ids = new List<string>();
+        for (var i = 0; i < 6; i++) ids.Add(await SendEmail(http, $"late{i}@example.com"));
+
+        var worker = await StartWorker(broker.Url, concurrency: 1);
+        await CrashRecoveryTests.WaitUntil(async () => await Succeeded(client, ids) >= 3, TimeSpan.FromSeconds(60), "half the emails are sent");
+        worker.Terminate(); // SIGTERM: stop leasing, finish the running task, leave
+        Assert.Equal(0, await worker.WaitForExit(TimeSpan.FromSeconds(30)));
+        Assert.Contains("stopped after", worker.Output, StringComparison.Ordinal);
+        var sentBeforeRestart = await Succeeded(client, ids);
+        Assert.InRange(sentBeforeRestart, 3, 5);
+        await worker.DisposeAsync();
+
+        await using var again = await StartWorker(broker.Url, concurrency: 1);
+        foreach (var id in ids)
+        {
+            var t = await client.Wait(id, TimeSpan.FromSeconds(60));
+            Assert.Equal(TaskState.Succeeded, t!.State);
+            // A graceful stop never costs an attempt: every email was sent on its first.
+            Assert.Equal(1, t.Attempts.Count(a => a.Outcome == AttemptOutcome.Succeeded));
+            Assert.DoesNotContain(t.Attempts, a => a.Outcome is AttemptOutcome.Failed or AttemptOutcome.LeaseExpired);
+        }
+    }
+
+    private async Task<(TimeSpan Elapsed, int Workers, int MaxOverlap)> RunBatch(HttpClient http, ConveyorClient client, string url, int workers, int tasks)
+    {
+        var ids = new List<string>();
+        for (var i = 0; i < tasks; i++) ids.Add(await SendEmail(http, $"batch{i}@example.com"));
+        var procs = new List<ConveyorProcess>();
+        try
+        {
+            for (var i = 0; i < workers; i++) procs.Add(await StartWorker(url, concurrency: 1));
+            var records = new List<TaskRecord>();
+            foreach (var id in ids) records.Add((await client.Wait(id, TimeSpan.FromSeconds(60)))!);
+            Assert.All(records, r => Assert.Equal(TaskState.Succeeded, r.State));
+            var attempts = records.Select(r => r.Attempts.Single(a => a.Outcome == AttemptOutcome.Succeeded)).ToList();
+            var start = attempts.Min(a => a.StartedAt);
+            var end = attempts.Max(a => a.FinishedAt!.Value);
+            var maxOverlap = attempts.Max(a => attempts.Count(b => b.StartedAt < a.FinishedAt && a.StartedAt < b.FinishedAt));
+            return (end - start, attempts.Select(a => a.WorkerId).Distinct().Count(), maxOverlap);
+        }
+        finally
+        {
+            foreach (var p in procs) await p.DisposeAsync();
+        }
+    }
+
+    private static async Task<int> Succeeded(ConveyorClient client, IEnumerable<string> ids)
+    {
+        var n = 0;
+        foreach (var id in ids) if ((await client.Get(id))?.State == TaskState.Succeeded) n++;
+        return n;
+    }
+
+    private static async Task<string> SendEmail(HttpClient http, string to)
+    {
+        using var response = await http.PostAsJsonAsync("send-email", new { recipient_email = to, subject = "Hello", body = "Welcome aboard" });
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, text);
+        using var doc = JsonDocument.Parse(text);
+        Assert.Equal("queued", doc.RootElement.GetProperty("status").GetString());
+        return doc.RootElement.GetProperty("task_id").GetString()!;
+    }
+
+    private async Task<Broker> StartBroker()
+    {
+        var port = TestEnvironment.FreePort();
+        var p = ConveyorProcess.Start(_env.Directory, "server", "--port", port.ToString(CultureInfo.InvariantCulture), "--store", _env.DatabasePath);
+        await p.WaitForOutput("Conveyor is running");
+        return new Broker(p, $"http://127.0.0.1:{port}");
+    }
+
+    private async Task<ConveyorProcess> StartWorker(string url, int concurrency)
+    {
+        var p = ConveyorProcess.Start(_env.Directory, "worker", "--broker", url, "--concurrency", concurrency.ToString(CultureInfo.InvariantCulture), "--email-duration", EmailDuration);
+        await p.WaitForOutput("worker ");
+        return p;
+    }
+
+    private sealed record Broker(ConveyorProcess Process, string Url) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => Process.DisposeAsync();
+    }
+
+    public void Dispose() => _env.Dispose();
+}
