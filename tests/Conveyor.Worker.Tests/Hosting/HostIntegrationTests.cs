@@ -28,7 +28,7 @@ public sealed class HostIntegrationTests
     private static IHost BuildHost(Action<ConveyorWorkerBuilder>? handlers = null)
     {
         var builder = Host.CreateApplicationBuilder();
-        builder.Services.AddConveyor(o => o.UseStore(sp => new SqliteTaskStore(new SqliteStoreOptions { Path = SqliteStoreOptions.InMemory }, sp.GetRequiredService<TimeProvider>())));
+        builder.Services.AddConveyor(o => o.UseSqlite(SqliteStoreOptions.InMemory));
         builder.Services.AddScoped<ScopeProbe>();
         var worker = builder.Services.AddConveyorWorker(o => { o.Concurrency = 2; o.LeaseWait = TimeSpan.FromSeconds(1); })
             .AddHandler<WhoHandler, WhoArgs>("who")
@@ -93,5 +93,40 @@ public sealed class HostIntegrationTests
         using var host = builder.Build();
         var ex = await Assert.ThrowsAsync<ConveyorValidationException>(() => host.StartAsync());
         Assert.Contains("concurrency must be between 1 and 10000; got -1", ex.Message);
+    }
+
+    [Fact]
+    public void AddConveyor_without_a_store_is_refused_with_a_clear_message()
+    {
+        var ex = Assert.Throws<ConveyorValidationException>(() => new ServiceCollection().AddConveyor(_ => { }));
+        Assert.Contains("choose a store", ex.Message);
+    }
+
+    [Fact]
+    public async Task UseSqlite_with_a_file_keeps_tasks_in_that_file()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"conveyor-worker-{Guid.NewGuid():N}.db");
+        try
+        {
+            var builder = Host.CreateApplicationBuilder();
+            builder.Services.AddConveyor(o => o.UseSqlite(path));
+            builder.Services.AddConveyorWorker(o => o.LeaseWait = TimeSpan.FromSeconds(1)).AddBuiltInHandlers();
+            string id;
+            using (var host = builder.Build())
+            {
+                await host.StartAsync();
+                var engine = host.Services.GetRequiredService<TaskEngine>();
+                id = (await engine.Submit(new TaskSubmission { Type = "noop" })).Task.Id;
+                Assert.Equal(TaskState.Succeeded, (await engine.Wait(id, TimeSpan.FromSeconds(60)))?.State);
+                await host.StopAsync();
+            }
+            Assert.True(File.Exists(path));
+            await using var reopened = new SqliteTaskStore(new SqliteStoreOptions { Path = path });
+            Assert.Equal(TaskState.Succeeded, (await reopened.TaskGet(id))?.State);
+        }
+        finally
+        {
+            foreach (var f in new[] { path, path + "-wal", path + "-shm" }) File.Delete(f);
+        }
     }
 }
