@@ -31,11 +31,12 @@ internal sealed class WorkerHarness : IAsyncDisposable
     public ITaskTransport Transport { get; }
     public HandlerRegistry Handlers { get; } = new();
     public WorkerOptions Options { get; } = new() { Concurrency = 4, LeaseDuration = TimeSpan.FromSeconds(3), LeaseWait = TimeSpan.FromSeconds(2), DrainTimeout = TimeSpan.FromSeconds(10) };
+    public Microsoft.Extensions.Logging.ILoggerFactory? Loggers { get; set; }
     public WorkerPool Pool => _pool ?? throw new InvalidOperationException("start the pool first");
 
     public async Task<WorkerPool> StartAsync()
     {
-        _pool = new WorkerPool(Transport, Handlers, Options);
+        _pool = new WorkerPool(Transport, Handlers, Options, loggers: Loggers);
         await _pool.StartAsync();
         return _pool;
     }

@@ -11,7 +11,9 @@ public sealed class TaskContext
     private readonly TaskRecord _task;
     private readonly Runtime.ExecutionSlot _slot;
     private readonly IServiceScopeFactory? _scopes;
+    private readonly ILogger _baseLogger;
     private AsyncServiceScope? _scope;
+    private ILogger? _logger;
 
     internal TaskContext(TaskRecord task, Runtime.ExecutionSlot slot, CancellationToken token, ILogger logger, IServiceScopeFactory? scopes)
     {
@@ -19,7 +21,7 @@ public sealed class TaskContext
         _slot = slot;
         _scopes = scopes;
         CancellationToken = token;
-        Logger = logger;
+        _baseLogger = logger;
     }
 
     public string TaskId => _task.Id;
@@ -37,7 +39,8 @@ public sealed class TaskContext
     /// <summary>Fires when the attempt must stop: its timeout passed, the task was cancelled, the lease was lost, or the worker's drain deadline passed.</summary>
     public CancellationToken CancellationToken { get; }
 
-    public ILogger Logger { get; }
+    /// <summary>A logger whose entries carry the task's id, type and attempt (as a logging scope).</summary>
+    public ILogger Logger => _logger ??= new TaskLogger(_baseLogger, this);
 
     /// <summary>This task's own DI scope, created on first use and disposed when the attempt ends.</summary>
     public IServiceProvider Services

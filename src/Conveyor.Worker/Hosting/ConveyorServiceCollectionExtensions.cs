@@ -46,7 +46,8 @@ public static class ConveyorServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => registrations.Build(sp));
         services.AddSingleton<WorkerPool>(sp => new WorkerPool(
-            sp.GetRequiredService<ITaskTransport>(),
+            sp.GetService<ITaskTransport>() ?? throw new InvalidOperationException(
+                "the worker has no transport: call services.AddConveyor(o => o.UseSqlite(...)) to work on a store in-process, or register an ITaskTransport (e.g. the HTTP client's) to work for a broker"),
             sp.GetRequiredService<HandlerRegistry>(),
             sp.GetRequiredService<IOptions<WorkerOptions>>().Value,
             sp.GetRequiredService<TimeProvider>(),
