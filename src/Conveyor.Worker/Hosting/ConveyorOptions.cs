@@ -1,0 +1,24 @@
+using Conveyor.Engine;
+using Conveyor.Store;
+
+namespace Conveyor.Worker;
+
+/// <summary>What <c>AddConveyor</c> needs: which store to use, and the task limits.</summary>
+public sealed class ConveyorOptions
+{
+    internal Func<IServiceProvider, ITaskStore>? StoreFactory { get; private set; }
+
+    /// <summary>Limits the engine enforces on submissions and results.</summary>
+    public TaskLimits Limits { get; set; } = TaskLimits.Default;
+
+    /// <summary>
+    /// The store, built once from the container (a singleton, disposed with it). Store projects add
+    /// shorthands over this, e.g. <c>o.UseStore(sp =&gt; new SqliteTaskStore(...))</c>.
+    /// </summary>
+    public ConveyorOptions UseStore(Func<IServiceProvider, ITaskStore> factory)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        StoreFactory = factory;
+        return this;
+    }
+}

@@ -1,0 +1,108 @@
+using Conveyor.Model;
+using Conveyor.Store;
+
+namespace Conveyor.Worker.Runtime;
+
+/// <summary>
+/// One concurrency slot: the task its executor is running, that attempt's cancellation source and
+/// latest progress. Reused task after task (the source is reset, not reallocated). The lock makes
+/// "cancel task X" safe against the slot moving on to task Y in between.
+/// </summary>
+internal sealed class ExecutionSlot(TimeProvider time, Action? progressReported = null)
+{
+    private readonly Lock _gate = new();
+    private CancellationTokenSource _cts = new(Timeout.InfiniteTimeSpan, time);
+    private LeasedTask? _current;
+    private CancelReason _reason;
+    private TaskProgress? _progress;
+    private bool _abandoned;
+    private DateTimeOffset _leaseDeadline;
+
+    public LeasedTask? Current { get { lock (_gate) return _current; } }
+
+    /// <summary>Starts an attempt: returns the token that fires on timeout, cancel, lease loss or shutdown.</summary>
+    public CancellationToken Begin(LeasedTask leased)
+    {
+        lock (_gate)
+        {
+            _current = leased;
+            _reason = CancelReason.None;
+            _progress = null;
+            _abandoned = false;
+            _leaseDeadline = leased.LeaseDeadline;
+            _cts.CancelAfter(leased.Task.Timeout);
+            return _cts.Token;
+        }
+    }
+
+    /// <summary>Ends the attempt and says why its token fired (None: it did not).</summary>
+    public (CancelReason Reason, bool Abandoned) End()
+    {
+        lock (_gate)
+        {
+            var reason = _reason == CancelReason.None && _cts.IsCancellationRequested ? CancelReason.Timeout : _reason;
+            var abandoned = _abandoned;
+            _current = null;
+            _progress = null;
+            // A source whose token fired cannot be reset; its callbacks may still run, so it is left to the GC.
+            if (!_cts.TryReset()) _cts = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
+            return (reason, abandoned);
+        }
+    }
+
+    /// <summary>Fires the handler's token if this slot still runs <paramref name="taskId"/>. The first reason wins.</summary>
+    public bool TryCancel(string taskId, CancelReason reason)
+    {
+        lock (_gate)
+        {
+            if (_current is null || !string.Equals(_current.Task.Id, taskId, StringComparison.Ordinal)) return false;
+            if (_reason != CancelReason.None) return false;
+            // The timeout timer may have fired already: that was the first reason.
+            _reason = _cts.IsCancellationRequested ? CancelReason.Timeout : reason;
+            // CancelAsync: the token's state flips now, but user callbacks run off this lock.
+            if (!_cts.IsCancellationRequested) _ = _cts.CancelAsync();
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// The handler ignored its token past the final deadline: its task was handed back by the pool,
+    /// so whatever it eventually returns is dropped.
+    /// </summary>
+    public LeasedTask? Abandon()
+    {
+        lock (_gate)
+        {
+            if (_current is null) return null;
+            _abandoned = true;
+            return _current;
+        }
+    }
+
+    public void LeaseExtended(string taskId, DateTimeOffset deadline)
+    {
+        lock (_gate)
+            if (_current is not null && string.Equals(_current.Task.Id, taskId, StringComparison.Ordinal) && deadline > _leaseDeadline) _leaseDeadline = deadline;
+    }
+
+    /// <summary>The running task's id when its lease deadline has passed by our clock (renewals kept failing).</summary>
+    public string? ExpiredAt(DateTimeOffset now)
+    {
+        lock (_gate)
+            return _current is not null && now >= _leaseDeadline ? _current.Task.Id : null;
+    }
+
+    public void SetProgress(string taskId, TaskProgress progress)
+    {
+        lock (_gate)
+            if (_current is not null && string.Equals(_current.Task.Id, taskId, StringComparison.Ordinal)) _progress = progress;
+        progressReported?.Invoke();
+    }
+
+    /// <summary>The renewal item for the running task, or null when idle (or abandoned).</summary>
+    public LeaseExtendParams? RenewalFor(TimeSpan leaseDuration)
+    {
+        lock (_gate)
+            return _current is null || _abandoned ? null : new LeaseExtendParams(_current.Task.Id, _current.LeaseToken, leaseDuration, _progress);
+    }
+}

@@ -1,0 +1,56 @@
+using System.Threading.Channels;
+using Conveyor.Store;
+using Microsoft.Extensions.Logging;
+
+namespace Conveyor.Worker.Runtime;
+
+/// <summary>
+/// Sidekiq's Fetch: leases only for free slots, all of them in one call (up to the lease batch), and
+/// blocks in the store (Wait) instead of polling. Leased tasks go to the executors through a channel.
+/// </summary>
+internal sealed class LeaseLoop(WorkerRuntime runtime, ChannelWriter<LeasedTask> dispatch)
+{
+    private static readonly TimeSpan[] ErrorDelays = [TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5)];
+
+    public async Task RunAsync(CancellationToken stop)
+    {
+        var o = runtime.Options;
+        var errors = 0;
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var slots = await runtime.TakeFreeSlots(o.LeaseBatch, stop).ConfigureAwait(false);
+                IReadOnlyList<LeasedTask> leased;
+                try
+                {
+                    leased = await runtime.Transport.Lease(new TaskLeaseParams(runtime.WorkerId, o.Queues, slots, o.LeaseDuration, o.LeaseWait), stop).ConfigureAwait(false);
+                    errors = 0;
+                }
+                catch (Exception ex) when (!stop.IsCancellationRequested)
+                {
+                    runtime.ReturnSlots(slots);
+                    var delay = ErrorDelays[Math.Min(errors++, ErrorDelays.Length - 1)];
+                    runtime.Logger.LogWarning(ex, "leasing failed; trying again in {Delay}", delay);
+                    await Task.Delay(delay, runtime.Time, stop).ConfigureAwait(false);
+                    continue;
+                }
+                catch
+                {
+                    runtime.ReturnSlots(slots);
+                    throw;
+                }
+                runtime.ReturnSlots(slots - leased.Count);
+                foreach (var t in leased) dispatch.TryWrite(t);
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // Stopping: no more leasing.
+        }
+        finally
+        {
+            dispatch.TryComplete();
+        }
+    }
+}

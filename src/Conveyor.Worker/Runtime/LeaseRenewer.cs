@@ -1,0 +1,71 @@
+using Conveyor.Store;
+using Microsoft.Extensions.Logging;
+
+namespace Conveyor.Worker.Runtime;
+
+/// <summary>
+/// Keeps the leases of running tasks alive with ONE batched ExtendMany for all of them, every third
+/// of the lease duration (sooner, at most once a second, when a handler reported progress). Its
+/// answers are how the worker learns that a task was cancelled or that a lease was lost.
+/// </summary>
+internal sealed class LeaseRenewer(WorkerRuntime runtime)
+{
+    private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
+    public async Task RunAsync(CancellationToken stop)
+    {
+        var interval = runtime.Options.LeaseDuration / 3;
+        var tick = interval < Tick ? interval : Tick;
+        var last = runtime.Time.GetTimestamp();
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(tick, runtime.Time, stop).ConfigureAwait(false);
+                if (runtime.Time.GetElapsedTime(last) < interval && !runtime.TakeProgressPending()) continue;
+                last = runtime.Time.GetTimestamp();
+                await RenewAsync(stop).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+    }
+
+    internal async Task RenewAsync(CancellationToken ct)
+    {
+        var items = new List<LeaseExtendParams>();
+        foreach (var slot in runtime.Slots)
+            if (slot.RenewalFor(runtime.Options.LeaseDuration) is { } item) items.Add(item);
+        if (items.Count == 0) return;
+
+        IReadOnlyList<LeaseExtendResult> results;
+        try
+        {
+            results = await runtime.Transport.ExtendMany(items, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            runtime.Logger.LogWarning(ex, "renewing {Count} leases failed", items.Count);
+            // We cannot reach the broker. Once a lease has run out by our own clock it is (or will be)
+            // reclaimed and run elsewhere: stop our copy rather than finish it twice.
+            var now = runtime.Time.GetUtcNow();
+            foreach (var slot in runtime.Slots)
+                if (slot.ExpiredAt(now) is { } id) slot.TryCancel(id, CancelReason.LeaseLost);
+            return;
+        }
+
+        foreach (var r in results)
+        {
+            var reason = r.CancelRequested ? CancelReason.CancelRequested
+                : r.Outcome != AckOutcome.Ok ? CancelReason.LeaseLost
+                : CancelReason.None;
+            foreach (var slot in runtime.Slots)
+            {
+                if (reason == CancelReason.None) slot.LeaseExtended(r.TaskId, r.LeaseDeadline ?? default);
+                else if (slot.TryCancel(r.TaskId, reason))
+                    runtime.Logger.LogInformation("task {TaskId}: {Reason}; its handler's token fired", r.TaskId,
+                        reason == CancelReason.CancelRequested ? "cancel requested" : $"lease lost ({r.Outcome})");
+            }
+        }
+    }
+}

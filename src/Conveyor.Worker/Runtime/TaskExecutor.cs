@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Threading.Channels;
+using Conveyor.Diagnostics;
+using Conveyor.Engine;
+using Conveyor.Json;
+using Conveyor.Model;
+using Conveyor.Store;
+using Microsoft.Extensions.Logging;
+
+namespace Conveyor.Worker.Runtime;
+
+/// <summary>
+/// One executor per concurrency slot (Sidekiq's Processor): takes leased tasks from the dispatch
+/// channel, runs the handler with its token, and posts the outcome to the ack buffer. A long-lived
+/// loop per slot, not a Task per task.
+/// </summary>
+internal sealed class TaskExecutor(WorkerRuntime runtime, ExecutionSlot slot)
+{
+    public ExecutionSlot Slot => slot;
+
+    public async Task RunAsync(ChannelReader<LeasedTask> dispatch)
+    {
+        while (await dispatch.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (dispatch.TryRead(out var leased))
+            {
+                try
+                {
+                    if (runtime.Stopping)
+                    {
+                        // Leased but not started when the drain began: hand it back untouched, not charged.
+                        runtime.Acks.Post(new TaskReleaseParams(leased.Task.Id, leased.LeaseToken));
+                        continue;
+                    }
+                    await ExecuteAsync(leased).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    runtime.Logger.LogError(ex, "the executor failed around task {TaskId}", leased.Task.Id);
+                }
+                finally
+                {
+                    runtime.SlotFreed();
+                }
+            }
+        }
+    }
+
+    private async Task ExecuteAsync(LeasedTask leased)
+    {
+        var task = leased.Task;
+        var token = slot.Begin(leased);
+        var invoker = runtime.Handlers.Find(task.Type);
+        var context = new TaskContext(task, slot, token, runtime.TaskLogger, runtime.Scopes);
+        using var activity = StartActivity(task);
+        var started = runtime.Time.GetTimestamp();
+        object? result = null;
+        Exception? error = null;
+        try
+        {
+            if (invoker is null)
+                throw new UnknownTaskTypeException(task.Type);
+            result = await invoker.Invoke(task.Args, context).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            error = ex;
+        }
+        finally
+        {
+            try { await context.DisposeScopeAsync().ConfigureAwait(false); }
+            catch (Exception ex) { runtime.Logger.LogWarning(ex, "disposing the DI scope of task {TaskId} failed", task.Id); }
+        }
+        var (reason, abandoned) = slot.End();
+        var elapsed = runtime.Time.GetElapsedTime(started);
+        ConveyorDiagnostics.RunTime.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("conveyor.task.type", task.Type));
+        if (abandoned) return; // handed back by the pool already: this late outcome is dropped.
+        var outcome = OutcomeRules.Decide(leased, result, error, reason, elapsed, runtime.MaxResultBytes);
+        outcome.Post(runtime.Acks);
+        runtime.Count(outcome, task, error);
+        if (activity is not null) outcome.Tag(activity);
+    }
+
+    private static Activity? StartActivity(TaskRecord task)
+    {
+        var source = ConveyorDiagnostics.ActivitySource;
+        if (!source.HasListeners()) return null;
+        ActivityContext parent = default;
+        if (task.Metadata.TryGetValue(ConveyorDiagnostics.TraceParentKey, out var tp))
+            ActivityContext.TryParse(tp, null, isRemote: true, out parent);
+        var activity = source.StartActivity("conveyor.task.process", ActivityKind.Consumer, parent);
+        activity?.SetTag("conveyor.task.id", task.Id)
+            .SetTag("conveyor.task.type", task.Type)
+            .SetTag("conveyor.task.queue", task.Queue)
+            .SetTag("conveyor.task.attempt", task.Attempt);
+        return activity;
+    }
+}
+
+internal sealed class UnknownTaskTypeException(string type)
+    : Exception($"no handler is registered for task type '{type}' on this worker");

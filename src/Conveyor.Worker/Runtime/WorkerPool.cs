@@ -1,0 +1,126 @@
+using System.Threading.Channels;
+using Conveyor.Store;
+using Conveyor.Transport;
+using Conveyor.Worker.Runtime;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Conveyor.Worker;
+
+/// <summary>
+/// A worker pool over any <see cref="ITaskTransport"/> (in-process <see cref="EngineTransport"/>, or a
+/// broker over HTTP): Sidekiq's Launcher. It starts one lease loop, <see cref="WorkerOptions.Concurrency"/>
+/// executors, one lease renewer, one ack buffer and one heartbeat, and stops them in drain order.
+/// </summary>
+public sealed class WorkerPool : IAsyncDisposable
+{
+    private readonly WorkerRuntime _runtime;
+    private readonly CancellationTokenSource _stopLeasing = new();
+    private readonly CancellationTokenSource _stopBackground = new();
+    private readonly WorkerHeartbeater _heartbeater;
+    private Task _leaseLoop = Task.CompletedTask, _executors = Task.CompletedTask, _renewer = Task.CompletedTask, _heartbeat = Task.CompletedTask;
+    private int _state; // 0 new, 1 started, 2 stopped
+
+    public WorkerPool(ITaskTransport transport, HandlerRegistry handlers, WorkerOptions options,
+        TimeProvider? time = null, ILoggerFactory? loggers = null, IServiceScopeFactory? scopes = null)
+    {
+        ArgumentNullException.ThrowIfNull(transport);
+        ArgumentNullException.ThrowIfNull(handlers);
+        ArgumentNullException.ThrowIfNull(options);
+        options.ThrowIfInvalid();
+        var snapshot = options.Snapshot();
+        time ??= TimeProvider.System;
+        var id = snapshot.WorkerId ?? $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
+        _runtime = new WorkerRuntime(id, transport, handlers, snapshot, time, loggers ?? NullLoggerFactory.Instance, scopes);
+        _heartbeater = new WorkerHeartbeater(_runtime, time.GetUtcNow());
+    }
+
+    public string WorkerId => _runtime.WorkerId;
+    /// <summary>Attempts finished by this pool (any outcome).</summary>
+    public long Processed => _runtime.Processed;
+    /// <summary>Attempts that failed.</summary>
+    public long Failed => _runtime.Failed;
+    public IReadOnlyList<string> RunningTaskIds => _runtime.RunningTaskIds();
+
+    public async Task StartAsync(CancellationToken ct = default)
+    {
+        if (Interlocked.CompareExchange(ref _state, 1, 0) != 0) throw new InvalidOperationException("a worker pool starts once");
+        _runtime.Handlers.Freeze();
+        if (_runtime.Handlers.Kinds.Count == 0)
+            _runtime.Logger.LogWarning("worker {WorkerId} has no handlers: every task it leases will fail with unknown_type", WorkerId);
+        await _heartbeater.BeatAsync("running", ct).ConfigureAwait(false);
+
+        var dispatch = Channel.CreateUnbounded<LeasedTask>(new UnboundedChannelOptions { SingleWriter = true });
+        _runtime.Acks.Start();
+        _executors = Task.WhenAll(_runtime.Slots.Select(s => Task.Run(() => new TaskExecutor(_runtime, s).RunAsync(dispatch.Reader))));
+        _renewer = Task.Run(() => new LeaseRenewer(_runtime).RunAsync(_stopBackground.Token));
+        _heartbeat = Task.Run(() => _heartbeater.RunAsync(_stopBackground.Token));
+        _leaseLoop = Task.Run(() => new LeaseLoop(_runtime, dispatch.Writer).RunAsync(_stopLeasing.Token));
+        _runtime.Logger.LogInformation("worker {WorkerId} started: queues {Queues}, concurrency {Concurrency}, handlers {Kinds}",
+            WorkerId, string.Join(",", _runtime.Options.Queues), _runtime.Options.Concurrency, string.Join(",", _runtime.Handlers.Kinds));
+    }
+
+    /// <summary>
+    /// Graceful stop: no more leasing; running handlers get <see cref="WorkerOptions.DrainTimeout"/> to
+    /// finish (less if <paramref name="ct"/> fires first: the host's own shutdown deadline); the rest are
+    /// cancelled and handed back; pending acknowledgements are flushed; the worker leaves the registry.
+    /// </summary>
+    public async Task StopAsync(CancellationToken ct = default)
+    {
+        if (Interlocked.CompareExchange(ref _state, 2, 1) != 1) return;
+        _runtime.BeginStopping();
+        await _heartbeater.BeatAsync("draining", CancellationToken.None).ConfigureAwait(false);
+        await _stopLeasing.CancelAsync().ConfigureAwait(false);
+        await _leaseLoop.ConfigureAwait(false);
+
+        if (!await WaitAsync(_executors, _runtime.Options.DrainTimeout, ct).ConfigureAwait(false))
+        {
+            // The drain deadline passed. Why hand the rest back instead of failing them: the task did
+            // nothing wrong, we are the ones leaving. ReleaseMany puts it back to pending without
+            // charging the attempt, so a deploy never pushes a task toward the dead-letter queue.
+            // Cancelled handlers post that release themselves (CancelReason.Shutdown).
+            foreach (var slot in _runtime.Slots)
+                if (slot.Current is { } c) slot.TryCancel(c.Task.Id, CancelReason.Shutdown);
+            if (!await WaitAsync(_executors, ShutdownGrace, CancellationToken.None).ConfigureAwait(false))
+            {
+                // A handler that ignores its token cannot hold the process hostage: hand its task back
+                // now and drop whatever it returns later.
+                foreach (var slot in _runtime.Slots)
+                    if (slot.Abandon() is { } stuck)
+                    {
+                        _runtime.Logger.LogWarning("task {TaskId} ignored cancellation; handing it back while its handler still runs", stuck.Task.Id);
+                        _runtime.Acks.Post(new TaskReleaseParams(stuck.Task.Id, stuck.LeaseToken));
+                    }
+            }
+        }
+
+        await _stopBackground.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(_renewer, _heartbeat).ConfigureAwait(false);
+        await _runtime.Acks.CloseAsync().ConfigureAwait(false);
+        await _heartbeater.RemoveAsync(CancellationToken.None).ConfigureAwait(false);
+        _runtime.Logger.LogInformation("worker {WorkerId} stopped after {Processed} attempts ({Failed} failed)", WorkerId, Processed, Failed);
+    }
+
+    /// <summary>How long cancelled handlers get to notice their token after the drain deadline.</summary>
+    internal static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(5);
+
+    private async Task<bool> WaitAsync(Task task, TimeSpan timeout, CancellationToken ct)
+    {
+        if (task.IsCompleted) return true;
+        try
+        {
+            await task.WaitAsync(timeout, _runtime.Time, ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (TimeoutException) { return false; }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { return false; }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        _stopLeasing.Dispose();
+        _stopBackground.Dispose();
+    }
+}
