@@ -87,11 +87,11 @@ internal static class CompatEndpoints
         }));
     }
 
-    /// <summary>DESIGN §2: PENDING = pending/scheduled, STARTED = running, RETRY = scheduled after a failure, SUCCESS, FAILURE.</summary>
+    /// <summary>DESIGN §2: PENDING = pending/scheduled, STARTED = running, RETRY = waiting again after a failed attempt, SUCCESS, FAILURE.</summary>
     internal static string Celery(TaskRecord t) => t.State switch
     {
         TaskState.Running => "STARTED",
-        TaskState.Scheduled when t.Attempt > 0 => "RETRY",
+        TaskState.Scheduled or TaskState.Pending when t.Attempt > 0 => "RETRY",
         TaskState.Succeeded => "SUCCESS",
         TaskState.Failed => "FAILURE",
         TaskState.Cancelled => "REVOKED",

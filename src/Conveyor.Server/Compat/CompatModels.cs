@@ -11,7 +11,7 @@ internal sealed record NumberTaskRequest(JsonElement? Number);
 internal sealed record TaskIdResponse(string TaskId);
 internal sealed record ManagerStatusResponse(string Status, JsonElement? Result = null, string? Error = null);
 
-internal sealed record Seed003SubmitRequest(string? Type, JsonElement? Payload, string? Queue = null);
+internal sealed record Seed003SubmitRequest(string? Type, JsonElement? Payload, string? Queue = null, int? MaxAttempts = null);
 internal sealed record Seed003Task(string TaskId, string Type, JsonElement Payload, string? LeaseToken = null);
 internal sealed record Seed003AckRequest(string? TaskId, string? Status, JsonElement? Result = null, JsonElement? Error = null, string? LeaseToken = null);
 internal sealed record Seed003Status(string TaskId, string Type, string Status, int Attempts, JsonElement Payload, JsonElement? Result = null, string? Error = null);

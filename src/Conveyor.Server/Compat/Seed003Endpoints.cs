@@ -39,7 +39,7 @@ internal static class Seed003Endpoints
     {
         var r = await JsonBody.Read<Seed003SubmitRequest>(ctx, options.MaxBodyBytes);
         if (r.Type is null) throw ProblemException.Validation("type", "type is required");
-        var result = await engine.Submit(new TaskSubmission { Type = r.Type, Args = r.Payload, Queue = r.Queue }, ctx.RequestAborted);
+        var result = await engine.Submit(new TaskSubmission { Type = r.Type, Args = r.Payload, Queue = r.Queue, MaxAttempts = r.MaxAttempts }, ctx.RequestAborted);
         return ApiResults.Ok(new TaskIdResponse(result.Task.Id));
     }
 

@@ -56,7 +56,8 @@ internal static class LeaseEndpoints
     {
         var r = await JsonBody.Read<HeartbeatRequest>(ctx, options.MaxBodyBytes);
         var results = await engine.ExtendMany([new LeaseExtendParams(id, Token(r.LeaseToken), r.LeaseDuration ?? TaskDefaults.LeaseDuration, r.Progress)], ctx.RequestAborted);
-        return Answer(id, results[0].Outcome, results[0]);
+        // A cancel fences the lease off; the worker must still hear "stop", so that answer is a 200.
+        return results[0].CancelRequested ? ApiResults.Ok(results[0]) : Answer(id, results[0].Outcome, results[0]);
     }
 
     private static string Token(string? token) =>
