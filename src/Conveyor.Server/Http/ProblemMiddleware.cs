@@ -5,7 +5,7 @@ namespace Conveyor.Server.Http;
 
 /// <summary>
 /// Turns refusals into RFC 9457 problems: <see cref="ProblemException"/> as given, engine validation
-/// as 400 (413 when only a size limit was crossed), Kestrel's body limit as 413, and empty 404/405
+/// as 400 (413 when only a size limit was crossed), Kestrel's body limit as 413, and empty 404/405/415
 /// answers of the router into problems too. Anything else is a 500 without internals.
 /// </summary>
 internal sealed class ProblemMiddleware(RequestDelegate next, ILogger<ProblemMiddleware> log)
@@ -21,6 +21,8 @@ internal sealed class ProblemMiddleware(RequestDelegate next, ILogger<ProblemMid
                     await ProblemWriter.Write(ctx, 404, ProblemTypes.NotFound, "Not found", $"no route {ctx.Request.Method} {ctx.Request.Path}");
                 else if (ctx.Response.StatusCode == StatusCodes.Status405MethodNotAllowed)
                     await ProblemWriter.Write(ctx, 405, ProblemTypes.MethodNotAllowed, "Method not allowed", $"{ctx.Request.Path} does not answer {ctx.Request.Method}");
+                else if (ctx.Response.StatusCode == StatusCodes.Status415UnsupportedMediaType)
+                    await ProblemWriter.Write(ctx, 415, ProblemTypes.UnsupportedMediaType, "Unsupported media type", $"send the body as application/json, not {ctx.Request.ContentType}");
             }
         }
         catch (ProblemException p) when (!ctx.Response.HasStarted)

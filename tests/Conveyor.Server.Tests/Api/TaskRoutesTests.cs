@@ -97,7 +97,7 @@ public sealed class TaskRoutesTests : IAsyncLifetime
         Assert.Equal(id, leasedId);
         await Task.Delay(200);
         Assert.False(waiting.IsCompleted, "wait answered before the task was terminal");
-        await broker.PostOk($"/api/v1/tasks/{id}/complete", $$"""{"lease_token":"{{token}}","result":{"ok":true}}""");
+        await broker.PostOk($"/api/v1/tasks/{id}/complete", $$$"""{"lease_token":"{{{token}}}","result":{"ok":true}}""");
 
         using var response = await waiting;
         var task = await Broker.Body(response, expectSuccess: true);
