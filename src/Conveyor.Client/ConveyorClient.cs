@@ -40,7 +40,7 @@ public sealed class ConveyorClient(HttpClient http, string? token = null)
     public Task<TaskPage> List(TaskListParams query, CancellationToken ct = default) =>
         api.Call<TaskPage>(HttpMethod.Get, Routes.Tasks + Query(query.State?.ToWire(), query.Queue, query.Type, query.Limit, query.Cursor), null, ct);
 
-    public async Task<IReadOnlyList<QueueInfo>> Queues(CancellationToken ct = default) =>
+    public async Task<IReadOnlyList<QueueView>> Queues(CancellationToken ct = default) =>
         (await api.Call<QueueListResponse>(HttpMethod.Get, Routes.Queues, null, ct).ConfigureAwait(false)).Queues;
 
     public Task<QueueInfo> PauseQueue(string name, CancellationToken ct = default) => api.Call<QueueInfo>(HttpMethod.Post, Routes.QueuePause(name), null, ct);

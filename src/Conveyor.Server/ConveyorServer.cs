@@ -66,7 +66,9 @@ public static class ConveyorServer
         services.TryAddSingleton(sp => new TaskEngine(sp.GetRequiredService<ITaskStore>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<CompatLeases>();
         services.AddSingleton<QueueGauges>();
+        services.AddSingleton<QueueRates>();
         services.AddHostedService<MaintenanceService>();
+        services.AddCors();
         services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
         {
             doc.Info.Title = "Conveyor";
@@ -82,8 +84,11 @@ public static class ConveyorServer
     {
         var options = app.Services.GetRequiredService<ServerOptions>();
         app.Services.GetRequiredService<QueueGauges>();
+        app.Services.GetRequiredService<QueueRates>();
         app.UseMiddleware<ProblemMiddleware>();
         app.UseRouting();
+        if (options.CorsOrigins.Count > 0)
+            app.UseCors(p => p.WithOrigins([.. options.CorsOrigins]).AllowAnyHeader().AllowAnyMethod());
         app.UseMiddleware<AuthMiddleware>();
 
         TaskEndpoints.Map(app);

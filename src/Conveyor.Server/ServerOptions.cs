@@ -21,6 +21,12 @@ public sealed class ServerOptions
     /// <summary>Accepted tokens. Empty: anonymous access, loopback only.</summary>
     public IList<ApiToken> Tokens { get; } = new List<ApiToken>();
 
+    /// <summary>
+    /// Browser origins allowed to call the API (CORS), e.g. "http://localhost:3000" for seed 002's
+    /// React front end. Empty (default): no CORS headers, same-origin only.
+    /// </summary>
+    public IList<string> CorsOrigins { get; } = new List<string>();
+
     /// <summary>Serve /metrics without a token even when tokens are configured (default: admin scope needed).</summary>
     public bool PublicMetrics { get; set; }
 

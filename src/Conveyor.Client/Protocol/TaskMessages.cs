@@ -14,7 +14,11 @@ public sealed record SubmitBatchResponse(IReadOnlyList<EnqueueResult> Results);
 /// <summary>A count of dead letters moved or removed.</summary>
 public sealed record CountResponse(int Count);
 
-public sealed record QueueListResponse(IReadOnlyList<Conveyor.Store.QueueInfo> Queues);
+public sealed record QueueListResponse(IReadOnlyList<QueueView> Queues);
+
+/// <summary>A queue as <c>GET /api/v1/queues</c> shows it: counts by state, paused, and last-minute rates.</summary>
+public sealed record QueueView(string Name, bool Paused, long Pending, long Scheduled, long Running, long Succeeded, long Failed, long Cancelled,
+    long SucceededPerMinute, long FailedPerMinute);
 
 public sealed record WorkerListResponse(IReadOnlyList<Conveyor.Store.WorkerInfo> Workers);
 

@@ -28,6 +28,14 @@ public sealed class AdminRoutesTests : IAsyncLifetime
         Assert.False(resumed.GetProperty("paused").GetBoolean());
         var some = await broker.PostOk("/api/v1/leases", """{"worker_id":"w","queues":["mail"],"max":5}""");
         Assert.Equal(2, some.GetProperty("tasks").GetArrayLength());
+        var first = some.GetProperty("tasks")[0];
+        await broker.PostOk($"/api/v1/tasks/{first.GetProperty("task").GetProperty("id").GetString()}/complete",
+            $$"""{"lease_token":"{{first.GetProperty("lease_token").GetString()}}"}""");
+        var after = (await broker.GetOk("/api/v1/queues")).GetProperty("queues").EnumerateArray().Single(q => q.GetProperty("name").GetString() == "mail");
+        Assert.Equal(1, after.GetProperty("succeeded").GetInt64());
+        Assert.Equal(1, after.GetProperty("running").GetInt64());
+        Assert.Equal(1, after.GetProperty("succeeded_per_minute").GetInt64());
+        Assert.Equal(0, after.GetProperty("failed_per_minute").GetInt64());
 
         using var bad = await broker.Post("/api/v1/queues/Not%20Valid/pause", "");
         await Problems.Assert(bad, HttpStatusCode.BadRequest, ProblemTypes.Validation, "queue");

@@ -51,6 +51,25 @@ public sealed class SeedCompatTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Seed002_react_front_end_origin_may_call_the_manager_when_allowed()
+    {
+        await using var withCors = await Broker.Start(o => o.CorsOrigins.Add("http://localhost:3000"));
+        using var preflight = new HttpRequestMessage(HttpMethod.Options, "/task");
+        preflight.Headers.Add("Origin", "http://localhost:3000");
+        preflight.Headers.Add("Access-Control-Request-Method", "POST");
+        preflight.Headers.Add("Access-Control-Request-Headers", "content-type");
+        using var response = await withCors.Http.SendAsync(preflight);
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}");
+        Assert.Equal("http://localhost:3000", response.Headers.GetValues("Access-Control-Allow-Origin").Single());
+
+        using var other = new HttpRequestMessage(HttpMethod.Options, "/task");
+        other.Headers.Add("Origin", "http://evil.example");
+        other.Headers.Add("Access-Control-Request-Method", "POST");
+        using var refused = await withCors.Http.SendAsync(other);
+        Assert.False(refused.Headers.Contains("Access-Control-Allow-Origin"));
+    }
+
+    [Fact]
     public async Task Seed003_broker_submit_get_ack_status_dlq_and_retry()
     {
         await using var secured = await Broker.Start(o => o.Tokens.Add(Conveyor.Server.Auth.ApiToken.FromSecret("your-very-secret-token", ["admin"])));
