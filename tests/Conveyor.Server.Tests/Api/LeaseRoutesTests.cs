@@ -107,6 +107,20 @@ public sealed class LeaseRoutesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_stopping_server_ends_a_long_poll_lease_at_once_with_no_tasks()
+    {
+        var leasing = broker.Post("/api/v1/leases", """{"worker_id":"w","queues":["idle"],"max":1,"wait":30}""");
+        await Task.Delay(300);
+        Assert.False(leasing.IsCompleted);
+        var clock = Stopwatch.StartNew();
+        await broker.App.StopAsync();
+        using var response = await leasing;
+        var body = await Broker.Body(response, expectSuccess: true);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"stop took {clock.Elapsed}");
+        Assert.Equal(0, body.GetProperty("tasks").GetArrayLength());
+    }
+
+    [Fact]
     public async Task Batch_routes_answer_one_outcome_per_item_with_stale_items_as_values()
     {
         for (var i = 0; i < 4; i++) await broker.PostOk("/api/v1/tasks", """{"type":"batch"}""");

@@ -66,6 +66,14 @@ public sealed class ValidationTests : IAsyncLifetime
         await AssertNothingStored();
     }
 
+    [Fact]
+    public async Task A_body_without_content_type_is_read_as_json()
+    {
+        using var content = new ByteArrayContent(Encoding.UTF8.GetBytes("""{"type":"plain"}"""));
+        using var response = await broker.Http.PostAsync("/api/v1/tasks", content);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+    }
+
     [Theory]
     [InlineData("limit=abc", "limit")]
     [InlineData("limit=0", "limit")]

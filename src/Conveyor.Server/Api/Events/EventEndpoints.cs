@@ -4,6 +4,7 @@ using Conveyor.Client.Protocol;
 using Conveyor.Engine;
 using Conveyor.Json;
 using Conveyor.Server.Auth;
+using Conveyor.Server.Http;
 using Conveyor.Store;
 using Microsoft.AspNetCore.Mvc;
 
@@ -25,7 +26,8 @@ internal static class EventEndpoints
 
     private static async Task Stream(HttpContext ctx, [FromQuery] string? queue, TaskEngine engine, ServerOptions options, TimeProvider time)
     {
-        var ct = ctx.RequestAborted;
+        using var poll = LongPoll.Token(ctx);
+        var ct = poll.Token;
         var channel = Channel.CreateBounded<Message>(new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.DropOldest });
         using var subscription = engine.Store.EventsSubscribe(e =>
         {
@@ -47,7 +49,7 @@ internal static class EventEndpoints
                 await ctx.Response.Body.FlushAsync(ct);
             }
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { } // client gone or server stopping
         finally
         {
             await stop.CancelAsync();

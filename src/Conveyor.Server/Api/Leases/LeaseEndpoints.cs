@@ -33,7 +33,8 @@ internal static class LeaseEndpoints
     private static async Task<IResult> Lease(HttpContext ctx, TaskEngine engine, ServerOptions options)
     {
         var r = await JsonBody.Read<LeaseRequest>(ctx, options.MaxBodyBytes);
-        var leased = await engine.Lease(new TaskLeaseParams(r.WorkerId ?? "", r.Queues ?? [TaskDefaults.Queue], r.Max, r.LeaseDuration, r.Wait), ctx.RequestAborted);
+        var request = new TaskLeaseParams(r.WorkerId ?? "", r.Queues ?? [TaskDefaults.Queue], r.Max, r.LeaseDuration, r.Wait);
+        var leased = await LongPoll.Run(ctx, ct => engine.Lease(request, ct), () => (IReadOnlyList<LeasedTask>)[]);
         return ApiResults.Ok(new LeaseResponse(leased));
     }
 

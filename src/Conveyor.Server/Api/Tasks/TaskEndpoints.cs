@@ -60,10 +60,12 @@ internal static class TaskEndpoints
     private static async Task<IResult> Get(string id, TaskEngine engine, CancellationToken ct) =>
         await engine.Get(id, ct) is { } task ? ApiResults.Ok(task) : throw ProblemException.NotFound($"no task {id}");
 
-    private static async Task<IResult> Wait(string id, [FromQuery] string? timeout, TaskEngine engine, CancellationToken ct)
+    private static async Task<IResult> Wait(string id, [FromQuery] string? timeout, HttpContext ctx, TaskEngine engine)
     {
         var span = QueryArgs.Seconds(timeout, "timeout", TimeSpan.FromSeconds(30));
-        return await engine.Wait(id, span, ct) is { } task ? ApiResults.Ok(task) : throw ProblemException.NotFound($"no task {id}");
+        var task = await LongPoll.Run(ctx, ct => engine.Wait(id, span, ct), () => null);
+        task ??= await engine.Get(id, ctx.RequestAborted); // the server is stopping: answer the task as it is now
+        return task is not null ? ApiResults.Ok(task) : throw ProblemException.NotFound($"no task {id}");
     }
 
     private static async Task<IResult> List([FromQuery] string? state, [FromQuery] string? queue, [FromQuery] string? type,
