@@ -1,0 +1,46 @@
+using Conveyor.Client.Protocol;
+using Conveyor.Store;
+using Conveyor.Transport;
+
+namespace Conveyor.Client;
+
+/// <summary>
+/// The worker transport over HTTP: a worker runtime runs against a broker exactly as it runs against a
+/// store. Acknowledgements use the batch routes, so a stale lease comes back as
+/// <see cref="AckOutcome.StaleLease"/> per item, never as an exception. The HttpClient's Timeout must
+/// exceed the longest lease wait (60 s); refusals throw <see cref="ConveyorApiException"/>.
+/// </summary>
+public sealed class HttpTaskTransport(HttpClient http, string? token = null) : ITaskTransport
+{
+    private readonly ApiConnection api = new(http, token);
+
+    public async ValueTask<IReadOnlyList<LeasedTask>> Lease(TaskLeaseParams request, CancellationToken ct = default)
+    {
+        var body = new LeaseRequest { WorkerId = request.WorkerId, Queues = request.Queues, Max = request.Max, Wait = request.Wait, LeaseDuration = request.LeaseDuration };
+        return (await api.Call<LeaseResponse>(HttpMethod.Post, Routes.Leases, body, ct).ConfigureAwait(false)).Tasks;
+    }
+
+    public async ValueTask<IReadOnlyList<AckResult>> CompleteMany(IReadOnlyList<TaskCompleteParams> items, CancellationToken ct = default) =>
+        items.Count == 0 ? [] : (await api.Call<AckResultsResponse>(HttpMethod.Post, Routes.LeasesComplete, new CompleteManyRequest(items), ct).ConfigureAwait(false)).Results;
+
+    public async ValueTask<IReadOnlyList<AckResult>> FailMany(IReadOnlyList<TaskFailParams> items, CancellationToken ct = default) =>
+        items.Count == 0 ? [] : (await api.Call<AckResultsResponse>(HttpMethod.Post, Routes.LeasesFail, new FailManyRequest(items), ct).ConfigureAwait(false)).Results;
+
+    public async ValueTask<IReadOnlyList<LeaseExtendResult>> ExtendMany(IReadOnlyList<LeaseExtendParams> items, CancellationToken ct = default) =>
+        items.Count == 0 ? [] : (await api.Call<HeartbeatResultsResponse>(HttpMethod.Post, Routes.LeasesHeartbeat, new HeartbeatManyRequest(items), ct).ConfigureAwait(false)).Results;
+
+    public async ValueTask<IReadOnlyList<AckResult>> ReleaseMany(IReadOnlyList<TaskReleaseParams> items, CancellationToken ct = default) =>
+        items.Count == 0 ? [] : (await api.Call<AckResultsResponse>(HttpMethod.Post, Routes.LeasesRelease, new ReleaseManyRequest(items), ct).ConfigureAwait(false)).Results;
+
+    public async ValueTask WorkerHeartbeat(WorkerInfo worker, CancellationToken ct = default)
+    {
+        using var response = await api.Send(HttpMethod.Post, Routes.WorkersHeartbeat, worker, ct).ConfigureAwait(false);
+        await ApiConnection.EnsureSuccess(response, ct).ConfigureAwait(false);
+    }
+
+    public async ValueTask WorkerRemove(string workerId, CancellationToken ct = default)
+    {
+        using var response = await api.Send(HttpMethod.Delete, Routes.Worker(workerId), null, ct).ConfigureAwait(false);
+        await ApiConnection.EnsureSuccess(response, ct).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,33 @@
+namespace Conveyor.Client.Protocol;
+
+/// <summary>
+/// The stable <c>type</c> URIs of Conveyor's RFC 9457 problem details. Clients branch on these, never
+/// on titles or messages; a URI, once published, never changes meaning.
+/// </summary>
+public static class ProblemTypes
+{
+    public const string Base = "https://conveyor.dev/problems/";
+
+    /// <summary>400: a field is missing, of the wrong type, out of range or out of pattern; see <c>errors</c>.</summary>
+    public const string Validation = Base + "validation";
+    /// <summary>400: the body is not well-formed JSON (or is empty where a body is required).</summary>
+    public const string MalformedJson = Base + "malformed-json";
+    /// <summary>413: the request body, or a value inside it (args, result), is over its size limit.</summary>
+    public const string PayloadTooLarge = Base + "payload-too-large";
+    /// <summary>415: the body is not sent as application/json.</summary>
+    public const string UnsupportedMediaType = Base + "unsupported-media-type";
+    /// <summary>404: no such task, dead letter or route.</summary>
+    public const string NotFound = Base + "not-found";
+    /// <summary>405: the route exists, not with this method.</summary>
+    public const string MethodNotAllowed = Base + "method-not-allowed";
+    /// <summary>409: the lease token is not the task's current one; nothing changed.</summary>
+    public const string StaleLease = Base + "stale-lease";
+    /// <summary>401: no token, or an unknown one.</summary>
+    public const string Unauthorized = Base + "unauthorized";
+    /// <summary>403: a valid token without the scope this route needs.</summary>
+    public const string Forbidden = Base + "forbidden";
+    /// <summary>503: the store is not reachable.</summary>
+    public const string Unavailable = Base + "unavailable";
+    /// <summary>500: a bug; the detail is in the server log under the trace id.</summary>
+    public const string Internal = Base + "internal";
+}

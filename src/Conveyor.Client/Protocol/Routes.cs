@@ -1,0 +1,43 @@
+namespace Conveyor.Client.Protocol;
+
+/// <summary>The HTTP routes of the Conveyor API (DESIGN §5), shared by the server, the client and the CLI.</summary>
+public static class Routes
+{
+    public const string Prefix = "/api/v1";
+
+    public const string Tasks = Prefix + "/tasks";
+    public const string TasksBatch = Prefix + "/tasks/batch";
+    public static string Task(string id) => $"{Tasks}/{Uri.EscapeDataString(id)}";
+    public static string TaskWait(string id) => Task(id) + "/wait";
+    public static string TaskCancel(string id) => Task(id) + "/cancel";
+    public static string TaskComplete(string id) => Task(id) + "/complete";
+    public static string TaskFail(string id) => Task(id) + "/fail";
+    public static string TaskHeartbeat(string id) => Task(id) + "/heartbeat";
+
+    public const string Leases = Prefix + "/leases";
+    /// <summary>Batch worker routes (beyond DESIGN §5): many acknowledgements in one request.</summary>
+    public const string LeasesComplete = Leases + "/complete";
+    public const string LeasesFail = Leases + "/fail";
+    public const string LeasesHeartbeat = Leases + "/heartbeat";
+    public const string LeasesRelease = Leases + "/release";
+
+    public const string Queues = Prefix + "/queues";
+    public static string QueuePause(string name) => $"{Queues}/{Uri.EscapeDataString(name)}/pause";
+    public static string QueueResume(string name) => $"{Queues}/{Uri.EscapeDataString(name)}/resume";
+
+    public const string DeadLetters = Prefix + "/dead-letters";
+    public const string DeadLettersRetry = DeadLetters + "/retry";
+    public static string DeadLetter(string id) => $"{DeadLetters}/{Uri.EscapeDataString(id)}";
+    public static string DeadLetterRetry(string id) => DeadLetter(id) + "/retry";
+
+    public const string Workers = Prefix + "/workers";
+    public const string WorkersHeartbeat = Workers + "/heartbeat";
+    public static string Worker(string id) => $"{Workers}/{Uri.EscapeDataString(id)}";
+
+    public const string Events = Prefix + "/events";
+    public const string Metrics = "/metrics";
+    public const string Healthz = "/healthz";
+    public const string Readyz = "/readyz";
+    public const string OpenApi = "/openapi/v1.json";
+    public const string Docs = "/docs";
+}

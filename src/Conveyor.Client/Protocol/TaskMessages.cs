@@ -1,0 +1,26 @@
+using Conveyor.Model;
+
+namespace Conveyor.Client.Protocol;
+
+// Producer-side bodies. A single submission is the Core TaskSubmission itself; tasks, pages and
+// enqueue results are the Core records, serialised with ConveyorJson (snake_case).
+
+/// <summary><c>POST /api/v1/tasks/batch</c>: all or nothing.</summary>
+public sealed record SubmitBatchRequest(IReadOnlyList<TaskSubmission> Tasks);
+
+/// <summary>The answer to a batch: one result per submission, in order (<c>created</c> false: an idempotency repeat).</summary>
+public sealed record SubmitBatchResponse(IReadOnlyList<EnqueueResult> Results);
+
+/// <summary>A count of dead letters moved or removed.</summary>
+public sealed record CountResponse(int Count);
+
+public sealed record QueueListResponse(IReadOnlyList<QueueView> Queues);
+
+/// <summary>A queue as <c>GET /api/v1/queues</c> shows it: counts by state, paused, and last-minute rates.</summary>
+public sealed record QueueView(string Name, bool Paused, long Pending, long Scheduled, long Running, long Succeeded, long Failed, long Cancelled,
+    long SucceededPerMinute, long FailedPerMinute);
+
+public sealed record WorkerListResponse(IReadOnlyList<Conveyor.Store.WorkerInfo> Workers);
+
+/// <summary>The body of <c>/readyz</c> and <c>/healthz</c>.</summary>
+public sealed record HealthResponse(string Status, string? Store = null);

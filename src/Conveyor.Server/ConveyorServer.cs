@@ -1,0 +1,114 @@
+using Conveyor.Diagnostics;
+using Conveyor.Engine;
+using Conveyor.Server.Api;
+using Conveyor.Server.Auth;
+using Conveyor.Server.Compat;
+using Conveyor.Server.Hosting;
+using Conveyor.Server.Http;
+using Conveyor.Server.Maintenance;
+using Conveyor.Server.Observability;
+using Microsoft.AspNetCore.Hosting;
+using Conveyor.Store;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using OpenTelemetry.Metrics;
+using Scalar.AspNetCore;
+
+namespace Conveyor.Server;
+
+/// <summary>
+/// The hosting entry point used by <c>conveyor server</c>, <c>conveyor up</c> and the tests:
+/// <code>
+/// var app = ConveyorServer.Build(options, sp => new SqliteTaskStore(...));
+/// await app.StartAsync();   // or app.RunAsync()
+/// </code>
+/// For <c>conveyor up</c>: <see cref="CreateBuilder"/>, add the worker's services, <c>Build()</c>,
+/// then <see cref="MapConveyor"/>.
+/// </summary>
+public static class ConveyorServer
+{
+    /// <summary>Checks the options (refuses non-loopback without tokens) and prepares a host with every Conveyor service.</summary>
+    public static WebApplicationBuilder CreateBuilder(ServerOptions options, Func<IServiceProvider, ITaskStore> storeFactory, string[]? args = null)
+    {
+        Validate(options);
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args ?? [] });
+        builder.WebHost.UseUrls([.. options.ListenUrls()]);
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxBatchBodyBytes + 1);
+        builder.Services.AddConveyorServer(options, storeFactory);
+        return builder;
+    }
+
+    /// <summary><see cref="CreateBuilder"/>, Build, <see cref="MapConveyor"/>: a ready-to-start broker.</summary>
+    public static WebApplication Build(ServerOptions options, Func<IServiceProvider, ITaskStore> storeFactory, string[]? args = null)
+    {
+        var app = CreateBuilder(options, storeFactory, args).Build();
+        app.MapConveyor();
+        return app;
+    }
+
+    /// <summary>Throws <see cref="ServerConfigurationException"/> when the server must not start with these options.</summary>
+    public static void Validate(ServerOptions options)
+    {
+        if (options.Port is < 0 or > 65535) throw new ServerConfigurationException($"port must be 0..65535; got {options.Port}");
+        if (options.MaxBodyBytes < 1024 || options.MaxBatchBodyBytes < options.MaxBodyBytes)
+            throw new ServerConfigurationException("MaxBodyBytes must be at least 1024 and MaxBatchBodyBytes at least MaxBodyBytes");
+        if (options.MaintenanceInterval <= TimeSpan.Zero || options.StatsInterval <= TimeSpan.Zero)
+            throw new ServerConfigurationException("MaintenanceInterval and StatsInterval must be positive");
+        BindGuard.Check(options);
+    }
+
+    public static IServiceCollection AddConveyorServer(this IServiceCollection services, ServerOptions options, Func<IServiceProvider, ITaskStore> storeFactory)
+    {
+        services.AddSingleton(options);
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(storeFactory);
+        services.TryAddSingleton(sp => new TaskEngine(sp.GetRequiredService<ITaskStore>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<CompatLeases>();
+        services.AddSingleton<QueueGauges>();
+        services.AddSingleton<QueueRates>();
+        services.AddHostedService<MaintenanceService>();
+        services.AddCors();
+        services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
+        {
+            doc.Info.Title = "Conveyor";
+            doc.Info.Description = "Distributed task queue broker. Errors are RFC 9457 problem details with a stable type under https://conveyor.dev/problems/.";
+            return Task.CompletedTask;
+        }));
+        services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(ConveyorDiagnostics.MeterName, QueueGauges.MeterName).AddPrometheusExporter());
+        return services;
+    }
+
+    /// <summary>Adds the middleware (problems, auth) and every route: API, compatibility, health, metrics, OpenAPI, docs.</summary>
+    public static WebApplication MapConveyor(this WebApplication app)
+    {
+        var options = app.Services.GetRequiredService<ServerOptions>();
+        app.Services.GetRequiredService<QueueGauges>();
+        app.Services.GetRequiredService<QueueRates>();
+        app.UseMiddleware<ProblemMiddleware>();
+        app.UseRouting();
+        if (options.CorsOrigins.Count > 0)
+            app.UseCors(p => p.WithOrigins([.. options.CorsOrigins]).AllowAnyHeader().AllowAnyMethod());
+        app.UseMiddleware<AuthMiddleware>();
+
+        TaskEndpoints.Map(app);
+        LeaseEndpoints.Map(app);
+        LeaseBatchEndpoints.Map(app);
+        QueueEndpoints.Map(app);
+        DeadLetterEndpoints.Map(app);
+        WorkerEndpoints.Map(app);
+        EventEndpoints.Map(app);
+        HealthEndpoints.Map(app);
+        CompatEndpoints.Map(app);
+
+        var metrics = app.MapPrometheusScrapingEndpoint(Client.Protocol.Routes.Metrics);
+        if (!options.PublicMetrics) metrics.RequireScope(Scopes.Admin);
+        app.MapOpenApi();
+        app.MapScalarApiReference(Client.Protocol.Routes.Docs, o => o.WithTitle("Conveyor API"));
+        return app;
+    }
+
+    /// <summary>The addresses the server actually listens on (after start; resolves port 0).</summary>
+    public static IReadOnlyList<string> Addresses(this WebApplication app) =>
+        app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
+}

@@ -1,0 +1,57 @@
+using Conveyor.Client.Protocol;
+using Conveyor.Engine;
+
+namespace Conveyor.Server.Http;
+
+/// <summary>
+/// Turns refusals into RFC 9457 problems: <see cref="ProblemException"/> as given, engine validation
+/// as 400 (413 when only a size limit was crossed), Kestrel's body limit as 413, and empty 404/405/415
+/// answers of the router into problems too. Anything else is a 500 without internals.
+/// </summary>
+internal sealed class ProblemMiddleware(RequestDelegate next, ILogger<ProblemMiddleware> log)
+{
+    public async Task InvokeAsync(HttpContext ctx)
+    {
+        try
+        {
+            await next(ctx);
+            if (!ctx.Response.HasStarted && ctx.Response.ContentLength is null && ctx.Response.ContentType is null)
+            {
+                if (ctx.Response.StatusCode == StatusCodes.Status404NotFound)
+                    await ProblemWriter.Write(ctx, 404, ProblemTypes.NotFound, "Not found", $"no route {ctx.Request.Method} {ctx.Request.Path}");
+                else if (ctx.Response.StatusCode == StatusCodes.Status405MethodNotAllowed)
+                    await ProblemWriter.Write(ctx, 405, ProblemTypes.MethodNotAllowed, "Method not allowed", $"{ctx.Request.Path} does not answer {ctx.Request.Method}");
+                else if (ctx.Response.StatusCode == StatusCodes.Status415UnsupportedMediaType)
+                    await ProblemWriter.Write(ctx, 415, ProblemTypes.UnsupportedMediaType, "Unsupported media type", $"send the body as application/json, not {ctx.Request.ContentType}");
+            }
+        }
+        catch (ProblemException p) when (!ctx.Response.HasStarted)
+        {
+            await ProblemWriter.Write(ctx, p);
+        }
+        catch (ConveyorValidationException v) when (!ctx.Response.HasStarted)
+        {
+            var errors = v.Errors.Select(e => new FieldError(e.Field, e.Message)).ToList();
+            if (v.IsTooLarge)
+                await ProblemWriter.Write(ctx, 413, ProblemTypes.PayloadTooLarge, "A value is too large", v.Message, errors);
+            else
+                await ProblemWriter.Write(ctx, 400, ProblemTypes.Validation, "The request is not valid", v.Message, errors);
+        }
+        catch (BadHttpRequestException b) when (!ctx.Response.HasStarted)
+        {
+            if (b.StatusCode == StatusCodes.Status413PayloadTooLarge)
+                await ProblemWriter.Write(ctx, 413, ProblemTypes.PayloadTooLarge, "The request body is too large", b.Message);
+            else
+                await ProblemWriter.Write(ctx, b.StatusCode, ProblemTypes.Validation, "Bad request", b.Message);
+        }
+        catch (OperationCanceledException) when (ctx.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away (a long poll it gave up on): nothing to answer.
+        }
+        catch (Exception e) when (!ctx.Response.HasStarted)
+        {
+            log.LogError(e, "Unhandled error on {Method} {Path}", ctx.Request.Method, ctx.Request.Path);
+            await ProblemWriter.Write(ctx, 500, ProblemTypes.Internal, "Internal error", "the server failed; see its log under the trace id");
+        }
+    }
+}

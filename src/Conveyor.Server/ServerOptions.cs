@@ -1,0 +1,57 @@
+using Conveyor.Model;
+using Conveyor.Server.Auth;
+
+namespace Conveyor.Server;
+
+/// <summary>
+/// Settings of one broker. Checked at start by <see cref="ConveyorServer.Validate"/>; a server that
+/// would listen beyond loopback without tokens refuses to start.
+/// </summary>
+public sealed class ServerOptions
+{
+    /// <summary>Address to listen on: "127.0.0.1" (default), "localhost", "::1", "0.0.0.0", a host IP...</summary>
+    public string Host { get; set; } = "127.0.0.1";
+
+    /// <summary>Port; 0 picks a free one (read it back with <see cref="ConveyorServer.Addresses"/>). 8000 by default, as in the seeds.</summary>
+    public int Port { get; set; } = 8000;
+
+    /// <summary>Full URLs to listen on instead of Host/Port (e.g. "http://0.0.0.0:8000"). Optional.</summary>
+    public IList<string> Urls { get; } = new List<string>();
+
+    /// <summary>Accepted tokens. Empty: anonymous access, loopback only.</summary>
+    public IList<ApiToken> Tokens { get; } = new List<ApiToken>();
+
+    /// <summary>
+    /// Browser origins allowed to call the API (CORS), e.g. "http://localhost:3000" for seed 002's
+    /// React front end. Empty (default): no CORS headers, same-origin only.
+    /// </summary>
+    public IList<string> CorsOrigins { get; } = new List<string>();
+
+    /// <summary>Serve /metrics without a token even when tokens are configured (default: admin scope needed).</summary>
+    public bool PublicMetrics { get; set; }
+
+    /// <summary>Body limit of single-item routes (413 past it). Args themselves are limited by <see cref="TaskDefaults.MaxArgsBytes"/>.</summary>
+    public long MaxBodyBytes { get; set; } = 2 * 1024 * 1024;
+
+    /// <summary>Body limit of batch routes.</summary>
+    public long MaxBatchBodyBytes { get; set; } = 64 * 1024 * 1024;
+
+    /// <summary>How often maintenance runs (promote due, reclaim expired leases, expire old), with ±20% jitter.</summary>
+    public TimeSpan MaintenanceInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Terminal tasks are kept this long (DESIGN §3: 7 days).</summary>
+    public TimeSpan Retention { get; set; } = TaskDefaults.Retention;
+
+    /// <summary>How often /api/v1/events sends a "stats" event.</summary>
+    public TimeSpan StatsInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>A worker is listed as live while its last heartbeat is within this.</summary>
+    public TimeSpan WorkerLiveWithin { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Seed 003's <c>/get</c>: the visibility timeout of a lease it hands out.</summary>
+    public TimeSpan CompatLeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The URLs Kestrel is told to bind.</summary>
+    public IReadOnlyList<string> ListenUrls() =>
+        Urls.Count > 0 ? [.. Urls] : [$"http://{(Host.Contains(':') && !Host.StartsWith('[') ? $"[{Host}]" : Host)}:{Port}"];
+}

@@ -1,0 +1,54 @@
+using Conveyor.Server.Tests.Support;
+
+namespace Conveyor.Server.Tests.OpenApi;
+
+public sealed class DocsTests : IAsyncLifetime
+{
+    private Broker broker = null!;
+    public async Task InitializeAsync() => broker = await Broker.Start();
+    public async Task DisposeAsync() => await broker.DisposeAsync();
+
+    public static TheoryData<string, string> EveryRoute => new()
+    {
+        { "/api/v1/tasks", "post" }, { "/api/v1/tasks", "get" }, { "/api/v1/tasks/batch", "post" },
+        { "/api/v1/tasks/{id}", "get" }, { "/api/v1/tasks/{id}/wait", "get" }, { "/api/v1/tasks/{id}/cancel", "post" },
+        { "/api/v1/leases", "post" }, { "/api/v1/tasks/{id}/complete", "post" }, { "/api/v1/tasks/{id}/fail", "post" },
+        { "/api/v1/tasks/{id}/heartbeat", "post" }, { "/api/v1/leases/complete", "post" }, { "/api/v1/leases/fail", "post" },
+        { "/api/v1/leases/heartbeat", "post" }, { "/api/v1/leases/release", "post" },
+        { "/api/v1/queues", "get" }, { "/api/v1/queues/{name}/pause", "post" }, { "/api/v1/queues/{name}/resume", "post" },
+        { "/api/v1/dead-letters", "get" }, { "/api/v1/dead-letters/{id}/retry", "post" }, { "/api/v1/dead-letters/retry", "post" },
+        { "/api/v1/dead-letters/{id}", "delete" }, { "/api/v1/workers", "get" }, { "/api/v1/workers/heartbeat", "post" },
+        { "/api/v1/workers/{id}", "delete" }, { "/api/v1/events", "get" }, { "/healthz", "get" }, { "/readyz", "get" },
+        { "/send-email", "post" }, { "/task", "post" }, { "/task/{id}", "get" }, { "/submit", "post" }, { "/get", "get" },
+        { "/ack", "post" }, { "/status/{id}", "get" }, { "/dlq", "get" }, { "/dlq/retry/{id}", "post" },
+        { "/tasks/submit", "post" }, { "/tasks/{id}", "get" },
+    };
+
+    [Theory]
+    [MemberData(nameof(EveryRoute))]
+    public async Task The_OpenAPI_document_lists_the_route(string path, string method)
+    {
+        var doc = await broker.GetOk("/openapi/v1.json");
+        Assert.True(doc.GetProperty("paths").TryGetProperty(path, out var item), $"{path} is missing");
+        Assert.True(item.TryGetProperty(method, out var op), $"{method} {path} is missing");
+        Assert.True(op.TryGetProperty("responses", out _));
+    }
+
+    [Fact]
+    public async Task The_document_describes_the_models()
+    {
+        var schemas = (await broker.GetOk("/openapi/v1.json")).GetProperty("components").GetProperty("schemas");
+        foreach (var model in new[] { "TaskSubmission", "TaskRecord", "LeaseRequest", "LeaseResponse", "TaskPage", "WorkerInfo" })
+            Assert.True(schemas.TryGetProperty(model, out _), $"schema {model} is missing");
+    }
+
+    [Fact]
+    public async Task The_docs_page_serves_html()
+    {
+        using var response = await broker.Http.GetAsync("/docs");
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}");
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("<html", html, StringComparison.OrdinalIgnoreCase);
+    }
+}
