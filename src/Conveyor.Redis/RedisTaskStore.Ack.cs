@@ -104,9 +104,9 @@ public sealed partial class RedisTaskStore
                 {
                     0 => new LeaseExtendResult(id, AckOutcome.Ok, DateTimeOffset.FromUnixTimeMilliseconds((long)a[2 * k + 1])),
                     1 => new LeaseExtendResult(id, AckOutcome.NotFound),
-                    // Cancelled while running: the lease is fenced off (not extended), and the worker
-                    // learns here that it must fire the handler's cancellation token.
-                    3 => new LeaseExtendResult(id, AckOutcome.StaleLease, null, CancelRequested: true),
+                    // Cancelled while running: the holder's heartbeat is answered (Ok) so that it learns it
+                    // must fire the handler's cancellation token; the lease stays fenced, not extended.
+                    3 => new LeaseExtendResult(id, AckOutcome.Ok, null, CancelRequested: true),
                     _ => new LeaseExtendResult(id, AckOutcome.StaleLease),
                 };
             }
