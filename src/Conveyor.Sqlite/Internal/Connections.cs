@@ -1,0 +1,143 @@
+using System.Collections.Concurrent;
+using Microsoft.Data.Sqlite;
+
+namespace Conveyor.Sqlite.Internal;
+
+/// <summary>
+/// Opens the writer and the reader connections. A file runs in WAL mode, so readers never block the
+/// writer nor it them. ":memory:" becomes a uniquely named shared-cache in-memory database, kept alive
+/// by the writer connection; its readers use read_uncommitted, because shared-cache table locks would
+/// otherwise make reader and writer refuse each other (SQLITE_LOCKED) instead of waiting.
+/// </summary>
+internal sealed class Connections
+{
+    private readonly string connectionString;
+    private readonly bool memory;
+
+    public Connections(SqliteStoreOptions options)
+    {
+        memory = options.IsInMemory;
+        var builder = new SqliteConnectionStringBuilder
+        {
+            DataSource = memory ? $"conveyor-{Guid.NewGuid():N}" : options.Path,
+            Mode = memory ? SqliteOpenMode.Memory : SqliteOpenMode.ReadWriteCreate,
+            Cache = memory ? SqliteCacheMode.Shared : SqliteCacheMode.Private,
+            Pooling = false,
+            DefaultTimeout = 30,
+        };
+        connectionString = builder.ToString();
+    }
+
+    public SqliteConnection OpenWriter(SqliteStoreOptions options)
+    {
+        var c = new SqliteConnection(connectionString);
+        c.Open();
+        var sync = options.Synchronous == SqliteSynchronous.Full ? "FULL" : "NORMAL";
+        var busy = (long)options.BusyTimeout.TotalMilliseconds;
+        Exec(c, memory ? $"PRAGMA synchronous={sync};" : $"PRAGMA journal_mode=WAL; PRAGMA synchronous={sync}; PRAGMA busy_timeout={busy};");
+        Migrate(c);
+        return c;
+    }
+
+    public SqliteConnection OpenReader()
+    {
+        var c = new SqliteConnection(connectionString);
+        c.Open();
+        Exec(c, memory ? "PRAGMA read_uncommitted=1; PRAGMA query_only=1;" : "PRAGMA query_only=1; PRAGMA busy_timeout=5000;");
+        return c;
+    }
+
+    /// <summary>Applies the embedded migrations newer than PRAGMA user_version, each in its own transaction.</summary>
+    private static void Migrate(SqliteConnection c)
+    {
+        var current = Convert.ToInt32(Scalar(c, "PRAGMA user_version;"), System.Globalization.CultureInfo.InvariantCulture);
+        var migrations = SqlText.Migrations();
+        var latest = migrations.Count == 0 ? 0 : migrations[^1].Version;
+        if (current > latest)
+            throw new InvalidOperationException($"the database has schema version {current}; this Conveyor knows up to {latest}: upgrade Conveyor");
+        foreach (var (version, sql) in migrations)
+        {
+            if (version <= current) continue;
+            Exec(c, "BEGIN IMMEDIATE;");
+            try
+            {
+                Exec(c, sql);
+                Exec(c, $"PRAGMA user_version = {version};");
+                Exec(c, "COMMIT;");
+            }
+            catch
+            {
+                Exec(c, "ROLLBACK;");
+                throw;
+            }
+        }
+    }
+
+    internal static void Exec(SqliteConnection c, string sql)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+
+    internal static object? Scalar(SqliteConnection c, string sql)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        return cmd.ExecuteScalar();
+    }
+}
+
+/// <summary>A reader connection with its own prepared commands.</summary>
+internal sealed class ReaderConnection(SqliteConnection connection) : IDisposable
+{
+    private readonly Dictionary<string, SqliteCommand> commands = new(StringComparer.Ordinal);
+
+    public SqliteConnection Connection { get; } = connection;
+
+    public SqliteCommand Command(string name)
+    {
+        if (!commands.TryGetValue(name, out var cmd))
+        {
+            cmd = Connection.CreateCommand();
+            cmd.CommandText = SqlText.Get(name);
+            commands[name] = cmd;
+        }
+        return cmd;
+    }
+
+    public void Dispose()
+    {
+        foreach (var c in commands.Values) c.Dispose();
+        Connection.Dispose();
+    }
+}
+
+/// <summary>Reader connections, separate from the writer's, reused across calls.</summary>
+internal sealed class ReaderPool(Connections connections) : IDisposable
+{
+    private const int MaxIdle = 8;
+    private readonly ConcurrentBag<ReaderConnection> idle = [];
+    private volatile bool disposed;
+
+    public T Read<T>(Func<ReaderConnection, T> body)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        if (!idle.TryTake(out var reader)) reader = new ReaderConnection(connections.OpenReader());
+        try
+        {
+            return body(reader);
+        }
+        finally
+        {
+            if (disposed || idle.Count >= MaxIdle) reader.Dispose();
+            else idle.Add(reader);
+        }
+    }
+
+    public void Dispose()
+    {
+        disposed = true;
+        while (idle.TryTake(out var r)) r.Dispose();
+    }
+}

@@ -1,0 +1,123 @@
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+
+namespace Conveyor.Sqlite.Internal;
+
+/// <summary>One queued write: runs inside the batch transaction, answered only after the commit.</summary>
+internal abstract class WriteOp
+{
+    public abstract void Execute(WriteContext ctx);
+    public abstract void Succeed();
+    public abstract void Fail(Exception error);
+}
+
+internal sealed class WriteOp<T>(Func<WriteContext, T> body) : WriteOp
+{
+    private readonly TaskCompletionSource<T> done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private T? result;
+
+    public Task<T> Task => done.Task;
+    public override void Execute(WriteContext ctx) => result = body(ctx);
+    public override void Succeed() => done.TrySetResult(result!);
+    public override void Fail(Exception error) => done.TrySetException(error);
+}
+
+/// <summary>
+/// The single writer (DESIGN §4): every change goes through this loop, on one connection. It drains
+/// whatever is queued, runs it all in ONE transaction (one fsync with synchronous=FULL), and only then
+/// answers each operation: a caller is told "done" once its change is durable (group commit). One
+/// writer also means two leasers can never take the same task.
+/// </summary>
+internal sealed class WriteLoop : IAsyncDisposable
+{
+    private readonly Channel<WriteOp> channel = Channel.CreateUnbounded<WriteOp>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly WriteContext ctx;
+    private readonly Signals signals;
+    private readonly int maxBatch;
+    private readonly Task loop;
+
+    public WriteLoop(WriteContext ctx, Signals signals)
+    {
+        this.ctx = ctx;
+        this.signals = signals;
+        maxBatch = ctx.Options.MaxBatchOperations;
+        loop = Task.Factory.StartNew(Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+    }
+
+    public Task<T> Enqueue<T>(Func<WriteContext, T> body)
+    {
+        var op = new WriteOp<T>(body);
+        if (!channel.Writer.TryWrite(op)) throw new ObjectDisposedException(nameof(SqliteTaskStore));
+        return op.Task;
+    }
+
+    private async Task Run()
+    {
+        var batch = new List<WriteOp>(maxBatch);
+        var done = new List<WriteOp>(maxBatch);
+        var reader = channel.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (batch.Count < maxBatch && reader.TryRead(out var op)) batch.Add(op);
+            RunBatch(batch, done);
+            batch.Clear();
+            done.Clear();
+        }
+    }
+
+    private void RunBatch(List<WriteOp> batch, List<WriteOp> done)
+    {
+        try
+        {
+            ctx.Begin();
+        }
+        catch (Exception ex)
+        {
+            foreach (var op in batch) op.Fail(ex);
+            return;
+        }
+        foreach (var op in batch)
+        {
+            var mark = ctx.Mark();
+            try
+            {
+                ctx.Exec("WriterBatch.Savepoint");
+                op.Execute(ctx);
+                ctx.Exec("WriterBatch.Release");
+                done.Add(op);
+            }
+            catch (Exception ex)
+            {
+                // Only this operation is undone; the rest of the batch still commits.
+                try { ctx.Exec("WriterBatch.Undo"); ctx.Exec("WriterBatch.Release"); }
+                catch (SqliteException) { /* the commit below reports a broken transaction */ }
+                ctx.Undo(mark);
+                op.Fail(ex);
+            }
+        }
+        try
+        {
+            ctx.Commit();
+        }
+        catch (Exception ex)
+        {
+            try { ctx.Exec("WriterBatch.Rollback"); } catch (SqliteException) { /* already rolled back */ }
+            ctx.Undo((0, 0));
+            foreach (var op in done) op.Fail(ex);
+            return;
+        }
+        // Durable now: wake leasers and waiters, broadcast, then answer the callers.
+        var wake = new HashSet<string>(ctx.WakeQueues, StringComparer.Ordinal);
+        var events = new List<Conveyor.Store.TaskEvent>(ctx.Events);
+        ctx.Undo((0, 0));
+        signals.Publish(events, wake);
+        foreach (var op in done) op.Succeed();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        channel.Writer.TryComplete();
+        await loop.ConfigureAwait(false);
+        ctx.Dispose();
+    }
+}

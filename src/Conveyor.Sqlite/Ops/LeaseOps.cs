@@ -1,0 +1,78 @@
+using Conveyor.Model;
+using Conveyor.Sqlite.Internal;
+using Conveyor.Store;
+using static Conveyor.Sqlite.Internal.TaskRows;
+
+namespace Conveyor.Sqlite.Ops;
+
+/// <summary>One non-blocking lease pass; when empty, also the earliest due time to wake up at.</summary>
+internal sealed record LeasePass(IReadOnlyList<LeasedTask> Leased, DateTimeOffset? NextDue);
+
+/// <summary>TaskLease, run by the writer (Sql/TaskLease.sql). The blocking wait lives in the store.</summary>
+internal static class LeaseOps
+{
+    public static LeasePass TaskLease(WriteContext ctx, TaskLeaseParams p)
+    {
+        var now = ctx.Now();
+        var deadline = now + p.LeaseDuration;
+        var leased = new List<LeasedTask>(Math.Min(p.Max, 256));
+        var open = new List<string>(p.Queues.Count);
+        foreach (var queue in p.Queues.Distinct(StringComparer.Ordinal))
+        {
+            if (IsPaused(ctx, queue)) continue;
+            open.Add(queue);
+            if (leased.Count >= p.Max) continue;
+            Promote(ctx, queue, now);
+            var cmd = ctx.Command("TaskLease.Lease");
+            cmd.Set("$queue", queue);
+            cmd.Set("$limit", p.Max - leased.Count);
+            cmd.Set("$worker", p.WorkerId);
+            cmd.Set("$now", Ticks(now));
+            cmd.Set("$now_text", JsonTime(now));
+            cmd.Set("$deadline", Ticks(deadline));
+            List<TaskRow> rows;
+            using (var reader = cmd.ExecuteReader()) rows = ReadAll(reader);
+            rows.Sort(static (a, b) => a.Record.Priority != b.Record.Priority ? b.Record.Priority.CompareTo(a.Record.Priority) : a.Seq.CompareTo(b.Seq));
+            foreach (var row in rows)
+            {
+                leased.Add(new LeasedTask(row.Record, row.LeaseToken!, deadline));
+                ctx.Event(row.Record, TaskState.Running, now);
+            }
+        }
+        if (leased.Count > 0) return new LeasePass(leased, null);
+
+        DateTimeOffset? nextDue = null;
+        foreach (var queue in open)
+        {
+            var cmd = ctx.Command("TaskLease.NextDue");
+            cmd.Set("$queue", queue);
+            if (cmd.ExecuteScalar() is long ticks && (nextDue is null || Time(ticks) < nextDue)) nextDue = Time(ticks);
+        }
+        return new LeasePass(leased, nextDue);
+    }
+
+    private static bool IsPaused(WriteContext ctx, string queue)
+    {
+        var cmd = ctx.Command("TaskLease.Paused");
+        cmd.Set("$queue", queue);
+        return cmd.ExecuteScalar() is not null;
+    }
+
+    private static void Promote(WriteContext ctx, string queue, DateTimeOffset now)
+    {
+        var cmd = ctx.Command("TaskLease.Promote");
+        cmd.Set("$queue", queue);
+        cmd.Set("$now", Ticks(now));
+        cmd.Set("$seq", ctx.ReserveSeq(0));
+        var promoted = 0;
+        using (var reader = cmd.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                promoted++;
+                ctx.Event(reader.GetString(0), reader.GetString(1), reader.GetString(2), TaskState.Pending, now);
+            }
+        }
+        ctx.ReserveSeq(promoted);
+    }
+}

@@ -1,0 +1,72 @@
+using Conveyor.Model;
+using Conveyor.Sqlite.Internal;
+using Conveyor.Store;
+using static Conveyor.Sqlite.Internal.TaskRows;
+
+namespace Conveyor.Sqlite.Ops;
+
+/// <summary>MaintenanceRun, run by the writer (Sql/MaintenanceRun.sql).</summary>
+internal static class MaintenanceOps
+{
+    public static MaintenanceResult MaintenanceRun(WriteContext ctx, TimeSpan retention)
+    {
+        var now = ctx.Now();
+        return new MaintenanceResult(Promote(ctx, now), Reclaim(ctx, now), Expire(ctx, now, retention));
+    }
+
+    private static int Promote(WriteContext ctx, DateTimeOffset now)
+    {
+        var cmd = ctx.Command("MaintenanceRun.Promote");
+        cmd.Set("$now", Ticks(now));
+        cmd.Set("$seq", ctx.ReserveSeq(0));
+        var promoted = 0;
+        using (var reader = cmd.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                promoted++;
+                var queue = reader.GetString(1);
+                ctx.Event(reader.GetString(0), queue, reader.GetString(2), TaskState.Pending, now);
+                ctx.Wake(queue);
+            }
+        }
+        ctx.ReserveSeq(promoted);
+        return promoted;
+    }
+
+    /// <summary>
+    /// An expired lease counts as a FAILED attempt (error type <c>lease_expired</c>): retried with backoff
+    /// while attempts are left, dead when none are. Why: a task that kills its worker (a crash, an OOM,
+    /// a hang past the deadline) would otherwise be handed out again and again forever; charging the
+    /// attempt makes it end in the dead-letter queue after max_attempts, where a human can look at it.
+    /// </summary>
+    private static int Reclaim(WriteContext ctx, DateTimeOffset now)
+    {
+        var cmd = ctx.Command("MaintenanceRun.Expired");
+        cmd.Set("$now", Ticks(now));
+        var ids = new List<string>();
+        using (var reader = cmd.ExecuteReader())
+            while (reader.Read()) ids.Add(reader.GetString(0));
+        var reclaimed = 0;
+        foreach (var id in ids)
+        {
+            if (FailRow.Read(ctx, id) is not { State: TaskState.Running } row) continue;
+            AckOps.ApplyFailure(ctx, row, TaskError.LeaseExpired(row.WorkerId), retry: true, retryDelay: null, "lease_expired", now);
+            reclaimed++;
+        }
+        return reclaimed;
+    }
+
+    private static int Expire(WriteContext ctx, DateTimeOffset now, TimeSpan retention)
+    {
+        var cmd = ctx.Command("MaintenanceRun.Expire");
+        cmd.Set("$before", Ticks(now - retention));
+        var expired = 0;
+        using (var reader = cmd.ExecuteReader())
+            while (reader.Read()) expired++;
+        var keys = ctx.Command("MaintenanceRun.KeysExpire");
+        keys.Set("$before", Ticks(now - ctx.Options.IdempotencyWindow));
+        keys.ExecuteNonQuery();
+        return expired;
+    }
+}

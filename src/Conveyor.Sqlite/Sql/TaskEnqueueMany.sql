@@ -1,0 +1,19 @@
+-- TaskEnqueueMany: store new tasks (built and validated by the engine). Run once per task inside
+-- one transaction; an idempotency key held in the same queue within the window returns the
+-- existing task instead (Created=false), also for a repeat within the same batch.
+
+-- name: KeyFind
+-- Parameters: $queue, $key, $since (ticks: now - window). Result: task_id of a live holder, or no row.
+SELECT k.task_id FROM idempotency_keys k JOIN tasks t ON t.id = k.task_id
+WHERE k.queue = $queue AND k.key = $key AND k.created_at > $since;
+
+-- name: KeyPut
+-- Parameters: $queue, $key, $task_id, $created_at. Result: none. Replaces an expired holder.
+INSERT OR REPLACE INTO idempotency_keys (queue, key, task_id, created_at) VALUES ($queue, $key, $task_id, $created_at);
+
+-- name: Insert
+-- Parameters: every column of a new task. Result: none.
+INSERT INTO tasks (id, seq, type, queue, state, priority, args, attempt, max_attempts, backoff, timeout,
+                   idempotency_key, metadata, attempts, created_at, scheduled_for)
+VALUES ($id, $seq, $type, $queue, $state, $priority, $args, 0, $max_attempts, $backoff, $timeout,
+        $key, $metadata, '[]', $created_at, $scheduled_for);

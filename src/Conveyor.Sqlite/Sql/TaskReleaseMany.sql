@@ -1,0 +1,9 @@
+-- TaskReleaseMany: running -> pending without charging the attempt (a draining worker hands work
+-- back). The task keeps its FIFO position, so it is the next one leased.
+-- Parameters: $id, $token, $now_text. Result: queue, type when the token was current; no row otherwise.
+UPDATE tasks SET
+    state = 'pending', attempt = attempt - 1,
+    worker_id = NULL, lease_token = NULL, lease_deadline = NULL,
+    attempts = json_set(attempts, '$[#-1].finished_at', $now_text, '$[#-1].outcome', 'released')
+WHERE id = $id AND state = 'running' AND lease_token = $token
+RETURNING queue, type;

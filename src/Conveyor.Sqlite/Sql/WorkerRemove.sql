@@ -1,0 +1,2 @@
+-- WorkerRemove: forget a worker. Parameters: $id. Result: none.
+DELETE FROM workers WHERE id = $id;

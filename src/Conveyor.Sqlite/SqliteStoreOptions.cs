@@ -1,0 +1,42 @@
+using Conveyor.Model;
+
+namespace Conveyor.Sqlite;
+
+/// <summary>How SQLite makes a commit durable: <see cref="Full"/> fsyncs the WAL on every commit.</summary>
+public enum SqliteSynchronous
+{
+    /// <summary>fsync on every commit: an acknowledged write survives a power cut. The default.</summary>
+    Full,
+    /// <summary>fsync at checkpoints only: survives a process crash, may lose the last commits on power loss.</summary>
+    Normal,
+}
+
+/// <summary>Options of <see cref="SqliteTaskStore"/>. Validated when the store opens.</summary>
+public sealed record SqliteStoreOptions
+{
+    public const string InMemory = ":memory:";
+
+    /// <summary>The database file, or <c>":memory:"</c> for a private in-memory store (tests, demos).</summary>
+    public string Path { get; init; } = "conveyor.db";
+
+    public SqliteSynchronous Synchronous { get; init; } = SqliteSynchronous.Full;
+
+    /// <summary>How long an idempotency key keeps returning the first task (DESIGN §2: 24 h).</summary>
+    public TimeSpan IdempotencyWindow { get; init; } = TaskDefaults.IdempotencyWindow;
+
+    /// <summary>At most this many queued write operations are committed in one transaction.</summary>
+    public int MaxBatchOperations { get; init; } = 512;
+
+    /// <summary>How long the writer waits for another process holding the file's write lock.</summary>
+    public TimeSpan BusyTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    public bool IsInMemory => Path == InMemory;
+
+    internal void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Path)) throw new ArgumentException("SqliteStoreOptions.Path is required", nameof(Path));
+        if (IdempotencyWindow <= TimeSpan.Zero) throw new ArgumentException("IdempotencyWindow must be positive", nameof(IdempotencyWindow));
+        if (MaxBatchOperations < 1) throw new ArgumentException("MaxBatchOperations must be at least 1", nameof(MaxBatchOperations));
+        if (BusyTimeout < TimeSpan.Zero) throw new ArgumentException("BusyTimeout must not be negative", nameof(BusyTimeout));
+    }
+}

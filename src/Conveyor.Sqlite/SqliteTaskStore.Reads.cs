@@ -1,0 +1,115 @@
+using Conveyor.Json;
+using Conveyor.Model;
+using Conveyor.Sqlite.Internal;
+using Conveyor.Store;
+using static Conveyor.Sqlite.Internal.TaskRows;
+
+namespace Conveyor.Sqlite;
+
+// Reads: on reader connections, never on the writer's (WAL lets them run beside the writer).
+public sealed partial class SqliteTaskStore
+{
+    public ValueTask<TaskRecord?> TaskGet(string id, CancellationToken ct = default) => ValueTask.FromResult(Get(id));
+
+    private TaskRecord? Get(string id) => readers.Read(r =>
+    {
+        var cmd = r.Command("TaskGet");
+        cmd.Set("$id", id);
+        using var reader = cmd.ExecuteReader();
+        var rows = ReadAll(reader);
+        return rows.Count == 0 ? null : rows[0].Record;
+    });
+
+    public ValueTask<TaskPage> TaskList(TaskListParams query, CancellationToken ct = default)
+    {
+        var limit = Math.Clamp(query.Limit, 1, TaskListParams.MaxLimit);
+        var rows = readers.Read(r =>
+        {
+            var cmd = r.Command("TaskList");
+            cmd.Set("$state", query.State is { } s ? State(s) : null);
+            cmd.Set("$queue", query.Queue);
+            cmd.Set("$type", query.Type);
+            cmd.Set("$cursor", query.Cursor);
+            cmd.Set("$limit", limit + 1);
+            using var reader = cmd.ExecuteReader();
+            return ReadAll(reader);
+        });
+        var more = rows.Count > limit;
+        var items = rows.Take(limit).Select(x => x.Record).ToList();
+        return ValueTask.FromResult(new TaskPage(items, more ? items[^1].Id : null));
+    }
+
+    public async ValueTask<TaskRecord?> TaskWait(string id, TimeSpan timeout, CancellationToken ct = default)
+    {
+        var deadline = time.GetUtcNow() + timeout;
+        while (true)
+        {
+            // Register before reading, so a transition between the read and the wait is never missed.
+            var finished = signals.TaskFinished(id);
+            try
+            {
+                var task = Get(id);
+                var now = time.GetUtcNow();
+                if (task is null || task.State.IsTerminal() || now >= deadline) return task;
+                using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                var timer = Task.Delay(deadline - now, time, stop.Token);
+                await Task.WhenAny(finished, timer).ConfigureAwait(false);
+                await stop.CancelAsync().ConfigureAwait(false);
+                ct.ThrowIfCancellationRequested();
+            }
+            finally
+            {
+                signals.ReleaseTask(id, finished);
+            }
+        }
+    }
+
+    public ValueTask<IReadOnlyList<QueueInfo>> QueueList(CancellationToken ct = default)
+    {
+        var list = readers.Read(r =>
+        {
+            var counts = new SortedDictionary<string, long[]>(StringComparer.Ordinal);
+            long[] Of(string q) => counts.TryGetValue(q, out var c) ? c : counts[q] = new long[TaskStates.All.Count];
+            using (var reader = r.Command("QueueList.Counts").ExecuteReader())
+                while (reader.Read()) Of(reader.GetString(0))[(int)ParseState(reader.GetString(1))] = reader.GetInt64(2);
+            var paused = new HashSet<string>(StringComparer.Ordinal);
+            using (var reader = r.Command("QueueList.Paused").ExecuteReader())
+                while (reader.Read()) { paused.Add(reader.GetString(0)); Of(reader.GetString(0)); }
+            return counts.Select(kv => new QueueInfo(kv.Key, paused.Contains(kv.Key),
+                kv.Value[(int)TaskState.Pending], kv.Value[(int)TaskState.Scheduled], kv.Value[(int)TaskState.Running],
+                kv.Value[(int)TaskState.Succeeded], kv.Value[(int)TaskState.Failed], kv.Value[(int)TaskState.Cancelled])).ToList();
+        });
+        return ValueTask.FromResult<IReadOnlyList<QueueInfo>>(list);
+    }
+
+    public ValueTask<IReadOnlyList<WorkerInfo>> WorkerList(TimeSpan liveWithin, CancellationToken ct = default)
+    {
+        var since = Ticks(time.GetUtcNow() - liveWithin);
+        var list = readers.Read(r =>
+        {
+            var cmd = r.Command("WorkerList");
+            cmd.Set("$since", since);
+            var workers = new List<WorkerInfo>();
+            using var reader = cmd.ExecuteReader();
+            while (reader.Read())
+            {
+                var w = System.Text.Json.JsonSerializer.Deserialize<WorkerInfo>(reader.GetString(0), ConveyorJson.Options);
+                if (w is not null) workers.Add(w with { LastHeartbeat = Time(reader.GetInt64(1)) });
+            }
+            return workers;
+        });
+        return ValueTask.FromResult<IReadOnlyList<WorkerInfo>>(list);
+    }
+
+    public ValueTask<bool> Ping(CancellationToken ct = default)
+    {
+        try
+        {
+            return ValueTask.FromResult(readers.Read(r => Connections.Scalar(r.Connection, "SELECT 1;")) is long one && one == 1);
+        }
+        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or ObjectDisposedException)
+        {
+            return ValueTask.FromResult(false);
+        }
+    }
+}

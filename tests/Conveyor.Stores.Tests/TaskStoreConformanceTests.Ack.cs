@@ -1,0 +1,210 @@
+using System.Text.Json;
+using Conveyor.Model;
+using Conveyor.Store;
+
+namespace Conveyor.Stores.Tests;
+
+// Complete, fail (retries, backoff, dead), extend, release, lease expiry, fencing.
+public abstract partial class TaskStoreConformanceTests
+{
+    [Fact]
+    public async Task TaskCompleteMany_stores_the_result_and_finishes_the_attempt()
+    {
+        var time = NewClock();
+        await using var store = await CreateStore(time);
+        await EnqueueMany(store, time, 2);
+        var leased = await LeaseNow(store, 2);
+        time.Advance(TimeSpan.FromSeconds(2));
+        var results = await store.TaskCompleteMany(leased.Select(l => new TaskCompleteParams(l.Task.Id, l.LeaseToken, JsonDocument.Parse("{\"ok\":42}").RootElement)).ToList());
+        Assert.All(results, r => Assert.Equal((AckOutcome.Ok, TaskState.Succeeded), (r.Outcome, r.State)));
+        foreach (var l in leased)
+        {
+            var t = await Get(store, l.Task.Id);
+            Assert.Equal(TaskState.Succeeded, t.State);
+            Assert.Equal(42, t.Result!.Value.GetProperty("ok").GetInt32());
+            AssertTime(Start + TimeSpan.FromSeconds(2), t.FinishedAt);
+            var attempt = Assert.Single(t.Attempts);
+            Assert.Equal(AttemptOutcome.Succeeded, attempt.Outcome);
+            AssertTime(Start + TimeSpan.FromSeconds(2), attempt.FinishedAt);
+            Assert.Null(t.LeaseDeadline);
+        }
+        var missing = await store.TaskCompleteMany([new TaskCompleteParams(Conveyor.Engine.TaskIds.New(time), "x", null)]);
+        Assert.Equal(AckOutcome.NotFound, Assert.Single(missing).Outcome);
+    }
+
+    [Fact]
+    public async Task Fencing_a_stale_token_changes_nothing()
+    {
+        var time = NewClock();
+        await using var store = await CreateStore(time);
+        await Enqueue(store, NewTask(time, backoff: BackoffPolicy.None));
+        var first = await LeaseOne(store);
+        time.Advance(LeaseFor + TimeSpan.FromSeconds(1));
+        Assert.Equal(1, (await store.MaintenanceRun(TimeSpan.FromDays(7))).Reclaimed);
+        var second = await LeaseOne(store);
+        Assert.Equal(first.Task.Id, second.Task.Id);
+        Assert.NotEqual(first.LeaseToken, second.LeaseToken);
+        var before = Snapshot(await store.TaskGet(first.Task.Id));
+        foreach (var token in new[] { first.LeaseToken, "not-a-token" })
+        {
+            Assert.Equal(AckOutcome.StaleLease, Assert.Single(await store.TaskCompleteMany([new(first.Task.Id, token, null)])).Outcome);
+            Assert.Equal(AckOutcome.StaleLease, Assert.Single(await store.TaskFailMany([new(first.Task.Id, token, new TaskError("E", "m"))])).Outcome);
+            var ext = Assert.Single(await store.LeaseExtendMany([new(first.Task.Id, token, TimeSpan.FromMinutes(5), new TaskProgress(99))]));
+            Assert.Equal(AckOutcome.StaleLease, ext.Outcome);
+            Assert.False(ext.CancelRequested);
+            Assert.Equal(AckOutcome.StaleLease, Assert.Single(await store.TaskReleaseMany([new(first.Task.Id, token)])).Outcome);
+        }
+        Assert.Equal(before, Snapshot(await store.TaskGet(first.Task.Id)));
+        // The current holder still can.
+        Assert.Equal(AckOutcome.Ok, Assert.Single(await store.TaskCompleteMany([new(second.Task.Id, second.LeaseToken, null)])).Outcome);
+        Assert.Equal(AckOutcome.StaleLease, Assert.Single(await store.TaskCompleteMany([new(second.Task.Id, second.LeaseToken, null)])).Outcome);
+    }
+
+    [Fact]
+    public async Task LeaseExpiry_is_a_failed_attempt_then_dead_after_max_attempts()
+    {
+        var time = NewClock();
+        await using var store = await CreateStore(time);
+        var task = await Enqueue(store, NewTask(time, maxAttempts: 2, backoff: BackoffPolicy.FixedDelay(TimeSpan.FromSeconds(10))));
+        await store.TaskLease(LeaseParams(worker: "doomed"));
+        time.Advance(LeaseFor - TimeSpan.FromSeconds(1));
+        Assert.Equal(0, (await store.MaintenanceRun(TimeSpan.FromDays(7))).Reclaimed);
+        Assert.Equal(TaskState.Running, (await Get(store, task.Id)).State);
+        time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(1, (await store.MaintenanceRun(TimeSpan.FromDays(7))).Reclaimed);
+        var retried = await Get(store, task.Id);
+        Assert.Equal(TaskState.Scheduled, retried.State);
+        Assert.Equal("lease_expired", retried.Error!.Type);
+        Assert.Equal(AttemptOutcome.LeaseExpired, Assert.Single(retried.Attempts).Outcome);
+        AssertTime(time.GetUtcNow() + TimeSpan.FromSeconds(10), retried.ScheduledFor);
+
+        time.Advance(TimeSpan.FromSeconds(10));
+        Assert.Equal(2, (await LeaseOne(store)).Task.Attempt);
+        time.Advance(LeaseFor + TimeSpan.FromSeconds(1));
+        Assert.Equal(1, (await store.MaintenanceRun(TimeSpan.FromDays(7))).Reclaimed);
+        var dead = await Get(store, task.Id);
+        Assert.Equal(TaskState.Failed, dead.State);
+        Assert.Equal("lease_expired", dead.Error!.Type);
+        Assert.Equal(2, dead.Attempts.Count);
+        Assert.All(dead.Attempts, a => Assert.Equal(AttemptOutcome.LeaseExpired, a.Outcome));
+        AssertTime(time.GetUtcNow(), dead.FinishedAt);
+        Assert.Empty(await LeaseNow(store));
+    }
+
+    [Fact]
+    public async Task TaskFailMany_with_exponential_backoff_schedules_within_the_jitter_range()
+    {
+        var time = NewClock();
+        await using var store = await CreateStore(time);
+        var policy = new BackoffPolicy(BackoffKind.Exponential, TimeSpan.FromSeconds(10), 2.0, TimeSpan.FromHours(1));
+        var task = await Enqueue(store, NewTask(time, maxAttempts: 5, backoff: policy));
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            var l = await LeaseOne(store);
+            Assert.Equal(attempt, l.Task.Attempt);
+            var now = time.GetUtcNow();
+            var r = Assert.Single(await store.TaskFailMany([Failure(l)]));
+            Assert.Equal((AckOutcome.Ok, TaskState.Scheduled), (r.Outcome, r.State));
+            var ceiling = TimeSpan.FromSeconds(10 * Math.Pow(2, attempt - 1));
+            var t = await Get(store, task.Id);
+            Assert.Equal(TaskState.Scheduled, t.State);
+            Assert.InRange(t.ScheduledFor, now - TimePrecision, now + ceiling);
+            AssertTime(r.ScheduledFor!.Value, t.ScheduledFor);
+            Assert.Equal(("TestError", "it broke", "detail"), (t.Error!.Type, t.Error.Message, t.Error.Detail));
+            Assert.Equal(AttemptOutcome.Failed, t.Attempts[^1].Outcome);
+            Assert.Equal("TestError", t.Attempts[^1].Error!.Type);
+            time.Advance(ceiling);
+        }
+    }
+
+    [Fact]
+    public async Task TaskFailMany_with_fixed_backoff_is_not_leasable_before_the_delay()
+    {
+        var time = NewClock();
+        await using var store = await CreateStore(time);
+        await Enqueue(store, NewTask(time, backoff: BackoffPolicy.FixedDelay(TimeSpan.FromSeconds(7))));
+        var r = Assert.Single(await store.TaskFailMany([Failure(await LeaseOne(store))]));
+        AssertTime(Start + TimeSpan.FromSeconds(7), r.ScheduledFor);
+        time.Advance(TimeSpan.FromSeconds(6));
+        Assert.Empty(await LeaseNow(store));
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(2, (await LeaseOne(store)).Task.Attempt);
+    }
+
+    [Fact]
+    public async Task TaskFailMany_with_no_backoff_is_leasable_at_once_and_RetryDelay_overrides_the_policy()
+    {
+        var time = NewClock();
+        await using var store = await CreateStore(time);
+        await Enqueue(store, NewTask(time, backoff: BackoffPolicy.None));
+        var r = Assert.Single(await store.TaskFailMany([Failure(await LeaseOne(store))]));
+        AssertTime(Start, r.ScheduledFor);
+        var again = await LeaseOne(store);
+        Assert.Equal(2, again.Task.Attempt);
+        var delayed = Assert.Single(await store.TaskFailMany([Failure(again, delay: TimeSpan.FromSeconds(42))]));
+        AssertTime(Start + TimeSpan.FromSeconds(42), delayed.ScheduledFor);
+        AssertTime(Start + TimeSpan.FromSeconds(42), (await Get(store, again.Task.Id)).ScheduledFor);
+    }
+
+    [Fact]
+    public async Task TaskFailMany_goes_dead_when_retry_is_refused_or_attempts_run_out()
+    {
+        var time = NewClock();
+        await using var store = await CreateStore(time);
+        var noRetry = await Enqueue(store, NewTask(time, maxAttempts: 5));
+        var last = await Enqueue(store, NewTask(time, maxAttempts: 1));
+        var leased = await LeaseNow(store, 2);
+        var results = await store.TaskFailMany([Failure(leased[0], retry: false), Failure(leased[1])]);
+        Assert.All(results, r => Assert.Equal((AckOutcome.Ok, TaskState.Failed), (r.Outcome, r.State)));
+        foreach (var id in new[] { noRetry.Id, last.Id })
+        {
+            var t = await Get(store, id);
+            Assert.Equal(TaskState.Failed, t.State);
+            Assert.Equal("TestError", t.Error!.Type);
+            AssertTime(Start, t.FinishedAt);
+        }
+        Assert.Empty(await LeaseNow(store));
+    }
+
+    [Fact]
+    public async Task LeaseExtendMany_pushes_the_deadline_and_records_progress()
+    {
+        var time = NewClock();
+        await using var store = await CreateStore(time);
+        await Enqueue(store, NewTask(time));
+        var l = await LeaseOne(store);
+        time.Advance(TimeSpan.FromSeconds(20));
+        var r = Assert.Single(await store.LeaseExtendMany([new(l.Task.Id, l.LeaseToken, TimeSpan.FromSeconds(60), new TaskProgress(50, "half"))]));
+        Assert.Equal(AckOutcome.Ok, r.Outcome);
+        Assert.False(r.CancelRequested);
+        AssertTime(Start + TimeSpan.FromSeconds(80), r.LeaseDeadline);
+        var t = await Get(store, l.Task.Id);
+        Assert.Equal(new TaskProgress(50, "half"), t.Progress);
+        AssertTime(Start + TimeSpan.FromSeconds(80), t.LeaseDeadline);
+        // Past the first deadline, but extended: not reclaimed.
+        time.Advance(TimeSpan.FromSeconds(40));
+        Assert.Equal(0, (await store.MaintenanceRun(TimeSpan.FromDays(7))).Reclaimed);
+        Assert.Equal(TaskState.Running, (await Get(store, l.Task.Id)).State);
+        // Extending without progress keeps the last progress.
+        Assert.Equal(AckOutcome.Ok, Assert.Single(await store.LeaseExtendMany([new(l.Task.Id, l.LeaseToken, TimeSpan.FromSeconds(60))])).Outcome);
+        Assert.Equal(new TaskProgress(50, "half"), (await Get(store, l.Task.Id)).Progress);
+    }
+
+    [Fact]
+    public async Task TaskReleaseMany_hands_the_task_back_without_charging_the_attempt()
+    {
+        var time = NewClock();
+        await using var store = await CreateStore(time);
+        var task = await Enqueue(store, NewTask(time, maxAttempts: 1));
+        var l = await LeaseOne(store);
+        var r = Assert.Single(await store.TaskReleaseMany([new(l.Task.Id, l.LeaseToken)]));
+        Assert.Equal((AckOutcome.Ok, TaskState.Pending), (r.Outcome, r.State));
+        var released = await Get(store, task.Id);
+        Assert.Equal((TaskState.Pending, 0), (released.State, released.Attempt));
+        Assert.Equal(AttemptOutcome.Released, Assert.Single(released.Attempts).Outcome);
+        var again = await LeaseOne(store);
+        Assert.Equal(1, again.Task.Attempt);
+        // max_attempts 1 and the release was not charged: this failure is the first and last attempt.
+        Assert.Equal(TaskState.Failed, Assert.Single(await store.TaskFailMany([Failure(again)])).State);
+    }
+}
