@@ -65,9 +65,8 @@ public sealed partial class RedisTaskStore
             if (next > 0 && (nextDue == 0 || next < nextDue)) nextDue = next;
             for (var i = 1; i < answer.Length; i++)
             {
-                var flat = (RedisValue[])answer[i]!;
-                var task = TaskHash.Read(flat);
-                var token = TaskHash.Token(flat) ?? throw new InvalidDataException($"leased task {task.Id} has no token");
+                var (task, token) = TaskHash.ReadLeased((RedisValue[])answer[i]!);
+                if (token is null) throw new InvalidDataException($"leased task {task.Id} has no token");
                 leased.Add(new LeasedTask(task, token, task.LeaseDeadline ?? DateTimeOffset.FromUnixTimeMilliseconds(0)));
             }
         }

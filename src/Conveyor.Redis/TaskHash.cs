@@ -37,11 +37,29 @@ internal static class TaskHash
 
     public static TaskRecord Read(RedisResult hash) => Read((RedisValue[])hash!);
 
+    /// <summary>The fields TaskLease.lua returns, values only, in this order (LEASE_FIELDS in Lib.lua).</summary>
+    public static readonly string[] LeaseFields =
+        ["id", "q", "ty", "ar", "pr", "st", "at", "ma", "bk", "bb", "bf", "bc", "to", "ik", "md",
+         "re", "er", "pg", "hi", "cr", "sf", "sa", "fa", "wk", "dl", "tk", "la"];
+
+    /// <summary>A leased task from its LeaseFields values, and its lease token.</summary>
+    public static (TaskRecord Task, string? Token) ReadLeased(RedisValue[] values)
+    {
+        if (values.Length != LeaseFields.Length) throw new InvalidDataException($"TaskLease returned {values.Length} fields; expected {LeaseFields.Length}");
+        var f = new Dictionary<string, RedisValue>(LeaseFields.Length, StringComparer.Ordinal);
+        for (var i = 0; i < values.Length; i++) f[LeaseFields[i]] = values[i];
+        return (Read(f), f["tk"].IsNull ? null : (string?)f["tk"]);
+    }
+
     public static TaskRecord Read(RedisValue[] flat)
     {
         var f = new Dictionary<string, RedisValue>(flat.Length / 2, StringComparer.Ordinal);
         for (var i = 0; i + 1 < flat.Length; i += 2) f[(string)flat[i]!] = flat[i + 1];
+        return Read(f);
+    }
 
+    private static TaskRecord Read(Dictionary<string, RedisValue> f)
+    {
         var state = TaskStates.TryParse(Str(f, "st"), out var s) ? s : throw new InvalidDataException($"task hash has no valid state: '{Str(f, "st")}'");
         var attempt = (int)Long(f, "at");
         var attempts = ReadAttempts(Str(f, "hi"));
@@ -75,13 +93,6 @@ internal static class TaskHash
             WorkerId = state == TaskState.Running ? Str(f, "wk") : null,
             LeaseDeadline = state == TaskState.Running ? Time(f, "dl") : null,
         };
-    }
-
-    public static string? Token(RedisValue[] flat)
-    {
-        for (var i = 0; i + 1 < flat.Length; i += 2)
-            if (flat[i] == "tk") return flat[i + 1];
-        return null;
     }
 
     public static string BackoffKindWire(BackoffKind kind) => kind switch

@@ -12,8 +12,26 @@
 ]]
 local BAND = 1099511627776 -- 2^40: room for 2^40 enqueues per queue, all scores < 2^44 (exact doubles)
 
+-- The task fields a lease returns, in this order, as values only (TaskHash.LeaseFields in .NET).
+local LEASE_FIELDS = { "id", "q", "ty", "ar", "pr", "st", "at", "ma", "bk", "bb", "bf", "bc", "to", "ik", "md",
+  "re", "er", "pg", "hi", "cr", "sf", "sa", "fa", "wk", "dl", "tk", "la" }
+
 local function ready_score(pr, seq)
   return (9 - (tonumber(pr) or 0)) * BAND + tonumber(seq)
+end
+
+-- Batched writes: one ZADD/ZREM per script call instead of one per task (unpack in chunks, well
+-- below Lua's C stack limit).
+local function zadd_many(key, pairs_)
+  for i = 1, #pairs_, 1000 do
+    redis.call("ZADD", key, unpack(pairs_, i, math.min(i + 999, #pairs_)))
+  end
+end
+
+local function zrem_many(key, members)
+  for i = 1, #members, 1000 do
+    redis.call("ZREM", key, unpack(members, i, math.min(i + 999, #members)))
+  end
 end
 
 -- Events: one PUBLISH per script call, lines "id \t queue \t type \t state \t ms".
@@ -27,7 +45,7 @@ end
 
 -- Attempt history: a comma-joined list of JSON objects in field "hi" (.NET wraps it in [ ]).
 -- The error detail (stack traces) is kept only on the task's "er", not in every history entry.
-local function hist_add(tkey, n, worker, started, finished, outcome, err)
+local function hist_entry(n, worker, started, finished, outcome, err)
   local e = '{"n":' .. n .. ',"w":' .. cjson.encode(worker or "") .. ',"s":' .. (started or 0) ..
     ',"f":' .. finished .. ',"o":"' .. outcome .. '"'
   if err and err ~= "" then
@@ -36,10 +54,18 @@ local function hist_add(tkey, n, worker, started, finished, outcome, err)
       e = e .. ',"e":' .. cjson.encode({ type = obj.type, message = obj.message })
     end
   end
-  e = e .. '}'
+  return e .. '}'
+end
+
+-- The history with one more entry; h is the current "hi" (false/nil/"" when empty).
+local function hist_append(h, entry)
+  if h and h ~= "" then return h .. "," .. entry end
+  return entry
+end
+
+local function hist_add(tkey, n, worker, started, finished, outcome, err)
   local h = redis.call("HGET", tkey, "hi")
-  if h and h ~= "" then h = h .. "," .. e else h = e end
-  redis.call("HSET", tkey, "hi", h)
+  redis.call("HSET", tkey, "hi", hist_append(h, hist_entry(n, worker, started, finished, outcome, err)))
 end
 
 -- The backoff rule of BackoffPolicy.DelayAfter, in ms; r is a uniform random in [0,1) from .NET.
@@ -60,15 +86,17 @@ local function promote_due(ready, scheduled, meta, P, q, now, limit, evs)
   local due = redis.call("ZRANGEBYSCORE", scheduled, "-inf", now, "LIMIT", 0, limit)
   if #due == 0 then return 0 end
   local seq = redis.call("HINCRBY", meta, "seq", #due) - #due
+  local adds = {}
   for _, id in ipairs(due) do
     local tkey = P .. id
     local f = redis.call("HMGET", tkey, "pr", "ty")
     seq = seq + 1
     redis.call("HSET", tkey, "st", "pending", "sq", seq)
-    redis.call("ZADD", ready, ready_score(f[1], seq), id)
+    adds[#adds + 1] = ready_score(f[1], seq); adds[#adds + 1] = id
     if evs then ev_add(evs, id, q, f[2], "pending", now) end
   end
-  redis.call("ZREM", scheduled, unpack(due))
+  zadd_many(ready, adds)
+  zrem_many(scheduled, due)
   return #due
 end
 

@@ -11,27 +11,35 @@
 ]]
 local P, now, q, n = ARGV[1], tonumber(ARGV[2]), ARGV[4], tonumber(ARGV[5])
 local out, evs, done = {}, {}, 0
+local finished, gone = {}, {}
 for i = 0, n - 1 do
   local o = 6 + i * 3
   local id = ARGV[o]
   local tkey = P .. id
-  local f = redis.call("HMGET", tkey, "st", "tk", "at", "wk", "la", "ty")
+  local f = redis.call("HMGET", tkey, "st", "tk", "at", "wk", "la", "ty", "hi")
   if not f[1] then
     out[#out + 1] = 1; out[#out + 1] = ""
   elseif f[1] ~= "running" or f[2] ~= ARGV[o + 1] then
     out[#out + 1] = 2; out[#out + 1] = f[1]
   else
-    hist_add(tkey, f[3], f[4], f[5], now, "succeeded", nil)
-    redis.call("HSET", tkey, "st", "succeeded", "fa", now)
-    if ARGV[o + 2] ~= "" then redis.call("HSET", tkey, "re", ARGV[o + 2]) end
-    redis.call("HDEL", tkey, "tk", "dl", "wk")
-    redis.call("ZREM", KEYS[1], id)
-    redis.call("ZADD", KEYS[2], now, id)
+    -- tk/dl/wk are left in place: they only mean something while st is "running" (hot path: one write).
+    local hi = hist_append(f[7], hist_entry(f[3], f[4], f[5], now, "succeeded", nil))
+    if ARGV[o + 2] ~= "" then
+      redis.call("HSET", tkey, "st", "succeeded", "fa", now, "hi", hi, "re", ARGV[o + 2])
+    else
+      redis.call("HSET", tkey, "st", "succeeded", "fa", now, "hi", hi)
+    end
+    gone[#gone + 1] = id
+    finished[#finished + 1] = now; finished[#finished + 1] = id
     done = done + 1
     ev_add(evs, id, q, f[6], "succeeded", now)
     out[#out + 1] = 0; out[#out + 1] = "succeeded"
   end
 end
-if done > 0 then redis.call("HINCRBY", KEYS[3], "succeeded", done) end
+if done > 0 then
+  zrem_many(KEYS[1], gone)
+  zadd_many(KEYS[2], finished)
+  redis.call("HINCRBY", KEYS[3], "succeeded", done)
+end
 ev_flush(ARGV[3], evs)
 return out

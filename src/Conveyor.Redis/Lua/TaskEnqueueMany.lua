@@ -22,12 +22,14 @@
 local P, now, win = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local q, n, S, base = ARGV[6], tonumber(ARGV[7]), 15, 8
 local out, evs, wake = {}, {}, false
+local ready, sched, all = {}, {}, {}
 local seq = redis.call("HINCRBY", KEYS[4], "seq", n) - n
 for i = 0, n - 1 do
   local o = base + i * S
   local id, ik = ARGV[o], ARGV[o + 12]
   local tkey = P .. id
-  if redis.call("EXISTS", tkey) == 1 then
+  if redis.call("HSETNX", tkey, "id", id) == 0 then
+    -- The id is stored already: this is a retry of the same submission. Nothing is written.
     out[#out + 1] = { 2, redis.call("HGETALL", tkey) }
   else
     local held = nil
@@ -39,20 +41,21 @@ for i = 0, n - 1 do
       end
     end
     if held then
+      redis.call("DEL", tkey) -- the HSETNX above claimed the id; this submission creates nothing
       out[#out + 1] = { 0, redis.call("HGETALL", P .. held) }
     else
       seq = seq + 1
       local st, sf = ARGV[o + 3], ARGV[o + 4]
-      redis.call("HSET", tkey, "id", id, "q", q, "ty", ARGV[o + 1], "pr", ARGV[o + 2], "st", st,
+      redis.call("HSET", tkey, "q", q, "ty", ARGV[o + 1], "pr", ARGV[o + 2], "st", st,
         "at", 0, "sf", sf, "cr", ARGV[o + 5], "ma", ARGV[o + 6], "bk", ARGV[o + 7], "bb", ARGV[o + 8],
         "bf", ARGV[o + 9], "bc", ARGV[o + 10], "to", ARGV[o + 11], "ik", ik, "md", ARGV[o + 13],
         "ar", ARGV[o + 14], "sq", seq)
       if st == "pending" then
-        redis.call("ZADD", KEYS[1], ready_score(ARGV[o + 2], seq), id)
+        ready[#ready + 1] = ready_score(ARGV[o + 2], seq); ready[#ready + 1] = id
       else
-        redis.call("ZADD", KEYS[2], sf, id)
+        sched[#sched + 1] = sf; sched[#sched + 1] = id
       end
-      redis.call("ZADD", KEYS[3], 0, id)
+      all[#all + 1] = 0; all[#all + 1] = id
       if ik ~= "" then
         redis.call("HSET", KEYS[5], ik, id)
         redis.call("ZADD", KEYS[6], now + win, ik)
@@ -63,6 +66,9 @@ for i = 0, n - 1 do
     end
   end
 end
+zadd_many(KEYS[1], ready)
+zadd_many(KEYS[2], sched)
+zadd_many(KEYS[3], all)
 if wake then redis.call("PUBLISH", ARGV[4], "1") end
 ev_flush(ARGV[5], evs)
 return out

@@ -8,8 +8,8 @@
   ARGV[6] token prefix ("<queue>/<nonce>."; the task's lease token is prefix .. i)
   ARGV[7] events channel   ARGV[8] queue   ARGV[9] promote limit
 
-  Returns { next, hash1, hash2, ... }: the leased tasks as flat field/value arrays (after the
-  transition). next: -2 the queue is paused; when nothing was leased, the earliest due ms of a
+  Returns { next, task1, task2, ... }: each leased task (after the transition) as the values of
+  LEASE_FIELDS (Lib.lua), in that order. next: -2 the queue is paused; when nothing was leased, the earliest due ms of a
   scheduled task or -1 when none; 0 otherwise.
 ]]
 local P, now, max, lease = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -20,21 +20,18 @@ promote_due(KEYS[1], KEYS[2], KEYS[4], P, q, now, tonumber(ARGV[9]), evs)
 local popped = redis.call("ZPOPMIN", KEYS[1], max)
 local res = { 0 }
 local dl = now + lease
+local running = {}
 for i = 1, #popped, 2 do
   local id = popped[i]
   local tkey = P .. id
-  if redis.call("EXISTS", tkey) == 1 then
-    redis.call("HINCRBY", tkey, "at", 1)
-    redis.call("HSET", tkey, "st", "running", "tk", ARGV[6] .. i, "dl", dl, "wk", worker, "la", now, "sa", now)
-    redis.call("HDEL", tkey, "ct")
-    redis.call("ZADD", KEYS[3], dl, id)
-    local h = redis.call("HGETALL", tkey)
-    res[#res + 1] = h
-    local ty
-    for j = 1, #h, 2 do if h[j] == "ty" then ty = h[j + 1] break end end
-    ev_add(evs, id, q, ty, "running", now)
-  end
+  redis.call("HINCRBY", tkey, "at", 1)
+  redis.call("HSET", tkey, "st", "running", "tk", ARGV[6] .. i, "dl", dl, "wk", worker, "la", now, "sa", now)
+  running[#running + 1] = dl; running[#running + 1] = id
+  local h = redis.call("HMGET", tkey, unpack(LEASE_FIELDS))
+  res[#res + 1] = h
+  ev_add(evs, id, q, h[3], "running", now)
 end
+zadd_many(KEYS[3], running)
 if #res == 1 then
   local first = redis.call("ZRANGE", KEYS[2], 0, 0, "WITHSCORES")
   if #first == 2 then res[1] = tonumber(first[2]) else res[1] = -1 end
