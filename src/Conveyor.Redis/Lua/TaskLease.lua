@@ -24,10 +24,12 @@ local running = {}
 for i = 1, #popped, 2 do
   local id = popped[i]
   local tkey = P .. id
-  redis.call("HINCRBY", tkey, "at", 1)
-  redis.call("HSET", tkey, "st", "running", "tk", ARGV[6] .. i, "dl", dl, "wk", worker, "la", now, "sa", now)
-  running[#running + 1] = dl; running[#running + 1] = id
+  -- Read once, write once, and answer with the read values patched to what was written.
   local h = redis.call("HMGET", tkey, unpack(LEASE_FIELDS))
+  local at, tok = (tonumber(h[7]) or 0) + 1, ARGV[6] .. i
+  redis.call("HSET", tkey, "st", "running", "at", at, "tk", tok, "dl", dl, "wk", worker, "la", now, "sa", now)
+  h[6], h[7], h[22], h[24], h[25], h[26], h[27] = "running", at, now, worker, dl, tok, now
+  running[#running + 1] = dl; running[#running + 1] = id
   res[#res + 1] = h
   ev_add(evs, id, q, h[3], "running", now)
 end
