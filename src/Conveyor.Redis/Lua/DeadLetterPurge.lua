@@ -1,0 +1,22 @@
+--[[
+  DeadLetterPurge: delete dead tasks of ONE queue: one id, or up to limit of the oldest.
+
+  KEYS[1] dead   KEYS[2] done   KEYS[3] all
+
+  ARGV[1] P   ARGV[2] id ("" for every dead task)   ARGV[3] limit
+
+  Returns the ids deleted (the .NET side then drops them from the global id -> queue index).
+]]
+local P = ARGV[1]
+local ids
+if ARGV[2] ~= "" then
+  if redis.call("ZSCORE", KEYS[1], ARGV[2]) then ids = { ARGV[2] } else ids = {} end
+else
+  ids = redis.call("ZRANGE", KEYS[1], 0, tonumber(ARGV[3]) - 1)
+end
+if #ids == 0 then return {} end
+for _, id in ipairs(ids) do redis.call("DEL", P .. id) end
+redis.call("ZREM", KEYS[1], unpack(ids))
+redis.call("ZREM", KEYS[2], unpack(ids))
+redis.call("ZREM", KEYS[3], unpack(ids))
+return ids

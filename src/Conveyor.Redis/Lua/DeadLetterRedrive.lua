@@ -1,0 +1,36 @@
+--[[
+  DeadLetterRedrive: failed (dead) -> pending for tasks of ONE queue: one id, or up to limit of
+  the oldest dead tasks. The attempt counter restarts at 0 (a fresh set of attempts); the history
+  and the last error are kept.
+
+  KEYS[1] dead   KEYS[2] done   KEYS[3] ready   KEYS[4] meta
+
+  ARGV[1] P   ARGV[2] now ms   ARGV[3] id ("" for every dead task, oldest first)   ARGV[4] limit
+  ARGV[5] wake channel   ARGV[6] events channel   ARGV[7] queue
+
+  Returns the number of tasks moved.
+]]
+local P, now, q = ARGV[1], tonumber(ARGV[2]), ARGV[7]
+local ids
+if ARGV[3] ~= "" then
+  if redis.call("ZSCORE", KEYS[1], ARGV[3]) then ids = { ARGV[3] } else ids = {} end
+else
+  ids = redis.call("ZRANGE", KEYS[1], 0, tonumber(ARGV[4]) - 1)
+end
+if #ids == 0 then return 0 end
+local seq = redis.call("HINCRBY", KEYS[4], "seq", #ids) - #ids
+local evs = {}
+for _, id in ipairs(ids) do
+  local tkey = P .. id
+  local f = redis.call("HMGET", tkey, "pr", "ty")
+  seq = seq + 1
+  redis.call("HSET", tkey, "st", "pending", "at", 0, "sq", seq, "sf", now)
+  redis.call("HDEL", tkey, "fa", "tk", "dl", "wk", "ct")
+  redis.call("ZADD", KEYS[3], ready_score(f[1], seq), id)
+  ev_add(evs, id, q, f[2], "pending", now)
+end
+redis.call("ZREM", KEYS[1], unpack(ids))
+redis.call("ZREM", KEYS[2], unpack(ids))
+redis.call("PUBLISH", ARGV[5], "1")
+ev_flush(ARGV[6], evs)
+return #ids

@@ -1,0 +1,80 @@
+--[[
+  MaintenanceRun: upkeep of ONE queue, safe to run from many processes at once (each call is
+  atomic, and every step only moves what is due at "now"):
+    1. promote due scheduled tasks to ready;
+    2. reclaim expired leases. An expired lease is a failed attempt ("lease_expired"): the worker
+       died or hung, and counting it is what lets a task that kills its worker every time end in
+       the dead-letter queue instead of looping forever. Attempts left: scheduled after the
+       task's backoff; none left: failed (dead);
+    3. delete terminal tasks finished at or before the retention cutoff (bounded memory);
+    4. forget expired idempotency keys.
+
+  KEYS[1] ready   KEYS[2] scheduled   KEYS[3] running   KEYS[4] done   KEYS[5] dead
+  KEYS[6] all     KEYS[7] meta        KEYS[8] idem      KEYS[9] idemexp
+
+  ARGV[1] P   ARGV[2] now ms   ARGV[3] retention cutoff ms   ARGV[4] limit per step
+  ARGV[5] random seed   ARGV[6] wake channel   ARGV[7] events channel   ARGV[8] queue
+
+  Returns { promoted, reclaimed, expired, expired id1, expired id2, ... }.
+]]
+local P, now, cutoff, limit, q = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[8]
+local evs, rnd = {}, prng(ARGV[5])
+local promoted = promote_due(KEYS[1], KEYS[2], KEYS[7], P, q, now, limit, evs)
+
+local reclaimed, wake = 0, promoted > 0
+local expired_leases = redis.call("ZRANGEBYSCORE", KEYS[3], "-inf", now, "LIMIT", 0, limit)
+for _, id in ipairs(expired_leases) do
+  local tkey = P .. id
+  local f = redis.call("HMGET", tkey, "st", "at", "wk", "la", "ty", "ma", "bk", "bb", "bf", "bc")
+  redis.call("ZREM", KEYS[3], id)
+  if f[1] == "running" then
+    reclaimed = reclaimed + 1
+    local at = tonumber(f[2])
+    local err = cjson.encode({ type = "lease_expired",
+      message = "the lease of worker '" .. (f[3] or "?") .. "' expired before the attempt was acknowledged" })
+    hist_add(tkey, f[2], f[3], f[4], now, "lease_expired", err)
+    redis.call("HDEL", tkey, "tk", "dl", "wk")
+    redis.call("HSET", tkey, "er", err)
+    if at < tonumber(f[6]) then
+      local sf = now + backoff_ms(f[7], f[8], f[9], f[10], at, rnd())
+      redis.call("HSET", tkey, "st", "scheduled", "sf", sf)
+      redis.call("ZADD", KEYS[2], sf, id)
+      wake = true
+      ev_add(evs, id, q, f[5], "scheduled", now)
+    else
+      redis.call("HSET", tkey, "st", "failed", "fa", now)
+      redis.call("ZADD", KEYS[5], now, id)
+      redis.call("ZADD", KEYS[4], now, id)
+      ev_add(evs, id, q, f[5], "failed", now)
+    end
+  end
+end
+
+local res = { promoted, reclaimed, 0 }
+local old = redis.call("ZRANGEBYSCORE", KEYS[4], "-inf", cutoff, "LIMIT", 0, limit)
+local succeeded, cancelled = 0, 0
+for _, id in ipairs(old) do
+  local tkey = P .. id
+  local st = redis.call("HGET", tkey, "st")
+  if st == "succeeded" then succeeded = succeeded + 1 elseif st == "cancelled" then cancelled = cancelled + 1 end
+  redis.call("DEL", tkey)
+  res[#res + 1] = id
+end
+if #old > 0 then
+  redis.call("ZREM", KEYS[4], unpack(old))
+  redis.call("ZREM", KEYS[5], unpack(old))
+  redis.call("ZREM", KEYS[6], unpack(old))
+  if succeeded > 0 then redis.call("HINCRBY", KEYS[7], "succeeded", -succeeded) end
+  if cancelled > 0 then redis.call("HINCRBY", KEYS[7], "cancelled", -cancelled) end
+end
+res[3] = #old
+
+local keys = redis.call("ZRANGEBYSCORE", KEYS[9], "-inf", now, "LIMIT", 0, limit)
+if #keys > 0 then
+  redis.call("HDEL", KEYS[8], unpack(keys))
+  redis.call("ZREM", KEYS[9], unpack(keys))
+end
+
+if wake then redis.call("PUBLISH", ARGV[6], "1") end
+ev_flush(ARGV[7], evs)
+return res

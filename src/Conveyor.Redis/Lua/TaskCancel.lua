@@ -1,0 +1,39 @@
+--[[
+  TaskCancel: pending/scheduled -> cancelled at once; running -> cancelled with the lease fenced
+  off (the token moves to "ct": complete/fail/release with it are stale, the next heartbeat with
+  it answers "cancel requested" so the worker fires the handler's token).
+
+  KEYS[1] ready   KEYS[2] scheduled   KEYS[3] running   KEYS[4] done   KEYS[5] meta
+
+  ARGV[1] P   ARGV[2] now ms   ARGV[3] id   ARGV[4] events channel   ARGV[5] queue
+
+  Returns { code, task hash (flat field/value array) }:
+    0 cancelled; 1 cancelled while running; 2 already terminal (nothing changed); 3 not found ({3}).
+]]
+local P, now, id, q = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[5]
+local tkey = P .. id
+local f = redis.call("HMGET", tkey, "st", "tk", "at", "wk", "la", "ty")
+if not f[1] then return { 3 } end
+local st = f[1]
+if st == "succeeded" or st == "failed" or st == "cancelled" then
+  return { 2, redis.call("HGETALL", tkey) }
+end
+local code = 0
+if st == "running" then
+  code = 1
+  hist_add(tkey, f[3], f[4], f[5], now, "cancelled", nil)
+  redis.call("HSET", tkey, "ct", f[2])
+  redis.call("HDEL", tkey, "tk", "dl", "wk")
+  redis.call("ZREM", KEYS[3], id)
+elseif st == "pending" then
+  redis.call("ZREM", KEYS[1], id)
+else
+  redis.call("ZREM", KEYS[2], id)
+end
+redis.call("HSET", tkey, "st", "cancelled", "fa", now)
+redis.call("ZADD", KEYS[4], now, id)
+redis.call("HINCRBY", KEYS[5], "cancelled", 1)
+local evs = {}
+ev_add(evs, id, q, f[6], "cancelled", now)
+ev_flush(ARGV[4], evs)
+return { code, redis.call("HGETALL", tkey) }

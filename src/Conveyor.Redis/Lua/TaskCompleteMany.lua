@@ -1,0 +1,45 @@
+--[[
+  TaskCompleteMany: running -> succeeded for tasks of ONE queue, each fenced by its lease token.
+
+  KEYS[1] running   KEYS[2] done (ZSET id -> finished ms, every terminal task)   KEYS[3] meta
+
+  ARGV[1] P   ARGV[2] now ms   ARGV[3] events channel   ARGV[4] queue   ARGV[5] n
+  then n items of 3 values: id, lease token, result json ("" for no result)
+
+  Returns a flat array, 2 values per item: code, state after ("" when not found).
+    code 0 ok; 1 not found; 2 stale lease (the token is not the current one): nothing changed.
+]]
+local P, now, q, n = ARGV[1], tonumber(ARGV[2]), ARGV[4], tonumber(ARGV[5])
+local out, evs, done = {}, {}, 0
+local finished, gone = {}, {}
+for i = 0, n - 1 do
+  local o = 6 + i * 3
+  local id = ARGV[o]
+  local tkey = P .. id
+  local f = redis.call("HMGET", tkey, "st", "tk", "at", "wk", "la", "ty", "hi")
+  if not f[1] then
+    out[#out + 1] = 1; out[#out + 1] = ""
+  elseif f[1] ~= "running" or f[2] ~= ARGV[o + 1] then
+    out[#out + 1] = 2; out[#out + 1] = f[1]
+  else
+    -- tk/dl/wk are left in place: they only mean something while st is "running" (hot path: one write).
+    local hi = hist_append(f[7], hist_entry(f[3], f[4], f[5], now, "succeeded", nil))
+    if ARGV[o + 2] ~= "" then
+      redis.call("HSET", tkey, "st", "succeeded", "fa", now, "hi", hi, "re", ARGV[o + 2])
+    else
+      redis.call("HSET", tkey, "st", "succeeded", "fa", now, "hi", hi)
+    end
+    gone[#gone + 1] = id
+    finished[#finished + 1] = now; finished[#finished + 1] = id
+    done = done + 1
+    ev_add(evs, id, q, f[6], "succeeded", now)
+    out[#out + 1] = 0; out[#out + 1] = "succeeded"
+  end
+end
+if done > 0 then
+  zrem_many(KEYS[1], gone)
+  zadd_many(KEYS[2], finished)
+  redis.call("HINCRBY", KEYS[3], "succeeded", done)
+end
+ev_flush(ARGV[3], evs)
+return out

@@ -1,0 +1,74 @@
+--[[
+  TaskEnqueueMany: store new tasks of ONE queue (the .NET side groups a batch by queue).
+
+  KEYS[1] ready      ZSET  id -> ready score
+  KEYS[2] scheduled  ZSET  id -> due ms
+  KEYS[3] all        ZSET  id (score 0, lexical = creation order for UUIDv7 ids)
+  KEYS[4] meta       HASH  seq, paused, succeeded, cancelled
+  KEYS[5] idem       HASH  idempotency key -> task id
+  KEYS[6] idemexp    ZSET  idempotency key -> expiry ms
+
+  ARGV[1] P (task key prefix)   ARGV[2] now ms   ARGV[3] idempotency window ms
+  ARGV[4] wake channel          ARGV[5] events channel   ARGV[6] queue   ARGV[7] n
+  then n tasks of 15 values each:
+    id, type, priority, state (pending|scheduled), scheduled_for ms, created ms, max_attempts,
+    backoff kind, backoff base ms, backoff factor, backoff cap ms, timeout ms,
+    idempotency key ("" for none), metadata json, args json
+
+  Returns, per task in input order, { code } or { code, task hash as a flat field/value array }:
+    1 created;  0 idempotency key already held in this queue: the existing task;
+    2 the id already exists (a retried enqueue): the stored task, nothing written.
+]]
+local P, now, win = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local q, n, S, base = ARGV[6], tonumber(ARGV[7]), 15, 8
+local out, evs, wake = {}, {}, false
+local ready, sched, all = {}, {}, {}
+local seq = redis.call("HINCRBY", KEYS[4], "seq", n) - n
+for i = 0, n - 1 do
+  local o = base + i * S
+  local id, ik = ARGV[o], ARGV[o + 12]
+  local tkey = P .. id
+  if redis.call("HSETNX", tkey, "id", id) == 0 then
+    -- The id is stored already: this is a retry of the same submission. Nothing is written.
+    out[#out + 1] = { 2, redis.call("HGETALL", tkey) }
+  else
+    local held = nil
+    if ik ~= "" then
+      local exp = redis.call("ZSCORE", KEYS[6], ik)
+      if exp and tonumber(exp) > now then
+        local eid = redis.call("HGET", KEYS[5], ik)
+        if eid and redis.call("EXISTS", P .. eid) == 1 then held = eid end
+      end
+    end
+    if held then
+      redis.call("DEL", tkey) -- the HSETNX above claimed the id; this submission creates nothing
+      out[#out + 1] = { 0, redis.call("HGETALL", P .. held) }
+    else
+      seq = seq + 1
+      local st, sf = ARGV[o + 3], ARGV[o + 4]
+      redis.call("HSET", tkey, "q", q, "ty", ARGV[o + 1], "pr", ARGV[o + 2], "st", st,
+        "at", 0, "sf", sf, "cr", ARGV[o + 5], "ma", ARGV[o + 6], "bk", ARGV[o + 7], "bb", ARGV[o + 8],
+        "bf", ARGV[o + 9], "bc", ARGV[o + 10], "to", ARGV[o + 11], "ik", ik, "md", ARGV[o + 13],
+        "ar", ARGV[o + 14], "sq", seq)
+      if st == "pending" then
+        ready[#ready + 1] = ready_score(ARGV[o + 2], seq); ready[#ready + 1] = id
+      else
+        sched[#sched + 1] = sf; sched[#sched + 1] = id
+      end
+      all[#all + 1] = 0; all[#all + 1] = id
+      if ik ~= "" then
+        redis.call("HSET", KEYS[5], ik, id)
+        redis.call("ZADD", KEYS[6], now + win, ik)
+      end
+      wake = true
+      ev_add(evs, id, q, ARGV[o + 1], st, now)
+      out[#out + 1] = { 1 }
+    end
+  end
+end
+zadd_many(KEYS[1], ready)
+zadd_many(KEYS[2], sched)
+zadd_many(KEYS[3], all)
+if wake then redis.call("PUBLISH", ARGV[4], "1") end
+ev_flush(ARGV[5], evs)
+return out

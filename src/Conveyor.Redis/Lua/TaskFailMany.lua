@@ -1,0 +1,53 @@
+--[[
+  TaskFailMany: running -> scheduled (a retry after backoff) or failed (dead), for tasks of ONE
+  queue, each fenced by its lease token. A failed attempt is charged: the attempt counter keeps
+  the lease's increment, so max_attempts bounds how often a task runs.
+
+  KEYS[1] running   KEYS[2] scheduled   KEYS[3] dead (ZSET id -> finished ms)   KEYS[4] done
+
+  ARGV[1] P   ARGV[2] now ms   ARGV[3] wake channel   ARGV[4] events channel   ARGV[5] queue
+  ARGV[6] n, then n items of 6 values:
+    id, lease token, error json, retry (1|0), delay override ms (-1: use the task's backoff
+    with the next value), random in [0,1) for the jitter
+
+  Returns a flat array, 3 values per item: code, state after ("" when not found), scheduled ms
+  (0 unless scheduled). code 0 ok; 1 not found; 2 stale lease: nothing changed.
+]]
+local P, now, q, n = ARGV[1], tonumber(ARGV[2]), ARGV[5], tonumber(ARGV[6])
+local out, evs, wake = {}, {}, false
+for i = 0, n - 1 do
+  local o = 7 + i * 6
+  local id, err = ARGV[o], ARGV[o + 2]
+  local tkey = P .. id
+  local f = redis.call("HMGET", tkey, "st", "tk", "at", "wk", "la", "ty", "ma", "bk", "bb", "bf", "bc")
+  if not f[1] then
+    out[#out + 1] = 1; out[#out + 1] = ""; out[#out + 1] = 0
+  elseif f[1] ~= "running" or f[2] ~= ARGV[o + 1] then
+    out[#out + 1] = 2; out[#out + 1] = f[1]; out[#out + 1] = 0
+  else
+    local at = tonumber(f[3])
+    hist_add(tkey, f[3], f[4], f[5], now, "failed", err)
+    redis.call("HDEL", tkey, "tk", "dl", "wk")
+    redis.call("HSET", tkey, "er", err)
+    redis.call("ZREM", KEYS[1], id)
+    if ARGV[o + 3] == "1" and at < tonumber(f[7]) then
+      local delay = tonumber(ARGV[o + 4])
+      if delay < 0 then delay = backoff_ms(f[8], f[9], f[10], f[11], at, tonumber(ARGV[o + 5])) end
+      local sf = now + delay
+      redis.call("HSET", tkey, "st", "scheduled", "sf", sf)
+      redis.call("ZADD", KEYS[2], sf, id)
+      wake = true
+      ev_add(evs, id, q, f[6], "scheduled", now)
+      out[#out + 1] = 0; out[#out + 1] = "scheduled"; out[#out + 1] = sf
+    else
+      redis.call("HSET", tkey, "st", "failed", "fa", now)
+      redis.call("ZADD", KEYS[3], now, id)
+      redis.call("ZADD", KEYS[4], now, id)
+      ev_add(evs, id, q, f[6], "failed", now)
+      out[#out + 1] = 0; out[#out + 1] = "failed"; out[#out + 1] = 0
+    end
+  end
+end
+if wake then redis.call("PUBLISH", ARGV[3], "1") end
+ev_flush(ARGV[4], evs)
+return out

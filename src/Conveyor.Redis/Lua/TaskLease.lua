@@ -1,0 +1,42 @@
+--[[
+  TaskLease: lease up to max ready tasks of ONE queue (the .NET side walks the queues in order).
+  Due scheduled tasks are promoted first, so a lease never waits for maintenance.
+
+  KEYS[1] ready   KEYS[2] scheduled   KEYS[3] running (ZSET id -> lease deadline ms)   KEYS[4] meta
+
+  ARGV[1] P   ARGV[2] now ms   ARGV[3] max   ARGV[4] lease duration ms   ARGV[5] worker id
+  ARGV[6] token prefix ("<queue>/<nonce>."; the task's lease token is prefix .. i)
+  ARGV[7] events channel   ARGV[8] queue   ARGV[9] promote limit
+
+  Returns { next, task1, task2, ... }: each leased task (after the transition) as the values of
+  LEASE_FIELDS (Lib.lua), in that order. next: -2 the queue is paused; when nothing was leased, the earliest due ms of a
+  scheduled task or -1 when none; 0 otherwise.
+]]
+local P, now, max, lease = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local worker, q = ARGV[5], ARGV[8]
+if redis.call("HGET", KEYS[4], "paused") == "1" then return { -2 } end
+local evs = {}
+promote_due(KEYS[1], KEYS[2], KEYS[4], P, q, now, tonumber(ARGV[9]), evs)
+local popped = redis.call("ZPOPMIN", KEYS[1], max)
+local res = { 0 }
+local dl = now + lease
+local running = {}
+for i = 1, #popped, 2 do
+  local id = popped[i]
+  local tkey = P .. id
+  -- Read once, write once, and answer with the read values patched to what was written.
+  local h = redis.call("HMGET", tkey, unpack(LEASE_FIELDS))
+  local at, tok = (tonumber(h[7]) or 0) + 1, ARGV[6] .. i
+  redis.call("HSET", tkey, "st", "running", "at", at, "tk", tok, "dl", dl, "wk", worker, "la", now, "sa", now)
+  h[6], h[7], h[22], h[24], h[25], h[26], h[27] = "running", at, now, worker, dl, tok, now
+  running[#running + 1] = dl; running[#running + 1] = id
+  res[#res + 1] = h
+  ev_add(evs, id, q, h[3], "running", now)
+end
+zadd_many(KEYS[3], running)
+if #res == 1 then
+  local first = redis.call("ZRANGE", KEYS[2], 0, 0, "WITHSCORES")
+  if #first == 2 then res[1] = tonumber(first[2]) else res[1] = -1 end
+end
+ev_flush(ARGV[7], evs)
+return res

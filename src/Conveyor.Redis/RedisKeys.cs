@@ -1,0 +1,59 @@
+using StackExchange.Redis;
+
+namespace Conveyor.Redis;
+
+/// <summary>
+/// Every key and channel name of the store, built here and nowhere else. All keys of one queue
+/// carry the hash tag <c>{q:&lt;queue&gt;}</c>, so every script touches one cluster slot:
+/// <code>
+/// conveyor:{q:default}:t:&lt;id&gt;    HASH  one task
+/// conveyor:{q:default}:ready       ZSET  pending, by (9 - priority) * 2^40 + seq
+/// conveyor:{q:default}:scheduled   ZSET  by due ms
+/// conveyor:{q:default}:running     ZSET  by lease deadline ms
+/// conveyor:{q:default}:dead        ZSET  failed (dead-letter queue), by finished ms
+/// conveyor:{q:default}:done        ZSET  every terminal task, by finished ms (retention)
+/// conveyor:{q:default}:all         ZSET  every task id, score 0 (lexical = creation order)
+/// conveyor:{q:default}:meta        HASH  seq, paused, succeeded, cancelled
+/// conveyor:{q:default}:idem        HASH  idempotency key -> id;  …:idem:exp ZSET key -> expiry ms
+/// conveyor:{q:default}:wake / :ev  channels: work became ready / state changes
+/// conveyor:{g}:tq                  HASH  task id -> queue (finds a task's queue from its id)
+/// conveyor:{g}:queues              SET   known queues (for maintenance and QueueList)
+/// conveyor:{g}:workers / :hb       HASH  worker id -> json / ZSET worker id -> last heartbeat ms
+/// </code>
+/// </summary>
+internal sealed class RedisKeys(string prefix)
+{
+    public string Prefix { get; } = prefix;
+
+    public RedisKey TaskIndex { get; } = prefix + ":{g}:tq";
+    public RedisKey Queues { get; } = prefix + ":{g}:queues";
+    public RedisKey Workers { get; } = prefix + ":{g}:workers";
+    public RedisKey WorkerHeartbeats { get; } = prefix + ":{g}:workers:hb";
+
+    /// <summary>Pattern matching every queue's events channel.</summary>
+    public RedisChannel EventsPattern { get; } = RedisChannel.Pattern(prefix + ":{q:*}:ev");
+
+    public QueueKeys Queue(string queue) => new(Prefix + ":{q:" + queue + "}:", queue);
+}
+
+/// <summary>The keys of one queue (one hash tag, one slot).</summary>
+internal sealed class QueueKeys(string tagPrefix, string queue)
+{
+    public string Name { get; } = queue;
+    public string TaskPrefix { get; } = tagPrefix + "t:";
+    public RedisKey Task(string id) => TaskPrefix + id;
+    public RedisKey Ready { get; } = tagPrefix + "ready";
+    public RedisKey Scheduled { get; } = tagPrefix + "scheduled";
+    public RedisKey Running { get; } = tagPrefix + "running";
+    public RedisKey Dead { get; } = tagPrefix + "dead";
+    public RedisKey Done { get; } = tagPrefix + "done";
+    public RedisKey All { get; } = tagPrefix + "all";
+    public RedisKey Meta { get; } = tagPrefix + "meta";
+    public RedisKey Idem { get; } = tagPrefix + "idem";
+    public RedisKey IdemExpiry { get; } = tagPrefix + "idem:exp";
+    public string WakeChannel { get; } = tagPrefix + "wake";
+    public string EventsChannel { get; } = tagPrefix + "ev";
+
+    /// <summary>Every key of the queue except task hashes (for the one-slot test).</summary>
+    public IEnumerable<RedisKey> Fixed => [Ready, Scheduled, Running, Dead, Done, All, Meta, Idem, IdemExpiry];
+}

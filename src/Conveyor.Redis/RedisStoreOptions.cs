@@ -1,0 +1,51 @@
+using Conveyor.Model;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace Conveyor.Redis;
+
+/// <summary>How <see cref="RedisTaskStore"/> connects and names its keys.</summary>
+public sealed class RedisStoreOptions
+{
+    /// <summary>
+    /// Either a StackExchange.Redis configuration string (<c>host1:6379,host2:6379,password=…</c>;
+    /// Sentinel with <c>serviceName=mymaster</c> and the sentinel endpoints; Cluster with any of the
+    /// node endpoints) or a URL <c>redis://[user:password@]host:port[/db]</c> / <c>rediss://…</c>.
+    /// Ignored when <see cref="Configuration"/> is set.
+    /// </summary>
+    public string ConnectionString { get; set; } = "127.0.0.1:6379";
+
+    /// <summary>A ready configuration; wins over <see cref="ConnectionString"/>.</summary>
+    public ConfigurationOptions? Configuration { get; set; }
+
+    /// <summary>Every key starts with this (several Conveyor installations can share one Redis).</summary>
+    public string KeyPrefix { get; set; } = "conveyor";
+
+    /// <summary>How long an idempotency key holds its task (DESIGN §2: default 24 h).</summary>
+    public TimeSpan IdempotencyWindow { get; set; } = TaskDefaults.IdempotencyWindow;
+
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>Parses a URL or a configuration string; see <see cref="ConnectionString"/>.</summary>
+    public static RedisStoreOptions FromUrl(string urlOrConfiguration) => new() { ConnectionString = urlOrConfiguration };
+
+    internal ConfigurationOptions BuildConfiguration()
+    {
+        var c = Configuration?.Clone() ?? RedisUrl.ToConfiguration(ConnectionString);
+        c.AbortOnConnectFail = false;
+        if (string.IsNullOrEmpty(c.ClientName)) c.ClientName = "conveyor";
+        return c;
+    }
+
+    internal void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(KeyPrefix) || KeyPrefix.IndexOfAny(['{', '}', '*', '?', '[', ']', ' ']) >= 0)
+            throw new ArgumentException("KeyPrefix must be non-empty and hold none of { } * ? [ ] or spaces", nameof(KeyPrefix));
+        if (IdempotencyWindow <= TimeSpan.Zero)
+            throw new ArgumentException("IdempotencyWindow must be positive", nameof(IdempotencyWindow));
+        if (Configuration is null && string.IsNullOrWhiteSpace(ConnectionString))
+            throw new ArgumentException("set ConnectionString or Configuration", nameof(ConnectionString));
+    }
+}

@@ -1,0 +1,138 @@
+using System.Text.Json;
+using Conveyor.Json;
+using Conveyor.Redis.Scripts;
+using Conveyor.Store;
+using StackExchange.Redis;
+
+namespace Conveyor.Redis;
+
+public sealed partial class RedisTaskStore
+{
+    private const int Chunk = 1000;
+    private static readonly TimeSpan WorkerPruneAge = TimeSpan.FromDays(1);
+
+    public async ValueTask<int> DeadLetterRedrive(DeadLetterRedriveParams request, CancellationToken ct = default)
+    {
+        var total = 0;
+        foreach (var (queue, id) in await DeadLetterTargets(request.TaskId, request.Queue, ct).ConfigureAwait(false))
+        {
+            var q = Q(queue);
+            while (total < request.Limit)
+            {
+                var chunk = Math.Min(Chunk, request.Limit - total);
+                RedisValue[] args = [q.TaskPrefix, NowMs(), id ?? "", chunk, q.WakeChannel, q.EventsChannel, queue];
+                var moved = (int)await _scripts.Run(ScriptCatalog.DeadLetterRedrive, [q.Dead, q.Done, q.Ready, q.Meta], args).ConfigureAwait(false);
+                total += moved;
+                if (id is not null || moved < chunk) break;
+            }
+        }
+        return total;
+    }
+
+    public async ValueTask<int> DeadLetterPurge(DeadLetterPurgeParams request, CancellationToken ct = default)
+    {
+        var total = 0;
+        foreach (var (queue, id) in await DeadLetterTargets(request.TaskId, request.Queue, ct).ConfigureAwait(false))
+        {
+            var q = Q(queue);
+            while (true)
+            {
+                var deleted = (RedisValue[])(await _scripts.Run(ScriptCatalog.DeadLetterPurge, [q.Dead, q.Done, q.All], [q.TaskPrefix, id ?? "", Chunk]).ConfigureAwait(false))!;
+                if (deleted.Length > 0) await Db.HashDeleteAsync(_keys.TaskIndex, deleted).ConfigureAwait(false);
+                total += deleted.Length;
+                if (id is not null || deleted.Length < Chunk) break;
+            }
+        }
+        return total;
+    }
+
+    /// <summary>One id (in its queue, when it matches the filter), or every queue asked for.</summary>
+    private async Task<List<(string Queue, string? Id)>> DeadLetterTargets(string? id, string? queue, CancellationToken ct)
+    {
+        if (id is not null)
+        {
+            var holder = await QueueOf(id, ct).ConfigureAwait(false);
+            return holder is null || (queue is not null && queue != holder) ? [] : [(holder, id)];
+        }
+        return queue is not null ? [(queue, null)] : [.. (await KnownQueues(ct).ConfigureAwait(false)).Select(q => (q, (string?)null))];
+    }
+
+    public async ValueTask QueuePause(string queue, CancellationToken ct = default)
+    {
+        var q = Q(queue);
+        await Db.SetAddAsync(_keys.Queues, queue).ConfigureAwait(false);
+        await _scripts.Run(ScriptCatalog.QueuePause, [q.Meta], []).ConfigureAwait(false);
+    }
+
+    public async ValueTask QueueResume(string queue, CancellationToken ct = default)
+    {
+        var q = Q(queue);
+        await _scripts.Run(ScriptCatalog.QueueResume, [q.Meta], [q.WakeChannel]).ConfigureAwait(false);
+    }
+
+    public async ValueTask<IReadOnlyList<QueueInfo>> QueueList(CancellationToken ct = default)
+    {
+        var queues = await KnownQueues(ct).ConfigureAwait(false);
+        var infos = await Task.WhenAll(queues.Select(queue => Idempotent(async () =>
+        {
+            var q = Q(queue);
+            var c = (RedisResult[])(await _scripts.Run(ScriptCatalog.QueueCounts, [q.Ready, q.Scheduled, q.Running, q.Dead, q.Meta], []).ConfigureAwait(false))!;
+            return new QueueInfo(queue, (int)c[0] == 1, (long)c[1], (long)c[2], (long)c[3], (long)c[4], (long)c[5], (long)c[6]);
+        }, ct))).ConfigureAwait(false);
+        return [.. infos.Where(i => i.Paused || i.Pending + i.Scheduled + i.Running + i.Succeeded + i.Failed + i.Cancelled > 0)];
+    }
+
+    public async ValueTask WorkerHeartbeat(WorkerInfo worker, CancellationToken ct = default)
+    {
+        var now = _time.GetUtcNow();
+        var json = JsonSerializer.Serialize(worker with { LastHeartbeat = now }, ConveyorJson.Options);
+        RedisValue[] args = [worker.Id, json, now.ToUnixTimeMilliseconds(), (now - WorkerPruneAge).ToUnixTimeMilliseconds()];
+        await _scripts.Run(ScriptCatalog.WorkerHeartbeat, [_keys.Workers, _keys.WorkerHeartbeats], args).ConfigureAwait(false);
+    }
+
+    public async ValueTask<IReadOnlyList<WorkerInfo>> WorkerList(TimeSpan liveWithin, CancellationToken ct = default)
+    {
+        var cutoff = (_time.GetUtcNow() - liveWithin).ToUnixTimeMilliseconds();
+        var a = (RedisValue[])(await Idempotent(() => _scripts.Run(ScriptCatalog.WorkerList, [_keys.Workers, _keys.WorkerHeartbeats], [cutoff, 10_000]), ct).ConfigureAwait(false))!;
+        var list = new List<WorkerInfo>(a.Length / 2);
+        for (var i = 0; i + 1 < a.Length; i += 2)
+        {
+            var w = JsonSerializer.Deserialize<WorkerInfo>((string)a[i]!, ConveyorJson.Options);
+            if (w is not null) list.Add(w with { LastHeartbeat = DateTimeOffset.FromUnixTimeMilliseconds((long)a[i + 1]) });
+        }
+        return list;
+    }
+
+    public async ValueTask WorkerRemove(string workerId, CancellationToken ct = default) =>
+        await _scripts.Run(ScriptCatalog.WorkerRemove, [_keys.Workers, _keys.WorkerHeartbeats], [workerId]).ConfigureAwait(false);
+
+    /// <summary>
+    /// One MaintenanceRun script per known queue, repeated (up to a bound) while a step hit its limit.
+    /// Expired lease reclaim is where "an expired lease is a failed attempt" is decided; see the script.
+    /// </summary>
+    public async ValueTask<MaintenanceResult> MaintenanceRun(TimeSpan retention, CancellationToken ct = default)
+    {
+        int promoted = 0, reclaimed = 0, expired = 0;
+        foreach (var queue in await KnownQueues(ct).ConfigureAwait(false))
+        {
+            var q = Q(queue);
+            for (var round = 0; round < 20; round++)
+            {
+                ct.ThrowIfCancellationRequested();
+                var now = _time.GetUtcNow();
+                RedisValue[] args =
+                [
+                    q.TaskPrefix, now.ToUnixTimeMilliseconds(), (now - retention).ToUnixTimeMilliseconds(), Chunk,
+                    Random.Shared.Next(1, int.MaxValue), q.WakeChannel, q.EventsChannel, queue,
+                ];
+                var keys = new[] { q.Ready, q.Scheduled, q.Running, q.Done, q.Dead, q.All, q.Meta, q.Idem, q.IdemExpiry };
+                var a = (RedisResult[])(await _scripts.Run(ScriptCatalog.MaintenanceRun, keys, args).ConfigureAwait(false))!;
+                int p = (int)a[0], r = (int)a[1], e = (int)a[2];
+                promoted += p; reclaimed += r; expired += e;
+                if (e > 0) await Db.HashDeleteAsync(_keys.TaskIndex, [.. a.Skip(3).Select(x => (RedisValue)x)]).ConfigureAwait(false);
+                if (p < Chunk && r < Chunk && e < Chunk) break;
+            }
+        }
+        return new MaintenanceResult(promoted, reclaimed, expired);
+    }
+}

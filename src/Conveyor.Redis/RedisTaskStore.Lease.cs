@@ -1,0 +1,89 @@
+using Conveyor.Redis.Scripts;
+using Conveyor.Store;
+using StackExchange.Redis;
+
+namespace Conveyor.Redis;
+
+public sealed partial class RedisTaskStore
+{
+    private const int PromoteLimit = 1000;
+
+    /// <summary>
+    /// One TaskLease script per queue, in the caller's order, until Max tasks are leased. When none is
+    /// ready the call blocks on the queues' wake signals (pub/sub, see <see cref="Signals.WakeHub"/>)
+    /// and a timer to the earliest scheduled due time, never on a polling sleep.
+    /// </summary>
+    public async ValueTask<IReadOnlyList<LeasedTask>> TaskLease(TaskLeaseParams request, CancellationToken ct = default)
+    {
+        var deadline = _time.GetUtcNow() + request.Wait;
+        while (true)
+        {
+            ct.ThrowIfCancellationRequested();
+            Task[]? wakes = null;
+            if (request.Wait > TimeSpan.Zero)
+            {
+                wakes = new Task[request.Queues.Count];
+                for (var i = 0; i < wakes.Length; i++) wakes[i] = await _wake.Arm(request.Queues[i]).ConfigureAwait(false);
+            }
+
+            var (leased, nextDueMs) = await LeaseOnce(request).ConfigureAwait(false);
+            if (leased.Count > 0 || wakes is null) return leased;
+
+            var now = _time.GetUtcNow();
+            var remaining = deadline - now;
+            if (remaining <= TimeSpan.Zero) return leased;
+            if (nextDueMs > 0)
+            {
+                var untilDue = DateTimeOffset.FromUnixTimeMilliseconds(nextDueMs) - now;
+                if (untilDue < remaining) remaining = untilDue < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : untilDue;
+            }
+
+            using var timer = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var delay = Task.Delay(remaining, _time, timer.Token);
+            await Task.WhenAny([.. wakes, delay]).ConfigureAwait(false);
+            await timer.CancelAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task<(List<LeasedTask> Leased, long NextDueMs)> LeaseOnce(TaskLeaseParams request)
+    {
+        var leased = new List<LeasedTask>();
+        long nextDue = 0;
+        var leaseMs = TaskHash.Ms(request.LeaseDuration);
+        foreach (var queue in request.Queues)
+        {
+            var want = request.Max - leased.Count;
+            if (want <= 0) break;
+            var q = Q(queue);
+            var nonce = Guid.NewGuid().ToString("N")[..16];
+            RedisValue[] args =
+            [
+                q.TaskPrefix, NowMs(), want, leaseMs, request.WorkerId, $"{queue}/{nonce}.", q.EventsChannel, queue, PromoteLimit,
+            ];
+            var answer = (RedisResult[])(await _scripts.Run(ScriptCatalog.TaskLease, [q.Ready, q.Scheduled, q.Running, q.Meta], args).ConfigureAwait(false))!;
+            var next = (long)answer[0];
+            if (next > 0 && (nextDue == 0 || next < nextDue)) nextDue = next;
+            for (var i = 1; i < answer.Length; i++)
+            {
+                var (task, token) = TaskHash.ReadLeased((RedisValue[])answer[i]!);
+                if (token is null) throw new InvalidDataException($"leased task {task.Id} has no token");
+                leased.Add(new LeasedTask(task, token, task.LeaseDeadline ?? DateTimeOffset.FromUnixTimeMilliseconds(0)));
+            }
+        }
+        return (leased, nextDue);
+    }
+
+    /// <summary>
+    /// A lease token is "&lt;queue&gt;/&lt;nonce&gt;.&lt;n&gt;": it names the task's queue, so an
+    /// acknowledgement goes straight to the right slot without a lookup. The token is still only a
+    /// fence: the script compares it with the task's current one.
+    /// </summary>
+    private static string? QueueOfToken(string? token)
+    {
+        if (token is null) return null;
+        var slash = token.IndexOf('/');
+        if (slash <= 0) return null;
+        var queue = token[..slash];
+        return Engine.Names.IsValidQueue(queue) ? queue : null;
+    }
+}

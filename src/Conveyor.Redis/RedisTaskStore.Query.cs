@@ -1,0 +1,101 @@
+using Conveyor.Model;
+using Conveyor.Redis.Scripts;
+using Conveyor.Store;
+using StackExchange.Redis;
+
+namespace Conveyor.Redis;
+
+public sealed partial class RedisTaskStore
+{
+    private const int ListScanBudget = 5_000;
+
+    /// <summary>Two reads: the id's queue from the global index, then the task hash in that queue's slot.</summary>
+    public async ValueTask<TaskRecord?> TaskGet(string id, CancellationToken ct = default)
+    {
+        var queue = await QueueOf(id, ct).ConfigureAwait(false);
+        if (queue is null) return null;
+        var hash = await Idempotent(() => Db.ExecuteAsync("HGETALL", Q(queue).Task(id)), ct).ConfigureAwait(false);
+        var flat = (RedisValue[])hash!;
+        return flat.Length == 0 ? null : TaskHash.Read(flat);
+    }
+
+    private async Task<string?> QueueOf(string id, CancellationToken ct)
+    {
+        var queue = await Idempotent(() => Db.HashGetAsync(_keys.TaskIndex, id), ct).ConfigureAwait(false);
+        return queue.IsNullOrEmpty ? null : (string?)queue;
+    }
+
+    /// <summary>
+    /// Newest first. One TaskList script per queue (all known queues when none is given), each
+    /// bounded by a scan budget; pages are merged by id (UUIDv7 ids sort by creation time).
+    /// </summary>
+    public async ValueTask<TaskPage> TaskList(TaskListParams query, CancellationToken ct = default)
+    {
+        var queues = query.Queue is { } one ? [one] : await KnownQueues(ct).ConfigureAwait(false);
+        var want = query.Limit + 1;
+        var pages = await Task.WhenAll(queues.Select(queue => Idempotent(async () =>
+        {
+            var q = Q(queue);
+            RedisValue[] args = [q.TaskPrefix, query.Cursor ?? "", want, query.State?.ToWire() ?? "", query.Type ?? "", ListScanBudget];
+            return (RedisResult[])(await _scripts.Run(ScriptCatalog.TaskList, [q.All], args).ConfigureAwait(false))!;
+        }, ct))).ConfigureAwait(false);
+
+        // A queue whose scan ran out of budget has only been read down to its last scanned id; items of
+        // other queues below that id must wait for the next page, or they would be skipped.
+        string? floor = null;
+        var items = new List<TaskRecord>();
+        foreach (var page in pages)
+        {
+            if ((int)page[0] == 0 && page.Length - 2 < want)
+            {
+                var last = (string?)page[1];
+                if (!string.IsNullOrEmpty(last) && (floor is null || string.CompareOrdinal(last, floor) > 0)) floor = last;
+            }
+            for (var i = 2; i < page.Length; i++) items.Add(TaskHash.Read(page[i]));
+        }
+        var sorted = items.Where(t => floor is null || string.CompareOrdinal(t.Id, floor) > 0)
+            .OrderByDescending(t => t.Id, StringComparer.Ordinal).ToList();
+        if (sorted.Count > query.Limit) return new TaskPage(sorted.Take(query.Limit).ToList(), sorted[query.Limit - 1].Id);
+        return new TaskPage(sorted, floor);
+    }
+
+    private async Task<string[]> KnownQueues(CancellationToken ct)
+    {
+        var members = await Idempotent(() => Db.SetMembersAsync(_keys.Queues), ct).ConfigureAwait(false);
+        return [.. members.Select(m => (string)m!).Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>
+    /// Subscribes to events first, then reads: a terminal transition between the read and the wait
+    /// still completes the waiter. Woken by the transition's own PUBLISH, never by polling.
+    /// </summary>
+    public async ValueTask<TaskRecord?> TaskWait(string id, TimeSpan timeout, CancellationToken ct = default)
+    {
+        await _events.EnsureSubscribed().ConfigureAwait(false);
+        using var waiter = _events.RegisterWaiter(id);
+        var task = await TaskGet(id, ct).ConfigureAwait(false);
+        if (task is null || task.State.IsTerminal() || timeout <= TimeSpan.Zero) return task;
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var delay = Task.Delay(timeout, _time, timer.Token);
+        await Task.WhenAny(waiter.Task, delay).ConfigureAwait(false);
+        await timer.CancelAsync().ConfigureAwait(false);
+        ct.ThrowIfCancellationRequested();
+        return await TaskGet(id, ct).ConfigureAwait(false);
+    }
+
+    public async ValueTask<CancelResult> TaskCancel(string id, CancellationToken ct = default)
+    {
+        var queue = await QueueOf(id, ct).ConfigureAwait(false);
+        if (queue is null) return new CancelResult(CancelOutcome.NotFound, null);
+        var q = Q(queue);
+        RedisValue[] args = [q.TaskPrefix, NowMs(), id, q.EventsChannel, queue];
+        var a = (RedisResult[])(await _scripts.Run(ScriptCatalog.TaskCancel, [q.Ready, q.Scheduled, q.Running, q.Done, q.Meta], args).ConfigureAwait(false))!;
+        return (int)a[0] switch
+        {
+            0 => new CancelResult(CancelOutcome.Cancelled, TaskHash.Read(a[1])),
+            1 => new CancelResult(CancelOutcome.CancelledWhileRunning, TaskHash.Read(a[1])),
+            2 => new CancelResult(CancelOutcome.AlreadyTerminal, TaskHash.Read(a[1])),
+            _ => new CancelResult(CancelOutcome.NotFound, null),
+        };
+    }
+}

@@ -1,0 +1,133 @@
+using System.Collections.Concurrent;
+using Conveyor.Redis.Scripts;
+using Conveyor.Redis.Signals;
+using Conveyor.Store;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using StackExchange.Redis;
+
+namespace Conveyor.Redis;
+
+/// <summary>
+/// The scale-out store (DESIGN §4): every transition is one Lua script (<c>Lua/*.lua</c>) on one
+/// queue's keys (one cluster slot), called by SHA. Construct it with <see cref="Connect"/> /
+/// <see cref="ConnectAsync"/> from <see cref="RedisStoreOptions"/> (a <c>redis://</c> URL or a
+/// StackExchange.Redis configuration string), or over a multiplexer you own.
+/// </summary>
+public sealed partial class RedisTaskStore : ITaskStore
+{
+    private readonly IConnectionMultiplexer _mux;
+    private readonly bool _ownsMux;
+    private readonly RedisKeys _keys;
+    private readonly ScriptRunner _scripts;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _idempotencyWindow;
+    private readonly ILogger _logger;
+    private readonly WakeHub _wake;
+    private readonly EventHub _events;
+    private readonly int _database;
+    private readonly ConcurrentDictionary<string, QueueKeys> _queueKeys = new(StringComparer.Ordinal);
+
+    /// <summary>Uses a multiplexer the caller owns (and disposes).</summary>
+    public RedisTaskStore(IConnectionMultiplexer multiplexer, RedisStoreOptions options)
+        : this(multiplexer, options, ownsMultiplexer: false)
+    {
+    }
+
+    private RedisTaskStore(IConnectionMultiplexer multiplexer, RedisStoreOptions options, bool ownsMultiplexer)
+    {
+        options.Validate();
+        _mux = multiplexer;
+        _ownsMux = ownsMultiplexer;
+        _keys = new RedisKeys(options.KeyPrefix);
+        _time = options.TimeProvider;
+        _idempotencyWindow = options.IdempotencyWindow;
+        _logger = options.LoggerFactory?.CreateLogger("Conveyor.Redis") ?? NullLogger.Instance;
+        _database = options.Configuration?.DefaultDatabase ?? (options.Configuration is null ? RedisUrl.ToConfiguration(options.ConnectionString).DefaultDatabase ?? 0 : 0);
+        _scripts = new ScriptRunner(_mux, _logger, _database);
+        _wake = new WakeHub(_mux, _keys, _logger);
+        _events = new EventHub(_mux, _keys, _logger);
+        _mux.ConnectionFailed += OnConnectionFailed;
+        _mux.ConnectionRestored += OnConnectionRestored;
+    }
+
+    /// <summary>Connects (without failing when Redis is not up yet: it keeps retrying in the background).</summary>
+    public static RedisTaskStore Connect(RedisStoreOptions options)
+    {
+        options.Validate();
+        var mux = ConnectionMultiplexer.Connect(options.BuildConfiguration());
+        return new RedisTaskStore(mux, options, ownsMultiplexer: true);
+    }
+
+    /// <inheritdoc cref="Connect"/>
+    public static async Task<RedisTaskStore> ConnectAsync(RedisStoreOptions options)
+    {
+        options.Validate();
+        var mux = await ConnectionMultiplexer.ConnectAsync(options.BuildConfiguration()).ConfigureAwait(false);
+        return new RedisTaskStore(mux, options, ownsMultiplexer: true);
+    }
+
+    public string Name => "redis";
+
+    internal IConnectionMultiplexer Multiplexer => _mux;
+    internal RedisKeys Keys => _keys;
+    private IDatabase Db => _mux.GetDatabase(_database);
+
+    public async ValueTask<bool> Ping(CancellationToken ct = default)
+    {
+        if (!_mux.IsConnected) return false;
+        try
+        {
+            var ping = Db.PingAsync();
+            var done = await Task.WhenAny(ping, Task.Delay(TimeSpan.FromSeconds(2), ct)).ConfigureAwait(false);
+            if (done != ping) return false;
+            await ping.ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    public IDisposable EventsSubscribe(Action<TaskEvent> onEvent) => _events.Subscribe(onEvent);
+
+    public async ValueTask DisposeAsync()
+    {
+        _mux.ConnectionFailed -= OnConnectionFailed;
+        _mux.ConnectionRestored -= OnConnectionRestored;
+        _wake.Dispose();
+        _events.Dispose();
+        if (_ownsMux) await _mux.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private QueueKeys Q(string queue) => _queueKeys.GetOrAdd(queue, _keys.Queue);
+
+    private long NowMs() => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e) =>
+        _logger.LogWarning(e.Exception, "Redis connection to {Endpoint} ({Type}) failed: {Failure}; reconnecting in the background",
+            e.EndPoint, e.ConnectionType, e.FailureType);
+
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e) =>
+        _logger.LogInformation("Redis connection to {Endpoint} ({Type}) restored", e.EndPoint, e.ConnectionType);
+
+    /// <summary>
+    /// Retries an operation that is safe to repeat (reads; enqueue, which skips ids already stored)
+    /// when the connection dropped under it. Transitions are never retried blindly.
+    /// </summary>
+    private static async Task<T> Idempotent<T>(Func<Task<T>> op, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await op().ConfigureAwait(false);
+            }
+            catch (Exception e) when (attempt < 3 && e is RedisConnectionException or RedisTimeoutException && !ct.IsCancellationRequested)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), ct).ConfigureAwait(false);
+            }
+        }
+    }
+}

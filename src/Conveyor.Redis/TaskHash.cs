@@ -1,0 +1,163 @@
+using System.Globalization;
+using System.Text.Json;
+using Conveyor.Json;
+using Conveyor.Model;
+using StackExchange.Redis;
+
+namespace Conveyor.Redis;
+
+/// <summary>
+/// The task hash's fields (see the scripts) and the mapping between a hash and a <see cref="TaskRecord"/>.
+/// Times are ms since the Unix epoch; JSON values (args, result, metadata, error, progress) are
+/// stored as their raw text.
+/// </summary>
+internal static class TaskHash
+{
+    /// <summary>The 15 enqueue values per task, in TaskEnqueueMany.lua's order.</summary>
+    public static void AppendEnqueueArgs(List<RedisValue> args, TaskRecord t)
+    {
+        args.Add(t.Id);
+        args.Add(t.Type);
+        args.Add(t.Priority);
+        args.Add(t.State.ToWire());
+        args.Add(t.ScheduledFor.ToUnixTimeMilliseconds());
+        args.Add(t.CreatedAt.ToUnixTimeMilliseconds());
+        args.Add(t.MaxAttempts);
+        args.Add(BackoffKindWire(t.Backoff.Kind));
+        args.Add(Ms(t.Backoff.Base));
+        args.Add(t.Backoff.Factor.ToString("R", CultureInfo.InvariantCulture));
+        args.Add(Ms(t.Backoff.Cap));
+        args.Add(Ms(t.Timeout));
+        args.Add(t.IdempotencyKey ?? "");
+        args.Add(t.Metadata.Count == 0 ? "{}" : JsonSerializer.Serialize(t.Metadata, ConveyorJson.Options));
+        args.Add(t.Args.GetRawText());
+    }
+
+    public static long Ms(TimeSpan t) => (long)Math.Round(t.TotalMilliseconds);
+
+    public static TaskRecord Read(RedisResult hash) => Read((RedisValue[])hash!);
+
+    /// <summary>The fields TaskLease.lua returns, values only, in this order (LEASE_FIELDS in Lib.lua).</summary>
+    public static readonly string[] LeaseFields =
+        ["id", "q", "ty", "ar", "pr", "st", "at", "ma", "bk", "bb", "bf", "bc", "to", "ik", "md",
+         "re", "er", "pg", "hi", "cr", "sf", "sa", "fa", "wk", "dl", "tk", "la"];
+
+    /// <summary>A leased task from its LeaseFields values, and its lease token.</summary>
+    public static (TaskRecord Task, string? Token) ReadLeased(RedisValue[] values)
+    {
+        if (values.Length != LeaseFields.Length) throw new InvalidDataException($"TaskLease returned {values.Length} fields; expected {LeaseFields.Length}");
+        var f = new Dictionary<string, RedisValue>(LeaseFields.Length, StringComparer.Ordinal);
+        for (var i = 0; i < values.Length; i++) f[LeaseFields[i]] = values[i];
+        return (Read(f), f["tk"].IsNull ? null : (string?)f["tk"]);
+    }
+
+    public static TaskRecord Read(RedisValue[] flat)
+    {
+        var f = new Dictionary<string, RedisValue>(flat.Length / 2, StringComparer.Ordinal);
+        for (var i = 0; i + 1 < flat.Length; i += 2) f[(string)flat[i]!] = flat[i + 1];
+        return Read(f);
+    }
+
+    private static TaskRecord Read(Dictionary<string, RedisValue> f)
+    {
+        var state = TaskStates.TryParse(Str(f, "st"), out var s) ? s : throw new InvalidDataException($"task hash has no valid state: '{Str(f, "st")}'");
+        var attempt = (int)Long(f, "at");
+        var attempts = ReadAttempts(Str(f, "hi"));
+        if (state == TaskState.Running)
+            attempts.Add(new AttemptRecord(attempt, Str(f, "wk"), Time(f, "la") ?? DateTimeOffset.UnixEpoch, null, AttemptOutcome.Running));
+        return new TaskRecord
+        {
+            Id = Str(f, "id") ?? throw new InvalidDataException("task hash has no id"),
+            Type = Str(f, "ty") ?? "",
+            Queue = Str(f, "q") ?? "",
+            Args = Json(Str(f, "ar")) ?? NullJson,
+            Priority = (int)Long(f, "pr"),
+            State = state,
+            Attempt = attempt,
+            MaxAttempts = (int)Long(f, "ma"),
+            Backoff = new BackoffPolicy(ParseBackoffKind(Str(f, "bk")), TimeSpan.FromMilliseconds(Long(f, "bb")),
+                double.Parse(Str(f, "bf") ?? "2", CultureInfo.InvariantCulture), TimeSpan.FromMilliseconds(Long(f, "bc"))),
+            Timeout = TimeSpan.FromMilliseconds(Long(f, "to")),
+            IdempotencyKey = Str(f, "ik") is { Length: > 0 } ik ? ik : null,
+            Metadata = Str(f, "md") is { Length: > 2 } md
+                ? JsonSerializer.Deserialize<Dictionary<string, string>>(md, ConveyorJson.Options) ?? TaskRecord.EmptyMetadata
+                : TaskRecord.EmptyMetadata,
+            Result = Json(Str(f, "re")),
+            Error = Str(f, "er") is { Length: > 0 } er ? JsonSerializer.Deserialize<TaskError>(er, ConveyorJson.Options) : null,
+            Progress = Str(f, "pg") is { Length: > 0 } pg ? JsonSerializer.Deserialize<TaskProgress>(pg, ConveyorJson.Options) : null,
+            Attempts = attempts,
+            CreatedAt = Time(f, "cr") ?? DateTimeOffset.UnixEpoch,
+            ScheduledFor = Time(f, "sf") ?? DateTimeOffset.UnixEpoch,
+            StartedAt = Time(f, "sa"),
+            FinishedAt = state.IsTerminal() ? Time(f, "fa") : null,
+            WorkerId = state == TaskState.Running ? Str(f, "wk") : null,
+            LeaseDeadline = state == TaskState.Running ? Time(f, "dl") : null,
+        };
+    }
+
+    public static string BackoffKindWire(BackoffKind kind) => kind switch
+    {
+        BackoffKind.Fixed => "fixed",
+        BackoffKind.None => "none",
+        _ => "exponential",
+    };
+
+    private static BackoffKind ParseBackoffKind(string? s) => s switch
+    {
+        "fixed" => BackoffKind.Fixed,
+        "none" => BackoffKind.None,
+        _ => BackoffKind.Exponential,
+    };
+
+    private static List<AttemptRecord> ReadAttempts(string? history)
+    {
+        var list = new List<AttemptRecord>();
+        if (string.IsNullOrEmpty(history)) return list;
+        using var doc = JsonDocument.Parse("[" + history + "]");
+        foreach (var e in doc.RootElement.EnumerateArray())
+        {
+            TaskError? error = null;
+            if (e.TryGetProperty("e", out var err) && err.ValueKind == JsonValueKind.Object)
+                error = new TaskError(err.TryGetProperty("type", out var t) ? t.GetString() ?? "" : "",
+                    err.TryGetProperty("message", out var m) ? m.GetString() ?? "" : "");
+            var worker = e.GetProperty("w").GetString();
+            list.Add(new AttemptRecord(
+                e.GetProperty("n").GetInt32(),
+                string.IsNullOrEmpty(worker) ? null : worker,
+                DateTimeOffset.FromUnixTimeMilliseconds(e.GetProperty("s").GetInt64()),
+                DateTimeOffset.FromUnixTimeMilliseconds(e.GetProperty("f").GetInt64()),
+                ParseOutcome(e.GetProperty("o").GetString()),
+                error));
+        }
+        return list;
+    }
+
+    private static AttemptOutcome ParseOutcome(string? s) => s switch
+    {
+        "succeeded" => AttemptOutcome.Succeeded,
+        "failed" => AttemptOutcome.Failed,
+        "lease_expired" => AttemptOutcome.LeaseExpired,
+        "released" => AttemptOutcome.Released,
+        "cancelled" => AttemptOutcome.Cancelled,
+        _ => AttemptOutcome.Running,
+    };
+
+    private static readonly JsonElement NullJson = JsonDocument.Parse("null").RootElement.Clone();
+
+    private static JsonElement? Json(string? raw)
+    {
+        if (string.IsNullOrEmpty(raw)) return null;
+        using var doc = JsonDocument.Parse(raw);
+        return doc.RootElement.Clone();
+    }
+
+    private static string? Str(Dictionary<string, RedisValue> f, string k) => f.TryGetValue(k, out var v) && !v.IsNull ? (string?)v : null;
+
+    private static long Long(Dictionary<string, RedisValue> f, string k) =>
+        f.TryGetValue(k, out var v) && !v.IsNullOrEmpty && long.TryParse((string?)v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var l) ? l
+        : f.TryGetValue(k, out v) && !v.IsNullOrEmpty && double.TryParse((string?)v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? (long)d
+        : 0;
+
+    private static DateTimeOffset? Time(Dictionary<string, RedisValue> f, string k) =>
+        f.TryGetValue(k, out var v) && !v.IsNullOrEmpty ? DateTimeOffset.FromUnixTimeMilliseconds(Long(f, k)) : null;
+}

@@ -1,0 +1,141 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Conveyor.Engine;
+using Conveyor.Model;
+using Conveyor.Redis;
+using Conveyor.Redis.Scripts;
+using Conveyor.Store;
+using Microsoft.Extensions.Time.Testing;
+using StackExchange.Redis;
+
+namespace Conveyor.Stores.Tests.Redis;
+
+/// <summary>What only the Redis store must prove: scripts by SHA, one slot per queue, cross-process wake-ups.</summary>
+public sealed class RedisStoreTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>
+{
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2030, 1, 2, 3, 4, 5, TimeSpan.Zero));
+
+    private Task<RedisTaskStore> Open(string prefix) =>
+        RedisTaskStore.ConnectAsync(new RedisStoreOptions { ConnectionString = redis.ConnectionString, KeyPrefix = prefix, TimeProvider = _time });
+
+    private static string NewPrefix() => "r" + Guid.NewGuid().ToString("N")[..12];
+
+    private TaskRecord NewTask(string queue = "default") => TaskValidator.Build(
+        new TaskSubmission { Type = "test.noop", Queue = queue, Args = JsonDocument.Parse("{}").RootElement.Clone() },
+        TaskIds.New(_time), _time.GetUtcNow(), TaskLimits.Default);
+
+    private long CommandCalls(string command)
+    {
+        var info = redis.Command("INFO commandstats");
+        var m = Regex.Match(info, $@"cmdstat_{command}:calls=(\d+)");
+        return m.Success ? long.Parse(m.Groups[1].Value) : 0;
+    }
+
+    [Fact]
+    public async Task Scripts_are_called_by_sha_and_reloaded_after_SCRIPT_FLUSH()
+    {
+        await using var store = await Open(NewPrefix());
+        await store.TaskEnqueueMany([NewTask()]); // loads TaskEnqueueMany on the server if it was not yet
+        Assert.StartsWith("+OK", redis.Command("CONFIG RESETSTAT"));
+        for (var i = 0; i < 20; i++) await store.TaskEnqueueMany([NewTask()]);
+        Assert.True(CommandCalls("evalsha") >= 20, redis.Command("INFO commandstats"));
+        Assert.Equal(0, CommandCalls("eval"));
+
+        Assert.StartsWith("+OK", redis.Command("SCRIPT FLUSH"));
+        for (var i = 0; i < 20; i++) await store.TaskEnqueueMany([NewTask()]);
+        // NOSCRIPT once, the body sent once with EVAL, then back to EVALSHA.
+        Assert.Equal(1, CommandCalls("eval"));
+        Assert.True(CommandCalls("evalsha") >= 40);
+        var leased = await store.TaskLease(new TaskLeaseParams("w", ["default"], 100, TimeSpan.FromSeconds(30), TimeSpan.Zero));
+        Assert.Equal(41, leased.Count);
+    }
+
+    [Fact]
+    public async Task Every_key_of_a_queue_hashes_to_one_cluster_slot()
+    {
+        Assert.Equal(0x31C3, ClusterSlot.Crc16("123456789"u8)); // the reference vector of the cluster spec
+        var keys = new RedisKeys(NewPrefix());
+        foreach (var queue in new[] { "default", "mail", "a.b-c_d" })
+        {
+            var q = keys.Queue(queue);
+            var slot = ClusterSlot.Of(q.Task(TaskIds.New(_time))!);
+            Assert.All(q.Fixed, k => Assert.Equal(slot, ClusterSlot.Of(k!)));
+        }
+        Assert.NotEqual(ClusterSlot.Of(keys.Queue("a").Ready!), ClusterSlot.Of(keys.Queue("b").Ready!));
+    }
+
+    [Fact]
+    public void No_script_uses_KEYS_or_an_unbounded_scan()
+    {
+        var banned = new Regex(@"redis\.call\(\s*[""'](KEYS|SCAN|HSCAN|SSCAN|ZSCAN)[""']", RegexOptions.IgnoreCase);
+        foreach (var script in ScriptCatalog.All)
+        {
+            Assert.DoesNotMatch(banned, script.Body);
+            Assert.Contains("KEYS[1]", script.Body); // every script names its keys (and so its slot)
+        }
+    }
+
+    [Fact]
+    public async Task A_blocked_lease_is_woken_by_an_enqueue_through_another_connection()
+    {
+        var prefix = NewPrefix();
+        await using var worker = await Open(prefix);
+        await using var producer = await Open(prefix);
+        var waiting = worker.TaskLease(new TaskLeaseParams("w", ["jobs"], 5, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30))).AsTask();
+        await Task.Delay(200);
+        Assert.False(waiting.IsCompleted);
+        var task = NewTask("jobs");
+        await producer.TaskEnqueueMany([task]);
+        var leased = await waiting.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(task.Id, Assert.Single(leased).Task.Id);
+    }
+
+    [Fact]
+    public async Task TaskWait_is_woken_by_a_completion_through_another_connection()
+    {
+        var prefix = NewPrefix();
+        await using var a = await Open(prefix);
+        await using var b = await Open(prefix);
+        var task = NewTask();
+        await a.TaskEnqueueMany([task]);
+        var waiting = a.TaskWait(task.Id, TimeSpan.FromMinutes(1)).AsTask();
+        await Task.Delay(200);
+        Assert.False(waiting.IsCompleted);
+        var lease = Assert.Single(await b.TaskLease(new TaskLeaseParams("w", ["default"], 1, TimeSpan.FromSeconds(30), TimeSpan.Zero)));
+        await b.TaskCompleteMany([new TaskCompleteParams(task.Id, lease.LeaseToken, JsonDocument.Parse("42").RootElement.Clone())]);
+        var done = await waiting.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(TaskState.Succeeded, done!.State);
+        Assert.Equal(42, done.Result!.Value.GetInt32());
+    }
+
+    [Fact]
+    public async Task A_retried_enqueue_of_the_same_id_does_not_duplicate()
+    {
+        await using var store = await Open(NewPrefix());
+        var task = NewTask();
+        await store.TaskEnqueueMany([task]);
+        var again = await store.TaskEnqueueMany([task, task]);
+        Assert.All(again, r => Assert.Equal(task.Id, r.Task.Id));
+        var info = Assert.Single(await store.QueueList());
+        Assert.Equal(1, info.Pending);
+        var leased = await store.TaskLease(new TaskLeaseParams("w", ["default"], 10, TimeSpan.FromSeconds(30), TimeSpan.Zero));
+        Assert.Single(leased);
+    }
+
+    [Fact]
+    public async Task Events_from_another_connection_reach_subscribers()
+    {
+        var prefix = NewPrefix();
+        await using var listener = await Open(prefix);
+        await using var producer = await Open(prefix);
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<TaskEvent>();
+        using var sub = listener.EventsSubscribe(seen.Enqueue);
+        await Task.Delay(200);
+        var task = NewTask("mail");
+        await producer.TaskEnqueueMany([task]);
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (seen.IsEmpty && DateTime.UtcNow < until) await Task.Delay(20);
+        var e = Assert.Single(seen);
+        Assert.Equal((task.Id, "mail", "test.noop", TaskState.Pending), (e.TaskId, e.Queue, e.Type, e.State));
+    }
+}
