@@ -88,12 +88,13 @@ public sealed class Seed001ScenarioTests(ITestOutputHelper output) : IDisposable
 
     private async Task<(TimeSpan Elapsed, int Workers, int MaxOverlap)> RunBatch(HttpClient http, ConveyorClient client, string url, int workers, int tasks)
     {
-        var ids = new List<string>();
-        for (var i = 0; i < tasks; i++) ids.Add(await SendEmail(http, $"batch{i}@example.com"));
         var procs = new List<ConveyorProcess>();
         try
         {
-            for (var i = 0; i < workers; i++) procs.Add(await StartWorker(url, concurrency: 1));
+            // Every worker is up and waiting before the first email is queued, as in the seed's demo.
+            procs.AddRange(await Task.WhenAll(Enumerable.Range(0, workers).Select(_ => StartWorker(url, concurrency: 1))));
+            var ids = new List<string>();
+            for (var i = 0; i < tasks; i++) ids.Add(await SendEmail(http, $"batch{i}@example.com"));
             var records = new List<TaskRecord>();
             foreach (var id in ids) records.Add((await client.Wait(id, TimeSpan.FromSeconds(60)))!);
             Assert.All(records, r => Assert.Equal(TaskState.Succeeded, r.State));

@@ -41,7 +41,7 @@ internal static class WorkerCommand
                 var spec = StoreSpec.Parse(direct);
                 var opened = await StoreFactory.Open(spec, TimeProvider.System).ConfigureAwait(false);
                 builder.Services.AddConveyor(o => o.UseStore(_ => opened));
-                builder.Services.AddHostedService(sp => new MaintenanceLoop(sp.GetRequiredService<ITaskStore>(), TimeProvider.System, sp.GetRequiredService<ILogger<MaintenanceLoop>>()));
+                builder.Services.AddHostedService(sp => new MaintenanceLoop(sp.GetRequiredService<ITaskStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<MaintenanceLoop>>()));
                 target = spec.ToString();
             }
             else
