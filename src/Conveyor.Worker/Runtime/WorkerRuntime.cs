@@ -76,7 +76,7 @@ internal sealed class WorkerRuntime
 
     public void SlotFreed() => _freeSlots.Release();
 
-    public void Count(AttemptOutcome outcome, TaskRecord task, Exception? error)
+    public void Count(AckDecision outcome, TaskRecord task, Exception? error)
     {
         Interlocked.Increment(ref _processed);
         if (outcome.Kind == OutcomeKind.Failed)
