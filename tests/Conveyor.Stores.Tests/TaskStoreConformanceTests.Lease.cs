@@ -15,8 +15,9 @@ public abstract partial class TaskStoreConformanceTests
         // Same clock reading for all: UUIDv7 ids are NOT ordered within a millisecond, the store's sequence is.
         var ids = new List<string>();
         for (var i = 0; i < 15; i++) ids.Add((await Enqueue(store, NewTask(time))).Id);
-        var leased = await LeaseNow(store, 100);
-        Assert.Equal(ids, leased.Select(l => l.Task.Id));
+        var leased = new List<string>();
+        for (var i = 0; i < 4; i++) leased.AddRange((await LeaseNow(store, 4)).Select(l => l.Task.Id));
+        Assert.Equal(ids, leased);
     }
 
     [Fact]
