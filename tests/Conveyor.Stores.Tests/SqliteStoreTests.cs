@@ -125,4 +125,16 @@ public sealed class SqliteStoreTests : IDisposable
         foreach (var r in results) Assert.NotNull(await store.TaskGet(r[0].Task.Id));
         Assert.Equal(50, Assert.Single(await store.QueueList()).Pending);
     }
+
+    [Fact]
+    public async Task Dispose_ends_blocked_leases_with_nothing()
+    {
+        var store = Open();
+        var waiting = store.TaskLease(new TaskLeaseParams("w", ["default"], 1, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30))).AsTask();
+        await Task.Delay(150);
+        Assert.False(waiting.IsCompleted);
+        await store.DisposeAsync();
+        Assert.Empty(await waiting.WaitAsync(TimeSpan.FromSeconds(15)));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => store.TaskEnqueueMany([NewTask()]).AsTask());
+    }
 }

@@ -32,11 +32,13 @@ internal sealed class WorkerHarness : IAsyncDisposable
     public HandlerRegistry Handlers { get; } = new();
     public WorkerOptions Options { get; } = new() { Concurrency = 4, LeaseDuration = TimeSpan.FromSeconds(3), LeaseWait = TimeSpan.FromSeconds(2), DrainTimeout = TimeSpan.FromSeconds(10) };
     public Microsoft.Extensions.Logging.ILoggerFactory? Loggers { get; set; }
+    /// <summary>The worker's clock (real time unless a test injects a fake one).</summary>
+    public TimeProvider WorkerTime { get; set; } = TimeProvider.System;
     public WorkerPool Pool => _pool ?? throw new InvalidOperationException("start the pool first");
 
     public async Task<WorkerPool> StartAsync()
     {
-        _pool = new WorkerPool(Transport, Handlers, Options, loggers: Loggers);
+        _pool = new WorkerPool(Transport, Handlers, Options, WorkerTime, Loggers);
         await _pool.StartAsync();
         return _pool;
     }

@@ -9,6 +9,8 @@ internal abstract class HandlerInvoker(string kind)
 {
     public string Kind { get; } = kind;
 
+    public virtual bool NeedsServices => false;
+
     public abstract ValueTask<object?> Invoke(JsonElement args, TaskContext context);
 
     /// <summary>
@@ -49,6 +51,8 @@ internal sealed class DelegateInvoker<TArgs>(string kind, Func<TArgs, TaskContex
 internal sealed class ServiceInvoker<THandler, TArgs>(string kind) : HandlerInvoker(kind)
     where THandler : class, ITaskHandler<TArgs>
 {
+    public override bool NeedsServices => true;
+
     public override ValueTask<object?> Invoke(JsonElement args, TaskContext context)
     {
         var bound = Bind<TArgs>(args);

@@ -52,6 +52,9 @@ public sealed class HandlerRegistry
         if (Names.CheckType(kind) is { } error) throw new ConveyorValidationException("kind", error);
     }
 
+    /// <summary>True when some handler is a type resolved from a per-task DI scope.</summary>
+    internal bool NeedsServices => _handlers.Values.Any(h => h.NeedsServices);
+
     internal HandlerInvoker? Find(string kind)
     {
         var frozen = _frozen ??= _handlers.ToFrozenDictionary(StringComparer.Ordinal);

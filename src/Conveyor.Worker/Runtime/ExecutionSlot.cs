@@ -36,7 +36,11 @@ internal sealed class ExecutionSlot(TimeProvider time, Action? progressReported 
     }
 
     /// <summary>Ends the attempt and says why its token fired (None: it did not).</summary>
-    public (CancelReason Reason, bool Abandoned) End()
+    /// <param name="nearTimeout">
+    /// The attempt ended close to its timeout: the timer callback may be in flight, so the source is
+    /// not reused (a late fire must never cancel the next task).
+    /// </param>
+    public (CancelReason Reason, bool Abandoned) End(bool nearTimeout)
     {
         lock (_gate)
         {
@@ -45,7 +49,7 @@ internal sealed class ExecutionSlot(TimeProvider time, Action? progressReported 
             _current = null;
             _progress = null;
             // A source whose token fired cannot be reset; its callbacks may still run, so it is left to the GC.
-            if (!_cts.TryReset()) _cts = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
+            if (nearTimeout || !_cts.TryReset()) _cts = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
             return (reason, abandoned);
         }
     }
@@ -95,7 +99,11 @@ internal sealed class ExecutionSlot(TimeProvider time, Action? progressReported 
     public void SetProgress(string taskId, TaskProgress progress)
     {
         lock (_gate)
-            if (_current is not null && string.Equals(_current.Task.Id, taskId, StringComparison.Ordinal)) _progress = progress;
+        {
+            // A context kept past its attempt must not write progress onto the slot's next task.
+            if (_current is null || !string.Equals(_current.Task.Id, taskId, StringComparison.Ordinal)) return;
+            _progress = progress;
+        }
         progressReported?.Invoke();
     }
 

@@ -22,6 +22,9 @@ internal sealed class LeaseLoop(WorkerRuntime runtime, ChannelWriter<LeasedTask>
             {
                 var slots = await runtime.TakeFreeSlots(o.LeaseBatch, stop).ConfigureAwait(false);
                 IReadOnlyList<LeasedTask> leased;
+                // Stopping cancels a lease that is still waiting for work. A transport must either return
+                // what it leased or throw before leasing (the SQLite store does: once its lease is queued
+                // it is not cancellable); tasks that arrive after the stop began go back via the executors.
                 try
                 {
                     leased = await runtime.Transport.Lease(new TaskLeaseParams(runtime.WorkerId, o.Queues, slots, o.LeaseDuration, o.LeaseWait), stop).ConfigureAwait(false);

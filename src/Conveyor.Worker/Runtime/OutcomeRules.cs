@@ -9,7 +9,7 @@ namespace Conveyor.Worker.Runtime;
 internal enum OutcomeKind { Completed, Failed, Released, Dropped }
 
 /// <summary>What to tell the broker about one finished attempt.</summary>
-internal readonly record struct AttemptOutcome(OutcomeKind Kind, object? Ack, string? Why = null)
+internal readonly record struct AckDecision(OutcomeKind Kind, object? Ack, string? Why = null)
 {
     public void Post(AckBuffer acks)
     {
@@ -32,7 +32,7 @@ internal readonly record struct AttemptOutcome(OutcomeKind Kind, object? Ack, st
 /// <summary>The delivery contract of one attempt, decided in one place.</summary>
 internal static class OutcomeRules
 {
-    public static AttemptOutcome Decide(LeasedTask leased, object? result, Exception? error, CancelReason reason, TimeSpan elapsed, int maxResultBytes)
+    public static AckDecision Decide(LeasedTask leased, object? result, Exception? error, CancelReason reason, TimeSpan elapsed, int maxResultBytes)
     {
         var id = leased.Task.Id;
         var token = leased.LeaseToken;
@@ -73,7 +73,7 @@ internal static class OutcomeRules
         };
     }
 
-    private static AttemptOutcome Fail(string id, string token, TaskError error, bool retry, TimeSpan? delay = null) =>
+    private static AckDecision Fail(string id, string token, TaskError error, bool retry, TimeSpan? delay = null) =>
         new(OutcomeKind.Failed, new TaskFailParams(id, token, error, retry, delay));
 
     private static bool TrySerialize(object? result, int maxBytes, out JsonElement? json, out string? problem)

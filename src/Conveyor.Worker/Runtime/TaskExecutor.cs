@@ -17,6 +17,8 @@ namespace Conveyor.Worker.Runtime;
 /// </summary>
 internal sealed class TaskExecutor(WorkerRuntime runtime, ExecutionSlot slot)
 {
+    private static readonly TimeSpan NearTimeout = TimeSpan.FromSeconds(1);
+
     public ExecutionSlot Slot => slot;
 
     public async Task RunAsync(ChannelReader<LeasedTask> dispatch)
@@ -72,8 +74,8 @@ internal sealed class TaskExecutor(WorkerRuntime runtime, ExecutionSlot slot)
             try { await context.DisposeScopeAsync().ConfigureAwait(false); }
             catch (Exception ex) { runtime.Logger.LogWarning(ex, "disposing the DI scope of task {TaskId} failed", task.Id); }
         }
-        var (reason, abandoned) = slot.End();
         var elapsed = runtime.Time.GetElapsedTime(started);
+        var (reason, abandoned) = slot.End(nearTimeout: elapsed >= task.Timeout - NearTimeout);
         ConveyorDiagnostics.RunTime.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("conveyor.task.type", task.Type));
         if (abandoned) return; // handed back by the pool already: this late outcome is dropped.
         var outcome = OutcomeRules.Decide(leased, result, error, reason, elapsed, runtime.MaxResultBytes);

@@ -29,6 +29,8 @@ public sealed class WorkerPool : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(handlers);
         ArgumentNullException.ThrowIfNull(options);
         options.ThrowIfInvalid();
+        if (scopes is null && handlers.NeedsServices)
+            throw new InvalidOperationException("some handlers are types resolved from DI (Add<THandler, TArgs>): build the pool with an IServiceScopeFactory, or register instances or delegates");
         var snapshot = options.Snapshot();
         time ??= TimeProvider.System;
         var id = snapshot.WorkerId ?? $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";

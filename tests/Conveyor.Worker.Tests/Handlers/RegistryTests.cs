@@ -55,6 +55,19 @@ public sealed class RegistryTests
         Assert.Contains("concurrency must be between 1 and 10000; got 0", ex.Message);
     }
 
+    private sealed class TypedHandler : ITaskHandler
+    {
+        public ValueTask<object?> HandleAsync(JsonElement args, TaskContext context) => default;
+    }
+
+    [Fact]
+    public void A_pool_with_DI_resolved_handlers_needs_a_scope_factory()
+    {
+        var registry = new HandlerRegistry().Add<TypedHandler, JsonElement>("typed");
+        var ex = Assert.Throws<InvalidOperationException>(() => new WorkerPool(new NeverTransport(), registry, new WorkerOptions()));
+        Assert.Contains("IServiceScopeFactory", ex.Message);
+    }
+
     [Fact]
     public void Default_worker_options_are_valid()
     {

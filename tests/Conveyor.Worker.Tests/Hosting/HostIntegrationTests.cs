@@ -96,6 +96,16 @@ public sealed class HostIntegrationTests
     }
 
     [Fact]
+    public async Task A_hosted_worker_without_a_transport_says_how_to_get_one()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddConveyorWorker().AddBuiltInHandlers();
+        using var host = builder.Build();
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync());
+        Assert.Contains("AddConveyor(o => o.UseSqlite", ex.Message);
+    }
+
+    [Fact]
     public void AddConveyor_without_a_store_is_refused_with_a_clear_message()
     {
         var ex = Assert.Throws<ConveyorValidationException>(() => new ServiceCollection().AddConveyor(_ => { }));
