@@ -106,7 +106,7 @@ public sealed partial class SqliteTaskStore
     {
         try
         {
-            return ValueTask.FromResult(readers.Read(r => Connections.Scalar(r.Connection, "SELECT 1;")) is long one && one == 1);
+            return ValueTask.FromResult(readers.Read(r => r.Command("Ping").ExecuteScalar()) is long one && one == 1);
         }
         catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or ObjectDisposedException)
         {

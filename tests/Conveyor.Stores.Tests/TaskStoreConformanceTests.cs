@@ -14,6 +14,13 @@ namespace Conveyor.Stores.Tests;
 /// store truly differs. Tests own the store they create and dispose it.
 /// Time is fake (<see cref="FakeTimeProvider"/>): a test moves the clock instead of sleeping; real time
 /// appears only as a guard (how long to wait for something that must happen at once).
+/// <code>
+/// public sealed class RedisConformanceTests(RedisFixture redis) : TaskStoreConformanceTests, IClassFixture&lt;RedisFixture&gt;
+/// {
+///     protected override ValueTask&lt;ITaskStore&gt; CreateStore(FakeTimeProvider time) =&gt; redis.NewStore(time); // fresh key prefix per call
+///     protected override TimeSpan TimePrecision =&gt; TimeSpan.FromMilliseconds(1);               // when times are kept in ms
+/// }
+/// </code>
 /// </summary>
 public abstract partial class TaskStoreConformanceTests
 {
