@@ -111,6 +111,12 @@ public sealed partial class SqliteTaskStore : ITaskStore
     internal async ValueTask<object?> WriterPragma(string pragma) =>
         await writer.Enqueue(ctx => Connections.Scalar(ctx.Connection, $"PRAGMA {pragma};")).ConfigureAwait(false);
 
+    /// <summary>How many transactions the writer has committed: for diagnostics and tests of the group commit.</summary>
+    internal long WriterBatches => writer.Batches;
+
+    /// <summary>Runs <paramref name="body"/> on the writer, inside its batch transaction (tests hold the writer with it).</summary>
+    internal Task<T> RunOnWriter<T>(Func<T> body) => writer.Enqueue(_ => body());
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref disposed, 1) != 0) return;

@@ -35,6 +35,10 @@ internal sealed class WriteLoop : IAsyncDisposable
     private readonly Signals signals;
     private readonly int maxBatch;
     private readonly Task loop;
+    private long batches;
+
+    /// <summary>How many transactions the writer has committed (one per group of operations).</summary>
+    public long Batches => Interlocked.Read(ref batches);
 
     public WriteLoop(WriteContext ctx, Signals signals)
     {
@@ -106,6 +110,7 @@ internal sealed class WriteLoop : IAsyncDisposable
             foreach (var op in done) op.Fail(ex);
             return;
         }
+        Interlocked.Increment(ref batches);
         // Durable now: wake leasers and waiters, broadcast, then answer the callers.
         var wake = new HashSet<string>(ctx.WakeQueues, StringComparer.Ordinal);
         var events = new List<Conveyor.Store.TaskEvent>(ctx.Events);

@@ -1,15 +1,21 @@
--- TaskCompleteMany: running -> succeeded, fenced by the lease token. Run once per item.
+-- TaskCompleteMany: running -> succeeded, fenced by the lease token; the whole batch in one statement.
 
 -- name: Complete
--- Parameters: $id, $token, $result (JSON or NULL), $now (ticks), $now_text.
--- Result: queue, type of the task when the token was current; no row: stale token or unknown id.
+-- Parameters: $items (JSON array of {"id", "token", "result"?}), $now (ticks), $now_text (ISO time).
+-- Result: id, queue, type of each task whose token was current; an item missing from the result had a
+-- stale token or an unknown id (the store then reads StateOf to tell which).
+WITH items AS (
+    SELECT value ->> '$.id' AS id, value ->> '$.token' AS token, value -> '$.result' AS result
+    FROM json_each($items)
+)
 UPDATE tasks SET
-    state = 'succeeded', result = $result, finished_at = $now,
+    state = 'succeeded', result = items.result, finished_at = $now,
     worker_id = NULL, lease_token = NULL, lease_deadline = NULL,
-    attempts = json_set(attempts, '$[#-1].finished_at', $now_text, '$[#-1].outcome', 'succeeded')
-WHERE id = $id AND state = 'running' AND lease_token = $token
-RETURNING queue, type;
+    attempts = json_set(tasks.attempts, '$[#-1].finished_at', $now_text, '$[#-1].outcome', 'succeeded')
+FROM items
+WHERE tasks.id = items.id AND tasks.state = 'running' AND tasks.lease_token = items.token
+RETURNING tasks.id, tasks.queue, tasks.type;
 
 -- name: StateOf
--- Parameters: $id. Result: state, lease_token, cancel_requested, lease_deadline of the task, or no row.
-SELECT state, lease_token, cancel_requested, lease_deadline FROM tasks WHERE id = $id;
+-- Parameters: $id. Result: state, lease_token, cancel_requested of the task, or no row.
+SELECT state, lease_token, cancel_requested FROM tasks WHERE id = $id;

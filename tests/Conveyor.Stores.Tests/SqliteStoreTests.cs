@@ -1,0 +1,128 @@
+using Conveyor.Engine;
+using Conveyor.Model;
+using Conveyor.Sqlite;
+using Conveyor.Store;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Conveyor.Stores.Tests;
+
+/// <summary>What only the SQLite store promises: the file, its pragmas, its schema version, its writer.</summary>
+public sealed class SqliteStoreTests : IDisposable
+{
+    private readonly DirectoryInfo dir = Directory.CreateTempSubdirectory("conveyor-sqlite-");
+    private readonly FakeTimeProvider time = new(new DateTimeOffset(2030, 1, 2, 3, 4, 5, TimeSpan.Zero));
+
+    private string DbPath => Path.Combine(dir.FullName, "store.db");
+
+    public void Dispose() => dir.Delete(recursive: true);
+
+    private SqliteTaskStore Open(SqliteSynchronous sync = SqliteSynchronous.Full) =>
+        new(new SqliteStoreOptions { Path = DbPath, Synchronous = sync }, time);
+
+    private TaskRecord NewTask(string? key = null) =>
+        TaskValidator.Build(new TaskSubmission { Type = "sqlite.test", IdempotencyKey = key }, TaskIds.New(time), time.GetUtcNow(), TaskLimits.Default);
+
+    [Fact]
+    public async Task Data_survives_close_and_reopen()
+    {
+        TaskRecord pending, done;
+        await using (var store = Open())
+        {
+            var results = await store.TaskEnqueueMany([NewTask(), NewTask(key: "k")]);
+            (done, pending) = (results[0].Task, results[1].Task);
+            var l = Assert.Single(await store.TaskLease(new TaskLeaseParams("w", ["default"], 1, TimeSpan.FromSeconds(30), TimeSpan.Zero)));
+            Assert.Equal(done.Id, l.Task.Id);
+            await store.TaskCompleteMany([new(l.Task.Id, l.LeaseToken, null)]);
+            await store.QueuePause("default");
+        }
+        await using (var reopened = Open())
+        {
+            Assert.Equal(TaskState.Succeeded, (await reopened.TaskGet(done.Id))!.State);
+            Assert.Equal(TaskState.Pending, (await reopened.TaskGet(pending.Id))!.State);
+            Assert.True(Assert.Single(await reopened.QueueList()).Paused);
+            // The idempotency key and the FIFO sequence live in the file too.
+            var again = await reopened.TaskEnqueueMany([NewTask(key: "k")]);
+            Assert.False(again[0].Created);
+            await reopened.QueueResume("default");
+            await reopened.TaskEnqueueMany([NewTask()]);
+            var next = Assert.Single(await reopened.TaskLease(new TaskLeaseParams("w", ["default"], 1, TimeSpan.FromSeconds(30), TimeSpan.Zero)));
+            Assert.Equal(pending.Id, next.Task.Id);
+        }
+    }
+
+    [Fact]
+    public async Task File_runs_in_wal_mode_with_synchronous_full_by_default()
+    {
+        await using (var store = Open())
+        {
+            Assert.Equal("wal", await store.WriterPragma("journal_mode"));
+            Assert.Equal(2L, await store.WriterPragma("synchronous"));
+        }
+        await using (var normal = Open(SqliteSynchronous.Normal))
+            Assert.Equal(1L, await normal.WriterPragma("synchronous"));
+        Assert.Equal(SqliteSynchronous.Full, new SqliteStoreOptions().Synchronous);
+    }
+
+    [Fact]
+    public async Task Schema_version_is_recorded_in_user_version()
+    {
+        await using (var store = Open()) Assert.Equal(1L, await store.WriterPragma("user_version"));
+        using var raw = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DbPath, Pooling = false }.ToString());
+        raw.Open();
+        using (var cmd = raw.CreateCommand())
+        {
+            cmd.CommandText = "PRAGMA user_version = 99;";
+            cmd.ExecuteNonQuery();
+        }
+        raw.Close();
+        var ex = Assert.Throws<InvalidOperationException>(() => Open());
+        Assert.Contains("99", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Memory_stores_are_private_to_each_instance()
+    {
+        await using var a = new SqliteTaskStore(new SqliteStoreOptions { Path = SqliteStoreOptions.InMemory }, time);
+        await using var b = new SqliteTaskStore(new SqliteStoreOptions { Path = SqliteStoreOptions.InMemory }, time);
+        var task = (await a.TaskEnqueueMany([NewTask()]))[0].Task;
+        Assert.NotNull(await a.TaskGet(task.Id));
+        Assert.Null(await b.TaskGet(task.Id));
+    }
+
+    [Fact]
+    public async Task A_failing_operation_is_rolled_back_alone_and_stores_nothing()
+    {
+        await using var store = Open();
+        var existing = NewTask();
+        await store.TaskEnqueueMany([existing]);
+        var fresh = NewTask();
+        // The same id twice violates the schema: that whole call fails, concurrent calls still commit.
+        var bad = store.TaskEnqueueMany([fresh, existing]).AsTask();
+        var good = store.TaskEnqueueMany([NewTask()]).AsTask();
+        await Assert.ThrowsAsync<SqliteException>(() => bad);
+        var stored = Assert.Single(await good).Task;
+        Assert.Null(await store.TaskGet(fresh.Id));
+        Assert.NotNull(await store.TaskGet(stored.Id));
+        Assert.Equal(2, (await store.TaskList(new TaskListParams())).Items.Count);
+    }
+
+    [Fact]
+    public async Task Writes_queued_while_the_writer_is_busy_commit_together_in_one_batch()
+    {
+        await using var store = Open();
+        using var hold = new ManualResetEventSlim();
+        var busy = store.RunOnWriter(() => hold.Wait(TimeSpan.FromSeconds(30)));
+        var before = store.WriterBatches;
+        var writes = Enumerable.Range(0, 50).Select(_ => store.TaskEnqueueMany([NewTask()]).AsTask()).ToArray();
+        await Task.Delay(100);
+        Assert.All(writes, w => Assert.False(w.IsCompleted));
+        hold.Set();
+        Assert.True(await busy);
+        var results = await Task.WhenAll(writes);
+        // The held batch, then the 50 enqueues in one more transaction (one fsync).
+        Assert.InRange(store.WriterBatches - before, 1, 2);
+        foreach (var r in results) Assert.NotNull(await store.TaskGet(r[0].Task.Id));
+        Assert.Equal(50, Assert.Single(await store.QueueList()).Pending);
+    }
+}
