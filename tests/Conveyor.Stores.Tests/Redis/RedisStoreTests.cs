@@ -138,4 +138,24 @@ public sealed class RedisStoreTests(RedisServerFixture redis) : IClassFixture<Re
         var e = Assert.Single(seen);
         Assert.Equal((task.Id, "mail", "test.noop", TaskState.Pending), (e.TaskId, e.Queue, e.Type, e.State));
     }
+
+    [Fact]
+    public async Task Retention_removes_every_trace_of_a_finished_task()
+    {
+        var prefix = NewPrefix();
+        await using var store = await Open(prefix);
+        var task = NewTask();
+        await store.TaskEnqueueMany([task]);
+        var lease = Assert.Single(await store.TaskLease(new TaskLeaseParams("w", ["default"], 1, TimeSpan.FromSeconds(30), TimeSpan.Zero)));
+        await store.TaskCompleteMany([new TaskCompleteParams(task.Id, lease.LeaseToken, null)]);
+        var q = store.Keys.Queue("default");
+        Assert.StartsWith(":1", redis.Command($"EXISTS {q.Task(task.Id)}"));
+        _time.Advance(TimeSpan.FromDays(8));
+        Assert.Equal(1, (await store.MaintenanceRun(TimeSpan.FromDays(7))).Expired);
+        Assert.StartsWith(":0", redis.Command($"EXISTS {q.Task(task.Id)}"));
+        Assert.StartsWith(":0", redis.Command($"HEXISTS {store.Keys.TaskIndex} {task.Id}"));
+        foreach (var key in new[] { q.All, q.Done, q.Ready, q.Running })
+            Assert.StartsWith(":0", redis.Command($"ZCARD {key}"));
+        Assert.Null(await store.TaskGet(task.Id));
+    }
 }
