@@ -21,7 +21,7 @@ namespace Conveyor.Redis;
 /// conveyor:{g}:workers / :hb       HASH  worker id -> json / ZSET worker id -> last heartbeat ms
 /// </code>
 /// </summary>
-internal sealed class RedisKeys(string prefix)
+internal sealed class RedisKeys(string prefix, bool shardedPubSub = false)
 {
     public string Prefix { get; } = prefix;
 
@@ -33,11 +33,14 @@ internal sealed class RedisKeys(string prefix)
     /// <summary>Pattern matching every queue's events channel.</summary>
     public RedisChannel EventsPattern { get; } = RedisChannel.Pattern(prefix + ":{q:*}:ev");
 
-    public QueueKeys Queue(string queue) => new(Prefix + ":{q:" + queue + "}:", queue);
+    /// <summary>Wake-ups go over sharded pub/sub (SPUBLISH/SSUBSCRIBE, Redis 7+) instead of classic pub/sub.</summary>
+    public bool ShardedPubSub { get; } = shardedPubSub;
+
+    public QueueKeys Queue(string queue) => new(Prefix + ":{q:" + queue + "}:", queue, ShardedPubSub);
 }
 
 /// <summary>The keys of one queue (one hash tag, one slot).</summary>
-internal sealed class QueueKeys(string tagPrefix, string queue)
+internal sealed class QueueKeys(string tagPrefix, string queue, bool shardedPubSub)
 {
     public string Name { get; } = queue;
     public string TaskPrefix { get; } = tagPrefix + "t:";
@@ -52,6 +55,11 @@ internal sealed class QueueKeys(string tagPrefix, string queue)
     public RedisKey Idem { get; } = tagPrefix + "idem";
     public RedisKey IdemExpiry { get; } = tagPrefix + "idem:exp";
     public string WakeChannel { get; } = tagPrefix + "wake";
+
+    /// <summary>What the scripts run to wake leasers: "PUBLISH &lt;channel&gt;" or "SPUBLISH &lt;channel&gt;".</summary>
+    public string WakeSpec { get; } = (shardedPubSub ? "SPUBLISH " : "PUBLISH ") + tagPrefix + "wake";
+
+    public RedisChannel WakeSubscription { get; } = shardedPubSub ? RedisChannel.Sharded(tagPrefix + "wake") : RedisChannel.Literal(tagPrefix + "wake");
     public string EventsChannel { get; } = tagPrefix + "ev";
 
     /// <summary>Every key of the queue except task hashes (for the one-slot test).</summary>

@@ -40,7 +40,7 @@ public sealed partial class RedisTaskStore
         {
             if (g.Queue is null) { foreach (var i in g.Indexes) results[i] = new(items[i].TaskId, AckOutcome.NotFound); return; }
             var q = Q(g.Queue);
-            var args = new List<RedisValue>(6 + g.Indexes.Count * 6) { q.TaskPrefix, now, q.WakeChannel, q.EventsChannel, q.Name, g.Indexes.Count };
+            var args = new List<RedisValue>(6 + g.Indexes.Count * 6) { q.TaskPrefix, now, q.WakeSpec, q.EventsChannel, q.Name, g.Indexes.Count };
             foreach (var i in g.Indexes)
             {
                 var it = items[i];
@@ -69,7 +69,7 @@ public sealed partial class RedisTaskStore
         {
             if (g.Queue is null) { foreach (var i in g.Indexes) results[i] = new(items[i].TaskId, AckOutcome.NotFound); return; }
             var q = Q(g.Queue);
-            var args = new List<RedisValue>(6 + g.Indexes.Count * 2) { q.TaskPrefix, now, q.WakeChannel, q.EventsChannel, q.Name, g.Indexes.Count };
+            var args = new List<RedisValue>(6 + g.Indexes.Count * 2) { q.TaskPrefix, now, q.WakeSpec, q.EventsChannel, q.Name, g.Indexes.Count };
             foreach (var i in g.Indexes) { args.Add(items[i].TaskId); args.Add(items[i].LeaseToken); }
             var a = (RedisResult[])(await _scripts.Run(ScriptCatalog.TaskReleaseMany, [q.Running, q.Ready], [.. args]).ConfigureAwait(false))!;
             for (var k = 0; k < g.Indexes.Count; k++)

@@ -20,7 +20,7 @@ public sealed partial class RedisTaskStore
             while (total < request.Limit)
             {
                 var chunk = Math.Min(Chunk, request.Limit - total);
-                RedisValue[] args = [q.TaskPrefix, NowMs(), id ?? "", chunk, q.WakeChannel, q.EventsChannel, queue];
+                RedisValue[] args = [q.TaskPrefix, NowMs(), id ?? "", chunk, q.WakeSpec, q.EventsChannel, queue];
                 var moved = (int)await _scripts.Run(ScriptCatalog.DeadLetterRedrive, [q.Dead, q.Done, q.Ready, q.Meta], args).ConfigureAwait(false);
                 total += moved;
                 if (id is not null || moved < chunk) break;
@@ -67,7 +67,7 @@ public sealed partial class RedisTaskStore
     public async ValueTask QueueResume(string queue, CancellationToken ct = default)
     {
         var q = Q(queue);
-        await _scripts.Run(ScriptCatalog.QueueResume, [q.Meta], [q.WakeChannel]).ConfigureAwait(false);
+        await _scripts.Run(ScriptCatalog.QueueResume, [q.Meta], [q.WakeSpec]).ConfigureAwait(false);
     }
 
     public async ValueTask<IReadOnlyList<QueueInfo>> QueueList(CancellationToken ct = default)
@@ -123,7 +123,7 @@ public sealed partial class RedisTaskStore
                 RedisValue[] args =
                 [
                     q.TaskPrefix, now.ToUnixTimeMilliseconds(), (now - retention).ToUnixTimeMilliseconds(), Chunk,
-                    Random.Shared.Next(1, int.MaxValue), q.WakeChannel, q.EventsChannel, queue,
+                    Random.Shared.Next(1, int.MaxValue), q.WakeSpec, q.EventsChannel, queue,
                 ];
                 var keys = new[] { q.Ready, q.Scheduled, q.Running, q.Done, q.Dead, q.All, q.Meta, q.Idem, q.IdemExpiry };
                 var a = (RedisResult[])(await _scripts.Run(ScriptCatalog.MaintenanceRun, keys, args).ConfigureAwait(false))!;

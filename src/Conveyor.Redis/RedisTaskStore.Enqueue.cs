@@ -42,7 +42,7 @@ public sealed partial class RedisTaskStore
             var q = Q(g.Key);
             var args = new List<RedisValue>(7 + g.Value.Count * 15)
             {
-                q.TaskPrefix, now, TaskHash.Ms(_idempotencyWindow), q.WakeChannel, q.EventsChannel, q.Name, g.Value.Count,
+                q.TaskPrefix, now, TaskHash.Ms(_idempotencyWindow), q.WakeSpec, q.EventsChannel, q.Name, g.Value.Count,
             };
             foreach (var i in g.Value) TaskHash.AppendEnqueueArgs(args, tasks[i]);
             var keys = new[] { q.Ready, q.Scheduled, q.All, q.Meta, q.Idem, q.IdemExpiry };

@@ -39,7 +39,7 @@ public sealed partial class RedisTaskStore : ITaskStore
         options.Validate();
         _mux = multiplexer;
         _ownsMux = ownsMultiplexer;
-        _keys = new RedisKeys(options.KeyPrefix);
+        _keys = new RedisKeys(options.KeyPrefix, options.ShardedPubSub);
         _time = options.TimeProvider;
         _idempotencyWindow = options.IdempotencyWindow;
         _logger = options.LoggerFactory?.CreateLogger("Conveyor.Redis") ?? NullLogger.Instance;

@@ -15,8 +15,8 @@ public sealed class RedisStoreTests(RedisServerFixture redis) : IClassFixture<Re
 {
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2030, 1, 2, 3, 4, 5, TimeSpan.Zero));
 
-    private Task<RedisTaskStore> Open(string prefix) =>
-        RedisTaskStore.ConnectAsync(new RedisStoreOptions { ConnectionString = redis.ConnectionString, KeyPrefix = prefix, TimeProvider = _time });
+    private Task<RedisTaskStore> Open(string prefix, bool sharded = false) =>
+        RedisTaskStore.ConnectAsync(new RedisStoreOptions { ConnectionString = redis.ConnectionString, KeyPrefix = prefix, TimeProvider = _time, ShardedPubSub = sharded });
 
     private static string NewPrefix() => "r" + Guid.NewGuid().ToString("N")[..12];
 
@@ -75,12 +75,14 @@ public sealed class RedisStoreTests(RedisServerFixture redis) : IClassFixture<Re
         }
     }
 
-    [Fact]
-    public async Task A_blocked_lease_is_woken_by_an_enqueue_through_another_connection()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_blocked_lease_is_woken_by_an_enqueue_through_another_connection(bool sharded)
     {
         var prefix = NewPrefix();
-        await using var worker = await Open(prefix);
-        await using var producer = await Open(prefix);
+        await using var worker = await Open(prefix, sharded);
+        await using var producer = await Open(prefix, sharded);
         var waiting = worker.TaskLease(new TaskLeaseParams("w", ["jobs"], 5, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30))).AsTask();
         await Task.Delay(200);
         Assert.False(waiting.IsCompleted);
