@@ -16,7 +16,7 @@ namespace Conveyor.Redis;
 /// conveyor:{q:default}:meta        HASH  seq, paused, succeeded, cancelled
 /// conveyor:{q:default}:idem        HASH  idempotency key -> id;  …:idem:exp ZSET key -> expiry ms
 /// conveyor:{q:default}:wake / :ev  channels: work became ready / state changes
-/// conveyor:{g}:tq                  HASH  task id -> queue (finds a task's queue from its id)
+/// conveyor:{tq:0..f}               HASH  task id -> queue (finds a task's queue from its id), 16 buckets
 /// conveyor:{g}:queues              SET   known queues (for maintenance and QueueList)
 /// conveyor:{g}:workers / :hb       HASH  worker id -> json / ZSET worker id -> last heartbeat ms
 /// </code>
@@ -25,7 +25,20 @@ internal sealed class RedisKeys(string prefix, bool shardedPubSub = false)
 {
     public string Prefix { get; } = prefix;
 
-    public RedisKey TaskIndex { get; } = prefix + ":{g}:tq";
+    /// <summary>
+    /// The id -> queue index is split into 16 hashes (<c>{tq:0}</c> … <c>{tq:f}</c>) by a stable hash of
+    /// the id, so that in a Cluster it spreads over the nodes instead of making one hot slot.
+    /// </summary>
+    public RedisKey TaskIndexFor(string id) => _taskIndex[IndexBucket(id)];
+
+    public static int IndexBucket(string id)
+    {
+        var h = 2166136261u;
+        foreach (var c in id) h = (h ^ c) * 16777619u;
+        return (int)(h & 15);
+    }
+
+    private readonly RedisKey[] _taskIndex = [.. Enumerable.Range(0, 16).Select(i => (RedisKey)(prefix + ":{tq:" + i.ToString("x") + "}"))];
     public RedisKey Queues { get; } = prefix + ":{g}:queues";
     public RedisKey Workers { get; } = prefix + ":{g}:workers";
     public RedisKey WorkerHeartbeats { get; } = prefix + ":{g}:workers:hb";

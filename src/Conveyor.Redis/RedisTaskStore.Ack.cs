@@ -139,11 +139,11 @@ public sealed partial class RedisTaskStore
         }
         if (lookup.Count > 0)
         {
-            var queues = await Idempotent(() => Db.HashGetAsync(_keys.TaskIndex, [.. lookup.Select(i => (RedisValue)items[i].Id)]), default).ConfigureAwait(false);
+            var queues = await Idempotent(() => _index.GetMany([.. lookup.Select(i => items[i].Id)]), default).ConfigureAwait(false);
             for (var k = 0; k < lookup.Count; k++)
             {
-                if (queues[k].IsNullOrEmpty) unknown.Indexes.Add(lookup[k]);
-                else Add((string)queues[k]!, lookup[k]);
+                if (queues[k] is { } q) Add(q, lookup[k]);
+                else unknown.Indexes.Add(lookup[k]);
             }
         }
         var all = groups.Values.ToList();
@@ -166,12 +166,12 @@ public sealed partial class RedisTaskStore
         var suspects = Enumerable.Range(0, results.Length)
             .Where(i => results[i].Outcome == AckOutcome.NotFound && QueueOfToken(tokenOf(i)) is not null).ToList();
         if (suspects.Count == 0) return;
-        var queues = await Db.HashGetAsync(_keys.TaskIndex, [.. suspects.Select(i => (RedisValue)results[i].TaskId)]).ConfigureAwait(false);
+        var queues = await _index.GetMany([.. suspects.Select(i => results[i].TaskId)]).ConfigureAwait(false);
         for (var k = 0; k < suspects.Count; k++)
         {
-            if (queues[k].IsNullOrEmpty) continue;
+            if (queues[k] is not { } queue) continue;
             var id = results[suspects[k]].TaskId;
-            var state = await Db.HashGetAsync(Q((string)queues[k]!).Task(id), "st").ConfigureAwait(false);
+            var state = await Db.HashGetAsync(Q(queue).Task(id), "st").ConfigureAwait(false);
             if (!state.IsNull) results[suspects[k]] = new AckResult(id, AckOutcome.StaleLease, ParseState(state));
         }
     }

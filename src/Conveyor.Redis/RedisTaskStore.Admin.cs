@@ -38,7 +38,7 @@ public sealed partial class RedisTaskStore
             while (true)
             {
                 var deleted = (RedisValue[])(await _scripts.Run(ScriptCatalog.DeadLetterPurge, [q.Dead, q.Done, q.All], [q.TaskPrefix, id ?? "", Chunk]).ConfigureAwait(false))!;
-                if (deleted.Length > 0) await Db.HashDeleteAsync(_keys.TaskIndex, deleted).ConfigureAwait(false);
+                if (deleted.Length > 0) await _index.Delete(deleted.Select(d => (string)d!)).ConfigureAwait(false);
                 total += deleted.Length;
                 if (id is not null || deleted.Length < Chunk) break;
             }
@@ -129,7 +129,7 @@ public sealed partial class RedisTaskStore
                 var a = (RedisResult[])(await _scripts.Run(ScriptCatalog.MaintenanceRun, keys, args).ConfigureAwait(false))!;
                 int p = (int)a[0], r = (int)a[1], e = (int)a[2];
                 promoted += p; reclaimed += r; expired += e;
-                if (e > 0) await Db.HashDeleteAsync(_keys.TaskIndex, [.. a.Skip(3).Select(x => (RedisValue)x)]).ConfigureAwait(false);
+                if (e > 0) await _index.Delete(a.Skip(3).Select(x => (string)x!)).ConfigureAwait(false);
                 if (p < Chunk && r < Chunk && e < Chunk) break;
             }
         }

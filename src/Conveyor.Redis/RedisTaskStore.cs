@@ -26,6 +26,7 @@ public sealed partial class RedisTaskStore : ITaskStore
     private readonly WakeHub _wake;
     private readonly EventHub _events;
     private readonly int _database;
+    private readonly TaskIndex _index;
     private readonly ConcurrentDictionary<string, QueueKeys> _queueKeys = new(StringComparer.Ordinal);
 
     /// <summary>Uses a multiplexer the caller owns (and disposes).</summary>
@@ -45,6 +46,7 @@ public sealed partial class RedisTaskStore : ITaskStore
         _logger = options.LoggerFactory?.CreateLogger("Conveyor.Redis") ?? NullLogger.Instance;
         _database = options.Configuration?.DefaultDatabase ?? (options.Configuration is null ? RedisUrl.ToConfiguration(options.ConnectionString).DefaultDatabase ?? 0 : 0);
         _scripts = new ScriptRunner(_mux, _logger, _database);
+        _index = new TaskIndex(_keys, () => Db);
         _wake = new WakeHub(_mux, _keys, _logger);
         _events = new EventHub(_mux, _keys, _logger);
         _mux.ConnectionFailed += OnConnectionFailed;
