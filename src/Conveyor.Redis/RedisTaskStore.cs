@@ -66,7 +66,9 @@ public sealed partial class RedisTaskStore : ITaskStore
     {
         options.Validate();
         var mux = await ConnectionMultiplexer.ConnectAsync(options.BuildConfiguration()).ConfigureAwait(false);
-        return new RedisTaskStore(mux, options, ownsMultiplexer: true);
+        var store = new RedisTaskStore(mux, options, ownsMultiplexer: true);
+        await store._scripts.Preload().ConfigureAwait(false);
+        return store;
     }
 
     public string Name => "redis";
@@ -111,8 +113,11 @@ public sealed partial class RedisTaskStore : ITaskStore
         _logger.LogWarning(e.Exception, "Redis connection to {Endpoint} ({Type}) failed: {Failure}; reconnecting in the background",
             e.EndPoint, e.ConnectionType, e.FailureType);
 
-    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e) =>
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
+    {
         _logger.LogInformation("Redis connection to {Endpoint} ({Type}) restored", e.EndPoint, e.ConnectionType);
+        if (e.ConnectionType == ConnectionType.Interactive) _ = _scripts.Preload(e.EndPoint);
+    }
 
     /// <summary>
     /// Retries an operation that is safe to repeat (reads; enqueue, which skips ids already stored)
