@@ -51,11 +51,12 @@ public sealed partial class SqliteTaskStore
                 var task = Get(id);
                 var now = time.GetUtcNow();
                 if (task is null || task.State.IsTerminal() || now >= deadline) return task;
-                using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, shutdown.Token);
                 var timer = Task.Delay(deadline - now, time, stop.Token);
                 await Task.WhenAny(finished, timer).ConfigureAwait(false);
                 await stop.CancelAsync().ConfigureAwait(false);
                 ct.ThrowIfCancellationRequested();
+                ObjectDisposedException.ThrowIf(shutdown.IsCancellationRequested, this);
             }
             finally
             {

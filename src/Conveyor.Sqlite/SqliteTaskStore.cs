@@ -21,6 +21,7 @@ public sealed partial class SqliteTaskStore : ITaskStore
     private readonly SqliteConnection writerConnection;
     private readonly WriteLoop writer;
     private readonly ReaderPool readers;
+    private readonly CancellationTokenSource shutdown = new();
     private int disposed;
 
     /// <summary>Opens (creating and migrating when needed) the database of <paramref name="options"/>.</summary>
@@ -62,10 +63,12 @@ public sealed partial class SqliteTaskStore : ITaskStore
             var now = time.GetUtcNow();
             if (now >= deadline) return [];
             var wakeAt = pass.NextDue is { } due && due < deadline ? due : deadline;
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, shutdown.Token);
             changed[^1] = Task.Delay(wakeAt > now ? wakeAt - now : TimeSpan.Zero, time, stop.Token);
             await Task.WhenAny(changed).ConfigureAwait(false);
             await stop.CancelAsync().ConfigureAwait(false);
+            // The store is closing: a blocked leaser gets "nothing to do" at once rather than an error later.
+            if (shutdown.IsCancellationRequested) return [];
         }
     }
 
@@ -120,6 +123,7 @@ public sealed partial class SqliteTaskStore : ITaskStore
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref disposed, 1) != 0) return;
+        await shutdown.CancelAsync().ConfigureAwait(false);
         await writer.DisposeAsync().ConfigureAwait(false);
         readers.Dispose();
         writerConnection.Dispose();

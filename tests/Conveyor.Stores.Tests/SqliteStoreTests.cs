@@ -125,4 +125,36 @@ public sealed class SqliteStoreTests : IDisposable
         foreach (var r in results) Assert.NotNull(await store.TaskGet(r[0].Task.Id));
         Assert.Equal(50, Assert.Single(await store.QueueList()).Pending);
     }
+
+    [Fact]
+    public async Task Dispose_ends_blocked_leases_with_nothing()
+    {
+        var store = Open();
+        var waiting = store.TaskLease(new TaskLeaseParams("w", ["default"], 1, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30))).AsTask();
+        await Task.Delay(150);
+        Assert.False(waiting.IsCompleted);
+        await store.DisposeAsync();
+        Assert.Empty(await waiting.WaitAsync(TimeSpan.FromSeconds(15)));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => store.TaskEnqueueMany([NewTask()]).AsTask());
+    }
+
+    [Fact]
+    public async Task MaintenanceRun_forgets_idempotency_keys_past_the_window()
+    {
+        await using (var store = Open())
+        {
+            await store.TaskEnqueueMany([NewTask(key: "old")]);
+            time.Advance(TimeSpan.FromHours(23));
+            await store.TaskEnqueueMany([NewTask(key: "young")]);
+            time.Advance(TimeSpan.FromHours(1) + TimeSpan.FromSeconds(1));
+            await store.MaintenanceRun(TimeSpan.FromDays(7));
+        }
+        using var raw = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DbPath, Pooling = false }.ToString());
+        raw.Open();
+        using var cmd = raw.CreateCommand();
+        cmd.CommandText = "SELECT key FROM idempotency_keys;";
+        Assert.Equal("young", cmd.ExecuteScalar());
+        cmd.CommandText = "SELECT COUNT(*) FROM idempotency_keys;";
+        Assert.Equal(1L, cmd.ExecuteScalar());
+    }
 }

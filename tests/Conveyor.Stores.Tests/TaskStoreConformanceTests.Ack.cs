@@ -207,4 +207,37 @@ public abstract partial class TaskStoreConformanceTests
         // max_attempts 1 and the release was not charged: this failure is the first and last attempt.
         Assert.Equal(TaskState.Failed, Assert.Single(await store.TaskFailMany([Failure(again)])).State);
     }
+
+    [Fact]
+    public async Task Acks_on_an_unknown_task_are_NotFound_and_batches_answer_in_order()
+    {
+        var time = NewClock();
+        await using var store = await CreateStore(time);
+        var unknown = Conveyor.Engine.TaskIds.New(time);
+        await EnqueueMany(store, time, 3);
+        var leased = await LeaseNow(store, 3);
+        var results = await store.TaskCompleteMany([
+            new(leased[2].Task.Id, leased[2].LeaseToken, null),
+            new(unknown, "t", null),
+            new(leased[0].Task.Id, "wrong", null),
+        ]);
+        Assert.Equal([leased[2].Task.Id, unknown, leased[0].Task.Id], results.Select(r => r.TaskId));
+        Assert.Equal([AckOutcome.Ok, AckOutcome.NotFound, AckOutcome.StaleLease], results.Select(r => r.Outcome));
+        Assert.Equal(TaskState.Running, results[2].State);
+        Assert.Equal(AckOutcome.NotFound, Assert.Single(await store.TaskFailMany([new(unknown, "t", new TaskError("E", "m"))])).Outcome);
+        Assert.Equal(AckOutcome.NotFound, Assert.Single(await store.LeaseExtendMany([new(unknown, "t", TimeSpan.FromSeconds(5))])).Outcome);
+        Assert.Equal(AckOutcome.NotFound, Assert.Single(await store.TaskReleaseMany([new(unknown, "t")])).Outcome);
+        Assert.Equal(TaskState.Running, (await Get(store, leased[0].Task.Id)).State);
+        Assert.Equal(TaskState.Running, (await Get(store, leased[1].Task.Id)).State);
+    }
+
+    [Fact]
+    public async Task TaskLease_never_hands_out_more_than_Max()
+    {
+        var time = NewClock();
+        await using var store = await CreateStore(time);
+        await EnqueueMany(store, time, 10);
+        Assert.Equal(3, (await LeaseNow(store, 3)).Count);
+        Assert.Equal(7, (await LeaseNow(store, 100)).Count);
+    }
 }

@@ -98,7 +98,7 @@ public abstract partial class TaskStoreConformanceTests
         Assert.Null(redriven.FinishedAt);
         Assert.Equal(0, await store.DeadLetterRedrive(new DeadLetterRedriveParams(TaskId: alive.Id)));
         Assert.Equal(2, await store.DeadLetterRedrive(new DeadLetterRedriveParams(Queue: "a")));
-        Assert.All(deadB, t => Assert.Equal(TaskState.Failed, store.TaskGet(t.Id).AsTask().Result!.State));
+        foreach (var t in deadB) Assert.Equal(TaskState.Failed, (await Get(store, t.Id)).State);
         var leased = await LeaseNow(store, 10, "a");
         Assert.Equal(4, leased.Count);
         Assert.Equal(1, leased.Single(l => l.Task.Id == deadA[1].Id).Task.Attempt);

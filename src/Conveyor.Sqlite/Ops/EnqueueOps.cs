@@ -11,11 +11,18 @@ internal static class EnqueueOps
     {
         var now = ctx.Now();
         var since = Ticks(now - ctx.Options.IdempotencyWindow);
-        var results = new List<EnqueueResult>(tasks.Count);
+        var results = new EnqueueResult[tasks.Count];
         var insert = ctx.Command("TaskEnqueueMany.Insert");
-        foreach (var t in tasks)
+        var bulk = new List<(TaskRecord Task, long Seq)>(tasks.Count);
+        for (var i = 0; i < tasks.Count; i++)
         {
-            if (t.IdempotencyKey is { } key)
+            var t = tasks[i];
+            if (t.IdempotencyKey is not { } key)
+            {
+                bulk.Add((t, ctx.NextSeq()));
+                results[i] = new EnqueueResult(t, Created: true);
+            }
+            else
             {
                 // The key is scoped to the queue; a holder older than the window no longer counts.
                 var find = ctx.Command("TaskEnqueueMany.KeyFind");
@@ -24,7 +31,7 @@ internal static class EnqueueOps
                 find.Set("$since", since);
                 if (find.ExecuteScalar() is string existingId && WriterReads.TaskGet(ctx, existingId) is { } existing)
                 {
-                    results.Add(new EnqueueResult(existing, Created: false));
+                    results[i] = new EnqueueResult(existing, Created: false);
                     continue;
                 }
                 var put = ctx.Command("TaskEnqueueMany.KeyPut");
@@ -33,28 +40,75 @@ internal static class EnqueueOps
                 put.Set("$task_id", t.Id);
                 put.Set("$created_at", Ticks(now));
                 put.ExecuteNonQuery();
+                Insert(insert, t, ctx.NextSeq());
+                results[i] = new EnqueueResult(t, Created: true);
             }
-            insert.Set("$id", t.Id);
-            insert.Set("$seq", ctx.NextSeq());
-            insert.Set("$type", t.Type);
-            insert.Set("$queue", t.Queue);
-            insert.Set("$state", State(t.State));
-            insert.Set("$priority", t.Priority);
-            insert.Set("$args", t.Args.GetRawText());
-            insert.Set("$max_attempts", t.MaxAttempts);
-            insert.Set("$backoff", BackoffJson(t.Backoff));
-            insert.Set("$timeout", t.Timeout.Ticks);
-            insert.Set("$key", t.IdempotencyKey);
-            insert.Set("$metadata", t.Metadata.Count == 0 ? null : ToJson(t.Metadata));
-            insert.Set("$created_at", Ticks(t.CreatedAt));
-            insert.Set("$scheduled_for", Ticks(t.ScheduledFor));
-            insert.ExecuteNonQuery();
-            results.Add(new EnqueueResult(t, Created: true));
             ctx.Event(t, t.State, now);
             // Scheduled tasks wake leasers too: a blocked leaser re-arms its timer for the new due time.
             ctx.Wake(t.Queue);
         }
+        if (bulk.Count > 0)
+        {
+            var cmd = ctx.Command("TaskEnqueueMany.InsertMany");
+            cmd.Set("$items", BulkItems(bulk));
+            cmd.ExecuteNonQuery();
+        }
         return results;
+    }
+
+    private static void Insert(Microsoft.Data.Sqlite.SqliteCommand insert, TaskRecord t, long seq)
+    {
+        insert.Set("$id", t.Id);
+        insert.Set("$seq", seq);
+        insert.Set("$type", t.Type);
+        insert.Set("$queue", t.Queue);
+        insert.Set("$state", State(t.State));
+        insert.Set("$priority", t.Priority);
+        insert.Set("$args", t.Args.GetRawText());
+        insert.Set("$max_attempts", t.MaxAttempts);
+        insert.Set("$backoff", BackoffJson(t.Backoff));
+        insert.Set("$timeout", t.Timeout.Ticks);
+        insert.Set("$key", t.IdempotencyKey);
+        insert.Set("$metadata", t.Metadata.Count == 0 ? null : ToJson(t.Metadata));
+        insert.Set("$created_at", Ticks(t.CreatedAt));
+        insert.Set("$scheduled_for", Ticks(t.ScheduledFor));
+        insert.ExecuteNonQuery();
+    }
+
+    /// <summary>Tasks without a key as one JSON array: one statement inserts them all.</summary>
+    private static string BulkItems(List<(TaskRecord Task, long Seq)> bulk)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(bulk.Count * 400);
+        using (var w = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            w.WriteStartArray();
+            foreach (var (t, seq) in bulk)
+            {
+                w.WriteStartObject();
+                w.WriteString("id", t.Id);
+                w.WriteNumber("seq", seq);
+                w.WriteString("type", t.Type);
+                w.WriteString("queue", t.Queue);
+                w.WriteString("state", State(t.State));
+                w.WriteNumber("priority", t.Priority);
+                w.WritePropertyName("args");
+                t.Args.WriteTo(w);
+                w.WriteNumber("max_attempts", t.MaxAttempts);
+                w.WriteString("backoff", BackoffJson(t.Backoff));
+                w.WriteNumber("timeout", t.Timeout.Ticks);
+                if (t.Metadata.Count > 0)
+                {
+                    w.WriteStartObject("metadata");
+                    foreach (var (k, v) in t.Metadata) w.WriteString(k, v);
+                    w.WriteEndObject();
+                }
+                w.WriteNumber("created_at", Ticks(t.CreatedAt));
+                w.WriteNumber("scheduled_for", Ticks(t.ScheduledFor));
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 }
 

@@ -15,9 +15,13 @@ RETURNING id, queue, type;
 SELECT id FROM tasks WHERE state = 'running' AND lease_deadline < $now ORDER BY lease_deadline LIMIT 10000;
 
 -- name: Expire
+-- At most 10,000 per run, so one run never holds the writer for long; the next run takes the rest.
 -- Parameters: $before (ticks: now - retention). Result: id of each deleted task.
 DELETE FROM tasks
-WHERE state IN ('succeeded', 'failed', 'cancelled') AND finished_at < $before
+WHERE rowid IN (
+    SELECT rowid FROM tasks
+    WHERE state IN ('succeeded', 'failed', 'cancelled') AND finished_at < $before
+    LIMIT 10000)
 RETURNING id;
 
 -- name: KeysExpire

@@ -11,7 +11,19 @@ WHERE k.queue = $queue AND k.key = $key AND k.created_at > $since;
 -- Parameters: $queue, $key, $task_id, $created_at. Result: none. Replaces an expired holder.
 INSERT OR REPLACE INTO idempotency_keys (queue, key, task_id, created_at) VALUES ($queue, $key, $task_id, $created_at);
 
+-- name: InsertMany
+-- The tasks without an idempotency key, all in one statement.
+-- Parameters: $items (JSON array of objects named like the columns; args/metadata as JSON, backoff as JSON text).
+-- Result: none.
+INSERT INTO tasks (id, seq, type, queue, state, priority, args, attempt, max_attempts, backoff, timeout,
+                   idempotency_key, metadata, attempts, created_at, scheduled_for)
+SELECT value ->> '$.id', value ->> '$.seq', value ->> '$.type', value ->> '$.queue', value ->> '$.state',
+       value ->> '$.priority', value -> '$.args', 0, value ->> '$.max_attempts', value ->> '$.backoff',
+       value ->> '$.timeout', NULL, value -> '$.metadata', '[]', value ->> '$.created_at', value ->> '$.scheduled_for'
+FROM json_each($items);
+
 -- name: Insert
+-- One task (used for tasks with an idempotency key, which are checked one by one).
 -- Parameters: every column of a new task. Result: none.
 INSERT INTO tasks (id, seq, type, queue, state, priority, args, attempt, max_attempts, backoff, timeout,
                    idempotency_key, metadata, attempts, created_at, scheduled_for)
