@@ -27,6 +27,7 @@ public sealed partial class RedisTaskStore : ITaskStore
     private readonly EventHub _events;
     private readonly int _database;
     private readonly TaskIndex _index;
+    private readonly CancellationTokenSource _closing = new();
     private readonly ConcurrentDictionary<string, QueueKeys> _queueKeys = new(StringComparer.Ordinal);
 
     /// <summary>Uses a multiplexer the caller owns (and disposes).</summary>
@@ -96,13 +97,17 @@ public sealed partial class RedisTaskStore : ITaskStore
 
     public IDisposable EventsSubscribe(Action<TaskEvent> onEvent) => _events.Subscribe(onEvent);
 
+    /// <summary>Blocked leases end (empty) first; then subscriptions and, when owned, the connection close.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_closing.IsCancellationRequested) return;
+        await _closing.CancelAsync().ConfigureAwait(false);
         _mux.ConnectionFailed -= OnConnectionFailed;
         _mux.ConnectionRestored -= OnConnectionRestored;
         _wake.Dispose();
         _events.Dispose();
         if (_ownsMux) await _mux.DisposeAsync().ConfigureAwait(false);
+        _closing.Dispose();
     }
 
     private QueueKeys Q(string queue) => _queueKeys.GetOrAdd(queue, _keys.Queue);

@@ -160,4 +160,15 @@ public sealed class RedisStoreTests(RedisServerFixture redis) : IClassFixture<Re
             Assert.StartsWith(":0", redis.Command($"ZCARD {key}"));
         Assert.Null(await store.TaskGet(task.Id));
     }
+
+    [Fact]
+    public async Task Disposing_the_store_ends_a_blocked_lease_with_nothing()
+    {
+        var store = await Open(NewPrefix());
+        var waiting = store.TaskLease(new TaskLeaseParams("w", ["default"], 1, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(60))).AsTask();
+        await Task.Delay(200);
+        Assert.False(waiting.IsCompleted);
+        await store.DisposeAsync();
+        Assert.Empty(await waiting.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
 }
