@@ -16,16 +16,29 @@ namespace Conveyor.Redis;
 /// conveyor:{q:default}:meta        HASH  seq, paused, succeeded, cancelled
 /// conveyor:{q:default}:idem        HASH  idempotency key -> id;  …:idem:exp ZSET key -> expiry ms
 /// conveyor:{q:default}:wake / :ev  channels: work became ready / state changes
-/// conveyor:{g}:tq                  HASH  task id -> queue (finds a task's queue from its id)
+/// conveyor:{tq:0..f}               HASH  task id -> queue (finds a task's queue from its id), 16 buckets
 /// conveyor:{g}:queues              SET   known queues (for maintenance and QueueList)
 /// conveyor:{g}:workers / :hb       HASH  worker id -> json / ZSET worker id -> last heartbeat ms
 /// </code>
 /// </summary>
-internal sealed class RedisKeys(string prefix)
+internal sealed class RedisKeys(string prefix, bool shardedPubSub = false)
 {
     public string Prefix { get; } = prefix;
 
-    public RedisKey TaskIndex { get; } = prefix + ":{g}:tq";
+    /// <summary>
+    /// The id -> queue index is split into 16 hashes (<c>{tq:0}</c> … <c>{tq:f}</c>) by a stable hash of
+    /// the id, so that in a Cluster it spreads over the nodes instead of making one hot slot.
+    /// </summary>
+    public RedisKey TaskIndexFor(string id) => _taskIndex[IndexBucket(id)];
+
+    public static int IndexBucket(string id)
+    {
+        var h = 2166136261u;
+        foreach (var c in id) h = (h ^ c) * 16777619u;
+        return (int)(h & 15);
+    }
+
+    private readonly RedisKey[] _taskIndex = [.. Enumerable.Range(0, 16).Select(i => (RedisKey)(prefix + ":{tq:" + i.ToString("x") + "}"))];
     public RedisKey Queues { get; } = prefix + ":{g}:queues";
     public RedisKey Workers { get; } = prefix + ":{g}:workers";
     public RedisKey WorkerHeartbeats { get; } = prefix + ":{g}:workers:hb";
@@ -33,11 +46,14 @@ internal sealed class RedisKeys(string prefix)
     /// <summary>Pattern matching every queue's events channel.</summary>
     public RedisChannel EventsPattern { get; } = RedisChannel.Pattern(prefix + ":{q:*}:ev");
 
-    public QueueKeys Queue(string queue) => new(Prefix + ":{q:" + queue + "}:", queue);
+    /// <summary>Wake-ups go over sharded pub/sub (SPUBLISH/SSUBSCRIBE, Redis 7+) instead of classic pub/sub.</summary>
+    public bool ShardedPubSub { get; } = shardedPubSub;
+
+    public QueueKeys Queue(string queue) => new(Prefix + ":{q:" + queue + "}:", queue, ShardedPubSub);
 }
 
 /// <summary>The keys of one queue (one hash tag, one slot).</summary>
-internal sealed class QueueKeys(string tagPrefix, string queue)
+internal sealed class QueueKeys(string tagPrefix, string queue, bool shardedPubSub)
 {
     public string Name { get; } = queue;
     public string TaskPrefix { get; } = tagPrefix + "t:";
@@ -52,6 +68,11 @@ internal sealed class QueueKeys(string tagPrefix, string queue)
     public RedisKey Idem { get; } = tagPrefix + "idem";
     public RedisKey IdemExpiry { get; } = tagPrefix + "idem:exp";
     public string WakeChannel { get; } = tagPrefix + "wake";
+
+    /// <summary>What the scripts run to wake leasers: "PUBLISH &lt;channel&gt;" or "SPUBLISH &lt;channel&gt;".</summary>
+    public string WakeSpec { get; } = (shardedPubSub ? "SPUBLISH " : "PUBLISH ") + tagPrefix + "wake";
+
+    public RedisChannel WakeSubscription { get; } = shardedPubSub ? RedisChannel.Sharded(tagPrefix + "wake") : RedisChannel.Literal(tagPrefix + "wake");
     public string EventsChannel { get; } = tagPrefix + "ev";
 
     /// <summary>Every key of the queue except task hashes (for the one-slot test).</summary>

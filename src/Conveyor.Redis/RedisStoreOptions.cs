@@ -24,6 +24,14 @@ public sealed class RedisStoreOptions
     /// <summary>How long an idempotency key holds its task (DESIGN §2: default 24 h).</summary>
     public TimeSpan IdempotencyWindow { get; set; } = TaskDefaults.IdempotencyWindow;
 
+    /// <summary>
+    /// Wake blocked leasers over sharded pub/sub (SPUBLISH/SSUBSCRIBE; needs Redis 7.0+). In a Cluster
+    /// this keeps each wake-up on its queue's shard instead of broadcasting it over the cluster bus.
+    /// Every process sharing the Redis must use the same setting. Default false (classic pub/sub,
+    /// which works on any Redis).
+    /// </summary>
+    public bool ShardedPubSub { get; set; }
+
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
     public ILoggerFactory? LoggerFactory { get; set; }

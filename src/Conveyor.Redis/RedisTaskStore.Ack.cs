@@ -40,7 +40,7 @@ public sealed partial class RedisTaskStore
         {
             if (g.Queue is null) { foreach (var i in g.Indexes) results[i] = new(items[i].TaskId, AckOutcome.NotFound); return; }
             var q = Q(g.Queue);
-            var args = new List<RedisValue>(6 + g.Indexes.Count * 6) { q.TaskPrefix, now, q.WakeChannel, q.EventsChannel, q.Name, g.Indexes.Count };
+            var args = new List<RedisValue>(6 + g.Indexes.Count * 6) { q.TaskPrefix, now, q.WakeSpec, q.EventsChannel, q.Name, g.Indexes.Count };
             foreach (var i in g.Indexes)
             {
                 var it = items[i];
@@ -69,7 +69,7 @@ public sealed partial class RedisTaskStore
         {
             if (g.Queue is null) { foreach (var i in g.Indexes) results[i] = new(items[i].TaskId, AckOutcome.NotFound); return; }
             var q = Q(g.Queue);
-            var args = new List<RedisValue>(6 + g.Indexes.Count * 2) { q.TaskPrefix, now, q.WakeChannel, q.EventsChannel, q.Name, g.Indexes.Count };
+            var args = new List<RedisValue>(6 + g.Indexes.Count * 2) { q.TaskPrefix, now, q.WakeSpec, q.EventsChannel, q.Name, g.Indexes.Count };
             foreach (var i in g.Indexes) { args.Add(items[i].TaskId); args.Add(items[i].LeaseToken); }
             var a = (RedisResult[])(await _scripts.Run(ScriptCatalog.TaskReleaseMany, [q.Running, q.Ready], [.. args]).ConfigureAwait(false))!;
             for (var k = 0; k < g.Indexes.Count; k++)
@@ -139,11 +139,11 @@ public sealed partial class RedisTaskStore
         }
         if (lookup.Count > 0)
         {
-            var queues = await Idempotent(() => Db.HashGetAsync(_keys.TaskIndex, [.. lookup.Select(i => (RedisValue)items[i].Id)]), default).ConfigureAwait(false);
+            var queues = await Idempotent(() => _index.GetMany([.. lookup.Select(i => items[i].Id)]), default).ConfigureAwait(false);
             for (var k = 0; k < lookup.Count; k++)
             {
-                if (queues[k].IsNullOrEmpty) unknown.Indexes.Add(lookup[k]);
-                else Add((string)queues[k]!, lookup[k]);
+                if (queues[k] is { } q) Add(q, lookup[k]);
+                else unknown.Indexes.Add(lookup[k]);
             }
         }
         var all = groups.Values.ToList();
@@ -166,12 +166,12 @@ public sealed partial class RedisTaskStore
         var suspects = Enumerable.Range(0, results.Length)
             .Where(i => results[i].Outcome == AckOutcome.NotFound && QueueOfToken(tokenOf(i)) is not null).ToList();
         if (suspects.Count == 0) return;
-        var queues = await Db.HashGetAsync(_keys.TaskIndex, [.. suspects.Select(i => (RedisValue)results[i].TaskId)]).ConfigureAwait(false);
+        var queues = await _index.GetMany([.. suspects.Select(i => results[i].TaskId)]).ConfigureAwait(false);
         for (var k = 0; k < suspects.Count; k++)
         {
-            if (queues[k].IsNullOrEmpty) continue;
+            if (queues[k] is not { } queue) continue;
             var id = results[suspects[k]].TaskId;
-            var state = await Db.HashGetAsync(Q((string)queues[k]!).Task(id), "st").ConfigureAwait(false);
+            var state = await Db.HashGetAsync(Q(queue).Task(id), "st").ConfigureAwait(false);
             if (!state.IsNull) results[suspects[k]] = new AckResult(id, AckOutcome.StaleLease, ParseState(state));
         }
     }

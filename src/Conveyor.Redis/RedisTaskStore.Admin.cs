@@ -20,7 +20,7 @@ public sealed partial class RedisTaskStore
             while (total < request.Limit)
             {
                 var chunk = Math.Min(Chunk, request.Limit - total);
-                RedisValue[] args = [q.TaskPrefix, NowMs(), id ?? "", chunk, q.WakeChannel, q.EventsChannel, queue];
+                RedisValue[] args = [q.TaskPrefix, NowMs(), id ?? "", chunk, q.WakeSpec, q.EventsChannel, queue];
                 var moved = (int)await _scripts.Run(ScriptCatalog.DeadLetterRedrive, [q.Dead, q.Done, q.Ready, q.Meta], args).ConfigureAwait(false);
                 total += moved;
                 if (id is not null || moved < chunk) break;
@@ -38,7 +38,7 @@ public sealed partial class RedisTaskStore
             while (true)
             {
                 var deleted = (RedisValue[])(await _scripts.Run(ScriptCatalog.DeadLetterPurge, [q.Dead, q.Done, q.All], [q.TaskPrefix, id ?? "", Chunk]).ConfigureAwait(false))!;
-                if (deleted.Length > 0) await Db.HashDeleteAsync(_keys.TaskIndex, deleted).ConfigureAwait(false);
+                if (deleted.Length > 0) await _index.Delete(deleted.Select(d => (string)d!)).ConfigureAwait(false);
                 total += deleted.Length;
                 if (id is not null || deleted.Length < Chunk) break;
             }
@@ -67,7 +67,7 @@ public sealed partial class RedisTaskStore
     public async ValueTask QueueResume(string queue, CancellationToken ct = default)
     {
         var q = Q(queue);
-        await _scripts.Run(ScriptCatalog.QueueResume, [q.Meta], [q.WakeChannel]).ConfigureAwait(false);
+        await _scripts.Run(ScriptCatalog.QueueResume, [q.Meta], [q.WakeSpec]).ConfigureAwait(false);
     }
 
     public async ValueTask<IReadOnlyList<QueueInfo>> QueueList(CancellationToken ct = default)
@@ -123,13 +123,13 @@ public sealed partial class RedisTaskStore
                 RedisValue[] args =
                 [
                     q.TaskPrefix, now.ToUnixTimeMilliseconds(), (now - retention).ToUnixTimeMilliseconds(), Chunk,
-                    Random.Shared.Next(1, int.MaxValue), q.WakeChannel, q.EventsChannel, queue,
+                    Random.Shared.Next(1, int.MaxValue), q.WakeSpec, q.EventsChannel, queue,
                 ];
                 var keys = new[] { q.Ready, q.Scheduled, q.Running, q.Done, q.Dead, q.All, q.Meta, q.Idem, q.IdemExpiry };
                 var a = (RedisResult[])(await _scripts.Run(ScriptCatalog.MaintenanceRun, keys, args).ConfigureAwait(false))!;
                 int p = (int)a[0], r = (int)a[1], e = (int)a[2];
                 promoted += p; reclaimed += r; expired += e;
-                if (e > 0) await Db.HashDeleteAsync(_keys.TaskIndex, [.. a.Skip(3).Select(x => (RedisValue)x)]).ConfigureAwait(false);
+                if (e > 0) await _index.Delete(a.Skip(3).Select(x => (string)x!)).ConfigureAwait(false);
                 if (p < Chunk && r < Chunk && e < Chunk) break;
             }
         }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Conveyor.Model;
 using Conveyor.Redis.Scripts;
 using Conveyor.Store;
@@ -28,21 +29,17 @@ public sealed partial class RedisTaskStore
             list.Add(i);
         }
 
-        var index = new HashEntry[tasks.Count];
-        for (var i = 0; i < tasks.Count; i++) index[i] = new HashEntry(tasks[i].Id, tasks[i].Queue);
-        var db = Db;
-        var indexWrite = db.HashSetAsync(_keys.TaskIndex, index);
-        var queuesWrite = db.SetAddAsync(_keys.Queues, groups.Keys.Select(q => (RedisValue)q).ToArray());
-        await Task.WhenAll(indexWrite, queuesWrite).ConfigureAwait(false);
+        var indexWrite = _index.Set([.. tasks.Select(t => (t.Id, t.Queue))]);
+        await Task.WhenAll(indexWrite, RememberQueues(groups.Keys)).ConfigureAwait(false);
 
         var now = NowMs();
-        var unused = new List<RedisValue>();
+        var unused = new List<string>();
         await Task.WhenAll(groups.Select(async g =>
         {
             var q = Q(g.Key);
             var args = new List<RedisValue>(7 + g.Value.Count * 15)
             {
-                q.TaskPrefix, now, TaskHash.Ms(_idempotencyWindow), q.WakeChannel, q.EventsChannel, q.Name, g.Value.Count,
+                q.TaskPrefix, now, TaskHash.Ms(_idempotencyWindow), q.WakeSpec, q.EventsChannel, q.Name, g.Value.Count,
             };
             foreach (var i in g.Value) TaskHash.AppendEnqueueArgs(args, tasks[i]);
             var keys = new[] { q.Ready, q.Scheduled, q.All, q.Meta, q.Idem, q.IdemExpiry };
@@ -65,7 +62,28 @@ public sealed partial class RedisTaskStore
         })).ConfigureAwait(false);
 
         // An idempotent repeat never became a task: drop the index entry written for it above.
-        if (unused.Count > 0) await db.HashDeleteAsync(_keys.TaskIndex, [.. unused]).ConfigureAwait(false);
+        if (unused.Count > 0) await _index.Delete(unused).ConfigureAwait(false);
         return results;
+    }
+
+    private readonly ConcurrentDictionary<string, long> _queuesRemembered = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Adds queues to the known-queue set (what maintenance and QueueList walk). A process re-adds a
+    /// queue at most once a minute rather than on every batch; the re-add keeps the set right even
+    /// after Redis lost its data.
+    /// </summary>
+    private Task RememberQueues(IEnumerable<string> queues)
+    {
+        var now = Environment.TickCount64;
+        var stale = queues.Where(q => !_queuesRemembered.TryGetValue(q, out var at) || now - at > 60_000).ToArray();
+        if (stale.Length == 0) return Task.CompletedTask;
+        return Remember();
+
+        async Task Remember()
+        {
+            await Db.SetAddAsync(_keys.Queues, [.. stale.Select(q => (RedisValue)q)]).ConfigureAwait(false);
+            foreach (var q in stale) _queuesRemembered[q] = now;
+        }
     }
 }

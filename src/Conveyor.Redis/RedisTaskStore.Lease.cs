@@ -38,9 +38,10 @@ public sealed partial class RedisTaskStore
                 if (untilDue < remaining) remaining = untilDue < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : untilDue;
             }
 
-            using var timer = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            using var timer = CancellationTokenSource.CreateLinkedTokenSource(ct, _closing.Token);
             var delay = Task.Delay(remaining, _time, timer.Token);
             await Task.WhenAny([.. wakes, delay]).ConfigureAwait(false);
+            if (_closing.IsCancellationRequested) return leased; // the store is closing: hand back nothing
             await timer.CancelAsync().ConfigureAwait(false);
         }
     }

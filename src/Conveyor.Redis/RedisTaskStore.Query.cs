@@ -21,8 +21,7 @@ public sealed partial class RedisTaskStore
 
     private async Task<string?> QueueOf(string id, CancellationToken ct)
     {
-        var queue = await Idempotent(() => Db.HashGetAsync(_keys.TaskIndex, id), ct).ConfigureAwait(false);
-        return queue.IsNullOrEmpty ? null : (string?)queue;
+        return await Idempotent(() => _index.Get(id), ct).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -26,6 +26,8 @@ public sealed partial class RedisTaskStore : ITaskStore
     private readonly WakeHub _wake;
     private readonly EventHub _events;
     private readonly int _database;
+    private readonly TaskIndex _index;
+    private readonly CancellationTokenSource _closing = new();
     private readonly ConcurrentDictionary<string, QueueKeys> _queueKeys = new(StringComparer.Ordinal);
 
     /// <summary>Uses a multiplexer the caller owns (and disposes).</summary>
@@ -39,12 +41,13 @@ public sealed partial class RedisTaskStore : ITaskStore
         options.Validate();
         _mux = multiplexer;
         _ownsMux = ownsMultiplexer;
-        _keys = new RedisKeys(options.KeyPrefix);
+        _keys = new RedisKeys(options.KeyPrefix, options.ShardedPubSub);
         _time = options.TimeProvider;
         _idempotencyWindow = options.IdempotencyWindow;
         _logger = options.LoggerFactory?.CreateLogger("Conveyor.Redis") ?? NullLogger.Instance;
         _database = options.Configuration?.DefaultDatabase ?? (options.Configuration is null ? RedisUrl.ToConfiguration(options.ConnectionString).DefaultDatabase ?? 0 : 0);
         _scripts = new ScriptRunner(_mux, _logger, _database);
+        _index = new TaskIndex(_keys, () => Db);
         _wake = new WakeHub(_mux, _keys, _logger);
         _events = new EventHub(_mux, _keys, _logger);
         _mux.ConnectionFailed += OnConnectionFailed;
@@ -64,7 +67,9 @@ public sealed partial class RedisTaskStore : ITaskStore
     {
         options.Validate();
         var mux = await ConnectionMultiplexer.ConnectAsync(options.BuildConfiguration()).ConfigureAwait(false);
-        return new RedisTaskStore(mux, options, ownsMultiplexer: true);
+        var store = new RedisTaskStore(mux, options, ownsMultiplexer: true);
+        await store._scripts.Preload().ConfigureAwait(false);
+        return store;
     }
 
     public string Name => "redis";
@@ -92,13 +97,17 @@ public sealed partial class RedisTaskStore : ITaskStore
 
     public IDisposable EventsSubscribe(Action<TaskEvent> onEvent) => _events.Subscribe(onEvent);
 
+    /// <summary>Blocked leases end (empty) first; then subscriptions and, when owned, the connection close.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_closing.IsCancellationRequested) return;
+        await _closing.CancelAsync().ConfigureAwait(false);
         _mux.ConnectionFailed -= OnConnectionFailed;
         _mux.ConnectionRestored -= OnConnectionRestored;
         _wake.Dispose();
         _events.Dispose();
         if (_ownsMux) await _mux.DisposeAsync().ConfigureAwait(false);
+        _closing.Dispose();
     }
 
     private QueueKeys Q(string queue) => _queueKeys.GetOrAdd(queue, _keys.Queue);
@@ -109,8 +118,11 @@ public sealed partial class RedisTaskStore : ITaskStore
         _logger.LogWarning(e.Exception, "Redis connection to {Endpoint} ({Type}) failed: {Failure}; reconnecting in the background",
             e.EndPoint, e.ConnectionType, e.FailureType);
 
-    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e) =>
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
+    {
         _logger.LogInformation("Redis connection to {Endpoint} ({Type}) restored", e.EndPoint, e.ConnectionType);
+        if (e.ConnectionType == ConnectionType.Interactive) _ = _scripts.Preload(e.EndPoint);
+    }
 
     /// <summary>
     /// Retries an operation that is safe to repeat (reads; enqueue, which skips ids already stored)

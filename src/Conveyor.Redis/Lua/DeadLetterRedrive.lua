@@ -6,7 +6,7 @@
   KEYS[1] dead   KEYS[2] done   KEYS[3] ready   KEYS[4] meta
 
   ARGV[1] P   ARGV[2] now ms   ARGV[3] id ("" for every dead task, oldest first)   ARGV[4] limit
-  ARGV[5] wake channel   ARGV[6] events channel   ARGV[7] queue
+  ARGV[5] wake ("PUBLISH <channel>" or "SPUBLISH <channel>")   ARGV[6] events channel   ARGV[7] queue
 
   Returns the number of tasks moved.
 ]]
@@ -31,6 +31,6 @@ for _, id in ipairs(ids) do
 end
 redis.call("ZREM", KEYS[1], unpack(ids))
 redis.call("ZREM", KEYS[2], unpack(ids))
-redis.call("PUBLISH", ARGV[5], "1")
+wake_leasers(ARGV[5])
 ev_flush(ARGV[6], evs)
 return #ids

@@ -34,6 +34,13 @@ local function zrem_many(key, members)
   end
 end
 
+-- Wake blocked leasers of the queue: spec is "<PUBLISH|SPUBLISH> <channel>" (sharded pub/sub keeps
+-- the message on the queue's own shard in a cluster; the channel carries the queue's hash tag).
+local function wake_leasers(spec)
+  local sp = string.find(spec, " ", 1, true)
+  redis.call(string.sub(spec, 1, sp - 1), string.sub(spec, sp + 1), "1")
+end
+
 -- Events: one PUBLISH per script call, lines "id \t queue \t type \t state \t ms".
 local function ev_add(buf, id, q, ty, st, now)
   buf[#buf + 1] = id .. "\t" .. q .. "\t" .. (ty or "") .. "\t" .. st .. "\t" .. now

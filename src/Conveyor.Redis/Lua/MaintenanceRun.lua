@@ -13,7 +13,7 @@
   KEYS[6] all     KEYS[7] meta        KEYS[8] idem      KEYS[9] idemexp
 
   ARGV[1] P   ARGV[2] now ms   ARGV[3] retention cutoff ms   ARGV[4] limit per step
-  ARGV[5] random seed   ARGV[6] wake channel   ARGV[7] events channel   ARGV[8] queue
+  ARGV[5] random seed   ARGV[6] wake ("PUBLISH <channel>" or "SPUBLISH <channel>")   ARGV[7] events channel   ARGV[8] queue
 
   Returns { promoted, reclaimed, expired, expired id1, expired id2, ... }.
 ]]
@@ -75,6 +75,6 @@ if #keys > 0 then
   redis.call("ZREM", KEYS[9], unpack(keys))
 end
 
-if wake then redis.call("PUBLISH", ARGV[6], "1") end
+if wake then wake_leasers(ARGV[6]) end
 ev_flush(ARGV[7], evs)
 return res

@@ -9,7 +9,7 @@
   KEYS[6] idemexp    ZSET  idempotency key -> expiry ms
 
   ARGV[1] P (task key prefix)   ARGV[2] now ms   ARGV[3] idempotency window ms
-  ARGV[4] wake channel          ARGV[5] events channel   ARGV[6] queue   ARGV[7] n
+  ARGV[4] wake ("PUBLISH <channel>" or "SPUBLISH <channel>")          ARGV[5] events channel   ARGV[6] queue   ARGV[7] n
   then n tasks of 15 values each:
     id, type, priority, state (pending|scheduled), scheduled_for ms, created ms, max_attempts,
     backoff kind, backoff base ms, backoff factor, backoff cap ms, timeout ms,
@@ -69,6 +69,6 @@ end
 zadd_many(KEYS[1], ready)
 zadd_many(KEYS[2], sched)
 zadd_many(KEYS[3], all)
-if wake then redis.call("PUBLISH", ARGV[4], "1") end
+if wake then wake_leasers(ARGV[4]) end
 ev_flush(ARGV[5], evs)
 return out

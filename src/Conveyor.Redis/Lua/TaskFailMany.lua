@@ -5,7 +5,7 @@
 
   KEYS[1] running   KEYS[2] scheduled   KEYS[3] dead (ZSET id -> finished ms)   KEYS[4] done
 
-  ARGV[1] P   ARGV[2] now ms   ARGV[3] wake channel   ARGV[4] events channel   ARGV[5] queue
+  ARGV[1] P   ARGV[2] now ms   ARGV[3] wake ("PUBLISH <channel>" or "SPUBLISH <channel>")   ARGV[4] events channel   ARGV[5] queue
   ARGV[6] n, then n items of 6 values:
     id, lease token, error json, retry (1|0), delay override ms (-1: use the task's backoff
     with the next value), random in [0,1) for the jitter
@@ -48,6 +48,6 @@ for i = 0, n - 1 do
     end
   end
 end
-if wake then redis.call("PUBLISH", ARGV[3], "1") end
+if wake then wake_leasers(ARGV[3]) end
 ev_flush(ARGV[4], evs)
 return out

@@ -5,7 +5,7 @@
 
   KEYS[1] running   KEYS[2] ready
 
-  ARGV[1] P   ARGV[2] now ms   ARGV[3] wake channel   ARGV[4] events channel   ARGV[5] queue
+  ARGV[1] P   ARGV[2] now ms   ARGV[3] wake ("PUBLISH <channel>" or "SPUBLISH <channel>")   ARGV[4] events channel   ARGV[5] queue
   ARGV[6] n, then n items of 2 values: id, lease token
 
   Returns a flat array, 2 values per item: code, state after. code 0 ok; 1 not found; 2 stale.
@@ -32,6 +32,6 @@ for i = 0, n - 1 do
     out[#out + 1] = 0; out[#out + 1] = "pending"
   end
 end
-if #evs > 0 then redis.call("PUBLISH", ARGV[3], "1") end
+if #evs > 0 then wake_leasers(ARGV[3]) end
 ev_flush(ARGV[4], evs)
 return out

@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
@@ -23,6 +24,27 @@ internal sealed class ScriptRunner(IConnectionMultiplexer mux, ILogger logger, i
         {
             logger.LogInformation("Redis did not know script {Script} ({Sha}); sending it once with EVAL", script.Name, script.Sha1Hex);
             return await Db.ScriptEvaluateAsync(script.Body, keys, args, flags).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// SCRIPT LOAD every script on every connected primary (at connect and after a reconnect), so the
+    /// first calls of many concurrent workers do not all meet NOSCRIPT. Best effort: a failure only
+    /// means the NOSCRIPT fallback will do the loading.
+    /// </summary>
+    public async Task Preload(EndPoint? only = null)
+    {
+        foreach (var server in mux.GetServers())
+        {
+            if (!server.IsConnected || server.IsReplica || (only is not null && !only.Equals(server.EndPoint))) continue;
+            try
+            {
+                await Task.WhenAll(ScriptCatalog.All.Select(s => server.ScriptLoadAsync(s.Body))).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is RedisException or TimeoutException)
+            {
+                logger.LogDebug(e, "could not preload scripts on {Endpoint}; NOSCRIPT fallback will load them", server.EndPoint);
+            }
         }
     }
 }

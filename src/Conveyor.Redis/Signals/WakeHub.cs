@@ -42,7 +42,7 @@ internal sealed class WakeHub : IDisposable
 
     private Task Subscribe(QueueSignal signal)
     {
-        var channel = RedisChannel.Literal(_keys.Queue(signal.Queue).WakeChannel);
+        var channel = _keys.Queue(signal.Queue).WakeSubscription;
         return _subscriber.SubscribeAsync(channel, (_, _) => signal.Fire());
     }
 
@@ -60,7 +60,7 @@ internal sealed class WakeHub : IDisposable
         {
             if (s.IsSubscribed)
             {
-                try { _subscriber.Unsubscribe(RedisChannel.Literal(_keys.Queue(s.Queue).WakeChannel), null, CommandFlags.FireAndForget); }
+                try { _subscriber.Unsubscribe(_keys.Queue(s.Queue).WakeSubscription, null, CommandFlags.FireAndForget); }
                 catch (Exception e) when (e is RedisException or ObjectDisposedException) { }
             }
             s.Fire();

@@ -18,7 +18,7 @@ public sealed class RedisConformanceTests(RedisServerFixture redis) : TaskStoreC
         });
 }
 
-/// <summary>The store contract suite on a real three-node Redis Cluster on loopback.</summary>
+/// <summary>The store contract suite on a real three-node Redis Cluster on loopback, waking leasers over sharded pub/sub.</summary>
 public sealed class RedisClusterConformanceTests(RedisClusterFixture cluster) : TaskStoreConformanceTests, IClassFixture<RedisClusterFixture>
 {
     protected override TimeSpan TimePrecision => TimeSpan.FromMilliseconds(1);
@@ -29,5 +29,6 @@ public sealed class RedisClusterConformanceTests(RedisClusterFixture cluster) : 
             ConnectionString = cluster.ConnectionString,
             KeyPrefix = "c" + Guid.NewGuid().ToString("N")[..12],
             TimeProvider = time,
+            ShardedPubSub = true,
         });
 }

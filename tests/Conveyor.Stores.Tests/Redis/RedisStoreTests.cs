@@ -15,8 +15,8 @@ public sealed class RedisStoreTests(RedisServerFixture redis) : IClassFixture<Re
 {
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2030, 1, 2, 3, 4, 5, TimeSpan.Zero));
 
-    private Task<RedisTaskStore> Open(string prefix) =>
-        RedisTaskStore.ConnectAsync(new RedisStoreOptions { ConnectionString = redis.ConnectionString, KeyPrefix = prefix, TimeProvider = _time });
+    private Task<RedisTaskStore> Open(string prefix, bool sharded = false) =>
+        RedisTaskStore.ConnectAsync(new RedisStoreOptions { ConnectionString = redis.ConnectionString, KeyPrefix = prefix, TimeProvider = _time, ShardedPubSub = sharded });
 
     private static string NewPrefix() => "r" + Guid.NewGuid().ToString("N")[..12];
 
@@ -75,12 +75,14 @@ public sealed class RedisStoreTests(RedisServerFixture redis) : IClassFixture<Re
         }
     }
 
-    [Fact]
-    public async Task A_blocked_lease_is_woken_by_an_enqueue_through_another_connection()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_blocked_lease_is_woken_by_an_enqueue_through_another_connection(bool sharded)
     {
         var prefix = NewPrefix();
-        await using var worker = await Open(prefix);
-        await using var producer = await Open(prefix);
+        await using var worker = await Open(prefix, sharded);
+        await using var producer = await Open(prefix, sharded);
         var waiting = worker.TaskLease(new TaskLeaseParams("w", ["jobs"], 5, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30))).AsTask();
         await Task.Delay(200);
         Assert.False(waiting.IsCompleted);
@@ -137,5 +139,36 @@ public sealed class RedisStoreTests(RedisServerFixture redis) : IClassFixture<Re
         while (seen.IsEmpty && DateTime.UtcNow < until) await Task.Delay(20);
         var e = Assert.Single(seen);
         Assert.Equal((task.Id, "mail", "test.noop", TaskState.Pending), (e.TaskId, e.Queue, e.Type, e.State));
+    }
+
+    [Fact]
+    public async Task Retention_removes_every_trace_of_a_finished_task()
+    {
+        var prefix = NewPrefix();
+        await using var store = await Open(prefix);
+        var task = NewTask();
+        await store.TaskEnqueueMany([task]);
+        var lease = Assert.Single(await store.TaskLease(new TaskLeaseParams("w", ["default"], 1, TimeSpan.FromSeconds(30), TimeSpan.Zero)));
+        await store.TaskCompleteMany([new TaskCompleteParams(task.Id, lease.LeaseToken, null)]);
+        var q = store.Keys.Queue("default");
+        Assert.StartsWith(":1", redis.Command($"EXISTS {q.Task(task.Id)}"));
+        _time.Advance(TimeSpan.FromDays(8));
+        Assert.Equal(1, (await store.MaintenanceRun(TimeSpan.FromDays(7))).Expired);
+        Assert.StartsWith(":0", redis.Command($"EXISTS {q.Task(task.Id)}"));
+        Assert.StartsWith(":0", redis.Command($"HEXISTS {store.Keys.TaskIndexFor(task.Id)} {task.Id}"));
+        foreach (var key in new[] { q.All, q.Done, q.Ready, q.Running })
+            Assert.StartsWith(":0", redis.Command($"ZCARD {key}"));
+        Assert.Null(await store.TaskGet(task.Id));
+    }
+
+    [Fact]
+    public async Task Disposing_the_store_ends_a_blocked_lease_with_nothing()
+    {
+        var store = await Open(NewPrefix());
+        var waiting = store.TaskLease(new TaskLeaseParams("w", ["default"], 1, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(60))).AsTask();
+        await Task.Delay(200);
+        Assert.False(waiting.IsCompleted);
+        await store.DisposeAsync();
+        Assert.Empty(await waiting.WaitAsync(TimeSpan.FromSeconds(10)));
     }
 }
