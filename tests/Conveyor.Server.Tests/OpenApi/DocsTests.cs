@@ -2,11 +2,9 @@ using Conveyor.Server.Tests.Support;
 
 namespace Conveyor.Server.Tests.OpenApi;
 
-public sealed class DocsTests : IAsyncLifetime
+public sealed class DocsTests(BrokerFixture fixture) : IClassFixture<BrokerFixture>
 {
-    private Broker broker = null!;
-    public async Task InitializeAsync() => broker = await Broker.Start();
-    public async Task DisposeAsync() => await broker.DisposeAsync();
+    private readonly Broker broker = fixture.Broker;
 
     public static TheoryData<string, string> EveryRoute => new()
     {
@@ -40,6 +38,20 @@ public sealed class DocsTests : IAsyncLifetime
         var schemas = (await broker.GetOk("/openapi/v1.json")).GetProperty("components").GetProperty("schemas");
         foreach (var model in new[] { "TaskSubmission", "TaskRecord", "LeaseRequest", "LeaseResponse", "TaskPage", "WorkerInfo" })
             Assert.True(schemas.TryGetProperty(model, out _), $"schema {model} is missing");
+    }
+
+    [Fact]
+    public async Task Schemas_use_the_wire_names_and_seconds_for_durations()
+    {
+        var schemas = (await broker.GetOk("/openapi/v1.json")).GetProperty("components").GetProperty("schemas");
+        var record = schemas.GetProperty("TaskRecord").GetProperty("properties");
+        Assert.True(record.TryGetProperty("max_attempts", out _), record.ToString());
+        Assert.True(record.TryGetProperty("lease_deadline", out _));
+        Assert.False(record.TryGetProperty("maxAttempts", out _));
+        var timeout = record.GetProperty("timeout");
+        var type = timeout.TryGetProperty("type", out var t) ? t.ToString() : timeout.ToString();
+        Assert.Contains("number", type, StringComparison.Ordinal);
+        Assert.True(schemas.GetProperty("LeaseRequest").GetProperty("properties").TryGetProperty("lease_duration", out _));
     }
 
     [Fact]
