@@ -19,6 +19,7 @@ internal sealed class AuthMiddleware(RequestDelegate next, ServerOptions options
         if (requirement is null || options.Tokens.Count == 0) return next(ctx);
 
         var presented = Presented(ctx.Request);
+        if (presented is null || Match(presented) is null) ctx.Response.Headers.WWWAuthenticate = "Bearer realm=\"conveyor\"";
         if (presented is null)
             return ProblemWriter.Write(ctx, 401, ProblemTypes.Unauthorized, "A token is required",
                 $"send a token as 'Authorization: Bearer <token>' or '{TokenHeader}: <token>'");
