@@ -137,6 +137,7 @@ public sealed class AdminRoutesTests : IAsyncLifetime
 
         await broker.PostOk("/api/v1/tasks", """{"type":"counted"}""");
         var text = await broker.Http.GetStringAsync("/metrics");
-        Assert.Contains("conveyor_tasks_submitted", text, StringComparison.Ordinal);
+        Assert.Contains("conveyor_tasks_submitted_total", text, StringComparison.Ordinal);
+        Assert.Contains("conveyor_workers_live", text, StringComparison.Ordinal);
     }
 }

@@ -62,5 +62,10 @@ public sealed class DocsTests(BrokerFixture fixture) : IClassFixture<BrokerFixtu
         Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}");
         Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
         Assert.Contains("<html", html, StringComparison.OrdinalIgnoreCase);
+        // The page's script is served by the broker itself: the docs work offline, with no CDN.
+        Assert.Contains("src=\"scalar.js\"", html, StringComparison.Ordinal);
+        Assert.EndsWith("/docs/", response.RequestMessage!.RequestUri!.AbsolutePath, StringComparison.Ordinal);
+        using var script = await broker.Http.GetAsync("/docs/scalar.js");
+        Assert.True(script.IsSuccessStatusCode, $"{(int)script.StatusCode}");
     }
 }
