@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Net;
+using System.Text.Json;
+using Conveyor.Json;
 using Conveyor.Client.Protocol;
 using Conveyor.Model;
 using Conveyor.Store;
@@ -23,6 +25,15 @@ public sealed class ConveyorClient(HttpClient http, string? token = null)
         var task = await ApiConnection.Read<TaskRecord>(response, ct).ConfigureAwait(false);
         return new EnqueueResult(task, response.StatusCode == HttpStatusCode.Created);
     }
+
+    /// <summary>Submit a task of <paramref name="type"/> whose args are <paramref name="args"/> serialised as plain JSON.</summary>
+    public Task<EnqueueResult> Submit(string type, object? args = null, string? queue = null, CancellationToken ct = default) =>
+        Submit(new TaskSubmission
+        {
+            Type = type,
+            Args = args is null ? null : JsonSerializer.SerializeToElement(args, args.GetType(), ConveyorJson.Options),
+            Queue = queue,
+        }, ct);
 
     /// <summary>Submit many tasks, all or nothing.</summary>
     public async Task<IReadOnlyList<EnqueueResult>> SubmitMany(IReadOnlyList<TaskSubmission> submissions, CancellationToken ct = default) =>

@@ -7,6 +7,7 @@ using Conveyor.Server.Hosting;
 using Conveyor.Server.Http;
 using Conveyor.Server.Maintenance;
 using Conveyor.Server.Observability;
+using Conveyor.Server.OpenApi;
 using Microsoft.AspNetCore.Hosting;
 using Conveyor.Store;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -69,12 +70,8 @@ public static class ConveyorServer
         services.AddSingleton<QueueRates>();
         services.AddHostedService<MaintenanceService>();
         services.AddCors();
-        services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
-        {
-            doc.Info.Title = "Conveyor";
-            doc.Info.Description = "Distributed task queue broker. Errors are RFC 9457 problem details with a stable type under https://conveyor.dev/problems/.";
-            return Task.CompletedTask;
-        }));
+        services.ConfigureHttpJsonOptions(o => ApiDocs.MirrorConveyorJson(o.SerializerOptions));
+        services.AddOpenApi(ApiDocs.Configure);
         services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(ConveyorDiagnostics.MeterName, QueueGauges.MeterName).AddPrometheusExporter());
         return services;
     }

@@ -19,12 +19,15 @@ internal sealed class AuthMiddleware(RequestDelegate next, ServerOptions options
         if (requirement is null || options.Tokens.Count == 0) return next(ctx);
 
         var presented = Presented(ctx.Request);
-        if (presented is null)
-            return ProblemWriter.Write(ctx, 401, ProblemTypes.Unauthorized, "A token is required",
-                $"send a token as 'Authorization: Bearer <token>' or '{TokenHeader}: <token>'");
-        var token = Match(presented);
+        var token = presented is null ? null : Match(presented);
         if (token is null)
-            return ProblemWriter.Write(ctx, 401, ProblemTypes.Unauthorized, "The token is not valid", "no configured token matches the one sent");
+        {
+            ctx.Response.Headers.WWWAuthenticate = "Bearer realm=\"conveyor\"";
+            return presented is null
+                ? ProblemWriter.Write(ctx, 401, ProblemTypes.Unauthorized, "A token is required",
+                    $"send a token as 'Authorization: Bearer <token>' or '{TokenHeader}: <token>'")
+                : ProblemWriter.Write(ctx, 401, ProblemTypes.Unauthorized, "The token is not valid", "no configured token matches the one sent");
+        }
         if (!requirement.AnyOf.Any(token.Allows))
             return ProblemWriter.Write(ctx, 403, ProblemTypes.Forbidden, "The token lacks a scope",
                 $"this route needs a token with scope {string.Join(" or ", requirement.AnyOf)} (or admin)");

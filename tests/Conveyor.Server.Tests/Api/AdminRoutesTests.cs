@@ -117,6 +117,17 @@ public sealed class AdminRoutesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Readiness_is_503_when_the_store_does_not_answer()
+    {
+        await broker.Engine.Store.DisposeAsync();
+        using var response = await broker.Http.GetAsync("/readyz");
+        var body = await Broker.Body(response);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("unavailable", body.GetProperty("status").GetString());
+        Assert.Equal("ok", (await broker.GetOk("/healthz")).GetProperty("status").GetString());
+    }
+
+    [Fact]
     public async Task Health_readiness_and_metrics_answer()
     {
         Assert.Equal("ok", (await broker.GetOk("/healthz")).GetProperty("status").GetString());
@@ -126,6 +137,7 @@ public sealed class AdminRoutesTests : IAsyncLifetime
 
         await broker.PostOk("/api/v1/tasks", """{"type":"counted"}""");
         var text = await broker.Http.GetStringAsync("/metrics");
-        Assert.Contains("conveyor_tasks_submitted", text, StringComparison.Ordinal);
+        Assert.Contains("conveyor_tasks_submitted_total", text, StringComparison.Ordinal);
+        Assert.Contains("conveyor_workers_live", text, StringComparison.Ordinal);
     }
 }

@@ -23,6 +23,7 @@ public sealed class AuthTests : IAsyncLifetime
     {
         using var none = await broker.Post("/api/v1/tasks", """{"type":"x"}""");
         await Problems.Assert(none, HttpStatusCode.Unauthorized, ProblemTypes.Unauthorized);
+        Assert.StartsWith("Bearer", none.Headers.WwwAuthenticate.Single().Scheme);
         using var wrong = await broker.Post("/api/v1/tasks", """{"type":"x"}""", broker.Client("nope"));
         await Problems.Assert(wrong, HttpStatusCode.Unauthorized, ProblemTypes.Unauthorized);
         using var compat = await broker.Post("/submit", """{"type":"fib","payload":{"n":3}}""");

@@ -53,6 +53,25 @@ public sealed class ConveyorClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Submit_by_type_and_args_serialises_args_in_the_wire_dialect()
+    {
+        var result = await client.Submit("report.build", new { ReportId = 7, Pages = new[] { 1, 2 } }, queue: "reports");
+        var task = (await client.Get(result.Task.Id))!;
+        Assert.Equal("reports", task.Queue);
+        Assert.Equal(7, task.Args.GetProperty("report_id").GetInt32());
+        Assert.Equal(2, task.Args.GetProperty("pages").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task The_transport_throws_the_problem_for_an_invalid_lease()
+    {
+        var e = await Assert.ThrowsAsync<ConveyorApiException>(async () =>
+            await transport.Lease(new TaskLeaseParams("tw", ["default"], 0, TimeSpan.FromSeconds(30), TimeSpan.Zero)));
+        Assert.Equal(ProblemTypes.Validation, e.Type);
+        Assert.Contains(e.Errors, f => f.Field == "max");
+    }
+
+    [Fact]
     public async Task Refusals_throw_with_the_problem_details()
     {
         var e = await Assert.ThrowsAsync<ConveyorApiException>(() => client.Submit(new TaskSubmission { Type = "x", Priority = 12 }));

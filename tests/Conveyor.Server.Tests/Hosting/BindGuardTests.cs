@@ -41,4 +41,14 @@ public sealed class BindGuardTests
         options.Tokens.Add(ApiTokens.Create([Scopes.Admin]).Token);
         BindGuard.Check(options);
     }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(70000)]
+    public void Invalid_options_are_refused_at_start(int port) =>
+        Assert.Throws<ServerConfigurationException>(() => ConveyorServer.Validate(new ServerOptions { Port = port }));
+
+    [Fact]
+    public void A_batch_limit_below_the_single_limit_is_refused() =>
+        Assert.Throws<ServerConfigurationException>(() => ConveyorServer.Validate(new ServerOptions { MaxBodyBytes = 4096, MaxBatchBodyBytes = 2048 }));
 }

@@ -2,11 +2,9 @@ using Conveyor.Server.Tests.Support;
 
 namespace Conveyor.Server.Tests.OpenApi;
 
-public sealed class DocsTests : IAsyncLifetime
+public sealed class DocsTests(BrokerFixture fixture) : IClassFixture<BrokerFixture>
 {
-    private Broker broker = null!;
-    public async Task InitializeAsync() => broker = await Broker.Start();
-    public async Task DisposeAsync() => await broker.DisposeAsync();
+    private readonly Broker broker = fixture.Broker;
 
     public static TheoryData<string, string> EveryRoute => new()
     {
@@ -43,6 +41,20 @@ public sealed class DocsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Schemas_use_the_wire_names_and_seconds_for_durations()
+    {
+        var schemas = (await broker.GetOk("/openapi/v1.json")).GetProperty("components").GetProperty("schemas");
+        var record = schemas.GetProperty("TaskRecord").GetProperty("properties");
+        Assert.True(record.TryGetProperty("max_attempts", out _), record.ToString());
+        Assert.True(record.TryGetProperty("lease_deadline", out _));
+        Assert.False(record.TryGetProperty("maxAttempts", out _));
+        var timeout = record.GetProperty("timeout");
+        var type = timeout.TryGetProperty("type", out var t) ? t.ToString() : timeout.ToString();
+        Assert.Contains("number", type, StringComparison.Ordinal);
+        Assert.True(schemas.GetProperty("LeaseRequest").GetProperty("properties").TryGetProperty("lease_duration", out _));
+    }
+
+    [Fact]
     public async Task The_docs_page_serves_html()
     {
         using var response = await broker.Http.GetAsync("/docs");
@@ -50,5 +62,10 @@ public sealed class DocsTests : IAsyncLifetime
         Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}");
         Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
         Assert.Contains("<html", html, StringComparison.OrdinalIgnoreCase);
+        // The page's script is served by the broker itself: the docs work offline, with no CDN.
+        Assert.Contains("src=\"scalar.js\"", html, StringComparison.Ordinal);
+        Assert.EndsWith("/docs/", response.RequestMessage!.RequestUri!.AbsolutePath, StringComparison.Ordinal);
+        using var script = await broker.Http.GetAsync("/docs/scalar.js");
+        Assert.True(script.IsSuccessStatusCode, $"{(int)script.StatusCode}");
     }
 }

@@ -26,11 +26,12 @@ internal sealed class Broker : IAsyncDisposable
     public HttpClient Http { get; }
     public TaskEngine Engine => App.Services.GetRequiredService<TaskEngine>();
 
-    public static async Task<Broker> Start(Action<ServerOptions>? configure = null)
+    public static async Task<Broker> Start(Action<ServerOptions>? configure = null, TimeProvider? time = null)
     {
         var options = new ServerOptions { Host = "127.0.0.1", Port = 0, StatsInterval = TimeSpan.FromMilliseconds(200) };
         configure?.Invoke(options);
-        var builder = ConveyorServer.CreateBuilder(options, _ => new SqliteTaskStore(new SqliteStoreOptions { Path = SqliteStoreOptions.InMemory }, TimeProvider.System));
+        var builder = ConveyorServer.CreateBuilder(options, sp => new SqliteTaskStore(new SqliteStoreOptions { Path = SqliteStoreOptions.InMemory }, sp.GetRequiredService<TimeProvider>()));
+        if (time is not null) builder.Services.AddSingleton(time);
         builder.Logging.ClearProviders();
         var app = builder.Build();
         app.MapConveyor();

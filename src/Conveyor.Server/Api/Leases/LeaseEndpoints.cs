@@ -35,6 +35,14 @@ internal static class LeaseEndpoints
         var r = await JsonBody.Read<LeaseRequest>(ctx, options.MaxBodyBytes);
         var request = new TaskLeaseParams(r.WorkerId ?? "", r.Queues ?? [TaskDefaults.Queue], r.Max, r.LeaseDuration, r.Wait);
         var leased = await LongPoll.Run(ctx, ct => engine.Lease(request, ct), () => (IReadOnlyList<LeasedTask>)[]);
+        if (leased.Count > 0 && ctx.RequestAborted.IsCancellationRequested)
+        {
+            // The worker hung up (a draining worker cancels its long poll) just as the store handed
+            // out work. Nobody will run it: hand it straight back, uncharged, instead of letting the
+            // lease expire into a failed attempt.
+            await engine.ReleaseMany([.. leased.Select(l => new TaskReleaseParams(l.Task.Id, l.LeaseToken))], CancellationToken.None);
+            return Results.Empty;
+        }
         return ApiResults.Ok(new LeaseResponse(leased));
     }
 
