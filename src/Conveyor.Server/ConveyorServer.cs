@@ -5,7 +5,7 @@ using Conveyor.Server.Auth;
 using Conveyor.Server.Compat;
 using Conveyor.Server.Hosting;
 using Conveyor.Server.Http;
-using Conveyor.Server.Maintenance;
+using Conveyor.Hosting;
 using Conveyor.Server.Observability;
 using Conveyor.Server.OpenApi;
 using Microsoft.AspNetCore.Hosting;
@@ -13,6 +13,7 @@ using Conveyor.Store;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
 using Scalar.AspNetCore;
 
@@ -68,7 +69,17 @@ public static class ConveyorServer
         services.AddSingleton<CompatLeases>();
         services.AddSingleton<QueueGauges>();
         services.AddSingleton<QueueRates>();
-        services.AddHostedService<MaintenanceService>();
+        // The same upkeep loop as direct workers run; the server also refreshes its queue gauges every ~5 runs.
+        services.AddHostedService(sp =>
+        {
+            var gauges = sp.GetRequiredService<QueueGauges>();
+            return new MaintenanceLoop(sp.GetRequiredService<ITaskStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<MaintenanceLoop>>())
+            {
+                Interval = options.MaintenanceInterval,
+                Retention = options.Retention,
+                AfterRun = (tick, ct) => tick % 5 == 0 ? gauges.Refresh(ct) : Task.CompletedTask,
+            };
+        });
         services.AddCors();
         services.ConfigureHttpJsonOptions(o => ApiDocs.MirrorConveyorJson(o.SerializerOptions));
         services.AddOpenApi(ApiDocs.Configure);

@@ -83,7 +83,6 @@ internal static class ServerCommand
         Console.WriteLine($"Conveyor is running on {url}  (store {spec})");
         Console.WriteLine($"  API        {url}/api/v1");
         Console.WriteLine($"  Docs       {url}/docs   (OpenAPI: {url}/openapi/v1.json)");
-        Console.WriteLine($"  Dashboard  {url}/");
         Console.WriteLine($"  Metrics    {url}/metrics   Health: {url}/healthz  {url}/readyz");
         if (worker is not null)
             Console.WriteLine($"  Workers    {worker.Concurrency} in-process slots on {string.Join(",", worker.Queues)}: {string.Join(", ", BuiltInHandlers.Kinds)}");

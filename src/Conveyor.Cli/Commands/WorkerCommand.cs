@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Conveyor.Cli.Infrastructure;
 using Conveyor.Client;
+using Conveyor.Hosting;
 using Conveyor.Store;
 using Conveyor.Transport;
 using Conveyor.Worker;

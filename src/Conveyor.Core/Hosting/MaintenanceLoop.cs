@@ -3,7 +3,7 @@ using Conveyor.Store;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace Conveyor.Worker;
+namespace Conveyor.Hosting;
 
 /// <summary>
 /// Store upkeep about once a second with ±20% jitter: promote due scheduled tasks, reclaim expired
