@@ -59,6 +59,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
                     {
                         var r = await client.Submit(new TaskSubmission { Type = "sleep", Args = args });
                         acknowledged.Add(r.Task.Id);
+                        await Task.Delay(25); // a steady trickle, not a flood: the point is submissions across the restart
                     }
                     catch (Exception e) when (e is HttpRequestException or TaskCanceledException or ConveyorApiException)
                     {
@@ -92,7 +93,19 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
                     if (t.State != TaskState.Succeeded) return false;
                 }
                 return true;
-            }, TimeSpan.FromSeconds(120), "every acknowledged task succeeded");
+            }, TimeSpan.FromSeconds(120), "every acknowledged task succeeded", async () =>
+            {
+                var states = new Dictionary<string, int>();
+                foreach (var id in ids)
+                {
+                    var t = await client.Get(id);
+                    var key = t is null ? "missing" : t.State.ToWire();
+                    states[key] = states.GetValueOrDefault(key) + 1;
+                    if (t is not null && t.State != TaskState.Succeeded && states[key] <= 3)
+                        output.WriteLine($"{t.Id} {t.State.ToWire()} attempt {t.Attempt} worker {t.WorkerId} deadline {t.LeaseDeadline:O} scheduled {t.ScheduledFor:O} error {t.Error?.Type}: {t.Error?.Message}");
+                }
+                return string.Join(", ", states.Select(kv => $"{kv.Key}={kv.Value}"));
+            });
 
             var reclaimed = 0;
             foreach (var id in ids)
@@ -134,7 +147,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
     private static async Task<long> CountSucceeded(ConveyorClient client) =>
         (await client.Queues()).Where(q => q.Name == "default").Sum(q => q.Succeeded);
 
-    internal static async Task WaitUntil(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    internal static async Task WaitUntil(Func<Task<bool>> condition, TimeSpan timeout, string what, Func<Task<string>>? describe = null)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
@@ -146,7 +159,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
             catch (HttpRequestException) { }
             await Task.Delay(200);
         }
-        throw new TimeoutException($"timed out waiting until {what}");
+        throw new TimeoutException($"timed out waiting until {what}{(describe is null ? "" : ": " + await describe())}");
     }
 
     public void Dispose() => _env.Dispose();
