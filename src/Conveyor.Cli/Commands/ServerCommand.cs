@@ -47,6 +47,8 @@ internal static class ServerCommand
         var builder = ConveyorServer.CreateBuilder(options, _ => store);
         builder.Services.AddSingleton(time);
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+        // One line per request at Information would drown the useful lines (and cost throughput).
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         if (worker is not null)
         {
             builder.Services.AddSingleton<ITaskTransport>(sp => new EngineTransport(sp.GetRequiredService<Engine.TaskEngine>()));
