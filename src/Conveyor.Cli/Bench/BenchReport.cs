@@ -43,5 +43,6 @@ internal sealed record W3Result(int Tasks, int SleepMs, int Concurrency, double 
 /// </summary>
 internal sealed record RedisCost(double CallsPerTask, double EnqueueSingleCallsPerTask, double EnqueueBatchCallsPerTask, double ProcessCallsPerTask, double CpuMicrosPerTask, double BytesPerPendingTask)
 {
-    public double BatchPathCallsPerTask => EnqueueBatchCallsPerTask + ProcessCallsPerTask;
+    // A stored property (not a computed getter) so --json carries it: the JSON dialect skips read-only properties.
+    public double BatchPathCallsPerTask { get; init; } = EnqueueBatchCallsPerTask + ProcessCallsPerTask;
 }
