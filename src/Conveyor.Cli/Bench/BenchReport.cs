@@ -21,7 +21,7 @@ internal sealed record BenchReport
         if (W3 is { } w3)
             yield return string.Create(c, $"W3 io-bound    target={Target} tasks={w3.Tasks} sleep={w3.SleepMs}ms concurrency={w3.Concurrency} processed={w3.ProcessedPerSecond:F0}/s lost={w3.Lost}");
         if (Redis is { } r)
-            yield return string.Create(c, $"Redis cost     target={Target} calls_per_task={r.CallsPerTask:F2} cpu_us_per_task={r.CpuMicrosPerTask:F1} bytes_per_pending_task={r.BytesPerPendingTask:F0}");
+            yield return string.Create(c, $"Redis cost     target={Target} calls_per_task={r.CallsPerTask:F3} (enqueue_single={r.EnqueueSingleCallsPerTask:F3} enqueue_batch={r.EnqueueBatchCallsPerTask:F3} process={r.ProcessCallsPerTask:F3}) batch_path_calls_per_task={r.BatchPathCallsPerTask:F3} cpu_us_per_task={r.CpuMicrosPerTask:F1} bytes_per_pending_task={r.BytesPerPendingTask:F0}");
     }
 }
 
@@ -31,4 +31,18 @@ internal sealed record W2Result(int Samples, double P50Ms, double P99Ms, double 
 
 internal sealed record W3Result(int Tasks, int SleepMs, int Concurrency, double ProcessedPerSecond, int Lost);
 
-internal sealed record RedisCost(double CallsPerTask, double CpuMicrosPerTask, double BytesPerPendingTask);
+/// <summary>
+/// Redis's bill for W1 (see <see cref="RedisCostMeter"/> for how each figure is counted).
+/// <see cref="CallsPerTask"/>: every command the store sent during all of W1 (single enqueues,
+/// batch enqueues, processing) over the tasks processed. The three parts are per task of their own
+/// phase: <see cref="EnqueueSingleCallsPerTask"/> and <see cref="EnqueueBatchCallsPerTask"/> per task
+/// enqueued that way, <see cref="ProcessCallsPerTask"/> (lease, complete, heartbeats, wake-ups) per
+/// task processed. <see cref="BatchPathCallsPerTask"/> = enqueue batch + process: the amortised
+/// "enqueue + lease + complete" of a producer and a worker that both use batches.
+/// <see cref="CpuMicrosPerTask"/>: Redis CPU (user + sys) over all of W1, per task processed.
+/// </summary>
+internal sealed record RedisCost(double CallsPerTask, double EnqueueSingleCallsPerTask, double EnqueueBatchCallsPerTask, double ProcessCallsPerTask, double CpuMicrosPerTask, double BytesPerPendingTask)
+{
+    // A stored property (not a computed getter) so --json carries it: the JSON dialect skips read-only properties.
+    public double BatchPathCallsPerTask { get; init; } = EnqueueBatchCallsPerTask + ProcessCallsPerTask;
+}

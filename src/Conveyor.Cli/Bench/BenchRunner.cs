@@ -19,6 +19,8 @@ internal sealed record BenchSettings
     public int W3SleepMs { get; init; } = 10;
     public int W3Concurrency { get; init; } = 50;
     public TimeSpan PhaseTimeout { get; init; } = TimeSpan.FromMinutes(5);
+    /// <summary>Redis only: pending tasks enqueued into a scratch queue to measure memory per task.</summary>
+    public int MemoryTasks { get; init; } = 10_000;
 }
 
 /// <summary>
@@ -26,8 +28,11 @@ internal sealed record BenchSettings
 /// queue of its own (named per run) so it never sees another's tasks, and checks that every task it
 /// submitted ran: lost and duplicated tasks are counted, never assumed away.
 /// </summary>
-internal sealed class BenchRunner(IBenchTarget target, BenchSettings settings, BenchProgress progress)
+internal sealed class BenchRunner(IBenchTarget target, BenchSettings settings, BenchProgress progress, RedisCostMeter? meter = null)
 {
+    /// <summary>Samples of <see cref="RedisCostMeter"/> around W1's phases (only with a meter): start, after the single enqueues, after the batches, after processing.</summary>
+    public IReadOnlyList<RedisCostMeter.Sample> W1Samples { get; private set; } = [];
+
     private readonly string _run = Guid.NewGuid().ToString("N")[..8];
     private static readonly JsonElement NoArgs = JsonDocument.Parse("{}").RootElement.Clone();
 
@@ -44,6 +49,8 @@ internal sealed class BenchRunner(IBenchTarget target, BenchSettings settings, B
         progress.Phase($"W1: enqueue {n} tasks one call each ({settings.W1Callers} callers)");
         var next = -1;
         var latencies = new ConcurrentBag<double>();
+        var samples = new List<RedisCostMeter.Sample>();
+        if (meter is not null) samples.Add(await meter.Take().ConfigureAwait(false));
         var sw = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, settings.W1Callers).Select(async _ =>
         {
@@ -57,6 +64,7 @@ internal sealed class BenchRunner(IBenchTarget target, BenchSettings settings, B
         })).ConfigureAwait(false);
         var singleRate = n / sw.Elapsed.TotalSeconds;
         var submitStats = new LatencyStats(latencies);
+        if (meter is not null) samples.Add(await meter.Take().ConfigureAwait(false));
 
         // Phase 2: the batch call.
         progress.Phase($"W1: enqueue {n} tasks in batches of {settings.W1BatchSize}");
@@ -70,6 +78,7 @@ internal sealed class BenchRunner(IBenchTarget target, BenchSettings settings, B
             progress.Tick("W1 enqueue (batch)", i + size, n);
         }
         var batchRate = n / sw.Elapsed.TotalSeconds;
+        if (meter is not null) samples.Add(await meter.Take().ConfigureAwait(false));
 
         // Phase 3: process all of them.
         progress.Phase($"W1: process {target2} no-op tasks at concurrency {settings.W1Concurrency}");
@@ -82,6 +91,9 @@ internal sealed class BenchRunner(IBenchTarget target, BenchSettings settings, B
         sw.Restart();
         var elapsed = await RunPool(handlers, queue, settings.W1Concurrency, done.Task, () => Volatile.Read(ref distinct), target2, "W1 process", ct).ConfigureAwait(false);
         var processedRate = distinct / elapsed.TotalSeconds;
+        // Taken after the pool stopped, so the last flushed completions are counted too.
+        if (meter is not null) samples.Add(await meter.Take().ConfigureAwait(false));
+        W1Samples = samples;
         var duplicates = seen.Values.Sum(c => c - 1);
         return new W1Result(target2, singleRate, settings.W1Callers, submitStats.P50, submitStats.P99, batchRate, settings.W1BatchSize, processedRate, settings.W1Concurrency, target2 - distinct, duplicates);
     }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Conveyor.Cli.Bench;
 using Conveyor.Cli.Infrastructure;
 using Conveyor.Engine;
+using Conveyor.Redis;
 
 namespace Conveyor.Cli.Commands;
 
@@ -32,6 +33,7 @@ internal static class BenchCommand
 
             string? tempFile = null;
             IBenchTarget target;
+            RedisCostMeter? meter = null;
             var brokerGiven = r.GetValue(GlobalOptions.Broker) is not null;
             if (brokerGiven && r.GetValue(store) is not null) throw new CliException("give --store or --broker, not both");
             if (brokerGiven)
@@ -49,12 +51,14 @@ internal static class BenchCommand
                 var spec = StoreSpec.Parse(text);
                 var opened = await StoreFactory.Open(spec, TimeProvider.System).ConfigureAwait(false);
                 target = new EngineBenchTarget(new TaskEngine(opened, TimeProvider.System), spec.ToString(), opened.DisposeAsync);
+                if (opened is RedisTaskStore redis) meter = await RedisCostMeter.Open(redis, spec.Location).ConfigureAwait(false);
             }
 
             BenchReport report;
             await using (target)
+            await using (meter)
             {
-                var runner = new BenchRunner(target, settings, progress);
+                var runner = new BenchRunner(target, settings, progress, meter);
                 progress.Phase($"target {target.Name}");
                 report = new BenchReport
                 {
@@ -63,6 +67,12 @@ internal static class BenchCommand
                     W2 = wanted.Contains("w2") ? await runner.RunW2(ct).ConfigureAwait(false) : null,
                     W3 = wanted.Contains("w3") ? await runner.RunW3(ct).ConfigureAwait(false) : null,
                 };
+                if (meter is not null && report.W1 is { } w1 && target is EngineBenchTarget engineTarget)
+                {
+                    progress.Phase($"Redis memory: {settings.MemoryTasks} pending tasks in a scratch queue");
+                    var bytes = await meter.BytesPerPendingTask(engineTarget.Engine, $"bench-mem-{Guid.NewGuid().ToString("N")[..8]}", settings.MemoryTasks, ct).ConfigureAwait(false);
+                    report = report with { Redis = RedisCostOf(runner.W1Samples, n, w1.Processed, bytes) };
+                }
             }
             if (tempFile is not null)
                 foreach (var f in new[] { tempFile, tempFile + "-wal", tempFile + "-shm" })
@@ -74,4 +84,12 @@ internal static class BenchCommand
         });
         return command;
     }
+
+    private static RedisCost RedisCostOf(IReadOnlyList<RedisCostMeter.Sample> s, int perPhase, int processed, double bytesPerPendingTask) => new(
+        CallsPerTask: (double)(s[3].Operations - s[0].Operations) / processed,
+        EnqueueSingleCallsPerTask: (double)(s[1].Operations - s[0].Operations) / perPhase,
+        EnqueueBatchCallsPerTask: (double)(s[2].Operations - s[1].Operations) / perPhase,
+        ProcessCallsPerTask: (double)(s[3].Operations - s[2].Operations) / processed,
+        CpuMicrosPerTask: (s[3].CpuSeconds - s[0].CpuSeconds) * 1e6 / processed,
+        BytesPerPendingTask: bytesPerPendingTask);
 }

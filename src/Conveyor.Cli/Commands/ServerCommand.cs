@@ -43,7 +43,8 @@ internal static class ServerCommand
             throw new CliException(e.Message);
         }
         var time = TimeProvider.System;
-        await using var store = await StoreFactory.Open(spec, time).ConfigureAwait(false);
+        using var storeLogging = StoreLogging.Create();
+        await using var store = await StoreFactory.Open(spec, time, storeLogging).ConfigureAwait(false);
         var builder = ConveyorServer.CreateBuilder(options, _ => store);
         builder.Services.AddSingleton(time);
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });

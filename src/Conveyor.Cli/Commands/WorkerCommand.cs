@@ -37,10 +37,11 @@ internal static class WorkerCommand
             builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
             builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(h => h.ShutdownTimeout = options.DrainTimeout + TimeSpan.FromSeconds(10));
             string target;
+            using var storeLogging = StoreLogging.Create();
             if (direct is not null)
             {
                 var spec = StoreSpec.Parse(direct);
-                var opened = await StoreFactory.Open(spec, TimeProvider.System).ConfigureAwait(false);
+                var opened = await StoreFactory.Open(spec, TimeProvider.System, storeLogging).ConfigureAwait(false);
                 builder.Services.AddConveyor(o => o.UseStore(_ => opened));
                 builder.Services.AddHostedService(sp => new MaintenanceLoop(sp.GetRequiredService<ITaskStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<MaintenanceLoop>>()));
                 target = spec.ToString();

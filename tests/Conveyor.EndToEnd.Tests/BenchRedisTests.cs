@@ -1,0 +1,50 @@
+using System.Text.Json;
+using Xunit.Abstractions;
+
+namespace Conveyor.EndToEnd.Tests;
+
+/// <summary>
+/// <c>conveyor bench --store redis://…</c> on a real Redis reports what the work cost Redis. Checks
+/// the figures' meaning (counted, not invented), never their speed.
+/// </summary>
+public sealed class BenchRedisTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly TestEnvironment _env = new();
+
+    [Fact]
+    public async Task Bench_on_redis_reports_calls_cpu_and_memory_per_task()
+    {
+        using var redis = new RedisServer(Path.Combine(_env.Directory, "redis"));
+        redis.Start();
+
+        var (code, text) = await ConveyorProcess.Run(_env.Directory, "bench", "--store", redis.Url, "--tasks", "300", "--workloads", "w1", "--quiet");
+        output.WriteLine(text);
+        Assert.True(code == 0, $"bench failed:\n{text}");
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Single(lines, l => l.StartsWith("W1 throughput  target=redis://", StringComparison.Ordinal));
+        Assert.Single(lines, l => l.StartsWith("Redis cost     target=redis://", StringComparison.Ordinal) && l.Contains(" calls_per_task=", StringComparison.Ordinal)
+            && l.Contains(" batch_path_calls_per_task=", StringComparison.Ordinal) && l.Contains(" cpu_us_per_task=", StringComparison.Ordinal)
+            && l.Contains(" bytes_per_pending_task=", StringComparison.Ordinal));
+
+        (code, text) = await ConveyorProcess.Run(_env.Directory, "bench", "--store", redis.Url, "--tasks", "300", "--workloads", "w1", "--json");
+        Assert.True(code == 0, $"bench --json failed:\n{text}");
+        using var json = JsonDocument.Parse(text);
+        var w1 = json.RootElement.GetProperty("w1");
+        Assert.Equal(600, w1.GetProperty("processed").GetInt32());
+        Assert.Equal(0, w1.GetProperty("lost").GetInt32());
+        var cost = json.RootElement.GetProperty("redis");
+        double Get(string name) => cost.GetProperty(name).GetDouble();
+        // Each single enqueue sends at least its own script call; 300 tasks in one batch of 500 are a
+        // handful of commands; processing 600 tasks leased 10 at a time costs well under one per task.
+        Assert.InRange(Get("enqueue_single_calls_per_task"), 1.0, 10.0);
+        Assert.InRange(Get("enqueue_batch_calls_per_task"), 0.0001, 0.5);
+        Assert.InRange(Get("process_calls_per_task"), 0.0001, 1.0);
+        Assert.Equal(Get("enqueue_batch_calls_per_task") + Get("process_calls_per_task"), Get("batch_path_calls_per_task"), tolerance: 0.002); // --json rounds to 3 decimals
+        // The whole of W1: (single + batch) * 300 + process * 600, over the 600 tasks processed.
+        Assert.Equal((Get("enqueue_single_calls_per_task") * 300 + Get("enqueue_batch_calls_per_task") * 300 + Get("process_calls_per_task") * 600) / 600, Get("calls_per_task"), tolerance: 0.002);
+        Assert.True(Get("cpu_micros_per_task") > 0, "Redis spent CPU on the work");
+        Assert.InRange(Get("bytes_per_pending_task"), 50, 100_000);
+    }
+
+    public void Dispose() => _env.Dispose();
+}

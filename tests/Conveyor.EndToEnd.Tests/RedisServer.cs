@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Conveyor.EndToEnd.Tests;
+
+/// <summary>
+/// A real <c>redis-server</c> on a free loopback port with "acknowledged means durable" persistence
+/// (<c>appendonly yes</c>, <c>appendfsync always</c>) in its own directory. <see cref="Kill9"/> and
+/// <see cref="Start"/> again on the same port and directory is a Redis crash and restart.
+/// </summary>
+public sealed class RedisServer : IDisposable
+{
+    private Process? _process;
+    private readonly StringBuilder _output = new();
+
+    public RedisServer(string dir)
+    {
+        Dir = dir;
+        Port = TestEnvironment.FreePort();
+    }
+
+    public string Dir { get; }
+    public int Port { get; }
+    public string Url => $"redis://127.0.0.1:{Port}";
+
+    public void Start()
+    {
+        Directory.CreateDirectory(Dir);
+        var psi = new ProcessStartInfo(Binary())
+        {
+            WorkingDirectory = Dir,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in (string[])["--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--protected-mode", "yes",
+                     "--dir", Dir, "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--maxmemory-policy", "noeviction"])
+            psi.ArgumentList.Add(a);
+        _process = Process.Start(psi) ?? throw new InvalidOperationException("redis-server did not start");
+        _process.OutputDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
+        _process.ErrorDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (DateTime.UtcNow < until && !_process.HasExited)
+        {
+            if (Ping()) return;
+            Thread.Sleep(50);
+        }
+        string log;
+        lock (_output) log = _output.ToString();
+        throw new InvalidOperationException($"redis-server on 127.0.0.1:{Port} did not come up. Its output:\n{log}");
+    }
+
+    /// <summary>SIGKILL: no shutdown save, no goodbye to clients.</summary>
+    public void Kill9()
+    {
+        if (_process is null) return;
+        if (!_process.HasExited) _process.Kill(entireProcessTree: false);
+        _process.WaitForExit(10_000);
+        _process.Dispose();
+        _process = null;
+    }
+
+    private bool Ping()
+    {
+        try
+        {
+            using var client = new TcpClient();
+            client.Connect(IPAddress.Loopback, Port);
+            using var stream = client.GetStream();
+            stream.ReadTimeout = 2000;
+            stream.Write("PING\r\n"u8);
+            var buffer = new byte[64];
+            var n = stream.Read(buffer);
+            // While the AOF loads Redis answers -LOADING: not up yet.
+            return Encoding.ASCII.GetString(buffer, 0, n).StartsWith("+PONG", StringComparison.Ordinal);
+        }
+        catch (Exception e) when (e is SocketException or IOException)
+        {
+            return false;
+        }
+    }
+
+    private static string Binary()
+    {
+        var fromEnv = Environment.GetEnvironmentVariable("CONVEYOR_REDIS_SERVER");
+        if (!string.IsNullOrEmpty(fromEnv) && File.Exists(fromEnv)) return fromEnv;
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator))
+        {
+            var candidate = Path.Combine(dir, "redis-server");
+            if (File.Exists(candidate)) return candidate;
+        }
+        throw new InvalidOperationException(
+            "'redis-server' was not found on PATH (or CONVEYOR_REDIS_SERVER). This end-to-end test runs a real Redis: " +
+            "install it (apt-get install -y redis-server, or run ./test.sh which does) and run the tests again.");
+    }
+
+    public void Dispose() => Kill9();
+}
