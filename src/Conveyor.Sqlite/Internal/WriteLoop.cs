@@ -81,7 +81,7 @@ internal sealed class WriteLoop : IAsyncDisposable
         // Late joiners: keep taking operations until the channel is empty (or the batch is full), and only
         // then commit. Whatever arrives while earlier operations run still makes this fsync. This is what
         // puts a worker's CompleteMany and its next TaskLease, sent a few microseconds apart, into ONE
-        // commit instead of two (measured on W1: ~1.2 operations per commit before, one fsync per round trip).
+        // commit instead of two (measured on W1: 1.2–1.6 operations per commit before, 1.8–1.95 after).
         // No timer and no wait: an operation that arrives alone is committed at once.
         var taken = 0;
         while (taken < maxBatch && reader.TryRead(out var op))
