@@ -65,7 +65,7 @@ internal static class TaskRows
             Result = r.IsDBNull(o.Result) ? null : JsonSerializer.Deserialize<JsonElement>(r.GetString(o.Result)),
             Error = r.IsDBNull(o.Error) ? null : JsonSerializer.Deserialize<TaskError>(r.GetString(o.Error), ConveyorJson.Options),
             Progress = r.IsDBNull(o.Progress) ? null : JsonSerializer.Deserialize<TaskProgress>(r.GetString(o.Progress), ConveyorJson.Options),
-            Attempts = JsonSerializer.Deserialize<List<AttemptRecord>>(r.GetString(o.Attempts), ConveyorJson.Options) ?? [],
+            Attempts = AttemptsJson.Read(r.GetString(o.Attempts)),
             CreatedAt = Time(r.GetInt64(o.CreatedAt)),
             ScheduledFor = Time(r.GetInt64(o.ScheduledFor)),
             StartedAt = r.IsDBNull(o.StartedAt) ? null : Time(r.GetInt64(o.StartedAt)),
