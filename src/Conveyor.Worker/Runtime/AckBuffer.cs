@@ -76,14 +76,14 @@ internal sealed class AckBuffer(ITaskTransport transport, int maxBatch, TimeProv
             }
             catch (Exception ex) when (attempt < RetryDelays.Length && ex is not ConveyorValidationException)
             {
-                logger.LogWarning(ex, "{Verb} of {Count} tasks failed; retrying in {Delay}", verb, items.Count, RetryDelays[attempt]);
+                logger.LogWarning(TransportErrors.StackFor(ex), "{Verb} of {Count} tasks failed ({Reason}); retrying in {Delay}", verb, items.Count, TransportErrors.Reason(ex), RetryDelays[attempt]);
                 await Task.Delay(RetryDelays[attempt], time).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
                 // At-least-once: an outcome we cannot deliver is not lost work. The lease expires and
                 // the task runs again, which is better than losing it.
-                logger.LogError(ex, "{Verb} of {Count} tasks could not be delivered; their leases will expire and they will run again", verb, items.Count);
+                logger.LogError(TransportErrors.StackFor(ex), "{Verb} of {Count} tasks could not be delivered ({Reason}); their leases will expire and they will run again", verb, items.Count, TransportErrors.Reason(ex));
                 return;
             }
         }

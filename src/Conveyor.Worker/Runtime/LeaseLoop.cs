@@ -34,7 +34,7 @@ internal sealed class LeaseLoop(WorkerRuntime runtime, ChannelWriter<LeasedTask>
                 {
                     runtime.ReturnSlots(slots);
                     var delay = ErrorDelays[Math.Min(errors++, ErrorDelays.Length - 1)];
-                    runtime.Logger.LogWarning(ex, "leasing failed; trying again in {Delay}", delay);
+                    runtime.Logger.LogWarning(TransportErrors.StackFor(ex), "leasing failed ({Reason}); trying again in {Delay}", TransportErrors.Reason(ex), delay);
                     await Task.Delay(delay, runtime.Time, stop).ConfigureAwait(false);
                     continue;
                 }

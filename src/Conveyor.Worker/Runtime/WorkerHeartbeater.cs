@@ -45,7 +45,7 @@ internal sealed class WorkerHeartbeater(WorkerRuntime runtime, DateTimeOffset st
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {
-            runtime.Logger.LogWarning(ex, "the worker heartbeat failed");
+            runtime.Logger.LogWarning(TransportErrors.StackFor(ex), "the worker heartbeat failed ({Reason})", TransportErrors.Reason(ex));
         }
     }
 
@@ -57,7 +57,7 @@ internal sealed class WorkerHeartbeater(WorkerRuntime runtime, DateTimeOffset st
         }
         catch (Exception ex)
         {
-            runtime.Logger.LogWarning(ex, "removing the worker from the registry failed");
+            runtime.Logger.LogWarning(TransportErrors.StackFor(ex), "removing the worker from the registry failed ({Reason})", TransportErrors.Reason(ex));
         }
     }
 }

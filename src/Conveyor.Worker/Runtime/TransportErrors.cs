@@ -1,0 +1,24 @@
+using System.Net.Sockets;
+
+namespace Conveyor.Worker.Runtime;
+
+/// <summary>
+/// A broker restarting or a store reconnecting is expected, and the loops retry it on their own: those
+/// failures are logged as one line with the reason, without a stack trace. Anything else keeps its
+/// stack trace, because it is a bug to look at.
+/// </summary>
+internal static class TransportErrors
+{
+    /// <summary>The exception to attach to a log entry: null for an expected transport failure.</summary>
+    public static Exception? StackFor(Exception ex) => IsTransient(ex) ? null : ex;
+
+    public static string Reason(Exception ex) => ex.InnerException is SocketException s ? $"{ex.Message} ({s.SocketErrorCode})" : ex.Message;
+
+    private static bool IsTransient(Exception ex) => ex switch
+    {
+        HttpRequestException or SocketException or TimeoutException or TaskCanceledException or IOException => true,
+        // StackExchange.Redis' connection and timeout errors, without a dependency on it here.
+        _ when ex.GetType().FullName is "StackExchange.Redis.RedisConnectionException" or "StackExchange.Redis.RedisTimeoutException" => true,
+        _ => false,
+    };
+}
