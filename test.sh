@@ -27,4 +27,15 @@ fi
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 dotnet build Conveyor.slnx -c Release -nologo -clp:ErrorsOnly
 # Test projects run one after another (-m:1 style) so the process-level tests get the CPU they need.
-dotnet test Conveyor.slnx -c Release --no-build -nologo -m:1 --logger "console;verbosity=minimal" "$@"
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+set +e
+dotnet test Conveyor.slnx -c Release --no-build -nologo -m:1 --logger "console;verbosity=minimal" "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+# One closing line over every test project: "N passed, N failed, N skipped".
+awk '/^(Passed|Failed)! +- Failed: / {
+       for (i = 1; i <= NF; i++) { gsub(",", "", $(i+1));
+         if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
+     END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+exit "$status"
