@@ -1,4 +1,5 @@
 using Conveyor.Engine;
+using Conveyor.Hosting;
 using Conveyor.Store;
 using Conveyor.Transport;
 using Microsoft.Extensions.DependencyInjection;

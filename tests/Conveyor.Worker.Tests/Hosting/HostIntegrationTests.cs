@@ -1,6 +1,6 @@
+using Conveyor.Sqlite;
 using Conveyor.Engine;
 using Conveyor.Model;
-using Conveyor.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 

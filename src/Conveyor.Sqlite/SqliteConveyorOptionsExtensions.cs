@@ -1,7 +1,7 @@
-using Conveyor.Sqlite;
+using Conveyor.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Conveyor.Worker;
+namespace Conveyor.Sqlite;
 
 /// <summary>The embedded default store for the host: <c>services.AddConveyor(o =&gt; o.UseSqlite("conveyor.db"))</c>.</summary>
 public static class SqliteConveyorOptionsExtensions

@@ -1,12 +1,13 @@
 using Conveyor.Engine;
 using Conveyor.Store;
 
-namespace Conveyor.Worker;
+namespace Conveyor.Hosting;
 
 /// <summary>What <c>AddConveyor</c> needs: which store to use, and the task limits.</summary>
 public sealed class ConveyorOptions
 {
-    internal Func<IServiceProvider, ITaskStore>? StoreFactory { get; private set; }
+    /// <summary>The store factory chosen with <see cref="UseStore"/> (or a store package's shorthand).</summary>
+    public Func<IServiceProvider, ITaskStore>? StoreFactory { get; private set; }
 
     /// <summary>Limits the engine enforces on submissions and results.</summary>
     public TaskLimits Limits { get; set; } = TaskLimits.Default;
