@@ -59,10 +59,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
                     {
                         var r = await client.Submit(new TaskSubmission { Type = "sleep", Args = args });
                         acknowledged.Add(r.Task.Id);
-                        // Paced: unpaced, this loop's task count grew with the HTTP path's speed (7,000+
-                        // 200 ms tasks in the window once submits took ~1 ms), more than one surviving
-                        // worker can finish in the wait below. The kill still lands mid-stream.
-                        await Task.Delay(10);
+                        await Task.Delay(25); // a steady trickle, not a flood: the point is submissions across the restart
                     }
                     catch (Exception e) when (e is HttpRequestException or TaskCanceledException or ConveyorApiException)
                     {
