@@ -91,5 +91,10 @@ internal static class BenchCommand
         EnqueueBatchCallsPerTask: (double)(s[2].Operations - s[1].Operations) / perPhase,
         ProcessCallsPerTask: (double)(s[3].Operations - s[2].Operations) / processed,
         CpuMicrosPerTask: (s[3].CpuSeconds - s[0].CpuSeconds) * 1e6 / processed,
-        BytesPerPendingTask: bytesPerPendingTask);
+        BytesPerPendingTask: bytesPerPendingTask)
+    {
+        EnqueueSingleCpuMicrosPerTask = (s[1].CpuSeconds - s[0].CpuSeconds) * 1e6 / perPhase,
+        EnqueueBatchCpuMicrosPerTask = (s[2].CpuSeconds - s[1].CpuSeconds) * 1e6 / perPhase,
+        ProcessCpuMicrosPerTask = (s[3].CpuSeconds - s[2].CpuSeconds) * 1e6 / processed,
+    };
 }
