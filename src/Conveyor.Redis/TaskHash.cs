@@ -37,10 +37,14 @@ internal static class TaskHash
 
     public static TaskRecord Read(RedisResult hash) => Read((RedisValue[])hash!);
 
-    /// <summary>The fields TaskLease.lua returns, values only, in this order (LEASE_FIELDS in Lib.lua).</summary>
+    /// <summary>
+    /// The fields TaskLease.lua returns, values only, in this order: what it read (LEASE_READ in
+    /// Lib.lua), then what it wrote. "at" is in both; the written value comes later and wins.
+    /// </summary>
     public static readonly string[] LeaseFields =
-        ["id", "q", "ty", "ar", "pr", "st", "at", "ma", "bk", "bb", "bf", "bc", "to", "ik", "md",
-         "re", "er", "pg", "hi", "cr", "sf", "sa", "fa", "wk", "dl", "tk", "la"];
+        ["id", "q", "ty", "ar", "pr", "at", "ma", "bk", "bb", "bf", "bc", "to", "ik", "md",
+         "re", "er", "pg", "hi", "cr", "sf",
+         "st", "at", "tk", "dl", "wk", "la", "sa"];
 
     /// <summary>A leased task from its LeaseFields values, and its lease token.</summary>
     public static (TaskRecord Task, string? Token) ReadLeased(RedisValue[] values)

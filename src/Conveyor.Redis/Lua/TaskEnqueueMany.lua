@@ -47,7 +47,7 @@ for i = 0, n - 1 do
       seq = seq + 1
       local st, sf = ARGV[o + 3], ARGV[o + 4]
       redis.call("HSET", tkey, "q", q, "ty", ARGV[o + 1], "pr", ARGV[o + 2], "st", st,
-        "at", 0, "sf", sf, "cr", ARGV[o + 5], "ma", ARGV[o + 6], "bk", ARGV[o + 7], "bb", ARGV[o + 8],
+        "at", "0", "sf", sf, "cr", ARGV[o + 5], "ma", ARGV[o + 6], "bk", ARGV[o + 7], "bb", ARGV[o + 8],
         "bf", ARGV[o + 9], "bc", ARGV[o + 10], "to", ARGV[o + 11], "ik", ik, "md", ARGV[o + 13],
         "ar", ARGV[o + 14], "sq", seq)
       if st == "pending" then
@@ -61,7 +61,7 @@ for i = 0, n - 1 do
         redis.call("ZADD", KEYS[6], now + win, ik)
       end
       wake = true
-      ev_add(evs, id, q, ARGV[o + 1], st, now)
+      ev_add(evs, id, q, ARGV[o + 1], st, ARGV[2])
       out[#out + 1] = { 1 }
     end
   end
