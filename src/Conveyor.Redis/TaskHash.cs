@@ -13,8 +13,8 @@ namespace Conveyor.Redis;
 /// </summary>
 internal static class TaskHash
 {
-    /// <summary>The 15 enqueue values per task, in TaskEnqueueMany.lua's order.</summary>
-    public static void AppendEnqueueArgs(List<RedisValue> args, TaskRecord t)
+    /// <summary>The 16 enqueue values per task, in TaskEnqueueMany.lua's order (the last: the index key's number, 0 for none).</summary>
+    public static void AppendEnqueueArgs(List<RedisValue> args, TaskRecord t, int indexKey)
     {
         args.Add(t.Id);
         args.Add(t.Type);
@@ -31,6 +31,7 @@ internal static class TaskHash
         args.Add(t.IdempotencyKey ?? "");
         args.Add(t.Metadata.Count == 0 ? "{}" : JsonSerializer.Serialize(t.Metadata, ConveyorJson.Options));
         args.Add(t.Args.GetRawText());
+        args.Add(indexKey);
     }
 
     public static long Ms(TimeSpan t) => (long)Math.Round(t.TotalMilliseconds);
