@@ -27,7 +27,7 @@
 local P, now, win = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local q, n, S, base = ARGV[6], tonumber(ARGV[7]), 16, 8
 local out, evs, wake = {}, {}, false
-local ready, sched, all = {}, {}, {}
+local ready, sched, all, index = {}, {}, {}, {}
 local seq = redis.call("HINCRBY", KEYS[4], "seq", n) - n
 for i = 0, n - 1 do
   local o = base + i * S
@@ -62,7 +62,11 @@ for i = 0, n - 1 do
       end
       all[#all + 1] = 0; all[#all + 1] = id
       local ix = tonumber(ARGV[o + 15])
-      if ix > 0 then redis.call("HSET", KEYS[6 + ix], id, q) end
+      if ix > 0 then
+        local b = index[ix]
+        if not b then b = {}; index[ix] = b end
+        b[#b + 1] = id; b[#b + 1] = q
+      end
       if ik ~= "" then
         redis.call("HSET", KEYS[5], ik, id)
         redis.call("ZADD", KEYS[6], now + win, ik)
@@ -76,6 +80,12 @@ end
 zadd_many(KEYS[1], ready)
 zadd_many(KEYS[2], sched)
 zadd_many(KEYS[3], all)
+-- One HSET per index bucket, not one per task.
+for ix, pairs_ in pairs(index) do
+  for i = 1, #pairs_, 1000 do
+    redis.call("HSET", KEYS[6 + ix], unpack(pairs_, i, math.min(i + 999, #pairs_)))
+  end
+end
 if wake then wake_leasers(ARGV[4]) end
 ev_flush(ARGV[5], evs)
 return out
