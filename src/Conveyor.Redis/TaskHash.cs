@@ -47,23 +47,48 @@ internal static class TaskHash
          "re", "er", "pg", "hi", "cr", "sf",
          "st", "at", "tk", "dl", "wk", "la", "sa"];
 
-    /// <summary>A leased task from its LeaseFields values, and its lease token.</summary>
+    // Field -> position in a lease answer; a field listed twice ("at") maps to its later, written value.
+    private static readonly Dictionary<string, int> LeasePosition = LeaseFields
+        .Select((name, i) => (name, i)).GroupBy(x => x.name).ToDictionary(g => g.Key, g => g.Max(x => x.i), StringComparer.Ordinal);
+
+    /// <summary>A leased task from its LeaseFields values, and its lease token (read in place: no per-task dictionary).</summary>
     public static (TaskRecord Task, string? Token) ReadLeased(RedisValue[] values)
     {
         if (values.Length != LeaseFields.Length) throw new InvalidDataException($"TaskLease returned {values.Length} fields; expected {LeaseFields.Length}");
-        var f = new Dictionary<string, RedisValue>(LeaseFields.Length, StringComparer.Ordinal);
-        for (var i = 0; i < values.Length; i++) f[LeaseFields[i]] = values[i];
-        return (Read(f), f["tk"].IsNull ? null : (string?)f["tk"]);
+        var f = new LeaseValues(values);
+        f.TryGetValue("tk", out var tk);
+        return (Read(f), tk.IsNull ? null : (string?)tk);
     }
 
     public static TaskRecord Read(RedisValue[] flat)
     {
         var f = new Dictionary<string, RedisValue>(flat.Length / 2, StringComparer.Ordinal);
         for (var i = 0; i + 1 < flat.Length; i += 2) f[(string)flat[i]!] = flat[i + 1];
-        return Read(f);
+        return Read(new HashFields(f));
     }
 
-    private static TaskRecord Read(Dictionary<string, RedisValue> f)
+    /// <summary>The task's fields by name, from an HGETALL answer or from a lease answer.</summary>
+    private interface IFields
+    {
+        bool TryGetValue(string field, out RedisValue value);
+    }
+
+    private readonly struct HashFields(Dictionary<string, RedisValue> fields) : IFields
+    {
+        public bool TryGetValue(string field, out RedisValue value) => fields.TryGetValue(field, out value);
+    }
+
+    private readonly struct LeaseValues(RedisValue[] values) : IFields
+    {
+        public bool TryGetValue(string field, out RedisValue value)
+        {
+            if (LeasePosition.TryGetValue(field, out var i)) { value = values[i]; return true; }
+            value = RedisValue.Null;
+            return false;
+        }
+    }
+
+    private static TaskRecord Read<TF>(TF f) where TF : struct, IFields
     {
         var state = TaskStates.TryParse(Str(f, "st"), out var s) ? s : throw new InvalidDataException($"task hash has no valid state: '{Str(f, "st")}'");
         var attempt = (int)Long(f, "at");
@@ -156,13 +181,13 @@ internal static class TaskHash
         return doc.RootElement.Clone();
     }
 
-    private static string? Str(Dictionary<string, RedisValue> f, string k) => f.TryGetValue(k, out var v) && !v.IsNull ? (string?)v : null;
+    private static string? Str<TF>(TF f, string k) where TF : struct, IFields => f.TryGetValue(k, out var v) && !v.IsNull ? (string?)v : null;
 
-    private static long Long(Dictionary<string, RedisValue> f, string k) =>
+    private static long Long<TF>(TF f, string k) where TF : struct, IFields =>
         f.TryGetValue(k, out var v) && !v.IsNullOrEmpty && long.TryParse((string?)v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var l) ? l
         : f.TryGetValue(k, out v) && !v.IsNullOrEmpty && double.TryParse((string?)v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? (long)d
         : 0;
 
-    private static DateTimeOffset? Time(Dictionary<string, RedisValue> f, string k) =>
+    private static DateTimeOffset? Time<TF>(TF f, string k) where TF : struct, IFields =>
         f.TryGetValue(k, out var v) && !v.IsNullOrEmpty ? DateTimeOffset.FromUnixTimeMilliseconds(Long(f, k)) : null;
 }
