@@ -9,9 +9,11 @@ namespace Conveyor.Redis;
 public sealed partial class RedisTaskStore
 {
     /// <summary>
-    /// One TaskEnqueueMany script per queue of the batch (pipelined), after one write of the global
-    /// id -> queue index and known-queue set. Safe to retry: an id already stored is skipped, so a
-    /// retried enqueue never duplicates a task.
+    /// One TaskEnqueueMany script per queue of the batch (pipelined). On standalone Redis the script
+    /// also writes the global id -> queue index (its buckets are declared keys), so a single enqueue
+    /// is one call; in a cluster the buckets live in other slots, so the index is written first, in
+    /// one HSET per bucket. Safe to retry: an id already stored is skipped, so a retried enqueue never
+    /// duplicates a task.
     /// </summary>
     public async ValueTask<IReadOnlyList<EnqueueResult>> TaskEnqueueMany(IReadOnlyList<TaskRecord> tasks, CancellationToken ct = default)
     {
@@ -29,7 +31,8 @@ public sealed partial class RedisTaskStore
             list.Add(i);
         }
 
-        var indexWrite = _index.Set([.. tasks.Select(t => (t.Id, t.Queue))]);
+        var inlineIndex = IsStandalone();
+        var indexWrite = inlineIndex ? Task.CompletedTask : _index.Set([.. tasks.Select(t => (t.Id, t.Queue))]);
         await Task.WhenAll(indexWrite, RememberQueues(groups.Keys)).ConfigureAwait(false);
 
         var now = NowMs();
@@ -41,9 +44,19 @@ public sealed partial class RedisTaskStore
             {
                 q.TaskPrefix, now, TaskHash.Ms(_idempotencyWindow), q.WakeSpec, q.EventsChannel, q.Name, g.Value.Count,
             };
-            foreach (var i in g.Value) TaskHash.AppendEnqueueArgs(args, tasks[i]);
-            var keys = new[] { q.Ready, q.Scheduled, q.All, q.Meta, q.Idem, q.IdemExpiry };
-            var answer = (RedisResult[])(await _scripts.Run(ScriptCatalog.TaskEnqueueMany, keys, [.. args]).ConfigureAwait(false))!;
+            var keys = new List<RedisKey>(7) { q.Ready, q.Scheduled, q.All, q.Meta, q.Idem, q.IdemExpiry };
+            foreach (var i in g.Value)
+            {
+                var indexKey = 0;
+                if (inlineIndex)
+                {
+                    var bucket = _keys.TaskIndexFor(tasks[i].Id);
+                    indexKey = keys.IndexOf(bucket, 6) - 5;
+                    if (indexKey <= 0) { keys.Add(bucket); indexKey = keys.Count - 6; }
+                }
+                TaskHash.AppendEnqueueArgs(args, tasks[i], indexKey);
+            }
+            var answer = (RedisResult[])(await _scripts.Run(ScriptCatalog.TaskEnqueueMany, [.. keys], [.. args]).ConfigureAwait(false))!;
             for (var k = 0; k < g.Value.Count; k++)
             {
                 var i = g.Value[k];
@@ -61,8 +74,9 @@ public sealed partial class RedisTaskStore
             }
         })).ConfigureAwait(false);
 
-        // An idempotent repeat never became a task: drop the index entry written for it above.
-        if (unused.Count > 0) await _index.Delete(unused).ConfigureAwait(false);
+        // An idempotent repeat never became a task: drop the index entry written for it above (the
+        // script writes none for it when it writes the index itself).
+        if (unused.Count > 0 && !inlineIndex) await _index.Delete(unused).ConfigureAwait(false);
         return results;
     }
 
@@ -85,5 +99,29 @@ public sealed partial class RedisTaskStore
             await Db.SetAddAsync(_keys.Queues, [.. stale.Select(q => (RedisValue)q)]).ConfigureAwait(false);
             foreach (var q in stale) _queuesRemembered[q] = now;
         }
+    }
+
+    // 0 unknown (not connected yet), 1 one plain server (standalone, or the primary Sentinel found), 2 anything else. A deployment does not change kind.
+    private int _topology;
+
+    /// <summary>
+    /// True when every key lives on one server (standalone, Sentinel), so a script may declare keys of
+    /// any slot. Unknown until connected; until then the cluster-safe path is taken.
+    /// </summary>
+    private bool IsStandalone()
+    {
+        var t = Volatile.Read(ref _topology);
+        if (t == 0)
+        {
+            foreach (var server in _mux.GetServers())
+            {
+                if (!server.IsConnected) continue;
+                // Anything but a plain server (a cluster node, a sharding proxy, a sentinel) takes the safe path.
+                t = server.ServerType == ServerType.Standalone ? 1 : 2;
+                if (t == 2) break;
+            }
+            if (t != 0) Volatile.Write(ref _topology, t);
+        }
+        return t == 1;
     }
 }

@@ -13,8 +13,8 @@ namespace Conveyor.Redis;
 /// </summary>
 internal static class TaskHash
 {
-    /// <summary>The 15 enqueue values per task, in TaskEnqueueMany.lua's order.</summary>
-    public static void AppendEnqueueArgs(List<RedisValue> args, TaskRecord t)
+    /// <summary>The 16 enqueue values per task, in TaskEnqueueMany.lua's order (the last: the index key's number, 0 for none).</summary>
+    public static void AppendEnqueueArgs(List<RedisValue> args, TaskRecord t, int indexKey)
     {
         args.Add(t.Id);
         args.Add(t.Type);
@@ -31,34 +31,64 @@ internal static class TaskHash
         args.Add(t.IdempotencyKey ?? "");
         args.Add(t.Metadata.Count == 0 ? "{}" : JsonSerializer.Serialize(t.Metadata, ConveyorJson.Options));
         args.Add(t.Args.GetRawText());
+        args.Add(indexKey);
     }
 
     public static long Ms(TimeSpan t) => (long)Math.Round(t.TotalMilliseconds);
 
     public static TaskRecord Read(RedisResult hash) => Read((RedisValue[])hash!);
 
-    /// <summary>The fields TaskLease.lua returns, values only, in this order (LEASE_FIELDS in Lib.lua).</summary>
+    /// <summary>
+    /// The fields TaskLease.lua returns, values only, in this order: what it read (LEASE_READ in
+    /// Lib.lua), then what it wrote. "at" is in both; the written value comes later and wins.
+    /// </summary>
     public static readonly string[] LeaseFields =
-        ["id", "q", "ty", "ar", "pr", "st", "at", "ma", "bk", "bb", "bf", "bc", "to", "ik", "md",
-         "re", "er", "pg", "hi", "cr", "sf", "sa", "fa", "wk", "dl", "tk", "la"];
+        ["id", "q", "ty", "ar", "pr", "at", "ma", "bk", "bb", "bf", "bc", "to", "ik", "md",
+         "re", "er", "pg", "hi", "cr", "sf",
+         "st", "at", "tk", "dl", "wk", "la", "sa"];
 
-    /// <summary>A leased task from its LeaseFields values, and its lease token.</summary>
+    // Field -> position in a lease answer; a field listed twice ("at") maps to its later, written value.
+    private static readonly Dictionary<string, int> LeasePosition = LeaseFields
+        .Select((name, i) => (name, i)).GroupBy(x => x.name).ToDictionary(g => g.Key, g => g.Max(x => x.i), StringComparer.Ordinal);
+
+    /// <summary>A leased task from its LeaseFields values, and its lease token (read in place: no per-task dictionary).</summary>
     public static (TaskRecord Task, string? Token) ReadLeased(RedisValue[] values)
     {
         if (values.Length != LeaseFields.Length) throw new InvalidDataException($"TaskLease returned {values.Length} fields; expected {LeaseFields.Length}");
-        var f = new Dictionary<string, RedisValue>(LeaseFields.Length, StringComparer.Ordinal);
-        for (var i = 0; i < values.Length; i++) f[LeaseFields[i]] = values[i];
-        return (Read(f), f["tk"].IsNull ? null : (string?)f["tk"]);
+        var f = new LeaseValues(values);
+        f.TryGetValue("tk", out var tk);
+        return (Read(f), tk.IsNull ? null : (string?)tk);
     }
 
     public static TaskRecord Read(RedisValue[] flat)
     {
         var f = new Dictionary<string, RedisValue>(flat.Length / 2, StringComparer.Ordinal);
         for (var i = 0; i + 1 < flat.Length; i += 2) f[(string)flat[i]!] = flat[i + 1];
-        return Read(f);
+        return Read(new HashFields(f));
     }
 
-    private static TaskRecord Read(Dictionary<string, RedisValue> f)
+    /// <summary>The task's fields by name, from an HGETALL answer or from a lease answer.</summary>
+    private interface IFields
+    {
+        bool TryGetValue(string field, out RedisValue value);
+    }
+
+    private readonly struct HashFields(Dictionary<string, RedisValue> fields) : IFields
+    {
+        public bool TryGetValue(string field, out RedisValue value) => fields.TryGetValue(field, out value);
+    }
+
+    private readonly struct LeaseValues(RedisValue[] values) : IFields
+    {
+        public bool TryGetValue(string field, out RedisValue value)
+        {
+            if (LeasePosition.TryGetValue(field, out var i)) { value = values[i]; return true; }
+            value = RedisValue.Null;
+            return false;
+        }
+    }
+
+    private static TaskRecord Read<TF>(TF f) where TF : struct, IFields
     {
         var state = TaskStates.TryParse(Str(f, "st"), out var s) ? s : throw new InvalidDataException($"task hash has no valid state: '{Str(f, "st")}'");
         var attempt = (int)Long(f, "at");
@@ -151,13 +181,13 @@ internal static class TaskHash
         return doc.RootElement.Clone();
     }
 
-    private static string? Str(Dictionary<string, RedisValue> f, string k) => f.TryGetValue(k, out var v) && !v.IsNull ? (string?)v : null;
+    private static string? Str<TF>(TF f, string k) where TF : struct, IFields => f.TryGetValue(k, out var v) && !v.IsNull ? (string?)v : null;
 
-    private static long Long(Dictionary<string, RedisValue> f, string k) =>
+    private static long Long<TF>(TF f, string k) where TF : struct, IFields =>
         f.TryGetValue(k, out var v) && !v.IsNullOrEmpty && long.TryParse((string?)v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var l) ? l
         : f.TryGetValue(k, out v) && !v.IsNullOrEmpty && double.TryParse((string?)v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? (long)d
         : 0;
 
-    private static DateTimeOffset? Time(Dictionary<string, RedisValue> f, string k) =>
+    private static DateTimeOffset? Time<TF>(TF f, string k) where TF : struct, IFields =>
         f.TryGetValue(k, out var v) && !v.IsNullOrEmpty ? DateTimeOffset.FromUnixTimeMilliseconds(Long(f, k)) : null;
 }

@@ -4,8 +4,9 @@ namespace Conveyor.Redis;
 
 /// <summary>
 /// The global id -> queue index: how an operation given only a task id (TaskGet, TaskCancel, an ack
-/// whose token names no queue) finds the slot that holds the task. Written before the task itself
-/// (an index entry without a task reads as "not found"), deleted after it. Reads may be retried.
+/// whose token names no queue) finds the slot that holds the task. On standalone Redis TaskEnqueueMany
+/// writes it in the same script as the task; in a cluster it is written here, before the task (an
+/// index entry without a task reads as "not found"). Deleted after the task. Reads may be retried.
 /// </summary>
 internal sealed class TaskIndex(RedisKeys keys, Func<IDatabase> db)
 {

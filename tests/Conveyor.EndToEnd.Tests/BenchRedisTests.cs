@@ -43,6 +43,8 @@ public sealed class BenchRedisTests(ITestOutputHelper output) : IDisposable
         // The whole of W1: (single + batch) * 300 + process * 600, over the 600 tasks processed.
         Assert.Equal((Get("enqueue_single_calls_per_task") * 300 + Get("enqueue_batch_calls_per_task") * 300 + Get("process_calls_per_task") * 600) / 600, Get("calls_per_task"), tolerance: 0.002);
         Assert.True(Get("cpu_micros_per_task") > 0, "Redis spent CPU on the work");
+        Assert.True(Get("process_cpu_micros_per_task") > 0, "Redis spent CPU on processing");
+        Assert.True(Get("enqueue_single_cpu_micros_per_task") > 0 && Get("enqueue_batch_cpu_micros_per_task") > 0, "Redis spent CPU on enqueueing");
         Assert.InRange(Get("bytes_per_pending_task"), 50, 100_000);
     }
 

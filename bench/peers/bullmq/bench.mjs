@@ -2,8 +2,10 @@
 // one-line-per-workload format as `conveyor bench`, so bench/peers/run.sh can show both side by side.
 // Not part of the test suite.
 //
-//   node bench.mjs redis://127.0.0.1:PORT [--tasks N] [--workloads w1,w2,w3]
+//   node bench.mjs redis://127.0.0.1:PORT [--tasks N] [--warmup N] [--workloads w1,w2,w3]
 //
+// W1 warm-up (like Conveyor's): --warmup jobs (default 2N, as many as W1 runs; half added one by one,
+//     half with addBulk) run through the same phases in a queue of their own before anything is measured.
 // W1: N jobs added one call each by 16 concurrent callers, N more with addBulk in batches of 500,
 //     then all 2N processed by one Worker at concurrency 10 with a no-op processor; lost and
 //     duplicated jobs are counted, never assumed away.
@@ -28,6 +30,7 @@ const opt = (name, dflt) => {
   return i >= 0 ? args[i + 1] : dflt;
 };
 const N = Number(opt("--tasks", "10000"));
+const WARMUP = Number(opt("--warmup", String(2 * N)));
 const wanted = new Set(opt("--workloads", "w1,w2,w3").split(","));
 const CALLERS = 16, BATCH = 500, W1_CONCURRENCY = 10, W2_SAMPLES = 200, W3_TASKS = 2000, W3_SLEEP = 10, W3_CONCURRENCY = 50, MEMORY_TASKS = 10000;
 const TARGET = "bullmq";
@@ -58,7 +61,34 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // One producer connection shared by every caller (as Conveyor's bench shares one multiplexer).
 const producer = connection();
 
+async function warmUp() {
+  if (WARMUP <= 0) return;
+  const queue = new Queue(`bench-warm-${run}`, { connection: producer });
+  const single = Math.floor(WARMUP / 2);
+  let next = -1;
+  await Promise.all(Array.from({ length: CALLERS }, async () => {
+    while (++next < single) await queue.add("noop", {});
+  }));
+  for (let i = single; i < WARMUP; i += BATCH) {
+    const size = Math.min(BATCH, WARMUP - i);
+    await queue.addBulk(Array.from({ length: size }, () => ({ name: "noop", data: {} })));
+  }
+  let ran = 0;
+  let resolveDone;
+  const done = new Promise((r) => (resolveDone = r));
+  const worker = new Worker(queue.name, async () => {
+    if (++ran === WARMUP) resolveDone();
+    return null;
+  }, { connection: connection(), concurrency: W1_CONCURRENCY });
+  await Promise.race([done, sleep(5 * 60_000)]);
+  await worker.close();
+  await queue.obliterate({ force: true });
+  await queue.close();
+  if (ran < WARMUP) throw new Error(`W1 warm-up: only ${ran} of ${WARMUP} jobs ran`);
+}
+
 async function w1() {
+  await warmUp();
   const queue = new Queue(`bench-w1-${run}`, { connection: producer });
   const s0 = await sample();
   let next = -1;
@@ -171,7 +201,7 @@ if (wanted.has("w1")) {
   const bytes = await bytesPerPendingJob();
   const [s0, s1, s2, s3] = r.s;
   const single = (s1.calls - s0.calls) / N, batch = (s2.calls - s1.calls) / N, proc = (s3.calls - s2.calls) / r.total;
-  globalThis.cost = `Redis cost     target=${TARGET} calls_per_task=${f((s3.calls - s0.calls) / r.total, 3)} (enqueue_single=${f(single, 3)} enqueue_batch=${f(batch, 3)} process=${f(proc, 3)}) batch_path_calls_per_task=${f(batch + proc, 3)} cpu_us_per_task=${f(((s3.cpu - s0.cpu) * 1e6) / r.total, 1)} bytes_per_pending_task=${f(bytes, 0)}`;
+  globalThis.cost = `Redis cost     target=${TARGET} calls_per_task=${f((s3.calls - s0.calls) / r.total, 3)} (enqueue_single=${f(single, 3)} enqueue_batch=${f(batch, 3)} process=${f(proc, 3)}) batch_path_calls_per_task=${f(batch + proc, 3)} cpu_us_per_task=${f(((s3.cpu - s0.cpu) * 1e6) / r.total, 1)} (enqueue_single=${f(((s1.cpu - s0.cpu) * 1e6) / N, 1)} enqueue_batch=${f(((s2.cpu - s1.cpu) * 1e6) / N, 1)} process=${f(((s3.cpu - s2.cpu) * 1e6) / r.total, 1)}) bytes_per_pending_task=${f(bytes, 0)}`;
 }
 if (wanted.has("w2")) await w2();
 if (wanted.has("w3")) failed ||= (await w3()) > 0;

@@ -21,7 +21,7 @@ internal sealed record BenchReport
         if (W3 is { } w3)
             yield return string.Create(c, $"W3 io-bound    target={Target} tasks={w3.Tasks} sleep={w3.SleepMs}ms concurrency={w3.Concurrency} processed={w3.ProcessedPerSecond:F0}/s lost={w3.Lost}");
         if (Redis is { } r)
-            yield return string.Create(c, $"Redis cost     target={Target} calls_per_task={r.CallsPerTask:F3} (enqueue_single={r.EnqueueSingleCallsPerTask:F3} enqueue_batch={r.EnqueueBatchCallsPerTask:F3} process={r.ProcessCallsPerTask:F3}) batch_path_calls_per_task={r.BatchPathCallsPerTask:F3} cpu_us_per_task={r.CpuMicrosPerTask:F1} bytes_per_pending_task={r.BytesPerPendingTask:F0}");
+            yield return string.Create(c, $"Redis cost     target={Target} calls_per_task={r.CallsPerTask:F3} (enqueue_single={r.EnqueueSingleCallsPerTask:F3} enqueue_batch={r.EnqueueBatchCallsPerTask:F3} process={r.ProcessCallsPerTask:F3}) batch_path_calls_per_task={r.BatchPathCallsPerTask:F3} cpu_us_per_task={r.CpuMicrosPerTask:F1} (enqueue_single={r.EnqueueSingleCpuMicrosPerTask:F1} enqueue_batch={r.EnqueueBatchCpuMicrosPerTask:F1} process={r.ProcessCpuMicrosPerTask:F1}) bytes_per_pending_task={r.BytesPerPendingTask:F0}");
     }
 }
 
@@ -39,10 +39,15 @@ internal sealed record W3Result(int Tasks, int SleepMs, int Concurrency, double 
 /// enqueued that way, <see cref="ProcessCallsPerTask"/> (lease, complete, heartbeats, wake-ups) per
 /// task processed. <see cref="BatchPathCallsPerTask"/> = enqueue batch + process: the amortised
 /// "enqueue + lease + complete" of a producer and a worker that both use batches.
-/// <see cref="CpuMicrosPerTask"/>: Redis CPU (user + sys) over all of W1, per task processed.
+/// <see cref="CpuMicrosPerTask"/>: Redis CPU (user + sys) over all of W1, per task processed; its
+/// three parts are per task of their own phase, like the calls (so which transitions cost most shows).
 /// </summary>
 internal sealed record RedisCost(double CallsPerTask, double EnqueueSingleCallsPerTask, double EnqueueBatchCallsPerTask, double ProcessCallsPerTask, double CpuMicrosPerTask, double BytesPerPendingTask)
 {
+    public double EnqueueSingleCpuMicrosPerTask { get; init; }
+    public double EnqueueBatchCpuMicrosPerTask { get; init; }
+    public double ProcessCpuMicrosPerTask { get; init; }
+
     // A stored property (not a computed getter) so --json carries it: the JSON dialect skips read-only properties.
     public double BatchPathCallsPerTask { get; init; } = EnqueueBatchCallsPerTask + ProcessCallsPerTask;
 }

@@ -12,9 +12,12 @@
 ]]
 local BAND = 1099511627776 -- 2^40: room for 2^40 enqueues per queue, all scores < 2^44 (exact doubles)
 
--- The task fields a lease returns, in this order, as values only (TaskHash.LeaseFields in .NET).
-local LEASE_FIELDS = { "id", "q", "ty", "ar", "pr", "st", "at", "ma", "bk", "bb", "bf", "bc", "to", "ik", "md",
-  "re", "er", "pg", "hi", "cr", "sf", "sa", "fa", "wk", "dl", "tk", "la" }
+-- The task fields a lease reads (HMGET), in this order: every field of a task the lease does not
+-- overwrite, except "fa" (a leased task is not finished). TaskLease answers these values followed
+-- by the 7 it writes (st, at, tk, dl, wk, la, sa); TaskHash.LeaseFields in .NET is the same list.
+-- Reading only what is not rewritten matters: HMGET on a listpack hash scans it once per field.
+local LEASE_READ = { "id", "q", "ty", "ar", "pr", "at", "ma", "bk", "bb", "bf", "bc", "to", "ik", "md",
+  "re", "er", "pg", "hi", "cr", "sf" }
 
 local function ready_score(pr, seq)
   return (9 - (tonumber(pr) or 0)) * BAND + tonumber(seq)
@@ -41,7 +44,8 @@ local function wake_leasers(spec)
   redis.call(string.sub(spec, 1, sp - 1), string.sub(spec, sp + 1), "1")
 end
 
--- Events: one PUBLISH per script call, lines "id \t queue \t type \t state \t ms".
+-- Events: one PUBLISH per script call, lines "id \t queue \t type \t state \t ms". Pass "now" as
+-- the ARGV string, not a number: Lua formats a number with sprintf("%.14g") at every concatenation.
 local function ev_add(buf, id, q, ty, st, now)
   buf[#buf + 1] = id .. "\t" .. q .. "\t" .. (ty or "") .. "\t" .. st .. "\t" .. now
 end

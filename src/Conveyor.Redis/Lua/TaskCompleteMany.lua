@@ -9,7 +9,8 @@
   Returns a flat array, 2 values per item: code, state after ("" when not found).
     code 0 ok; 1 not found; 2 stale lease (the token is not the current one): nothing changed.
 ]]
-local P, now, q, n = ARGV[1], tonumber(ARGV[2]), ARGV[4], tonumber(ARGV[5])
+-- now stays the ARGV string: it is only written and concatenated, never compared (see ev_add).
+local P, now, q, n = ARGV[1], ARGV[2], ARGV[4], tonumber(ARGV[5])
 local out, evs, done = {}, {}, 0
 local finished, gone = {}, {}
 for i = 0, n - 1 do

@@ -8,21 +8,26 @@
   KEYS[5] idem       HASH  idempotency key -> task id
   KEYS[6] idemexp    ZSET  idempotency key -> expiry ms
 
+  KEYS[7..]  HASH  id -> queue index buckets ({tq:x}), standalone Redis only (see below)
+
   ARGV[1] P (task key prefix)   ARGV[2] now ms   ARGV[3] idempotency window ms
   ARGV[4] wake ("PUBLISH <channel>" or "SPUBLISH <channel>")          ARGV[5] events channel   ARGV[6] queue   ARGV[7] n
-  then n tasks of 15 values each:
+  then n tasks of 16 values each:
     id, type, priority, state (pending|scheduled), scheduled_for ms, created ms, max_attempts,
     backoff kind, backoff base ms, backoff factor, backoff cap ms, timeout ms,
-    idempotency key ("" for none), metadata json, args json
+    idempotency key ("" for none), metadata json, args json,
+    index key: k > 0 writes id -> queue into KEYS[6 + k] with the task (standalone: one call, and
+    atomic with the task); 0 when the caller wrote the index before (a cluster, where the index
+    buckets live in other slots than the queue)
 
   Returns, per task in input order, { code } or { code, task hash as a flat field/value array }:
     1 created;  0 idempotency key already held in this queue: the existing task;
     2 the id already exists (a retried enqueue): the stored task, nothing written.
 ]]
 local P, now, win = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-local q, n, S, base = ARGV[6], tonumber(ARGV[7]), 15, 8
+local q, n, S, base = ARGV[6], tonumber(ARGV[7]), 16, 8
 local out, evs, wake = {}, {}, false
-local ready, sched, all = {}, {}, {}
+local ready, sched, all, index = {}, {}, {}, {}
 local seq = redis.call("HINCRBY", KEYS[4], "seq", n) - n
 for i = 0, n - 1 do
   local o = base + i * S
@@ -47,7 +52,7 @@ for i = 0, n - 1 do
       seq = seq + 1
       local st, sf = ARGV[o + 3], ARGV[o + 4]
       redis.call("HSET", tkey, "q", q, "ty", ARGV[o + 1], "pr", ARGV[o + 2], "st", st,
-        "at", 0, "sf", sf, "cr", ARGV[o + 5], "ma", ARGV[o + 6], "bk", ARGV[o + 7], "bb", ARGV[o + 8],
+        "at", "0", "sf", sf, "cr", ARGV[o + 5], "ma", ARGV[o + 6], "bk", ARGV[o + 7], "bb", ARGV[o + 8],
         "bf", ARGV[o + 9], "bc", ARGV[o + 10], "to", ARGV[o + 11], "ik", ik, "md", ARGV[o + 13],
         "ar", ARGV[o + 14], "sq", seq)
       if st == "pending" then
@@ -56,12 +61,18 @@ for i = 0, n - 1 do
         sched[#sched + 1] = sf; sched[#sched + 1] = id
       end
       all[#all + 1] = 0; all[#all + 1] = id
+      local ix = tonumber(ARGV[o + 15])
+      if ix > 0 then
+        local b = index[ix]
+        if not b then b = {}; index[ix] = b end
+        b[#b + 1] = id; b[#b + 1] = q
+      end
       if ik ~= "" then
         redis.call("HSET", KEYS[5], ik, id)
         redis.call("ZADD", KEYS[6], now + win, ik)
       end
       wake = true
-      ev_add(evs, id, q, ARGV[o + 1], st, now)
+      ev_add(evs, id, q, ARGV[o + 1], st, ARGV[2])
       out[#out + 1] = { 1 }
     end
   end
@@ -69,6 +80,12 @@ end
 zadd_many(KEYS[1], ready)
 zadd_many(KEYS[2], sched)
 zadd_many(KEYS[3], all)
+-- One HSET per index bucket, not one per task.
+for ix, pairs_ in pairs(index) do
+  for i = 1, #pairs_, 1000 do
+    redis.call("HSET", KEYS[6 + ix], unpack(pairs_, i, math.min(i + 999, #pairs_)))
+  end
+end
 if wake then wake_leasers(ARGV[4]) end
 ev_flush(ARGV[5], evs)
 return out

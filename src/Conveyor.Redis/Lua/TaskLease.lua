@@ -8,30 +8,33 @@
   ARGV[6] token prefix ("<queue>/<nonce>."; the task's lease token is prefix .. i)
   ARGV[7] events channel   ARGV[8] queue   ARGV[9] promote limit
 
-  Returns { next, task1, task2, ... }: each leased task (after the transition) as the values of
-  LEASE_FIELDS (Lib.lua), in that order. next: -2 the queue is paused; when nothing was leased, the earliest due ms of a
-  scheduled task or -1 when none; 0 otherwise.
+  Returns { next, task1, task2, ... }: each leased task as the values of LEASE_READ (Lib.lua) as
+  read, then the 7 values written: st, at, tk, dl, wk, la, sa (TaskHash.LeaseFields in .NET).
+  next: -2 the queue is paused; when nothing was leased, the earliest due ms of a scheduled task
+  or -1 when none; 0 otherwise.
 ]]
-local P, now, max, lease = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local P, nows, max, lease = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local now = tonumber(nows)
 local worker, q = ARGV[5], ARGV[8]
 if redis.call("HGET", KEYS[4], "paused") == "1" then return { -2 } end
 local evs = {}
-promote_due(KEYS[1], KEYS[2], KEYS[4], P, q, now, tonumber(ARGV[9]), evs)
+promote_due(KEYS[1], KEYS[2], KEYS[4], P, q, nows, tonumber(ARGV[9]), evs)
 local popped = redis.call("ZPOPMIN", KEYS[1], max)
 local res = { 0 }
-local dl = now + lease
+-- Strings formatted once per call, not once per task (see ev_add in Lib.lua).
+local dl = tostring(now + lease)
 local running = {}
 for i = 1, #popped, 2 do
   local id = popped[i]
   local tkey = P .. id
-  -- Read once, write once, and answer with the read values patched to what was written.
-  local h = redis.call("HMGET", tkey, unpack(LEASE_FIELDS))
-  local at, tok = (tonumber(h[7]) or 0) + 1, ARGV[6] .. i
-  redis.call("HSET", tkey, "st", "running", "at", at, "tk", tok, "dl", dl, "wk", worker, "la", now, "sa", now)
-  h[6], h[7], h[22], h[24], h[25], h[26], h[27] = "running", at, now, worker, dl, tok, now
+  -- Read once, write once, and answer with the read values followed by what was written.
+  local h = redis.call("HMGET", tkey, unpack(LEASE_READ))
+  local at, tok = tostring((tonumber(h[6]) or 0) + 1), ARGV[6] .. i
+  redis.call("HSET", tkey, "st", "running", "at", at, "tk", tok, "dl", dl, "wk", worker, "la", nows, "sa", nows)
+  h[21], h[22], h[23], h[24], h[25], h[26], h[27] = "running", at, tok, dl, worker, nows, nows
   running[#running + 1] = dl; running[#running + 1] = id
   res[#res + 1] = h
-  ev_add(evs, id, q, h[3], "running", now)
+  ev_add(evs, id, q, h[3], "running", nows)
 end
 zadd_many(KEYS[3], running)
 if #res == 1 then
