@@ -22,8 +22,6 @@ internal sealed record BenchSettings
     public int W1Callers { get; init; } = 16;
     public int W1BatchSize { get; init; } = 500;
     public int W1Concurrency { get; init; } = 10;
-    /// <summary>Unmeasured tasks submitted (16 callers) and processed before W1, on a queue of their own.</summary>
-    public int W1Warmup { get; init; } = 4_000;
     public int W2Samples { get; init; } = 200;
     public int W3Tasks { get; init; } = 2_000;
     public int W3SleepMs { get; init; } = 10;
@@ -74,6 +72,8 @@ internal sealed class BenchRunner(IBenchTarget target, BenchSettings settings, B
         });
         await RunPool(handlers, queue, settings.W1Concurrency, done.Task, () => Volatile.Read(ref ran), n, "W1 warm-up", ct).ConfigureAwait(false);
         if (!done.Task.IsCompleted) throw new InvalidOperationException($"W1 warm-up: only {ran} of {n} tasks ran");
+        // A quiet second lets the runtime finish compiling the hot methods (tier-1) in the background.
+        await Task.Delay(TimeSpan.FromSeconds(1), ct).ConfigureAwait(false);
     }
 
     public async Task<W1Result> RunW1(CancellationToken ct)
@@ -85,8 +85,6 @@ internal sealed class BenchRunner(IBenchTarget target, BenchSettings settings, B
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var target2 = 2 * n;
         var distinct = 0;
-
-        await WarmUp(ct).ConfigureAwait(false);
 
         // Phase 1: one call per task, from several concurrent callers (a web app's request threads).
         progress.Phase($"W1: enqueue {n} tasks one call each ({settings.W1Callers} callers)");
@@ -139,36 +137,6 @@ internal sealed class BenchRunner(IBenchTarget target, BenchSettings settings, B
         W1Samples = samples;
         var duplicates = seen.Values.Sum(c => c - 1);
         return new W1Result(target2, singleRate, settings.W1Callers, submitStats.P50, submitStats.P99, batchRate, settings.W1BatchSize, processedRate, settings.W1Concurrency, target2 - distinct, duplicates);
-    }
-
-    /// <summary>
-    /// Unmeasured rounds before W1, as W2 does before its samples: a broker runs for days, so W1
-    /// measures it warm. Without this, a fresh server and client spent most of W1 in tier-0 code and
-    /// the JIT (2-cores: the single-call phase used ~2x the CPU of the same phase run warm), which
-    /// measured start-up, not the HTTP path. The tasks go to their own queue and are all processed.
-    /// </summary>
-    private async Task WarmUp(CancellationToken ct)
-    {
-        if (settings.W1Warmup <= 0) return;
-        var queue = $"bench-warmup-{_run}";
-        var n = settings.W1Warmup;
-        progress.Phase($"W1: warm-up, {n} unmeasured tasks");
-        var next = -1;
-        var ran = 0;
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await Task.WhenAll(Enumerable.Range(0, settings.W1Callers).Select(async _ =>
-        {
-            while (Interlocked.Increment(ref next) < n)
-                await target.Submit(new TaskSubmission { Type = "noop", Queue = queue, Args = NoArgs }, ct).ConfigureAwait(false);
-        })).ConfigureAwait(false);
-        var handlers = new HandlerRegistry().Add("noop", (JsonElement _, TaskContext _) =>
-        {
-            if (Interlocked.Increment(ref ran) == n) done.TrySetResult();
-            return ValueTask.FromResult<object?>(null);
-        });
-        await RunPool(handlers, queue, settings.W1Concurrency, done.Task, () => Volatile.Read(ref ran), n, "W1 warm-up", ct).ConfigureAwait(false);
-        // A quiet second lets the runtime finish compiling the hot methods (tier-1) in the background.
-        await Task.Delay(TimeSpan.FromSeconds(1), ct).ConfigureAwait(false);
     }
 
     public async Task<W2Result> RunW2(CancellationToken ct)
