@@ -16,12 +16,12 @@ internal static class LeaseOps
         var now = ctx.Now();
         var deadline = now + p.LeaseDuration;
         var leased = new List<LeasedTask>(Math.Min(p.Max, 256));
-        var open = new List<string>(p.Queues.Count);
-        foreach (var queue in p.Queues.Distinct(StringComparer.Ordinal))
+        var queues = p.Queues.Distinct(StringComparer.Ordinal).ToList();
+        foreach (var queue in queues)
         {
-            if (IsPaused(ctx, queue)) continue;
-            open.Add(queue);
-            if (leased.Count >= p.Max) continue;
+            if (leased.Count >= p.Max) break;
+            // The paused check is inside the Lease statement (one statement less per lease on the hot
+            // path); promoting due tasks of a paused queue is harmless: they stay pending there.
             Promote(ctx, queue, now);
             var cmd = ctx.Command("TaskLease.Lease");
             cmd.Set("$queue", queue);
@@ -41,9 +41,12 @@ internal static class LeaseOps
         }
         if (leased.Count > 0) return new LeasePass(leased, null);
 
+        // Nothing leased: the waiter sleeps until new work or the earliest due time of an open queue
+        // (a paused queue's due time must not wake it: it would find nothing and spin).
         DateTimeOffset? nextDue = null;
-        foreach (var queue in open)
+        foreach (var queue in queues)
         {
+            if (IsPaused(ctx, queue)) continue;
             var cmd = ctx.Command("TaskLease.NextDue");
             cmd.Set("$queue", queue);
             if (cmd.ExecuteScalar() is long ticks && (nextDue is null || Time(ticks) < nextDue)) nextDue = Time(ticks);

@@ -2,7 +2,8 @@
 -- caller's order of preference, inside one transaction of the single writer.
 
 -- name: Paused
--- Parameters: $queue. Result: one row when the queue is paused.
+-- Parameters: $queue. Result: one row when the queue is paused. (Lease checks it itself; this one is
+-- for the idle path, which must not wait on a paused queue's due times.)
 SELECT 1 FROM queues WHERE name = $queue AND paused = 1;
 
 -- name: Promote
@@ -17,7 +18,7 @@ FROM due WHERE tasks.rowid = due.r
 RETURNING id, queue, type, seq;
 
 -- name: Lease
--- Priority 9 first, FIFO (seq) within a priority. A fresh random fencing token per lease.
+-- Priority 9 first, FIFO (seq) within a priority, nothing from a paused queue. A fresh random fencing token per lease.
 -- Parameters: $queue, $limit, $worker, $now (ticks), $now_text (ISO time for the history), $deadline (ticks).
 -- Result: the leased rows (RETURNING order is unspecified: the store sorts by priority DESC, seq).
 UPDATE tasks SET
@@ -33,6 +34,7 @@ UPDATE tasks SET
         json_object('number', attempt + 1, 'worker_id', $worker, 'started_at', $now_text, 'outcome', 'running'))
 WHERE rowid IN (
     SELECT rowid FROM tasks WHERE state = 'pending' AND queue = $queue
+        AND NOT EXISTS (SELECT 1 FROM queues WHERE name = $queue AND paused = 1)
     ORDER BY priority DESC, seq LIMIT $limit)
 RETURNING *;
 
