@@ -52,6 +52,29 @@ internal sealed class WriteContext(SqliteConnection connection, TimeProvider tim
 
     public void Wake(string queue) => WakeQueues.Add(queue);
 
+    /// <summary>
+    /// Runs a statement that makes tasks pending with fresh FIFO positions from <c>$seq</c> (promote due,
+    /// redrive) and returns <c>id, queue, type</c> of each: records an event per task, wakes its queue's
+    /// leasers when asked, and reserves the positions used. Returns how many tasks moved.
+    /// </summary>
+    public int MakePending(SqliteCommand cmd, DateTimeOffset now, bool wake)
+    {
+        cmd.Set("$seq", ReserveSeq(0));
+        var moved = 0;
+        using (var reader = cmd.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                moved++;
+                var queue = reader.GetString(1);
+                Event(reader.GetString(0), queue, reader.GetString(2), TaskState.Pending, now);
+                if (wake) Wake(queue);
+            }
+        }
+        ReserveSeq(moved);
+        return moved;
+    }
+
     internal (int Events, int Wakes) Mark() => (Events.Count, WakeQueues.Count);
 
     internal void Undo((int Events, int Wakes) mark)

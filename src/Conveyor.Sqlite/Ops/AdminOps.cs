@@ -39,20 +39,7 @@ internal static class AdminOps
         cmd.Set("$queue", p.Queue);
         cmd.Set("$limit", Math.Max(0, p.Limit));
         cmd.Set("$now", Ticks(now));
-        cmd.Set("$seq", ctx.ReserveSeq(0));
-        var moved = 0;
-        using (var reader = cmd.ExecuteReader())
-        {
-            while (reader.Read())
-            {
-                moved++;
-                var queue = reader.GetString(1);
-                ctx.Event(reader.GetString(0), queue, reader.GetString(2), TaskState.Pending, now);
-                ctx.Wake(queue);
-            }
-        }
-        ctx.ReserveSeq(moved);
-        return moved;
+        return ctx.MakePending(cmd, now, wake: true);
     }
 
     public static int DeadLetterPurge(WriteContext ctx, DeadLetterPurgeParams p)

@@ -66,16 +66,7 @@ internal static class LeaseOps
         var cmd = ctx.Command("TaskLease.Promote");
         cmd.Set("$queue", queue);
         cmd.Set("$now", Ticks(now));
-        cmd.Set("$seq", ctx.ReserveSeq(0));
-        var promoted = 0;
-        using (var reader = cmd.ExecuteReader())
-        {
-            while (reader.Read())
-            {
-                promoted++;
-                ctx.Event(reader.GetString(0), reader.GetString(1), reader.GetString(2), TaskState.Pending, now);
-            }
-        }
-        ctx.ReserveSeq(promoted);
+        // No wake-up: the caller is the leaser, about to lease them itself.
+        ctx.MakePending(cmd, now, wake: false);
     }
 }

@@ -18,20 +18,7 @@ internal static class MaintenanceOps
     {
         var cmd = ctx.Command("MaintenanceRun.Promote");
         cmd.Set("$now", Ticks(now));
-        cmd.Set("$seq", ctx.ReserveSeq(0));
-        var promoted = 0;
-        using (var reader = cmd.ExecuteReader())
-        {
-            while (reader.Read())
-            {
-                promoted++;
-                var queue = reader.GetString(1);
-                ctx.Event(reader.GetString(0), queue, reader.GetString(2), TaskState.Pending, now);
-                ctx.Wake(queue);
-            }
-        }
-        ctx.ReserveSeq(promoted);
-        return promoted;
+        return ctx.MakePending(cmd, now, wake: true);
     }
 
     /// <summary>
