@@ -68,3 +68,36 @@ internal static class HostOptions
         return options;
     }
 }
+
+/// <summary>
+/// The worker options of <c>up</c> and <c>worker</c>, defined once: queues, concurrency, lease, drain and
+/// the built-in task types' durations.
+/// </summary>
+internal sealed class WorkerOptionSet
+{
+    private readonly Option<string> _queues = HostOptions.Queues();
+    private readonly Option<int> _concurrency = HostOptions.Concurrency();
+    private readonly Option<string> _lease = HostOptions.LeaseDuration();
+    private readonly Option<string> _drain = HostOptions.Drain();
+    private readonly Option<string> _email = HostOptions.EmailDuration();
+    private readonly Option<string> _heavy = HostOptions.HeavyDuration();
+
+    public void AddTo(Command command)
+    {
+        foreach (var o in new Option[] { _queues, _concurrency, _lease, _drain, _email, _heavy }) command.Options.Add(o);
+    }
+
+    /// <summary>The validated worker options (every problem listed at once).</summary>
+    public WorkerOptions Worker(ParseResult r) => HostOptions.Worker(r, _queues, _concurrency, _lease, _drain);
+
+    public Action<BuiltInHandlerOptions> BuiltIns(ParseResult r) => HostOptions.BuiltIns(r, _email, _heavy);
+
+    /// <summary>Copies what the command line sets onto the hosted worker's options.</summary>
+    public static void Copy(WorkerOptions from, WorkerOptions to)
+    {
+        to.Queues = [.. from.Queues];
+        to.Concurrency = from.Concurrency;
+        to.LeaseDuration = from.LeaseDuration;
+        to.DrainTimeout = from.DrainTimeout;
+    }
+}

@@ -53,7 +53,7 @@ internal static class ServerCommand
         if (worker is not null)
         {
             builder.Services.AddSingleton<ITaskTransport>(sp => new EngineTransport(sp.GetRequiredService<Engine.TaskEngine>()));
-            builder.Services.AddConveyorWorker(o => Copy(worker, o)).AddBuiltInHandlers(builtIns);
+            builder.Services.AddConveyorWorker(o => WorkerOptionSet.Copy(worker, o)).AddBuiltInHandlers(builtIns);
             builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(h => h.ShutdownTimeout = worker.DrainTimeout + TimeSpan.FromSeconds(10));
         }
         await using var app = builder.Build();
@@ -69,14 +69,6 @@ internal static class ServerCommand
         Banner(app.Addresses().FirstOrDefault() ?? options.ListenUrls()[0], spec, options, worker);
         await app.WaitForShutdownAsync(ct).ConfigureAwait(false);
         return ExitCodes.Ok;
-    }
-
-    private static void Copy(WorkerOptions from, WorkerOptions to)
-    {
-        to.Queues = [.. from.Queues];
-        to.Concurrency = from.Concurrency;
-        to.LeaseDuration = from.LeaseDuration;
-        to.DrainTimeout = from.DrainTimeout;
     }
 
     private static void Banner(string url, StoreSpec spec, ServerOptions options, WorkerOptions? worker)

@@ -15,22 +15,18 @@ internal static class UpCommand
         var host = HostOptions.Host();
         var store = HostOptions.Store($"SQLite file (default ./{StoreSpec.DefaultFile}), :memory:, or redis://host:port");
         var tokens = HostOptions.TokensFile();
-        var queues = HostOptions.Queues();
-        var concurrency = HostOptions.Concurrency();
-        var lease = HostOptions.LeaseDuration();
-        var drain = HostOptions.Drain();
-        var email = HostOptions.EmailDuration();
-        var heavy = HostOptions.HeavyDuration();
+        var workerOptions = new WorkerOptionSet();
         var command = new Command("up", "Start everything on this machine: broker, workers for the built-in task types, SQLite store")
         {
-            port, host, store, tokens, queues, concurrency, lease, drain, email, heavy,
+            port, host, store, tokens,
         };
+        workerOptions.AddTo(command);
         command.SetRun(async (r, ct) =>
         {
             var options = HostOptions.Server(r, host, port, tokens);
-            var worker = HostOptions.Worker(r, queues, concurrency, lease, drain);
+            var worker = workerOptions.Worker(r);
             var spec = StoreSpec.Parse(r.GetValue(store));
-            return await ServerCommand.Run(options, spec, worker, HostOptions.BuiltIns(r, email, heavy), ct).ConfigureAwait(false);
+            return await ServerCommand.Run(options, spec, worker, workerOptions.BuiltIns(r), ct).ConfigureAwait(false);
         });
         return command;
     }

@@ -20,17 +20,13 @@ internal static class WorkerCommand
     public static Command Create()
     {
         var store = HostOptions.Store("Work straight on a store (SQLite file or redis://...) instead of through a broker");
-        var queues = HostOptions.Queues();
-        var concurrency = HostOptions.Concurrency();
-        var lease = HostOptions.LeaseDuration();
-        var drain = HostOptions.Drain();
-        var email = HostOptions.EmailDuration();
-        var heavy = HostOptions.HeavyDuration();
-        var command = new Command("worker", "Run a worker for the built-in task types (via --broker URL, or --store)") { store, queues, concurrency, lease, drain, email, heavy };
+        var workerOptions = new WorkerOptionSet();
+        var command = new Command("worker", "Run a worker for the built-in task types (via --broker URL, or --store)") { store };
+        workerOptions.AddTo(command);
         command.SetRun(async (r, ct) =>
         {
-            var options = HostOptions.Worker(r, queues, concurrency, lease, drain);
-            var builtIns = HostOptions.BuiltIns(r, email, heavy);
+            var options = workerOptions.Worker(r);
+            var builtIns = workerOptions.BuiltIns(r);
             var direct = r.GetValue(store);
             var builder = Host.CreateApplicationBuilder();
             builder.Logging.ClearProviders();
@@ -56,13 +52,7 @@ internal static class WorkerCommand
                 builder.Services.AddSingleton<ITaskTransport>(sp => new HttpTaskTransport(sp.GetRequiredService<HttpClient>(), token));
                 target = url;
             }
-            builder.Services.AddConveyorWorker(o =>
-            {
-                o.Queues = options.Queues;
-                o.Concurrency = options.Concurrency;
-                o.LeaseDuration = options.LeaseDuration;
-                o.DrainTimeout = options.DrainTimeout;
-            }).AddBuiltInHandlers(builtIns);
+            builder.Services.AddConveyorWorker(o => WorkerOptionSet.Copy(options, o)).AddBuiltInHandlers(builtIns);
             using var host = builder.Build();
             await host.StartAsync(ct).ConfigureAwait(false);
             Console.WriteLine($"worker {host.Services.GetRequiredService<WorkerPool>().WorkerId} on {target}: queues {string.Join(",", options.Queues)}, concurrency {options.Concurrency}");
