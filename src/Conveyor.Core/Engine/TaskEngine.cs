@@ -43,7 +43,7 @@ public sealed class TaskEngine(ITaskStore store, TimeProvider time, TaskLimits? 
             records[i] = TaskValidator.BuildValidated(s, TaskIds.New(Time), now);
         }
         if (errors.Count > 0)
-            throw new ConveyorValidationException(errors) { IsTooLarge = errors.All(e => e.Message.Contains("the limit is", StringComparison.Ordinal)) };
+            throw new ConveyorValidationException(errors) { IsTooLarge = TaskValidator.OnlySizeErrors(errors) };
 
         var results = await Store.TaskEnqueueMany(records, ct).ConfigureAwait(false);
         var created = 0;

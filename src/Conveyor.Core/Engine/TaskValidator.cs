@@ -54,8 +54,8 @@ public static class TaskValidator
         {
             if (args.ValueKind == JsonValueKind.Undefined)
                 Add("args", "args must be a JSON value");
-            else if (ArgsSize(args) > limits.MaxArgsBytes)
-                Add("args", $"args are {ArgsSize(args)} bytes of JSON; the limit is {limits.MaxArgsBytes}");
+            else if (ArgsSize(args) is var size && size > limits.MaxArgsBytes)
+                Add("args", $"args are {size} bytes of JSON; the limit is {limits.MaxArgsBytes}");
         }
         return errors;
     }
@@ -65,7 +65,7 @@ public static class TaskValidator
     {
         var errors = Validate(s, limits);
         if (errors.Count > 0)
-            throw new ConveyorValidationException(errors) { IsTooLarge = errors.All(e => e.Field == "args" && e.Message.Contains("the limit", StringComparison.Ordinal)) };
+            throw new ConveyorValidationException(errors) { IsTooLarge = OnlySizeErrors(errors) };
         return BuildValidated(s, id, now);
     }
 
@@ -91,10 +91,17 @@ public static class TaskValidator
         };
     }
 
+    /// <summary>True when every problem is a size limit (the HTTP layer answers 413 rather than 400).</summary>
+    internal static bool OnlySizeErrors(IReadOnlyList<ValidationError> errors) =>
+        errors.All(e => e.Message.Contains(SizeLimitMarker, StringComparison.Ordinal));
+
+    // Every size message says "...; the limit is N" (args and result alike): one marker, one check.
+    private const string SizeLimitMarker = "the limit is";
+
     /// <summary>Checks a result against the size limit; null when fine.</summary>
     public static string? CheckResult(JsonElement? result, TaskLimits limits) =>
-        result is { } r && ArgsSize(r) > limits.MaxResultBytes
-            ? $"result is {ArgsSize(r)} bytes of JSON; the limit is {limits.MaxResultBytes}"
+        result is { } r && ArgsSize(r) is var size && size > limits.MaxResultBytes
+            ? $"result is {size} bytes of JSON; the limit is {limits.MaxResultBytes}"
             : null;
 
     private static readonly JsonElement NullArgs = JsonDocument.Parse("null").RootElement.Clone();
