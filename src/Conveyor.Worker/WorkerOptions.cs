@@ -15,8 +15,13 @@ public sealed class WorkerOptions
     /// <summary>The visibility timeout of each lease; renewed every third of it while the handler runs. Default 30 s.</summary>
     public TimeSpan LeaseDuration { get; set; } = TaskDefaults.LeaseDuration;
 
-    /// <summary>At most this many tasks per lease call (and never more than the free slots). Default 100.</summary>
-    public int LeaseBatch { get; set; } = 100;
+    /// <summary>
+    /// At most this many tasks per lease call (and never more than the free slots). Default 10. A pool
+    /// with more free slots fills them in chunks, one call after the other, so its tasks start (and
+    /// end, and come back for more) staggered instead of in lockstep waves that leave every slot idle
+    /// for a whole lease round trip at once (W3, 50 slots: 3.9k tasks/s with 50 per call, 4.2k with 10).
+    /// </summary>
+    public int LeaseBatch { get; set; } = 10;
 
     /// <summary>How long one lease call blocks when nothing is ready (the store wakes it on new work). Default 10 s.</summary>
     public TimeSpan LeaseWait { get; set; } = TimeSpan.FromSeconds(10);

@@ -193,7 +193,7 @@ internal sealed class BenchRunner(IBenchTarget target, BenchSettings settings, B
         var sleep = TimeSpan.FromMilliseconds(settings.W3SleepMs);
         var handlers = new HandlerRegistry().Add("sleep", async (JsonElement _, TaskContext ctx) =>
         {
-            await Task.Delay(sleep, ctx.CancellationToken).ConfigureAwait(false);
+            await PreciseDelay.Delay(sleep, TimeProvider.System, ctx.CancellationToken).ConfigureAwait(false);
             if (seen.TryAdd(ctx.TaskId, 0) && Interlocked.Increment(ref distinct) == n) done.TrySetResult();
             return null;
         });
@@ -230,7 +230,6 @@ internal sealed class BenchRunner(IBenchTarget target, BenchSettings settings, B
     {
         Queues = [queue],
         Concurrency = concurrency,
-        LeaseBatch = Math.Max(concurrency, 10),
         LeaseWait = TimeSpan.FromSeconds(5),
         DrainTimeout = TimeSpan.FromSeconds(5),
         WorkerId = $"bench-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}",

@@ -16,7 +16,7 @@ internal sealed class SleepHandler(TimeProvider time) : ITaskHandler<SleepArgs>
     {
         if (args.Ms < 0 || args.Ms > MaxMs)
             throw new PermanentTaskFailure($"sleep needs ms between 0 and {MaxMs}; got {args.Ms}", "invalid_args");
-        await Task.Delay(TimeSpan.FromMilliseconds(args.Ms), time, context.CancellationToken).ConfigureAwait(false);
+        await PreciseDelay.Delay(TimeSpan.FromMilliseconds(args.Ms), time, context.CancellationToken).ConfigureAwait(false);
         return new { slept_ms = args.Ms };
     }
 }

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 namespace Conveyor.Worker.Runtime;
 
 /// <summary>
-/// Sidekiq's Fetch: leases only for free slots, all of them in one call (up to the lease batch), and
+/// Sidekiq's Fetch: leases only for free slots, as many as one call may take (the lease batch), and
 /// blocks in the store (Wait) instead of polling. Leased tasks go to the executors through a channel.
 /// </summary>
 internal sealed class LeaseLoop(WorkerRuntime runtime, ChannelWriter<LeasedTask> dispatch)
