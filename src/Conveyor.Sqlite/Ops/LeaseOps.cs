@@ -20,18 +20,28 @@ internal static class LeaseOps
         foreach (var queue in queues)
         {
             if (leased.Count >= p.Max) break;
-            // The paused check is inside the Lease statement (one statement less per lease on the hot
+            // The paused check is inside the Pick statement (one statement less per lease on the hot
             // path); promoting due tasks of a paused queue is harmless: they stay pending there.
             Promote(ctx, queue, now);
+            var pick = ctx.Command("TaskLease.Pick");
+            pick.Set("$queue", queue);
+            var want = p.Max - leased.Count;
+            var rowids = new List<long>(want);
+            using (var reader = pick.ExecuteReader())
+                while (rowids.Count < want && reader.Read()) rowids.Add(reader.GetInt64(0));
+            if (rowids.Count == 0) continue;
+            var ids = "[" + string.Join(',', rowids) + "]";
             var cmd = ctx.Command("TaskLease.Lease");
-            cmd.Set("$queue", queue);
-            cmd.Set("$limit", p.Max - leased.Count);
+            cmd.Set("$rowids", ids);
             cmd.Set("$worker", p.WorkerId);
             cmd.Set("$now", Ticks(now));
             cmd.Set("$now_text", JsonTime(now));
             cmd.Set("$deadline", Ticks(deadline));
+            cmd.ExecuteNonQuery();
+            var read = ctx.Command("TaskLease.Leased");
+            read.Set("$rowids", ids);
             List<TaskRow> rows;
-            using (var reader = cmd.ExecuteReader()) rows = ReadAll(reader);
+            using (var reader = read.ExecuteReader()) rows = ReadAll(reader);
             rows.Sort(static (a, b) => a.Record.Priority != b.Record.Priority ? b.Record.Priority.CompareTo(a.Record.Priority) : a.Seq.CompareTo(b.Seq));
             foreach (var row in rows)
             {

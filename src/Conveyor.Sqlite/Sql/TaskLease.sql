@@ -2,7 +2,7 @@
 -- caller's order of preference, inside one transaction of the single writer.
 
 -- name: Paused
--- Parameters: $queue. Result: one row when the queue is paused. (Lease checks it itself; this one is
+-- Parameters: $queue. Result: one row when the queue is paused. (Pick checks it itself; this one is
 -- for the idle path, which must not wait on a paused queue's due times.)
 SELECT 1 FROM queues WHERE name = $queue AND paused = 1;
 
@@ -17,10 +17,24 @@ UPDATE tasks SET state = 'pending', seq = $seq + due.n
 FROM due WHERE tasks.rowid = due.r
 RETURNING id, queue, type, seq;
 
+-- name: Pick
+-- The tasks to lease: priority 9 first, FIFO (seq) within a priority, nothing from a paused queue.
+-- Parameters: $queue. Result: rowid of each, in lease order; the store reads only as many as it
+-- leases (the index gives the order, so rows are produced one step at a time). Why not LIMIT $limit:
+-- a bound LIMIT made this statement four times slower than a literal one (25 us against 6 us,
+-- Microsoft.Data.Sqlite with SQLite 3.53); 1000 is TaskDefaults.MaxLeaseBatch.
+SELECT rowid FROM tasks WHERE state = 'pending' AND queue = $queue
+    AND NOT EXISTS (SELECT 1 FROM queues WHERE name = $queue AND paused = 1)
+ORDER BY priority DESC, seq LIMIT 1000;
+
 -- name: Lease
--- Priority 9 first, FIFO (seq) within a priority, nothing from a paused queue. A fresh random fencing token per lease.
--- Parameters: $queue, $limit, $worker, $now (ticks), $now_text (ISO time for the history), $deadline (ticks).
--- Result: the leased rows (RETURNING order is unspecified: the store sorts by priority DESC, seq).
+-- The picked tasks become running, each with a fresh random fencing token. Why three statements (Pick,
+-- Lease, Leased) and not one UPDATE ... RETURNING *: with RETURNING, the UPDATE of its own table's
+-- subquery cost more than the update itself (a lease of 10 tasks in the writer, measured on W1: 262 us
+-- as one statement, 155 us as these three with Pick's literal LIMIT), and this is the hot path. All
+-- three run in the one writer transaction, so nothing can change between them.
+-- Parameters: $rowids (JSON array of Pick's rowids), $worker, $now (ticks), $now_text (ISO time for the
+-- history), $deadline (ticks). Result: none.
 UPDATE tasks SET
     state = 'running',
     attempt = attempt + 1,
@@ -32,11 +46,11 @@ UPDATE tasks SET
     cancel_requested = 0,
     attempts = json_insert(attempts, '$[#]',
         json_object('number', attempt + 1, 'worker_id', $worker, 'started_at', $now_text, 'outcome', 'running'))
-WHERE rowid IN (
-    SELECT rowid FROM tasks WHERE state = 'pending' AND queue = $queue
-        AND NOT EXISTS (SELECT 1 FROM queues WHERE name = $queue AND paused = 1)
-    ORDER BY priority DESC, seq LIMIT $limit)
-RETURNING *;
+WHERE rowid IN (SELECT value FROM json_each($rowids));
+
+-- name: Leased
+-- Parameters: $rowids (JSON array). Result: the leased rows (in no particular order: the store sorts them).
+SELECT * FROM tasks WHERE rowid IN (SELECT value FROM json_each($rowids));
 
 -- name: NextDue
 -- Parameters: $queue. Result: the earliest scheduled_for (ticks) of the queue's scheduled tasks, or NULL.
