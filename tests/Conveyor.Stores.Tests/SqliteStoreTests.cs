@@ -65,9 +65,55 @@ public sealed class SqliteStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Migration_2_moves_a_running_attempt_out_of_the_history_and_it_is_written_once_when_it_ends()
+    {
+        // A database as version 1 wrote it: a running task whose history ends with its "running" entry.
+        var started = new DateTimeOffset(2030, 1, 2, 3, 0, 5, TimeSpan.Zero);
+        using (var raw = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DbPath, Pooling = false }.ToString()))
+        {
+            raw.Open();
+            void Exec(string sql)
+            {
+                using var cmd = raw.CreateCommand();
+                cmd.CommandText = sql;
+                cmd.ExecuteNonQuery();
+            }
+            Exec(Conveyor.Sqlite.Internal.SqlText.Migrations()[0].Sql);
+            Exec("PRAGMA user_version = 1;");
+            using var insert = raw.CreateCommand();
+            insert.CommandText = """
+                INSERT INTO tasks (id, seq, type, queue, state, priority, args, attempt, max_attempts, backoff, timeout, attempts,
+                                   created_at, scheduled_for, started_at, worker_id, lease_token, lease_deadline)
+                VALUES ('t1', 1, 'sqlite.test', 'default', 'running', 0, '{}', 2, 5, $backoff, $timeout, $attempts,
+                        $started, $started, $started, 'w2', 'tok', $deadline);
+                """;
+            insert.Parameters.AddWithValue("$backoff", """{"kind":"exponential","base":1,"factor":2,"cap":3600}""");
+            insert.Parameters.AddWithValue("$timeout", TimeSpan.FromMinutes(1).Ticks);
+            insert.Parameters.AddWithValue("$attempts", """
+                [{"number":1,"worker_id":"w1","started_at":"2030-01-02T03:00:00.0000000+00:00","outcome":"failed","finished_at":"2030-01-02T03:00:01.0000000+00:00"},
+                 {"number":2,"worker_id":"w2","started_at":"2030-01-02T03:00:05.0000000+00:00","outcome":"running"}]
+                """);
+            insert.Parameters.AddWithValue("$started", started.UtcTicks);
+            insert.Parameters.AddWithValue("$deadline", started.AddMinutes(5).UtcTicks);
+            insert.ExecuteNonQuery();
+        }
+        await using var store = Open();
+        Assert.Equal(2L, await store.WriterPragma("user_version"));
+        var running = (await store.TaskGet("t1"))!;
+        Assert.Equal([AttemptOutcome.Failed, AttemptOutcome.Running], running.Attempts.Select(a => a.Outcome));
+        Assert.Equal((2, "w2", started), (running.Attempts[1].Number, running.Attempts[1].WorkerId, running.Attempts[1].StartedAt));
+
+        Assert.Equal(AckOutcome.Ok, Assert.Single(await store.TaskCompleteMany([new("t1", "tok", null)])).Outcome);
+        var done = (await store.TaskGet("t1"))!;
+        Assert.Equal([AttemptOutcome.Failed, AttemptOutcome.Succeeded], done.Attempts.Select(a => a.Outcome));
+        Assert.Equal((2, "w2", started, time.GetUtcNow()),
+            (done.Attempts[1].Number, done.Attempts[1].WorkerId, done.Attempts[1].StartedAt, done.Attempts[1].FinishedAt));
+    }
+
+    [Fact]
     public async Task Schema_version_is_recorded_in_user_version()
     {
-        await using (var store = Open()) Assert.Equal(1L, await store.WriterPragma("user_version"));
+        await using (var store = Open()) Assert.Equal(2L, await store.WriterPragma("user_version"));
         using var raw = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DbPath, Pooling = false }.ToString());
         raw.Open();
         using (var cmd = raw.CreateCommand())

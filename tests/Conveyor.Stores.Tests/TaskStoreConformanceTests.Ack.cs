@@ -241,3 +241,73 @@ public abstract partial class TaskStoreConformanceTests
         Assert.Equal(7, (await LeaseNow(store, 100)).Count);
     }
 }
+
+public abstract partial class TaskStoreConformanceTests
+{
+    [Fact]
+    public async Task Every_way_an_attempt_ends_leaves_one_history_entry_with_its_number_worker_start_and_end()
+    {
+        var time = NewClock();
+        await using var store = await CreateStore(time);
+        var task = await Enqueue(store, NewTask(time, maxAttempts: 10, backoff: BackoffPolicy.None));
+        var expected = new List<(int, string, DateTimeOffset, DateTimeOffset, AttemptOutcome)>();
+
+        async Task<LeasedTask> Lease(string worker, int earlier)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            var l = Assert.Single(await store.TaskLease(LeaseParams(1, worker: worker)));
+            // While it runs, the attempt is the last entry, and the earlier ones are unchanged.
+            Assert.Equal(earlier + 1, l.Task.Attempts.Count);
+            var running = l.Task.Attempts[^1];
+            Assert.Equal((l.Task.Attempt, worker, AttemptOutcome.Running), (running.Number, running.WorkerId, running.Outcome));
+            AssertTime(time.GetUtcNow(), running.StartedAt);
+            Assert.Null(running.FinishedAt);
+            return l;
+        }
+
+        async Task Ended(LeasedTask l, string worker, AttemptOutcome outcome)
+        {
+            expected.Add((l.Task.Attempt, worker, l.Task.Attempts[^1].StartedAt, time.GetUtcNow(), outcome));
+            var t = await Get(store, task.Id);
+            Assert.Equal(expected.Count, t.Attempts.Count);
+            for (var i = 0; i < expected.Count; i++)
+            {
+                var (number, w, started, finished, o) = expected[i];
+                Assert.Equal((number, w, o), (t.Attempts[i].Number, t.Attempts[i].WorkerId, t.Attempts[i].Outcome));
+                AssertTime(started, t.Attempts[i].StartedAt);
+                AssertTime(finished, t.Attempts[i].FinishedAt);
+            }
+        }
+
+        var a = await Lease("w-a", expected.Count);
+        time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(AckOutcome.Ok, Assert.Single(await store.TaskFailMany([new(task.Id, a.LeaseToken, new TaskError("E", "boom"))])).Outcome);
+        await Ended(a, "w-a", AttemptOutcome.Failed);
+
+        var b = await Lease("w-b", expected.Count);
+        time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(AckOutcome.Ok, Assert.Single(await store.TaskReleaseMany([new(task.Id, b.LeaseToken)])).Outcome);
+        await Ended(b, "w-b", AttemptOutcome.Released);
+
+        var c = await Lease("w-c", expected.Count);
+        time.Advance(LeaseFor + TimeSpan.FromSeconds(1));
+        await store.MaintenanceRun(TimeSpan.FromDays(7));
+        await Ended(c, "w-c", AttemptOutcome.LeaseExpired);
+
+        var d = await Lease("w-d", expected.Count);
+        time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(AckOutcome.Ok, Assert.Single(await store.TaskCompleteMany([new(task.Id, d.LeaseToken, null)])).Outcome);
+        await Ended(d, "w-d", AttemptOutcome.Succeeded);
+
+        var other = await Enqueue(store, NewTask(time));
+        var e = await Lease("w-e", 0);
+        Assert.Equal(other.Id, e.Task.Id);
+        time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(CancelOutcome.CancelledWhileRunning, (await store.TaskCancel(other.Id)).Outcome);
+        var cancelled = await Get(store, other.Id);
+        var only = Assert.Single(cancelled.Attempts);
+        Assert.Equal((1, "w-e", AttemptOutcome.Cancelled), (only.Number, only.WorkerId, only.Outcome));
+        AssertTime(e.Task.Attempts[^1].StartedAt, only.StartedAt);
+        AssertTime(time.GetUtcNow(), only.FinishedAt);
+    }
+}

@@ -35,6 +35,9 @@ internal sealed class Connections
         var sync = options.Synchronous == SqliteSynchronous.Full ? "FULL" : "NORMAL";
         var busy = (long)options.BusyTimeout.TotalMilliseconds;
         Exec(c, memory ? $"PRAGMA synchronous={sync};" : $"PRAGMA journal_mode=WAL; PRAGMA synchronous={sync}; PRAGMA busy_timeout={busy};");
+        // conveyor_time(ticks): a stored time as it appears in the attempts history (TaskRows.JsonTime).
+        // The history entry of an attempt is written when the attempt ends, from its started_at column.
+        c.CreateFunction<long?, string?>("conveyor_time", static ticks => ticks is { } t ? TaskRows.JsonTime(TaskRows.Time(t)) : null, isDeterministic: true);
         Migrate(c);
         return c;
     }

@@ -47,6 +47,12 @@ internal static class TaskRows
 
     private static TaskRow Read(SqliteDataReader r, Ordinals o)
     {
+        var state = ParseState(r.GetString(o.State));
+        var attempts = AttemptsJson.Read(r.GetString(o.Attempts));
+        // The running attempt lives in the columns until it ends (then it is appended to the JSON).
+        if (state == TaskState.Running && !r.IsDBNull(o.StartedAt))
+            attempts.Add(new AttemptRecord(r.GetInt32(o.Attempt), r.IsDBNull(o.WorkerId) ? null : r.GetString(o.WorkerId),
+                Time(r.GetInt64(o.StartedAt)), null, AttemptOutcome.Running));
         var record = new TaskRecord
         {
             Id = r.GetString(o.Id),
@@ -54,7 +60,7 @@ internal static class TaskRows
             Queue = r.GetString(o.Queue),
             Args = JsonSerializer.Deserialize<JsonElement>(r.GetString(o.Args)),
             Priority = r.GetInt32(o.Priority),
-            State = ParseState(r.GetString(o.State)),
+            State = state,
             Attempt = r.GetInt32(o.Attempt),
             MaxAttempts = r.GetInt32(o.MaxAttempts),
             Backoff = Backoff(r.GetString(o.Backoff)),
@@ -65,7 +71,7 @@ internal static class TaskRows
             Result = r.IsDBNull(o.Result) ? null : JsonSerializer.Deserialize<JsonElement>(r.GetString(o.Result)),
             Error = r.IsDBNull(o.Error) ? null : JsonSerializer.Deserialize<TaskError>(r.GetString(o.Error), ConveyorJson.Options),
             Progress = r.IsDBNull(o.Progress) ? null : JsonSerializer.Deserialize<TaskProgress>(r.GetString(o.Progress), ConveyorJson.Options),
-            Attempts = AttemptsJson.Read(r.GetString(o.Attempts)),
+            Attempts = attempts,
             CreatedAt = Time(r.GetInt64(o.CreatedAt)),
             ScheduledFor = Time(r.GetInt64(o.ScheduledFor)),
             StartedAt = r.IsDBNull(o.StartedAt) ? null : Time(r.GetInt64(o.StartedAt)),

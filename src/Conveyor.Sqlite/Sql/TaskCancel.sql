@@ -12,6 +12,7 @@ RETURNING queue, type;
 -- Parameters: $id, $now (ticks), $now_text. Result: queue, type when the task was running.
 UPDATE tasks SET
     state = 'cancelled', finished_at = $now, cancel_requested = 1, worker_id = NULL, lease_deadline = NULL,
-    attempts = json_set(attempts, '$[#-1].finished_at', $now_text, '$[#-1].outcome', 'cancelled')
+    attempts = json_insert(attempts, '$[#]', json_object('number', attempt, 'worker_id', worker_id,
+        'started_at', conveyor_time(started_at), 'finished_at', $now_text, 'outcome', 'cancelled'))
 WHERE id = $id AND state = 'running'
 RETURNING queue, type;

@@ -11,7 +11,8 @@ WITH items AS (
 UPDATE tasks SET
     state = 'succeeded', result = items.result, finished_at = $now,
     worker_id = NULL, lease_token = NULL, lease_deadline = NULL,
-    attempts = json_set(tasks.attempts, '$[#-1].finished_at', $now_text, '$[#-1].outcome', 'succeeded')
+    attempts = json_insert(tasks.attempts, '$[#]', json_object('number', tasks.attempt, 'worker_id', tasks.worker_id,
+        'started_at', conveyor_time(tasks.started_at), 'finished_at', $now_text, 'outcome', 'succeeded'))
 FROM items
 WHERE tasks.id = items.id AND tasks.state = 'running' AND tasks.lease_token = items.token
 RETURNING tasks.id, tasks.queue, tasks.type;

@@ -11,5 +11,6 @@ SELECT rowid, queue, type, state, attempt, max_attempts, backoff, lease_token, w
 UPDATE tasks SET
     state = $state, scheduled_for = COALESCE($scheduled_for, scheduled_for), finished_at = $finished_at, error = $error,
     worker_id = NULL, lease_token = NULL, lease_deadline = NULL,
-    attempts = json_set(attempts, '$[#-1].finished_at', $now_text, '$[#-1].outcome', $outcome, '$[#-1].error', json($error))
+    attempts = json_insert(attempts, '$[#]', json_object('number', attempt, 'worker_id', worker_id,
+        'started_at', conveyor_time(started_at), 'finished_at', $now_text, 'outcome', $outcome, 'error', json($error)))
 WHERE rowid = $rowid;

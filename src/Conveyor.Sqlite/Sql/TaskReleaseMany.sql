@@ -4,6 +4,7 @@
 UPDATE tasks SET
     state = 'pending', attempt = attempt - 1,
     worker_id = NULL, lease_token = NULL, lease_deadline = NULL,
-    attempts = json_set(attempts, '$[#-1].finished_at', $now_text, '$[#-1].outcome', 'released')
+    attempts = json_insert(attempts, '$[#]', json_object('number', attempt, 'worker_id', worker_id,
+        'started_at', conveyor_time(started_at), 'finished_at', $now_text, 'outcome', 'released'))
 WHERE id = $id AND state = 'running' AND lease_token = $token
 RETURNING queue, type;
