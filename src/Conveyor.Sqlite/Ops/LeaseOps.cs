@@ -35,7 +35,6 @@ internal static class LeaseOps
             cmd.Set("$rowids", ids);
             cmd.Set("$worker", p.WorkerId);
             cmd.Set("$now", Ticks(now));
-            cmd.Set("$now_text", JsonTime(now));
             cmd.Set("$deadline", Ticks(deadline));
             cmd.ExecuteNonQuery();
             var read = ctx.Command("TaskLease.Leased");
