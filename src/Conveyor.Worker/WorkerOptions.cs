@@ -23,6 +23,15 @@ public sealed class WorkerOptions
     /// </summary>
     public int LeaseBatch { get; set; } = 10;
 
+    /// <summary>
+    /// At most this many tasks leased ahead of the free slots, so a slot that frees starts its next task
+    /// without waiting for a round trip to the store. Default 10; 0 turns prefetch off (Sidekiq's
+    /// behaviour: lease only for free slots). The pool prefetches only what its slots finish during one
+    /// lease round trip, never more than Concurrency, and nothing while tasks take a second or more; a
+    /// prefetched task that waits a third of its lease for a slot goes back to the queue.
+    /// </summary>
+    public int MaxPrefetch { get; set; } = 10;
+
     /// <summary>How long one lease call blocks when nothing is ready (the store wakes it on new work). Default 10 s.</summary>
     public TimeSpan LeaseWait { get; set; } = TimeSpan.FromSeconds(10);
 
@@ -62,6 +71,8 @@ public sealed class WorkerOptions
             Add("lease_duration", $"lease_duration must be between 1 and {TaskDefaults.MaxLeaseDuration.TotalSeconds} seconds; got {LeaseDuration.TotalSeconds}");
         if (LeaseBatch < 1 || LeaseBatch > TaskDefaults.MaxLeaseBatch)
             Add("lease_batch", $"lease_batch must be between 1 and {TaskDefaults.MaxLeaseBatch}; got {LeaseBatch}");
+        if (MaxPrefetch < 0 || MaxPrefetch > TaskDefaults.MaxLeaseBatch)
+            Add("max_prefetch", $"max_prefetch must be between 0 and {TaskDefaults.MaxLeaseBatch}; got {MaxPrefetch}");
         if (LeaseWait < TimeSpan.Zero || LeaseWait > TaskEngine.MaxLeaseWait)
             Add("lease_wait", $"lease_wait must be between 0 and {TaskEngine.MaxLeaseWait.TotalSeconds} seconds; got {LeaseWait.TotalSeconds}");
         if (DrainTimeout < TimeSpan.Zero || DrainTimeout > TimeSpan.FromHours(1))
@@ -84,7 +95,7 @@ public sealed class WorkerOptions
 
     internal WorkerOptions Snapshot() => new()
     {
-        Queues = [.. Queues], Concurrency = Concurrency, LeaseDuration = LeaseDuration, LeaseBatch = LeaseBatch,
+        Queues = [.. Queues], Concurrency = Concurrency, LeaseDuration = LeaseDuration, LeaseBatch = LeaseBatch, MaxPrefetch = MaxPrefetch,
         LeaseWait = LeaseWait, DrainTimeout = DrainTimeout, HeartbeatInterval = HeartbeatInterval,
         AckBatch = AckBatch, WorkerId = WorkerId, MaxResultBytes = MaxResultBytes,
     };

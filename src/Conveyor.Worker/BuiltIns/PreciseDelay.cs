@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 
 namespace Conveyor.Worker;
 
@@ -61,6 +62,7 @@ internal static class PreciseDelay
             var ready = new List<TaskCompletionSource>();
             while (true)
             {
+                long sleepUntil = 0;
                 lock (_gate)
                 {
                     while (true)
@@ -72,20 +74,71 @@ internal static class PreciseDelay
                         }
                         var now = Stopwatch.GetTimestamp();
                         if (first <= now) break;
-                        // Round up: waking early only costs another turn of this loop.
-                        var ms = (int)Math.Min(int.MaxValue, ((first - now) * 1000 + Stopwatch.Frequency - 1) / Stopwatch.Frequency);
+                        if (NanoSleep.Available && first - now < NanoSleep.Below)
+                        {
+                            // The last fraction of a millisecond, which Monitor.Wait cannot count (it
+                            // rounds to whole ones: rounding up overshot by 0.5 ms on average). Slept
+                            // outside the lock, so Schedule never waits for it; a new earlier deadline can
+                            // only be one under a millisecond away, and waits at most this long.
+                            sleepUntil = first;
+                            break;
+                        }
+                        // Whole milliseconds, rounded down where the precise sleep takes over the rest.
+                        var ticks = first - now;
+                        var ms = NanoSleep.Available
+                            ? (int)Math.Min(int.MaxValue, ticks * 1000 / Stopwatch.Frequency)
+                            : (int)Math.Min(int.MaxValue, (ticks * 1000 + Stopwatch.Frequency - 1) / Stopwatch.Frequency);
                         Monitor.Wait(_gate, ms);
                     }
-                    var cutoff = Stopwatch.GetTimestamp();
-                    while (_due.TryPeek(out var tcs, out var at) && at <= cutoff)
+                    if (sleepUntil == 0)
                     {
-                        _due.Dequeue();
-                        ready.Add(tcs);
+                        var cutoff = Stopwatch.GetTimestamp();
+                        while (_due.TryPeek(out var tcs, out var at) && at <= cutoff)
+                        {
+                            _due.Dequeue();
+                            ready.Add(tcs);
+                        }
                     }
+                }
+                if (sleepUntil != 0)
+                {
+                    NanoSleep.Until(sleepUntil);
+                    continue;
                 }
                 foreach (var tcs in ready) tcs.TrySetResult();
                 ready.Clear();
             }
         }
+    }
+
+    /// <summary>
+    /// clock_nanosleep on CLOCK_MONOTONIC to an absolute deadline: the clock <see cref="Stopwatch"/> reads
+    /// on Linux (nanosecond ticks). Elsewhere the millisecond wait rounds up and does the whole job.
+    /// </summary>
+    private static class NanoSleep
+    {
+        private const int ClockMonotonic = 1, TimerAbsTime = 1;
+
+        public static readonly bool Available = OperatingSystem.IsLinux() && Environment.Is64BitProcess && Stopwatch.Frequency == 1_000_000_000;
+
+        /// <summary>Below this much time left (in Stopwatch ticks), the rest is slept precisely.</summary>
+        public static readonly long Below = Stopwatch.Frequency / 1000;
+
+        public static void Until(long timestamp)
+        {
+            var spec = new TimeSpec { Seconds = timestamp / 1_000_000_000, Nanoseconds = timestamp % 1_000_000_000 };
+            // EINTR (a signal) only ends the sleep early: the caller's loop looks at the clock again.
+            _ = clock_nanosleep(ClockMonotonic, TimerAbsTime, in spec, IntPtr.Zero);
+        }
+
+        [StructLayout(LayoutKind.Sequential)]
+        private struct TimeSpec
+        {
+            public long Seconds;
+            public long Nanoseconds;
+        }
+
+        [DllImport("libc", EntryPoint = "clock_nanosleep")]
+        private static extern int clock_nanosleep(int clock, int flags, in TimeSpec request, IntPtr remaining);
     }
 }

@@ -5,8 +5,9 @@ using Microsoft.Extensions.Logging;
 namespace Conveyor.Worker.Runtime;
 
 /// <summary>
-/// Sidekiq's Fetch: leases only for free slots, as many as one call may take (the lease batch), and
-/// blocks in the store (Wait) instead of polling. Leased tasks go to the executors through a channel.
+/// Sidekiq's Fetch: leases for free slots (plus the small prefetch of <see cref="WorkerRuntime.PrefetchAllowance"/>),
+/// as many as one call may take (the lease batch), and blocks in the store (Wait) instead of polling.
+/// Leased tasks go to the executors through a channel.
 /// </summary>
 internal sealed class LeaseLoop(WorkerRuntime runtime, ChannelWriter<LeasedTask> dispatch)
 {
@@ -20,19 +21,21 @@ internal sealed class LeaseLoop(WorkerRuntime runtime, ChannelWriter<LeasedTask>
         {
             while (!stop.IsCancellationRequested)
             {
-                var slots = await runtime.TakeFreeSlots(o.LeaseBatch, stop).ConfigureAwait(false);
+                var room = await runtime.TakeLeaseRoom(o.LeaseBatch, stop).ConfigureAwait(false);
                 IReadOnlyList<LeasedTask> leased;
                 // Stopping cancels a lease that is still waiting for work. A transport must either return
                 // what it leased or throw before leasing (the SQLite store does: once its lease is queued
                 // it is not cancellable); tasks that arrive after the stop began go back via the executors.
                 try
                 {
-                    leased = await runtime.Transport.Lease(new TaskLeaseParams(runtime.WorkerId, o.Queues, slots, o.LeaseDuration, o.LeaseWait), stop).ConfigureAwait(false);
+                    var started = runtime.Time.GetTimestamp();
+                    leased = await runtime.Transport.Lease(new TaskLeaseParams(runtime.WorkerId, o.Queues, room, o.LeaseDuration, o.LeaseWait), stop).ConfigureAwait(false);
+                    if (leased.Count > 0) runtime.LeaseTook(runtime.Time.GetElapsedTime(started));
                     errors = 0;
                 }
                 catch (Exception ex) when (!stop.IsCancellationRequested)
                 {
-                    runtime.ReturnSlots(slots);
+                    runtime.ReturnRoom(room);
                     var delay = ErrorDelays[Math.Min(errors++, ErrorDelays.Length - 1)];
                     runtime.Logger.LogWarning(TransportErrors.StackFor(ex), "leasing failed ({Reason}); trying again in {Delay}", TransportErrors.Reason(ex), delay);
                     await Task.Delay(delay, runtime.Time, stop).ConfigureAwait(false);
@@ -40,11 +43,15 @@ internal sealed class LeaseLoop(WorkerRuntime runtime, ChannelWriter<LeasedTask>
                 }
                 catch
                 {
-                    runtime.ReturnSlots(slots);
+                    runtime.ReturnRoom(room);
                     throw;
                 }
-                runtime.ReturnSlots(slots - leased.Count);
-                foreach (var t in leased) dispatch.TryWrite(t);
+                runtime.ReturnRoom(room - leased.Count);
+                foreach (var t in leased)
+                {
+                    runtime.Buffered(t);
+                    dispatch.TryWrite(t);
+                }
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)

@@ -33,6 +33,11 @@ internal sealed class LeaseRenewer(WorkerRuntime runtime)
 
     internal async Task RenewAsync(CancellationToken ct)
     {
+        // Prefetched tasks still waiting for a slot after a whole renewal interval go back to the queue
+        // (well before their lease, 3 intervals long, runs out): a free worker can take them.
+        var handedBack = runtime.HandBackWaiting(runtime.Options.LeaseDuration / 3);
+        if (handedBack > 0)
+            runtime.Logger.LogInformation("{Count} prefetched tasks waited a third of their lease for a slot; handed back to the queue", handedBack);
         var items = new List<LeaseExtendParams>();
         foreach (var slot in runtime.Slots)
             if (slot.RenewalFor(runtime.Options.LeaseDuration) is { } item) items.Add(item);

@@ -29,6 +29,8 @@ internal sealed class TaskExecutor(WorkerRuntime runtime, ExecutionSlot slot)
             {
                 try
                 {
+                    // Waited too long for a slot: the renewer handed it back already.
+                    if (!runtime.Unbuffer(leased)) continue;
                     if (runtime.Stopping)
                     {
                         // Leased but not started when the drain began: hand it back untouched, not charged.
@@ -75,6 +77,7 @@ internal sealed class TaskExecutor(WorkerRuntime runtime, ExecutionSlot slot)
             catch (Exception ex) { runtime.Logger.LogWarning(ex, "disposing the DI scope of task {TaskId} failed", task.Id); }
         }
         var elapsed = runtime.Time.GetElapsedTime(started);
+        runtime.TaskTook(elapsed);
         var (reason, abandoned) = slot.End(nearTimeout: elapsed >= task.Timeout - NearTimeout);
         ConveyorDiagnostics.RunTime.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("conveyor.task.type", task.Type));
         if (abandoned) return; // handed back by the pool already: this late outcome is dropped.

@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using Conveyor.Model;
+using Conveyor.Store;
 using Conveyor.Transport;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -8,7 +10,11 @@ namespace Conveyor.Worker.Runtime;
 /// <summary>What the pool's parts share: the transport, handlers, slots, ack buffer, counters and the stop flag.</summary>
 internal sealed class WorkerRuntime
 {
-    private readonly SemaphoreSlim _freeSlots;
+    private readonly SemaphoreSlim _roomFreed = new(0);
+    private readonly ConcurrentDictionary<string, (LeasedTask Task, long Since)> _buffered = new(StringComparer.Ordinal);
+    private int _outstanding; // leased by this pool and not yet done: waiting in the channel or running
+    private int _roomSignalled;
+    private long _runTicks = -1, _leaseTicks = -1; // moving averages; -1 until the first sample
     private long _processed;
     private long _failed;
     private int _progressPending;
@@ -25,7 +31,6 @@ internal sealed class WorkerRuntime
         Scopes = scopes;
         Logger = loggers.CreateLogger("Conveyor.Worker");
         TaskLogger = loggers.CreateLogger("Conveyor.Task");
-        _freeSlots = new SemaphoreSlim(options.Concurrency, options.Concurrency);
         Slots = new ExecutionSlot[options.Concurrency];
         for (var i = 0; i < Slots.Length; i++) Slots[i] = new ExecutionSlot(time, ProgressReported);
         Acks = new AckBuffer(transport, options.AckBatch, time, Logger);
@@ -50,31 +55,117 @@ internal sealed class WorkerRuntime
     public bool Stopping => _stopping;
     public void BeginStopping() => _stopping = true;
 
-    /// <summary>Waits for at least one free slot, then takes every other free one up to <paramref name="max"/>.</summary>
-    public async ValueTask<int> TakeFreeSlots(int max, CancellationToken ct)
+    /// <summary>
+    /// How many tasks the lease loop may ask for now: waits until fewer than Concurrency + the prefetch
+    /// allowance are leased and unfinished, then takes the room, up to <paramref name="max"/>. Only the
+    /// lease loop calls this, so the count only grows here.
+    /// </summary>
+    public async ValueTask<int> TakeLeaseRoom(int max, CancellationToken ct)
     {
-        await _freeSlots.WaitAsync(ct).ConfigureAwait(false);
-        // Coalesce: the first freed slot wakes us while sibling executors are often a moment from
-        // freeing theirs. One trip through the thread-pool queue lets them, so the lease asks for a full
-        // batch instead of many small ones (measured: ~10 per lease instead of ~6, far fewer round trips).
-        // No timer, no added wait when every slot is already free.
-        if (_freeSlots.CurrentCount + 1 < Math.Min(max, Slots.Length)) await Task.Yield();
-        var taken = 1;
-        while (taken < max && _freeSlots.Wait(0)) taken++;
-        return taken;
+        var yielded = false;
+        while (true)
+        {
+            var prefetch = PrefetchAllowance();
+            var capacity = Options.Concurrency + prefetch;
+            var room = capacity - Volatile.Read(ref _outstanding);
+            if (room > 0)
+            {
+                // Coalesce: the first freed slot wakes us while sibling executors are often a moment from
+                // freeing theirs. One trip through the thread-pool queue lets them, so the lease asks for a
+                // full batch instead of many small ones (measured: ~10 per lease instead of ~6, far fewer
+                // round trips). No timer, no added wait when the room is already there. Not while
+                // prefetching: then the slots have work waiting, and a trip through a busy queue (0.7 ms
+                // in W3) is time the buffer runs dry.
+                if (!yielded && prefetch == 0 && room < Math.Min(max, capacity))
+                {
+                    yielded = true;
+                    await Task.Yield();
+                    continue;
+                }
+                var n = Math.Min(max, room);
+                Interlocked.Add(ref _outstanding, n);
+                return n;
+            }
+            await _roomFreed.WaitAsync(ct).ConfigureAwait(false);
+            Volatile.Write(ref _roomSignalled, 0);
+        }
     }
 
-    public void ReturnSlots(int count)
+    /// <summary>Room taken but not used (the lease returned fewer tasks, or failed).</summary>
+    public void ReturnRoom(int count)
     {
-        if (count > 0) _freeSlots.Release(count);
+        if (count > 0) Freed(count);
+    }
+
+    /// <summary>A leased task is done with this pool: finished, handed back or dropped.</summary>
+    public void SlotFreed() => Freed(1);
+
+    private void Freed(int count)
+    {
+        Interlocked.Add(ref _outstanding, -count);
+        // At most one pending wake: the lease loop clears the flag after waking, then looks at the count.
+        if (Interlocked.Exchange(ref _roomSignalled, 1) == 0) _roomFreed.Release();
+    }
+
+    /// <summary>
+    /// Prefetch: how many tasks beyond the free slots the lease loop may hold, so that a slot that frees
+    /// starts its next task at once instead of after a round trip to the store (Celery's prefetch,
+    /// RabbitMQ's consumer prefetch). Sized to what the slots finish during one lease round trip, twice
+    /// over: 2 x Concurrency x lease time / run time, at most <see cref="WorkerOptions.MaxPrefetch"/> and
+    /// Concurrency. None until both times are known, and none while tasks take
+    /// <see cref="PrefetchRunLimit"/> or longer: a long task would keep what waits behind it from a worker
+    /// that is free (Celery's well-known prefetch trap), and a lease round trip is nothing next to it.
+    /// </summary>
+    public int PrefetchAllowance()
+    {
+        var limit = Math.Min(Options.MaxPrefetch, Options.Concurrency);
+        if (limit <= 0) return 0;
+        var run = Volatile.Read(ref _runTicks);
+        var lease = Volatile.Read(ref _leaseTicks);
+        if (run < 0 || lease < 0 || run >= PrefetchRunLimit.Ticks) return 0;
+        var want = Math.Ceiling(2.0 * Options.Concurrency * lease / Math.Max(run, 1));
+        return (int)Math.Min(limit, want);
+    }
+
+    /// <summary>Tasks that run this long or longer on average are never prefetched.</summary>
+    public static readonly TimeSpan PrefetchRunLimit = TimeSpan.FromSeconds(1);
+
+    /// <summary>A lease call that returned tasks took this long (a blocking wait counts at most 50 ms).</summary>
+    public void LeaseTook(TimeSpan elapsed) =>
+        Volatile.Write(ref _leaseTicks, Ewma(Volatile.Read(ref _leaseTicks), Math.Min(elapsed.Ticks, TimeSpan.TicksPerMillisecond * 50)));
+
+    /// <summary>A handler ran this long.</summary>
+    public void TaskTook(TimeSpan elapsed) => Volatile.Write(ref _runTicks, Ewma(Volatile.Read(ref _runTicks), elapsed.Ticks));
+
+    // An estimate: racing writers may drop a sample, which an average of the recent past can afford.
+    private static long Ewma(long average, long sample) => average < 0 ? sample : average + (sample - average) / 8;
+
+    /// <summary>A leased task goes to the executors: it waits in the dispatch channel until a slot takes it.</summary>
+    public void Buffered(LeasedTask task) => _buffered[task.Task.Id] = (task, Time.GetTimestamp());
+
+    /// <summary>An executor takes a task to run (or hand back): false when the renewer handed it back already.</summary>
+    public bool Unbuffer(LeasedTask task) => _buffered.TryRemove(task.Task.Id, out _);
+
+    /// <summary>
+    /// Prefetched tasks that waited <paramref name="longerThan"/> without a slot go back to the queue (not
+    /// charged), where a free worker can take them, well before their lease would run out.
+    /// </summary>
+    public int HandBackWaiting(TimeSpan longerThan)
+    {
+        var n = 0;
+        foreach (var (id, (task, since)) in _buffered)
+        {
+            if (Time.GetElapsedTime(since) < longerThan || !_buffered.TryRemove(id, out _)) continue;
+            Acks.Post(new TaskReleaseParams(id, task.LeaseToken));
+            n++;
+        }
+        return n;
     }
 
     /// <summary>A handler reported progress: the renewer sends it with an early renewal.</summary>
     public void ProgressReported() => Volatile.Write(ref _progressPending, 1);
 
     public bool TakeProgressPending() => Interlocked.Exchange(ref _progressPending, 0) == 1;
-
-    public void SlotFreed() => _freeSlots.Release();
 
     public void Count(AckDecision outcome, TaskRecord task, Exception? error)
     {
