@@ -57,17 +57,18 @@ public sealed partial class RedisTaskStore
             if (want <= 0) break;
             var q = Q(queue);
             var nonce = Guid.NewGuid().ToString("N")[..16];
+            var nowMs = NowMs();
+            var written = new TaskHash.LeaseWrite(nowMs, nowMs + leaseMs, request.WorkerId, $"{queue}/{nonce}.");
             RedisValue[] args =
             [
-                q.TaskPrefix, NowMs(), want, leaseMs, request.WorkerId, $"{queue}/{nonce}.", q.EventsChannel, queue, PromoteLimit,
+                q.TaskPrefix, nowMs, want, leaseMs, request.WorkerId, written.TokenPrefix, q.EventsChannel, queue, PromoteLimit,
             ];
             var answer = (RedisResult[])(await _scripts.Run(ScriptCatalog.TaskLease, [q.Ready, q.Scheduled, q.Running, q.Meta], args).ConfigureAwait(false))!;
             var next = (long)answer[0];
             if (next > 0 && (nextDue == 0 || next < nextDue)) nextDue = next;
             for (var i = 1; i < answer.Length; i++)
             {
-                var (task, token) = TaskHash.ReadLeased((RedisValue[])answer[i]!);
-                if (token is null) throw new InvalidDataException($"leased task {task.Id} has no token");
+                var (task, token) = TaskHash.ReadLeased((RedisValue[])answer[i]!, written, i);
                 leased.Add(new LeasedTask(task, token, task.LeaseDeadline ?? DateTimeOffset.FromUnixTimeMilliseconds(0)));
             }
         }

@@ -38,26 +38,41 @@ internal static class TaskHash
 
     public static TaskRecord Read(RedisResult hash) => Read((RedisValue[])hash!);
 
-    /// <summary>
-    /// The fields TaskLease.lua returns, values only, in this order: what it read (LEASE_READ in
-    /// Lib.lua), then what it wrote. "at" is in both; the written value comes later and wins.
-    /// </summary>
-    public static readonly string[] LeaseFields =
+    /// <summary>The fields TaskLease.lua reads and returns, values only, in this order (LEASE_READ in Lib.lua).</summary>
+    public static readonly string[] LeaseRead =
         ["id", "q", "ty", "ar", "pr", "at", "ma", "bk", "bb", "bf", "bc", "to", "ik", "md",
-         "re", "er", "pg", "hi", "cr", "sf",
-         "st", "at", "tk", "dl", "wk", "la", "sa"];
+         "re", "er", "pg", "hi", "cr", "sf"];
+
+    /// <summary>What TaskLease.lua wrote, the same for every task of one call (the attempt and token are per task).</summary>
+    public readonly record struct LeaseWrite(long NowMs, long DeadlineMs, string WorkerId, string TokenPrefix);
+
+    // A lease answer's values followed by the 6 the lease wrote: st, at, tk, dl, wk, sa. "at" is in both;
+    // the written value comes later and wins.
+    private static readonly string[] LeaseFields = [.. LeaseRead, "st", "at", "tk", "dl", "wk", "sa"];
+    private static readonly int ReadAttemptAt = Array.IndexOf(LeaseRead, "at");
 
     // Field -> position in a lease answer; a field listed twice ("at") maps to its later, written value.
     private static readonly Dictionary<string, int> LeasePosition = LeaseFields
         .Select((name, i) => (name, i)).GroupBy(x => x.name).ToDictionary(g => g.Key, g => g.Max(x => x.i), StringComparer.Ordinal);
 
-    /// <summary>A leased task from its LeaseFields values, and its lease token (read in place: no per-task dictionary).</summary>
-    public static (TaskRecord Task, string? Token) ReadLeased(RedisValue[] values)
+    /// <summary>
+    /// The <paramref name="n"/>-th task (from 1) of a lease answer, and its lease token (read in place:
+    /// no per-task dictionary).
+    /// </summary>
+    public static (TaskRecord Task, string Token) ReadLeased(RedisValue[] read, in LeaseWrite written, int n)
     {
-        if (values.Length != LeaseFields.Length) throw new InvalidDataException($"TaskLease returned {values.Length} fields; expected {LeaseFields.Length}");
-        var f = new LeaseValues(values);
-        f.TryGetValue("tk", out var tk);
-        return (Read(f), tk.IsNull ? null : (string?)tk);
+        if (read.Length != LeaseRead.Length) throw new InvalidDataException($"TaskLease returned {read.Length} fields; expected {LeaseRead.Length}");
+        var values = new RedisValue[LeaseFields.Length];
+        read.CopyTo(values, 0);
+        var token = written.TokenPrefix + n.ToString(CultureInfo.InvariantCulture);
+        var i = read.Length;
+        values[i++] = "running";
+        values[i++] = (read[ReadAttemptAt].TryParse(out long at) ? at : 0) + 1;
+        values[i++] = token;
+        values[i++] = written.DeadlineMs;
+        values[i++] = written.WorkerId;
+        values[i] = written.NowMs;
+        return (Read(new LeaseValues(values)), token);
     }
 
     public static TaskRecord Read(RedisValue[] flat)
@@ -94,7 +109,7 @@ internal static class TaskHash
         var attempt = (int)Long(f, "at");
         var attempts = ReadAttempts(Str(f, "hi"));
         if (state == TaskState.Running)
-            attempts.Add(new AttemptRecord(attempt, Str(f, "wk"), Time(f, "la") ?? DateTimeOffset.UnixEpoch, null, AttemptOutcome.Running));
+            attempts.Add(new AttemptRecord(attempt, Str(f, "wk"), Time(f, "sa") ?? DateTimeOffset.UnixEpoch, null, AttemptOutcome.Running));
         return new TaskRecord
         {
             Id = Str(f, "id") ?? throw new InvalidDataException("task hash has no id"),

@@ -25,7 +25,7 @@ local reclaimed, wake = 0, promoted > 0
 local expired_leases = redis.call("ZRANGEBYSCORE", KEYS[3], "-inf", now, "LIMIT", 0, limit)
 for _, id in ipairs(expired_leases) do
   local tkey = P .. id
-  local f = redis.call("HMGET", tkey, "st", "at", "wk", "la", "ty", "ma", "bk", "bb", "bf", "bc")
+  local f = redis.call("HMGET", tkey, "st", "at", "wk", "sa", "ty", "ma", "bk", "bb", "bf", "bc")
   redis.call("ZREM", KEYS[3], id)
   if f[1] == "running" then
     reclaimed = reclaimed + 1

@@ -12,7 +12,7 @@
 ]]
 local P, now, id, q = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[5]
 local tkey = P .. id
-local f = redis.call("HMGET", tkey, "st", "tk", "at", "wk", "la", "ty")
+local f = redis.call("HMGET", tkey, "st", "tk", "at", "wk", "sa", "ty")
 if not f[1] then return { 3 } end
 local st = f[1]
 if st == "succeeded" or st == "failed" or st == "cancelled" then

@@ -19,7 +19,7 @@ for i = 0, n - 1 do
   local o = 7 + i * 6
   local id, err = ARGV[o], ARGV[o + 2]
   local tkey = P .. id
-  local f = redis.call("HMGET", tkey, "st", "tk", "at", "wk", "la", "ty", "ma", "bk", "bb", "bf", "bc")
+  local f = redis.call("HMGET", tkey, "st", "tk", "at", "wk", "sa", "ty", "ma", "bk", "bb", "bf", "bc")
   if not f[1] then
     out[#out + 1] = 1; out[#out + 1] = ""; out[#out + 1] = 0
   elseif f[1] ~= "running" or f[2] ~= ARGV[o + 1] then

@@ -9,7 +9,8 @@
   ARGV[7] events channel   ARGV[8] queue   ARGV[9] promote limit
 
   Returns { next, task1, task2, ... }: each leased task as the values of LEASE_READ (Lib.lua) as
-  read, then the 7 values written: st, at, tk, dl, wk, la, sa (TaskHash.LeaseFields in .NET).
+  read, nothing else. What the lease wrote .NET knows already (TaskHash.ReadLeased): st "running",
+  at = the read at + 1, tk = ARGV[6] .. n for the n-th task of the answer, dl = now + lease, wk, sa = now.
   next: -2 the queue is paused; when nothing was leased, the earliest due ms of a scheduled task
   or -1 when none; 0 otherwise.
 ]]
@@ -27,11 +28,10 @@ local running = {}
 for i = 1, #popped, 2 do
   local id = popped[i]
   local tkey = P .. id
-  -- Read once, write once, and answer with the read values followed by what was written.
+  -- Read once, write once, and answer with the read values only (.NET derives what was written).
   local h = redis.call("HMGET", tkey, unpack(LEASE_READ))
-  local at, tok = tostring((tonumber(h[6]) or 0) + 1), ARGV[6] .. i
-  redis.call("HSET", tkey, "st", "running", "at", at, "tk", tok, "dl", dl, "wk", worker, "la", nows, "sa", nows)
-  h[21], h[22], h[23], h[24], h[25], h[26], h[27] = "running", at, tok, dl, worker, nows, nows
+  local at, tok = tostring((tonumber(h[6]) or 0) + 1), ARGV[6] .. ((i + 1) / 2)
+  redis.call("HSET", tkey, "st", "running", "at", at, "tk", tok, "dl", dl, "wk", worker, "sa", nows)
   running[#running + 1] = dl; running[#running + 1] = id
   res[#res + 1] = h
   ev_add(evs, id, q, h[3], "running", nows)

@@ -16,7 +16,7 @@ for i = 0, n - 1 do
   local o = 7 + i * 2
   local id = ARGV[o]
   local tkey = P .. id
-  local f = redis.call("HMGET", tkey, "st", "tk", "at", "wk", "la", "ty", "pr", "sq")
+  local f = redis.call("HMGET", tkey, "st", "tk", "at", "wk", "sa", "ty", "pr", "sq")
   if not f[1] then
     out[#out + 1] = 1; out[#out + 1] = ""
   elseif f[1] ~= "running" or f[2] ~= ARGV[o + 1] then
