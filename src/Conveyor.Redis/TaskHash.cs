@@ -110,6 +110,11 @@ internal static class TaskHash
         var attempts = ReadAttempts(Str(f, "hi"));
         if (state == TaskState.Running)
             attempts.Add(new AttemptRecord(attempt, Str(f, "wk"), Time(f, "sa") ?? DateTimeOffset.UnixEpoch, null, AttemptOutcome.Running));
+        // The succeeding attempt is not written into "hi" (TaskCompleteMany.lua): it is the attempt the
+        // fields describe. Hashes completed by older versions have it there already, as the last entry.
+        else if (state == TaskState.Succeeded && attempts is not [.., { Outcome: AttemptOutcome.Succeeded }])
+            attempts.Add(new AttemptRecord(attempt, Str(f, "wk") is { Length: > 0 } wk ? wk : null,
+                Time(f, "sa") ?? DateTimeOffset.UnixEpoch, Time(f, "fa"), AttemptOutcome.Succeeded));
         return new TaskRecord
         {
             Id = Str(f, "id") ?? throw new InvalidDataException("task hash has no id"),

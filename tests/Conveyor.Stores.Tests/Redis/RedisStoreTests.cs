@@ -162,6 +162,46 @@ public sealed class RedisStoreTests(RedisServerFixture redis) : IClassFixture<Re
     }
 
     [Fact]
+    public async Task A_completed_task_hash_stays_a_listpack_and_reads_its_succeeding_attempt_from_its_fields()
+    {
+        await using var store = await Open(NewPrefix());
+        var task = NewTask();
+        await store.TaskEnqueueMany([task]);
+        // A worker id as long as real ones (host:pid:random): the history entry it used to add was 84+ bytes,
+        // over hash-max-listpack-value (64), and turned every completed task's hash into a hashtable.
+        const string worker = "worker-host-name.example:123456:0a1b2c3d";
+        var started = _time.GetUtcNow();
+        var lease = Assert.Single(await store.TaskLease(new TaskLeaseParams(worker, ["default"], 1, TimeSpan.FromSeconds(30), TimeSpan.Zero)));
+        _time.Advance(TimeSpan.FromMilliseconds(1234));
+        Assert.Equal(AckOutcome.Ok, Assert.Single(await store.TaskCompleteMany([new TaskCompleteParams(task.Id, lease.LeaseToken, null)])).Outcome);
+
+        Assert.Contains("listpack", redis.Command($"OBJECT ENCODING {store.Keys.Queue("default").Task(task.Id)}"));
+        var done = Assert.IsType<TaskRecord>(await store.TaskGet(task.Id));
+        Assert.Equal(TaskState.Succeeded, done.State);
+        var attempt = Assert.Single(done.Attempts);
+        Assert.Equal(new AttemptRecord(1, worker, started, started.AddMilliseconds(1234), AttemptOutcome.Succeeded), attempt);
+    }
+
+    [Fact]
+    public async Task A_hash_completed_by_an_older_version_keeps_its_one_succeeded_entry()
+    {
+        await using var store = await Open(NewPrefix());
+        var task = NewTask();
+        await store.TaskEnqueueMany([task]);
+        var started = _time.GetUtcNow();
+        var lease = Assert.Single(await store.TaskLease(new TaskLeaseParams("w", ["default"], 1, TimeSpan.FromSeconds(30), TimeSpan.Zero)));
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await store.TaskCompleteMany([new TaskCompleteParams(task.Id, lease.LeaseToken, null)]);
+        // What older versions wrote on completion: the succeeded entry appended to "hi".
+        var s = started.ToUnixTimeMilliseconds();
+        Assert.Matches("^:[01]\r", redis.Command($"HSET {store.Keys.Queue("default").Task(task.Id)} hi '{{\"n\":1,\"w\":\"w\",\"s\":{s},\"f\":{s + 1000},\"o\":\"succeeded\"}}'"));
+
+        var done = Assert.IsType<TaskRecord>(await store.TaskGet(task.Id));
+        var attempt = Assert.Single(done.Attempts);
+        Assert.Equal(new AttemptRecord(1, "w", started, started.AddSeconds(1), AttemptOutcome.Succeeded), attempt);
+    }
+
+    [Fact]
     public async Task Disposing_the_store_ends_a_blocked_lease_with_nothing()
     {
         var store = await Open(NewPrefix());
