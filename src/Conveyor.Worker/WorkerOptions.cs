@@ -16,21 +16,22 @@ public sealed class WorkerOptions
     public TimeSpan LeaseDuration { get; set; } = TaskDefaults.LeaseDuration;
 
     /// <summary>
-    /// At most this many tasks per lease call (and never more than the free slots). Default 10. A pool
-    /// with more free slots fills them in chunks, one call after the other, so its tasks start (and
-    /// end, and come back for more) staggered instead of in lockstep waves that leave every slot idle
-    /// for a whole lease round trip at once (W3, 50 slots: 3.9k tasks/s with 50 per call, 4.2k with 10).
+    /// At most this many tasks per lease call (and never more than the room: free slots plus prefetch).
+    /// Default 50. Larger calls cost the store less per task (Redis, W1: 29 µs of CPU per task at 10 per
+    /// call, 21 at 50); without prefetch, a pool whose slots all free at once would refill them in
+    /// lockstep waves, which is why this was 10 before prefetch kept work waiting.
     /// </summary>
-    public int LeaseBatch { get; set; } = 10;
+    public int LeaseBatch { get; set; } = 50;
 
     /// <summary>
     /// At most this many tasks leased ahead of the free slots, so a slot that frees starts its next task
-    /// without waiting for a round trip to the store. Default 10; 0 turns prefetch off (Sidekiq's
-    /// behaviour: lease only for free slots). The pool prefetches only what its slots finish during one
-    /// lease round trip, never more than Concurrency, and nothing while tasks take a second or more; a
-    /// prefetched task that waits a third of its lease for a slot goes back to the queue.
+    /// without waiting for a round trip to the store, and short tasks are leased in full batches.
+    /// Default 100; 0 turns prefetch off (Sidekiq's behaviour: lease only for free slots). The pool
+    /// prefetches only what its slots finish during two lease round trips (so a prefetched task waits
+    /// about that long), nothing while tasks take a second or more, and a prefetched task that waits a
+    /// third of its lease for a slot goes back to the queue.
     /// </summary>
-    public int MaxPrefetch { get; set; } = 10;
+    public int MaxPrefetch { get; set; } = 100;
 
     /// <summary>How long one lease call blocks when nothing is ready (the store wakes it on new work). Default 10 s.</summary>
     public TimeSpan LeaseWait { get; set; } = TimeSpan.FromSeconds(10);

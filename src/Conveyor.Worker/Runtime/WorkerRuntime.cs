@@ -110,15 +110,16 @@ internal sealed class WorkerRuntime
     /// <summary>
     /// Prefetch: how many tasks beyond the free slots the lease loop may hold, so that a slot that frees
     /// starts its next task at once instead of after a round trip to the store (Celery's prefetch,
-    /// RabbitMQ's consumer prefetch). Sized to what the slots finish during one lease round trip, twice
-    /// over: 2 x Concurrency x lease time / run time, at most <see cref="WorkerOptions.MaxPrefetch"/> and
-    /// Concurrency. None until both times are known, and none while tasks take
-    /// <see cref="PrefetchRunLimit"/> or longer: a long task would keep what waits behind it from a worker
-    /// that is free (Celery's well-known prefetch trap), and a lease round trip is nothing next to it.
+    /// RabbitMQ's consumer prefetch), and so that short tasks are leased in full batches. Sized to what
+    /// the slots finish during one lease round trip, twice over: 2 x Concurrency x lease time / run time,
+    /// at most <see cref="WorkerOptions.MaxPrefetch"/>. So a prefetched task waits about two round trips
+    /// for its slot, however many there are. None until both times are known, and none while tasks take
+    /// <see cref="PrefetchRunLimit"/> or longer: a long task would keep what waits behind it from a
+    /// worker that is free (Celery's well-known prefetch trap), and a round trip is nothing next to it.
     /// </summary>
     public int PrefetchAllowance()
     {
-        var limit = Math.Min(Options.MaxPrefetch, Options.Concurrency);
+        var limit = Options.MaxPrefetch;
         if (limit <= 0) return 0;
         var run = Volatile.Read(ref _runTicks);
         var lease = Volatile.Read(ref _leaseTicks);
