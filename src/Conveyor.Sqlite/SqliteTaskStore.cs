@@ -32,7 +32,7 @@ public sealed partial class SqliteTaskStore : ITaskStore
         time = timeProvider ?? TimeProvider.System;
         var connections = new Connections(Options);
         writerConnection = connections.OpenWriter(Options);
-        writer = new WriteLoop(new WriteContext(writerConnection, time, Options), signals);
+        writer = new WriteLoop(new WriteContext(writerConnection, time, Options), signals, connections.MemoryGate);
         readers = new ReaderPool(connections);
     }
 

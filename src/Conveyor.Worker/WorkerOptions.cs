@@ -28,8 +28,8 @@ public sealed class WorkerOptions
     /// without waiting for a round trip to the store, and short tasks are leased in full batches.
     /// Default 100; 0 turns prefetch off (Sidekiq's behaviour: lease only for free slots). The pool
     /// prefetches only what its slots finish during two lease round trips (so a prefetched task waits
-    /// about that long), nothing while tasks take a second or more, and a prefetched task that waits a
-    /// third of its lease for a slot goes back to the queue.
+    /// at most about that long: few slots and slow tasks get none), nothing while tasks take a second or
+    /// more, and a prefetched task that waits a third of its lease for a slot goes back to the queue.
     /// </summary>
     public int MaxPrefetch { get; set; } = 100;
 

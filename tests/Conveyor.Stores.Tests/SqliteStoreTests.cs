@@ -137,6 +137,37 @@ public sealed class SqliteStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Memory_store_reads_see_only_committed_states_while_the_writer_is_busy()
+    {
+        // In memory, readers share the writer's cache and read uncommitted pages; without the gate a
+        // queue count read mid-transaction saw half-moved index entries (a NULL queue name).
+        await using var store = new SqliteTaskStore(new SqliteStoreOptions { Path = SqliteStoreOptions.InMemory }, time);
+        const int n = 3000;
+        await store.TaskEnqueueMany(Enumerable.Range(0, n).Select(_ => NewTask()).ToList());
+        using var stop = new CancellationTokenSource();
+        var work = Task.Run(async () =>
+        {
+            while (true)
+            {
+                var leased = await store.TaskLease(new TaskLeaseParams("w", ["default"], 50, TimeSpan.FromSeconds(30), TimeSpan.Zero));
+                if (leased.Count == 0) return;
+                await store.TaskCompleteMany(leased.Select(l => new TaskCompleteParams(l.Task.Id, l.LeaseToken, null)).ToList());
+            }
+        });
+        var reads = 0;
+        while (!work.IsCompleted)
+        {
+            var q = Assert.Single(await store.QueueList());
+            Assert.Equal("default", q.Name);
+            Assert.Equal(n, q.Pending + q.Running + q.Succeeded); // every task in exactly one state
+            reads++;
+        }
+        await work;
+        Assert.True(reads > 10, $"only {reads} reads overlapped the writes");
+        Assert.Equal(n, Assert.Single(await store.QueueList()).Succeeded);
+    }
+
+    [Fact]
     public async Task A_failing_operation_is_rolled_back_alone_and_stores_nothing()
     {
         await using var store = Open();

@@ -28,7 +28,8 @@ internal sealed class WorkerHarness : IAsyncDisposable
     public TimeProvider StoreTime { get; }
     public SqliteTaskStore Store { get; }
     public TaskEngine Engine { get; }
-    public ITaskTransport Transport { get; }
+    /// <summary>What the pool talks to: the engine in-process, unless a test wraps it.</summary>
+    public ITaskTransport Transport { get; set; }
     public HandlerRegistry Handlers { get; } = new();
     public WorkerOptions Options { get; } = new() { Concurrency = 4, LeaseDuration = TimeSpan.FromSeconds(3), LeaseWait = TimeSpan.FromSeconds(2), DrainTimeout = TimeSpan.FromSeconds(10) };
     public Microsoft.Extensions.Logging.ILoggerFactory? Loggers { get; set; }

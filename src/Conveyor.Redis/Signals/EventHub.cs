@@ -33,9 +33,20 @@ internal sealed class EventHub : IDisposable
         lock (_gate)
         {
             if (_subscribed is null || _subscribed.IsFaulted || _subscribed.IsCanceled)
-                _subscribed = _subscriber.SubscribeAsync(_keys.EventsPattern, (_, message) => Dispatch(message));
+                _subscribed = SubscribeInOrder();
             return _subscribed;
         }
+    }
+
+    /// <summary>
+    /// Through a message queue, not a callback: StackExchange.Redis runs callbacks concurrently, which
+    /// once delivered a task's "running" before its "pending" (seen on the 3-node cluster). The queue
+    /// hands messages over one at a time, in the order they arrived.
+    /// </summary>
+    private async Task SubscribeInOrder()
+    {
+        var queue = await _subscriber.SubscribeAsync(_keys.EventsPattern).ConfigureAwait(false);
+        queue.OnMessage(m => Dispatch(m.Message));
     }
 
     public IDisposable Subscribe(Action<TaskEvent> handler)

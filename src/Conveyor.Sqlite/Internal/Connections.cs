@@ -7,16 +7,23 @@ namespace Conveyor.Sqlite.Internal;
 /// Opens the writer and the reader connections. A file runs in WAL mode, so readers never block the
 /// writer nor it them. ":memory:" becomes a uniquely named shared-cache in-memory database, kept alive
 /// by the writer connection; its readers use read_uncommitted, because shared-cache table locks would
-/// otherwise make reader and writer refuse each other (SQLITE_LOCKED) instead of waiting.
+/// otherwise make reader and writer refuse each other (SQLITE_LOCKED) instead of waiting. What they
+/// would then see mid-transaction (half-moved index entries: a queue-count read once got a NULL queue
+/// under a busy writer) is kept from them by <see cref="MemoryGate"/>: in memory, a read and a write
+/// batch never overlap.
 /// </summary>
 internal sealed class Connections
 {
     private readonly string connectionString;
     private readonly bool memory;
 
+    /// <summary>Held by each write batch and each read of an in-memory database; null for a file (WAL isolates them).</summary>
+    public Lock? MemoryGate { get; }
+
     public Connections(SqliteStoreOptions options)
     {
         memory = options.IsInMemory;
+        MemoryGate = memory ? new Lock() : null;
         var builder = new SqliteConnectionStringBuilder
         {
             DataSource = memory ? $"conveyor-{Guid.NewGuid():N}" : options.Path,
@@ -129,7 +136,8 @@ internal sealed class ReaderPool(Connections connections) : IDisposable
         if (!idle.TryTake(out var reader)) reader = new ReaderConnection(connections.OpenReader());
         try
         {
-            return body(reader);
+            if (connections.MemoryGate is not { } gate) return body(reader);
+            lock (gate) return body(reader);
         }
         finally
         {

@@ -34,16 +34,19 @@ internal sealed class WriteLoop : IAsyncDisposable
     private readonly WriteContext ctx;
     private readonly Signals signals;
     private readonly int maxBatch;
+    private readonly Lock? memoryGate;
     private readonly Task loop;
     private long batches;
 
     /// <summary>How many transactions the writer has committed (one per group of operations).</summary>
     public long Batches => Interlocked.Read(ref batches);
 
-    public WriteLoop(WriteContext ctx, Signals signals)
+    /// <param name="memoryGate">An in-memory database's read/write gate (<see cref="Connections.MemoryGate"/>), held for each transaction.</param>
+    public WriteLoop(WriteContext ctx, Signals signals, Lock? memoryGate = null)
     {
         this.ctx = ctx;
         this.signals = signals;
+        this.memoryGate = memoryGate;
         maxBatch = ctx.Options.MaxBatchOperations;
         loop = Task.Factory.StartNew(Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
     }
@@ -68,6 +71,21 @@ internal sealed class WriteLoop : IAsyncDisposable
 
     private void RunBatch(ChannelReader<WriteOp> reader, List<WriteOp> done)
     {
+        bool committed;
+        if (memoryGate is null) committed = Transact(reader, done);
+        else lock (memoryGate) committed = Transact(reader, done);
+        if (!committed) return;
+        // Durable now: wake leasers and waiters, broadcast, then answer the callers.
+        var wake = new HashSet<string>(ctx.WakeQueues, StringComparer.Ordinal);
+        var events = new List<Conveyor.Store.TaskEvent>(ctx.Events);
+        ctx.Undo((0, 0));
+        signals.Publish(events, wake);
+        foreach (var op in done) op.Succeed();
+    }
+
+    /// <summary>One transaction: as many queued operations as fit, each in its savepoint. False when nothing committed.</summary>
+    private bool Transact(ChannelReader<WriteOp> reader, List<WriteOp> done)
+    {
         try
         {
             ctx.Begin();
@@ -76,7 +94,7 @@ internal sealed class WriteLoop : IAsyncDisposable
         {
             // Fail what is queued now; later arrivals get a fresh attempt at the next batch.
             for (var n = 0; n < maxBatch && reader.TryRead(out var op); n++) op.Fail(ex);
-            return;
+            return false;
         }
         // Late joiners: keep taking operations until the channel is empty (or the batch is full), and only
         // then commit. Whatever arrives while earlier operations run still makes this fsync. This is what
@@ -113,15 +131,10 @@ internal sealed class WriteLoop : IAsyncDisposable
             try { ctx.Exec("WriterBatch.Rollback"); } catch (SqliteException) { /* already rolled back */ }
             ctx.Undo((0, 0));
             foreach (var op in done) op.Fail(ex);
-            return;
+            return false;
         }
         Interlocked.Increment(ref batches);
-        // Durable now: wake leasers and waiters, broadcast, then answer the callers.
-        var wake = new HashSet<string>(ctx.WakeQueues, StringComparer.Ordinal);
-        var events = new List<Conveyor.Store.TaskEvent>(ctx.Events);
-        ctx.Undo((0, 0));
-        signals.Publish(events, wake);
-        foreach (var op in done) op.Succeed();
+        return true;
     }
 
     public async ValueTask DisposeAsync()

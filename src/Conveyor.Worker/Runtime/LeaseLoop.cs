@@ -21,7 +21,10 @@ internal sealed class LeaseLoop(WorkerRuntime runtime, ChannelWriter<LeasedTask>
         {
             while (!stop.IsCancellationRequested)
             {
-                var room = await runtime.TakeLeaseRoom(o.LeaseBatch, stop).ConfigureAwait(false);
+                var (room, slotFree) = await runtime.TakeLeaseRoom(o.LeaseBatch, stop).ConfigureAwait(false);
+                // Only a free slot waits in the store for new work. Room that is all prefetch takes what
+                // is ready now: a blocked lease would also grab the very task a hand-back just returned.
+                var wait = slotFree ? o.LeaseWait : TimeSpan.Zero;
                 IReadOnlyList<LeasedTask> leased;
                 // Stopping cancels a lease that is still waiting for work. A transport must either return
                 // what it leased or throw before leasing (the SQLite store does: once its lease is queued
@@ -29,7 +32,7 @@ internal sealed class LeaseLoop(WorkerRuntime runtime, ChannelWriter<LeasedTask>
                 try
                 {
                     var started = runtime.Time.GetTimestamp();
-                    leased = await runtime.Transport.Lease(new TaskLeaseParams(runtime.WorkerId, o.Queues, room, o.LeaseDuration, o.LeaseWait), stop).ConfigureAwait(false);
+                    leased = await runtime.Transport.Lease(new TaskLeaseParams(runtime.WorkerId, o.Queues, room, o.LeaseDuration, wait), stop).ConfigureAwait(false);
                     if (leased.Count > 0) runtime.LeaseTook(runtime.Time.GetElapsedTime(started));
                     errors = 0;
                 }
@@ -46,12 +49,18 @@ internal sealed class LeaseLoop(WorkerRuntime runtime, ChannelWriter<LeasedTask>
                     runtime.ReturnRoom(room);
                     throw;
                 }
-                runtime.ReturnRoom(room - leased.Count);
                 foreach (var t in leased)
                 {
                     runtime.Buffered(t);
                     dispatch.TryWrite(t);
                 }
+                if (leased.Count == 0 && !slotFree)
+                {
+                    // Nothing ready to prefetch: wait for a slot to free, then lease (and wait) for it.
+                    runtime.ReturnRoom(room, signal: false);
+                    await runtime.WaitRoomFreed(stop).ConfigureAwait(false);
+                }
+                else runtime.ReturnRoom(room - leased.Count);
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)

@@ -60,14 +60,16 @@ internal sealed class WorkerRuntime
     /// allowance are leased and unfinished, then takes the room, up to <paramref name="max"/>. Only the
     /// lease loop calls this, so the count only grows here.
     /// </summary>
-    public async ValueTask<int> TakeLeaseRoom(int max, CancellationToken ct)
+    /// <returns>The room taken, and whether a slot is free (else it is all prefetch room).</returns>
+    public async ValueTask<(int Room, bool SlotFree)> TakeLeaseRoom(int max, CancellationToken ct)
     {
         var yielded = false;
         while (true)
         {
             var prefetch = PrefetchAllowance();
             var capacity = Options.Concurrency + prefetch;
-            var room = capacity - Volatile.Read(ref _outstanding);
+            var outstanding = Volatile.Read(ref _outstanding);
+            var room = capacity - outstanding;
             if (room > 0)
             {
                 // Coalesce: the first freed slot wakes us while sibling executors are often a moment from
@@ -84,17 +86,28 @@ internal sealed class WorkerRuntime
                 }
                 var n = Math.Min(max, room);
                 Interlocked.Add(ref _outstanding, n);
-                return n;
+                return (n, outstanding < Options.Concurrency);
             }
-            await _roomFreed.WaitAsync(ct).ConfigureAwait(false);
-            Volatile.Write(ref _roomSignalled, 0);
+            await WaitRoomFreed(ct).ConfigureAwait(false);
         }
     }
 
-    /// <summary>Room taken but not used (the lease returned fewer tasks, or failed).</summary>
-    public void ReturnRoom(int count)
+    /// <summary>Waits until a task is done with the pool (or room was given back with a signal).</summary>
+    public async ValueTask WaitRoomFreed(CancellationToken ct)
     {
-        if (count > 0) Freed(count);
+        await _roomFreed.WaitAsync(ct).ConfigureAwait(false);
+        Volatile.Write(ref _roomSignalled, 0);
+    }
+
+    /// <summary>
+    /// Room taken but not used (the lease returned fewer tasks, or failed). <paramref name="signal"/>
+    /// false: the lease loop gives it back only to wait for a slot, so it must not wake itself.
+    /// </summary>
+    public void ReturnRoom(int count, bool signal = true)
+    {
+        if (count <= 0) return;
+        if (signal) Freed(count);
+        else Interlocked.Add(ref _outstanding, -count);
     }
 
     /// <summary>A leased task is done with this pool: finished, handed back or dropped.</summary>
@@ -111,9 +124,9 @@ internal sealed class WorkerRuntime
     /// Prefetch: how many tasks beyond the free slots the lease loop may hold, so that a slot that frees
     /// starts its next task at once instead of after a round trip to the store (Celery's prefetch,
     /// RabbitMQ's consumer prefetch), and so that short tasks are leased in full batches. Sized to what
-    /// the slots finish during one lease round trip, twice over: 2 x Concurrency x lease time / run time,
-    /// at most <see cref="WorkerOptions.MaxPrefetch"/>. So a prefetched task waits about two round trips
-    /// for its slot, however many there are. None until both times are known, and none while tasks take
+    /// the slots finish during two lease round trips: 2 x Concurrency x lease time / run time, rounded
+    /// down, at most <see cref="WorkerOptions.MaxPrefetch"/>. So a prefetched task waits at most about two
+    /// round trips for its slot, however many there are. None until both times are known, and none while tasks take
     /// <see cref="PrefetchRunLimit"/> or longer: a long task would keep what waits behind it from a
     /// worker that is free (Celery's well-known prefetch trap), and a round trip is nothing next to it.
     /// </summary>
@@ -124,7 +137,10 @@ internal sealed class WorkerRuntime
         var run = Volatile.Read(ref _runTicks);
         var lease = Volatile.Read(ref _leaseTicks);
         if (run < 0 || lease < 0 || run >= PrefetchRunLimit.Ticks) return 0;
-        var want = Math.Ceiling(2.0 * Options.Concurrency * lease / Math.Max(run, 1));
+        // Rounded down: the n-th task held ahead waits about n x run / Concurrency for a slot, and that
+        // must stay within two round trips (one slot and half-second tasks: none, not one that waits
+        // half a second in a buffer while it shows as running).
+        var want = Math.Floor(2.0 * Options.Concurrency * lease / Math.Max(run, 1));
         return (int)Math.Min(limit, want);
     }
 
@@ -149,7 +165,9 @@ internal sealed class WorkerRuntime
 
     /// <summary>
     /// Prefetched tasks that waited <paramref name="longerThan"/> without a slot go back to the queue (not
-    /// charged), where a free worker can take them, well before their lease would run out.
+    /// charged), where a free worker can take them, well before their lease would run out. This pool does
+    /// not take them back while its slots stay busy: with no slot free it only leases what is ready, and
+    /// after an empty lease it waits for a slot (<see cref="LeaseLoop"/>).
     /// </summary>
     public int HandBackWaiting(TimeSpan longerThan)
     {

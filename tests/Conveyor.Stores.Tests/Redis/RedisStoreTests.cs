@@ -142,6 +142,36 @@ public sealed class RedisStoreTests(RedisServerFixture redis) : IClassFixture<Re
     }
 
     [Fact]
+    public async Task Events_reach_a_subscriber_in_the_order_they_were_published()
+    {
+        await using var listener = await Open(NewPrefix());
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<TaskEvent>();
+        using var sub = listener.EventsSubscribe(seen.Enqueue);
+        await Task.Delay(200);
+        // Messages as the scripts publish them, pipelined from another connection so that they reach
+        // the subscriber back to back: each task's "pending" then its "running".
+        const int n = 500;
+        var ids = Enumerable.Range(0, n).Select(i => $"task-{i:D4}").ToList();
+        using (var mux = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString))
+        {
+            var channel = RedisChannel.Literal(listener.Keys.Queue("default").EventsChannel);
+            var publisher = mux.GetSubscriber();
+            var sends = new List<Task>();
+            foreach (var id in ids)
+            {
+                sends.Add(publisher.PublishAsync(channel, $"{id}\tdefault\ttest.noop\tpending\t1000"));
+                sends.Add(publisher.PublishAsync(channel, $"{id}\tdefault\ttest.noop\trunning\t1001"));
+            }
+            await Task.WhenAll(sends);
+        }
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (seen.Count < 2 * n && DateTime.UtcNow < until) await Task.Delay(20);
+
+        var expected = ids.SelectMany(id => new[] { (id, TaskState.Pending), (id, TaskState.Running) });
+        Assert.Equal(expected, seen.Select(e => (e.TaskId, e.State)));
+    }
+
+    [Fact]
     public async Task Retention_removes_every_trace_of_a_finished_task()
     {
         var prefix = NewPrefix();

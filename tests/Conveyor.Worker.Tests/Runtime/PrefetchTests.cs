@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Conveyor.Model;
+using Conveyor.Transport;
 using Conveyor.Worker.Runtime;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -32,11 +33,17 @@ public sealed class PrefetchTests
         limited.TaskTook(TimeSpan.FromMilliseconds(10));
         Assert.Equal(4, limited.PrefetchAllowance());
 
-        // 2 slots of 10 ms tasks finish 0.2 per lease: rounded up, one waits ready.
+        // 2 slots of 10 ms tasks finish 0.4 in two round trips of 1 ms: none (one held ahead would wait 5 ms).
         var few = Runtime(h, 2);
         few.LeaseTook(TimeSpan.FromMilliseconds(1));
         few.TaskTook(TimeSpan.FromMilliseconds(10));
-        Assert.Equal(1, few.PrefetchAllowance());
+        Assert.Equal(0, few.PrefetchAllowance());
+
+        // 4 slots of 10 ms tasks finish 1.6 in two round trips of 2 ms: one.
+        var some = Runtime(h, 4);
+        some.LeaseTook(TimeSpan.FromMilliseconds(2));
+        some.TaskTook(TimeSpan.FromMilliseconds(10));
+        Assert.Equal(1, some.PrefetchAllowance());
 
         // No-op tasks: 10 slots finish 500 per millisecond of lease; the limit holds.
         var noop = Runtime(h, 10, maxPrefetch: 100);
@@ -66,29 +73,50 @@ public sealed class PrefetchTests
     }
 
     [Theory]
-    [InlineData(1, 2)]  // one slot, one task leased ahead of it (the limit: the rule alone may want more on a slow machine)
-    [InlineData(0, 1)]  // prefetch off: only the task that runs is leased
-    public async Task A_busy_slot_has_its_next_short_task_leased_ahead_only_when_prefetch_is_on(int maxPrefetch, int expectedMostLeased)
+    [InlineData(5, 6)] // one slot, up to five no-op tasks leased ahead of it
+    [InlineData(0, 1)] // prefetch off: the pool leases only for its free slot
+    public async Task A_busy_slot_has_short_tasks_leased_ahead_only_when_prefetch_is_on(int maxPrefetch, int mostAllowed)
     {
         await using var h = new WorkerHarness();
         h.Options.Concurrency = 1;
         h.Options.MaxPrefetch = maxPrefetch;
-        var mostLeased = 0L;
-        h.Handlers.Add("short", async (JsonElement _, TaskContext ctx) =>
+        var counting = new HeldCounting(h.Transport);
+        h.Transport = counting;
+        h.Handlers.Add("noop", (JsonElement _, TaskContext _) =>
         {
-            await Task.Delay(5, ctx.CancellationToken);
-            // Leased tasks are "running" in the store, whether a slot runs them or they wait for one.
-            var leased = (await h.Engine.QueueList()).Single(q => q.Name == TaskDefaults.Queue).Running;
-            long seen;
-            while ((seen = Interlocked.Read(ref mostLeased)) < leased && Interlocked.CompareExchange(ref mostLeased, leased, seen) != seen) { }
-            return null;
+            Interlocked.Decrement(ref counting.Held); // started: no longer waiting for the slot
+            return ValueTask.FromResult<object?>(null);
         });
-        var results = await h.Engine.SubmitMany(Enumerable.Range(0, 40).Select(_ => new TaskSubmission { Type = "short" }).ToList());
+        var results = await h.Engine.SubmitMany(Enumerable.Range(0, 2000).Select(_ => new TaskSubmission { Type = "noop" }).ToList());
 
         await h.StartAsync();
         foreach (var r in results) Assert.Equal(TaskState.Succeeded, (await h.WaitTerminalAsync(r.Task.Id)).State);
 
-        Assert.Equal(expectedMostLeased, Interlocked.Read(ref mostLeased));
+        Assert.InRange(counting.MostHeld, 1, mostAllowed);
+        if (maxPrefetch > 0) Assert.True(counting.MostHeld > 1, "no task was ever leased ahead of the busy slot");
+    }
+
+    /// <summary>Counts tasks leased and not yet started by a handler (the test's handler decrements).</summary>
+    private sealed class HeldCounting(ITaskTransport inner) : ITaskTransport
+    {
+        public int Held;
+        public int MostHeld;
+
+        public async ValueTask<IReadOnlyList<Conveyor.Store.LeasedTask>> Lease(Conveyor.Store.TaskLeaseParams request, CancellationToken ct = default)
+        {
+            var leased = await inner.Lease(request, ct);
+            var now = Interlocked.Add(ref Held, leased.Count);
+            int seen;
+            while ((seen = Volatile.Read(ref MostHeld)) < now && Interlocked.CompareExchange(ref MostHeld, now, seen) != seen) { }
+            return leased;
+        }
+
+        public ValueTask<IReadOnlyList<Conveyor.Store.AckResult>> CompleteMany(IReadOnlyList<Conveyor.Store.TaskCompleteParams> items, CancellationToken ct = default) => inner.CompleteMany(items, ct);
+        public ValueTask<IReadOnlyList<Conveyor.Store.AckResult>> FailMany(IReadOnlyList<Conveyor.Store.TaskFailParams> items, CancellationToken ct = default) => inner.FailMany(items, ct);
+        public ValueTask<IReadOnlyList<Conveyor.Store.LeaseExtendResult>> ExtendMany(IReadOnlyList<Conveyor.Store.LeaseExtendParams> items, CancellationToken ct = default) => inner.ExtendMany(items, ct);
+        public ValueTask<IReadOnlyList<Conveyor.Store.AckResult>> ReleaseMany(IReadOnlyList<Conveyor.Store.TaskReleaseParams> items, CancellationToken ct = default) => inner.ReleaseMany(items, ct);
+        public ValueTask WorkerHeartbeat(Conveyor.Store.WorkerInfo worker, CancellationToken ct = default) => inner.WorkerHeartbeat(worker, ct);
+        public ValueTask WorkerRemove(string workerId, CancellationToken ct = default) => inner.WorkerRemove(workerId, ct);
     }
 
     [Fact]
@@ -99,11 +127,10 @@ public sealed class PrefetchTests
         var release = Signals.New<bool>();
         var blockStarted = Signals.New<bool>();
         var runs = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
-        h.Handlers.Add("short", async (JsonElement _, TaskContext ctx) =>
+        h.Handlers.Add("short", (JsonElement _, TaskContext ctx) =>
         {
             runs.AddOrUpdate(ctx.TaskId, 1, (_, n) => n + 1);
-            await Task.Delay(2, ctx.CancellationToken);
-            return null;
+            return ValueTask.FromResult<object?>(null);
         });
         h.Handlers.Add("block", async (JsonElement _, TaskContext ctx) =>
         {
@@ -112,7 +139,8 @@ public sealed class PrefetchTests
             return null;
         });
         await h.StartAsync();
-        // Short tasks first, so the pool has measured both times and prefetches one.
+        // Instant tasks first, so the pool has measured both times: a round trip is many of them, and it
+        // prefetches (what the slot finishes in two round trips, floored: at least one).
         for (var i = 0; i < 10; i++) await h.WaitTerminalAsync(await h.SubmitAsync("short"));
 
         var block = await h.SubmitAsync("block");
@@ -120,10 +148,13 @@ public sealed class PrefetchTests
         await blockStarted.Within("the blocking task started");
         await WorkerHarness.Eventually(async () => (await h.GetAsync(next)).State == TaskState.Running, "the next task leased ahead of the busy slot");
         await WorkerHarness.Eventually(async () => (await h.GetAsync(next)).State == TaskState.Pending, "the waiting task handed back to the queue");
+        // And it stays there for another worker: the pool does not lease it again while its slot is held.
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
 
         var handedBack = await h.GetAsync(next);
+        Assert.Equal(TaskState.Pending, handedBack.State);
         Assert.Equal(0, handedBack.Attempt); // not charged
-        Assert.Contains(handedBack.Attempts, a => a.Outcome == AttemptOutcome.Released);
+        Assert.Single(handedBack.Attempts, a => a.Outcome == AttemptOutcome.Released);
         Assert.False(runs.ContainsKey(next));
         Assert.Equal(TaskState.Running, (await h.GetAsync(block)).State);
 
