@@ -24,6 +24,7 @@ public sealed class CliBadInputTests : IDisposable
         { ["server", "--host", "0.0.0.0", "--port", "0"], 2, "refusing to listen on" },
         { ["server", "--store", "/no/such/folder/x.db"], 2, "does not exist" },
         { ["worker", "--concurrency", "0", "--store", ":memory:"], 2, "concurrency must be between 1" },
+        { ["worker", "--max-prefetch", "-1", "--store", ":memory:"], 2, "max_prefetch must be between 0 and 1000" },
         { ["bench", "--tasks", "0"], 2, "--tasks must be between 1" },
         { ["token", "create", "--scope", "root"], 2, "is not a scope" },
         { ["dlq", "retry"], 2, "name a task ID, or --all" },

@@ -17,6 +17,7 @@ internal static class HostOptions
     public static Option<string> Queues() => new("--queues") { Description = "Queues to work on, in order of preference, comma-separated", DefaultValueFactory = _ => "default" };
     public static Option<int> Concurrency(int fallback = 10) => new("--concurrency", "-c") { Description = $"Tasks run at once (default {fallback})", DefaultValueFactory = _ => fallback };
     public static Option<string> LeaseDuration() => new("--lease-duration") { Description = "Visibility timeout of each lease, renewed while the task runs (default 30s)", DefaultValueFactory = _ => "30s" };
+    public static Option<int> MaxPrefetch() => new("--max-prefetch") { Description = "Short tasks leased ahead of the free slots, at most (default 100; 0: lease only for free slots)", DefaultValueFactory = _ => 100 };
     public static Option<string> Drain() => new("--drain-timeout") { Description = "On shutdown, how long running tasks may finish before they are handed back (default 20s)", DefaultValueFactory = _ => "20s" };
 
     public static Option<string> EmailDuration() => new("--email-duration") { Description = "How long the built-in email.send pretends to send (default 3s)", DefaultValueFactory = _ => "3s" };
@@ -54,7 +55,7 @@ internal static class HostOptions
         return options;
     }
 
-    public static WorkerOptions Worker(ParseResult r, Option<string> queues, Option<int> concurrency, Option<string> lease, Option<string> drain)
+    public static WorkerOptions Worker(ParseResult r, Option<string> queues, Option<int> concurrency, Option<string> lease, Option<string> drain, Option<int> maxPrefetch)
     {
         var options = new WorkerOptions
         {
@@ -62,6 +63,7 @@ internal static class HostOptions
             Concurrency = r.GetValue(concurrency),
             LeaseDuration = Durations.Parse(r.GetValue(lease)!, "--lease-duration"),
             DrainTimeout = Durations.Parse(r.GetValue(drain)!, "--drain-timeout"),
+            MaxPrefetch = r.GetValue(maxPrefetch),
         };
         var errors = options.Validate();
         if (errors.Count > 0) throw new ConveyorValidationException(errors);
@@ -70,8 +72,8 @@ internal static class HostOptions
 }
 
 /// <summary>
-/// The worker options of <c>up</c> and <c>worker</c>, defined once: queues, concurrency, lease, drain and
-/// the built-in task types' durations.
+/// The worker options of <c>up</c> and <c>worker</c>, defined once: queues, concurrency, lease, drain,
+/// prefetch and the built-in task types' durations.
 /// </summary>
 internal sealed class WorkerOptionSet
 {
@@ -79,16 +81,17 @@ internal sealed class WorkerOptionSet
     private readonly Option<int> _concurrency = HostOptions.Concurrency();
     private readonly Option<string> _lease = HostOptions.LeaseDuration();
     private readonly Option<string> _drain = HostOptions.Drain();
+    private readonly Option<int> _maxPrefetch = HostOptions.MaxPrefetch();
     private readonly Option<string> _email = HostOptions.EmailDuration();
     private readonly Option<string> _heavy = HostOptions.HeavyDuration();
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { _queues, _concurrency, _lease, _drain, _email, _heavy }) command.Options.Add(o);
+        foreach (var o in new Option[] { _queues, _concurrency, _lease, _drain, _maxPrefetch, _email, _heavy }) command.Options.Add(o);
     }
 
     /// <summary>The validated worker options (every problem listed at once).</summary>
-    public WorkerOptions Worker(ParseResult r) => HostOptions.Worker(r, _queues, _concurrency, _lease, _drain);
+    public WorkerOptions Worker(ParseResult r) => HostOptions.Worker(r, _queues, _concurrency, _lease, _drain, _maxPrefetch);
 
     public Action<BuiltInHandlerOptions> BuiltIns(ParseResult r) => HostOptions.BuiltIns(r, _email, _heavy);
 
@@ -99,5 +102,6 @@ internal sealed class WorkerOptionSet
         to.Concurrency = from.Concurrency;
         to.LeaseDuration = from.LeaseDuration;
         to.DrainTimeout = from.DrainTimeout;
+        to.MaxPrefetch = from.MaxPrefetch;
     }
 }
