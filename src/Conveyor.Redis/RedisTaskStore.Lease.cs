@@ -58,7 +58,7 @@ public sealed partial class RedisTaskStore
             var q = Q(queue);
             var nonce = Guid.NewGuid().ToString("N")[..16];
             var nowMs = NowMs();
-            var written = new TaskHash.LeaseWrite(nowMs, nowMs + leaseMs, request.WorkerId, $"{queue}/{nonce}.");
+            var written = new TaskHash.LeaseWrite(nowMs, nowMs + leaseMs, request.WorkerId, $"{queue}/{nonce}.", queue);
             RedisValue[] args =
             [
                 q.TaskPrefix, nowMs, want, leaseMs, request.WorkerId, written.TokenPrefix, q.EventsChannel, queue, PromoteLimit,

@@ -38,17 +38,17 @@ internal static class TaskHash
 
     public static TaskRecord Read(RedisResult hash) => Read((RedisValue[])hash!);
 
-    /// <summary>The fields TaskLease.lua reads and returns, values only, in this order (LEASE_READ in Lib.lua).</summary>
+    /// <summary>The values of one task in TaskLease.lua's answer: the fields it reads (LEASE_READ in Lib.lua), then the id.</summary>
     public static readonly string[] LeaseRead =
-        ["id", "q", "ty", "ar", "pr", "at", "ma", "bk", "bb", "bf", "bc", "to", "ik", "md",
-         "re", "er", "pg", "hi", "cr", "sf"];
+        ["ty", "ar", "pr", "at", "ma", "bk", "bb", "bf", "bc", "to", "ik", "md", "er", "pg", "hi", "cr", "sf",
+         "id"];
 
-    /// <summary>What TaskLease.lua wrote, the same for every task of one call (the attempt and token are per task).</summary>
-    public readonly record struct LeaseWrite(long NowMs, long DeadlineMs, string WorkerId, string TokenPrefix);
+    /// <summary>What TaskLease.lua wrote, the same for every task of one call (the attempt and token are per task), and the queue.</summary>
+    public readonly record struct LeaseWrite(long NowMs, long DeadlineMs, string WorkerId, string TokenPrefix, string Queue);
 
-    // A lease answer's values followed by the 6 the lease wrote: st, at, tk, dl, wk, sa. "at" is in both;
-    // the written value comes later and wins.
-    private static readonly string[] LeaseFields = [.. LeaseRead, "st", "at", "tk", "dl", "wk", "sa"];
+    // A lease answer's values followed by what the call knows: st, at, tk, dl, wk, sa as written, and q.
+    // "at" is in both; the written value comes later and wins. "re" is not there: a leased task has none.
+    private static readonly string[] LeaseFields = [.. LeaseRead, "st", "at", "tk", "dl", "wk", "sa", "q"];
     private static readonly int ReadAttemptAt = Array.IndexOf(LeaseRead, "at");
 
     // Field -> position in a lease answer; a field listed twice ("at") maps to its later, written value.
@@ -71,7 +71,8 @@ internal static class TaskHash
         values[i++] = token;
         values[i++] = written.DeadlineMs;
         values[i++] = written.WorkerId;
-        values[i] = written.NowMs;
+        values[i++] = written.NowMs;
+        values[i] = written.Queue;
         return (Read(new LeaseValues(values)), token);
     }
 

@@ -13,12 +13,14 @@
 local BAND = 1099511627776 -- 2^40: room for 2^40 enqueues per queue, all scores < 2^44 (exact doubles)
 
 -- The task fields a lease reads (HMGET), in this order: every field of a task the lease does not
--- overwrite, except "fa" (a leased task is not finished). TaskLease answers these values only;
--- TaskHash.LeaseRead in .NET is the same list. ("la", the attempt's start in older hashes, is
--- always equal to "sa" and no longer written; a hash that has it keeps it harmlessly.)
--- Reading only what is not rewritten matters: HMGET on a listpack hash scans it once per field.
-local LEASE_READ = { "id", "q", "ty", "ar", "pr", "at", "ma", "bk", "bb", "bf", "bc", "to", "ik", "md",
-  "re", "er", "pg", "hi", "cr", "sf" }
+-- overwrite, except "fa" (a leased task is not finished), "id" (the lease knows it: it popped it),
+-- "q" (the caller knows it) and "re" (only a succeeded task has a result, and it is never leased).
+-- TaskLease answers these values and the id; TaskHash.LeaseRead in .NET is the same list.
+-- ("la", the attempt's start in older hashes, is always equal to "sa" and no longer written; a hash
+-- that has it keeps it harmlessly.) Reading only what is needed matters: HMGET on a listpack hash
+-- scans it once per field, and each value is converted twice (into Lua, then into the reply).
+local LEASE_READ = { "ty", "ar", "pr", "at", "ma", "bk", "bb", "bf", "bc", "to", "ik", "md",
+  "er", "pg", "hi", "cr", "sf" }
 
 local function ready_score(pr, seq)
   return (9 - (tonumber(pr) or 0)) * BAND + tonumber(seq)

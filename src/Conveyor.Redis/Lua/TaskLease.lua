@@ -9,7 +9,7 @@
   ARGV[7] events channel   ARGV[8] queue   ARGV[9] promote limit
 
   Returns { next, task1, task2, ... }: each leased task as the values of LEASE_READ (Lib.lua) as
-  read, nothing else. What the lease wrote .NET knows already (TaskHash.ReadLeased): st "running",
+  read, then its id. What the lease wrote .NET knows already (TaskHash.ReadLeased): st "running",
   at = the read at + 1, tk = ARGV[6] .. n for the n-th task of the answer, dl = now + lease, wk, sa = now.
   next: -2 the queue is paused; when nothing was leased, the earliest due ms of a scheduled task
   or -1 when none; 0 otherwise.
@@ -30,11 +30,12 @@ for i = 1, #popped, 2 do
   local tkey = P .. id
   -- Read once, write once, and answer with the read values only (.NET derives what was written).
   local h = redis.call("HMGET", tkey, unpack(LEASE_READ))
-  local at, tok = tostring((tonumber(h[6]) or 0) + 1), ARGV[6] .. ((i + 1) / 2)
+  local at, tok = tostring((tonumber(h[4]) or 0) + 1), ARGV[6] .. ((i + 1) / 2)
   redis.call("HSET", tkey, "st", "running", "at", at, "tk", tok, "dl", dl, "wk", worker, "sa", nows)
   running[#running + 1] = dl; running[#running + 1] = id
+  h[#LEASE_READ + 1] = id
   res[#res + 1] = h
-  ev_add(evs, id, q, h[3], "running", nows)
+  ev_add(evs, id, q, h[1], "running", nows)
 end
 zadd_many(KEYS[3], running)
 if #res == 1 then
