@@ -27,7 +27,7 @@ public sealed class WorkerOptions
     /// At most this many tasks leased ahead of the free slots, so a slot that frees starts its next task
     /// without waiting for a round trip to the store, and short tasks are leased in full batches.
     /// Default 100; 0 turns prefetch off (Sidekiq's behaviour: lease only for free slots). The pool
-    /// prefetches only what its slots finish during two lease round trips (so a prefetched task waits
+    /// prefetches only what its slots finish during three lease round trips (so a prefetched task waits
     /// at most about that long: few slots and slow tasks get none), nothing while tasks take a second or
     /// more, and a prefetched task that waits a third of its lease for a slot goes back to the queue.
     /// </summary>

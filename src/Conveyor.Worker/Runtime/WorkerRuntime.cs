@@ -124,9 +124,9 @@ internal sealed class WorkerRuntime
     /// Prefetch: how many tasks beyond the free slots the lease loop may hold, so that a slot that frees
     /// starts its next task at once instead of after a round trip to the store (Celery's prefetch,
     /// RabbitMQ's consumer prefetch), and so that short tasks are leased in full batches. Sized to what
-    /// the slots finish during two lease round trips: 2 x Concurrency x lease time / run time, rounded
-    /// down, at most <see cref="WorkerOptions.MaxPrefetch"/>. So a prefetched task waits at most about two
-    /// round trips for its slot, however many there are. None until both times are known, and none while tasks take
+    /// the slots finish during three lease round trips: 3 x Concurrency x lease time / run time, rounded
+    /// down, at most <see cref="WorkerOptions.MaxPrefetch"/>. So a prefetched task waits at most about
+    /// three round trips for its slot, however many there are. None until both times are known, and none while tasks take
     /// <see cref="PrefetchRunLimit"/> or longer: a long task would keep what waits behind it from a
     /// worker that is free (Celery's well-known prefetch trap), and a round trip is nothing next to it.
     /// </summary>
@@ -138,11 +138,15 @@ internal sealed class WorkerRuntime
         var lease = Volatile.Read(ref _leaseTicks);
         if (run < 0 || lease < 0 || run >= PrefetchRunLimit.Ticks) return 0;
         // Rounded down: the n-th task held ahead waits about n x run / Concurrency for a slot, and that
-        // must stay within two round trips (one slot and half-second tasks: none, not one that waits
-        // half a second in a buffer while it shows as running).
-        var want = Math.Floor(2.0 * Options.Concurrency * lease / Math.Max(run, 1));
+        // must stay within three round trips (one slot and half-second tasks: none, not one that waits
+        // half a second in a buffer while it shows as running). Three, not two: W3 (50 slots, 10 ms)
+        // measured 4.49-4.66k tasks/s with two and 4.64-4.73k with three (four: no better).
+        var want = Math.Floor(RoundTripsAhead * Options.Concurrency * lease / Math.Max(run, 1));
         return (int)Math.Min(limit, want);
     }
+
+    /// <summary>Prefetch covers what the slots finish in this many lease round trips.</summary>
+    public const double RoundTripsAhead = 3;
 
     /// <summary>Tasks that run this long or longer on average are never prefetched.</summary>
     public static readonly TimeSpan PrefetchRunLimit = TimeSpan.FromSeconds(1);

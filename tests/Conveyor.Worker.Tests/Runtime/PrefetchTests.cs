@@ -13,7 +13,7 @@ public sealed class PrefetchTests
             TimeProvider.System, NullLoggerFactory.Instance, null);
 
     [Fact]
-    public async Task The_allowance_is_what_the_slots_finish_during_one_lease_twice_over_within_its_limits()
+    public async Task The_allowance_is_what_the_slots_finish_in_three_lease_round_trips_within_its_limits()
     {
         await using var h = new WorkerHarness();
 
@@ -22,7 +22,7 @@ public sealed class PrefetchTests
         fresh.LeaseTook(TimeSpan.FromMilliseconds(1));
         Assert.Equal(0, fresh.PrefetchAllowance()); // no task has run yet
 
-        // 50 slots of 10 ms tasks finish 5 per millisecond of lease: 2 x 5 = 10, the limit.
+        // 50 slots of 10 ms tasks finish 5 per millisecond of lease: 3 x 5 = 15, over the limit of 10.
         var w3 = Runtime(h, 50);
         w3.LeaseTook(TimeSpan.FromMilliseconds(1));
         w3.TaskTook(TimeSpan.FromMilliseconds(10));
@@ -33,17 +33,23 @@ public sealed class PrefetchTests
         limited.TaskTook(TimeSpan.FromMilliseconds(10));
         Assert.Equal(4, limited.PrefetchAllowance());
 
-        // 2 slots of 10 ms tasks finish 0.4 in two round trips of 1 ms: none (one held ahead would wait 5 ms).
+        // 2 slots of 10 ms tasks finish 0.6 in three round trips of 1 ms: none (one held ahead would wait 5 ms).
         var few = Runtime(h, 2);
         few.LeaseTook(TimeSpan.FromMilliseconds(1));
         few.TaskTook(TimeSpan.FromMilliseconds(10));
         Assert.Equal(0, few.PrefetchAllowance());
 
-        // 4 slots of 10 ms tasks finish 1.6 in two round trips of 2 ms: one.
+        // 4 slots of 10 ms tasks finish 1.2 in three round trips of 1 ms: one.
         var some = Runtime(h, 4);
-        some.LeaseTook(TimeSpan.FromMilliseconds(2));
+        some.LeaseTook(TimeSpan.FromMilliseconds(1));
         some.TaskTook(TimeSpan.FromMilliseconds(10));
         Assert.Equal(1, some.PrefetchAllowance());
+
+        // 50 slots of 10 ms tasks, a 0.5 ms round trip: 7.5, rounded down.
+        var w3Fast = Runtime(h, 50);
+        w3Fast.LeaseTook(TimeSpan.FromMilliseconds(0.5));
+        w3Fast.TaskTook(TimeSpan.FromMilliseconds(10));
+        Assert.Equal(7, w3Fast.PrefetchAllowance());
 
         // No-op tasks: 10 slots finish 500 per millisecond of lease; the limit holds.
         var noop = Runtime(h, 10, maxPrefetch: 100);
