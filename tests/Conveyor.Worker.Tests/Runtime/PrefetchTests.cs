@@ -13,60 +13,34 @@ public sealed class PrefetchTests
             TimeProvider.System, NullLoggerFactory.Instance, null);
 
     [Fact]
-    public async Task The_allowance_is_what_the_slots_finish_in_three_lease_round_trips_within_its_limits()
+    public async Task Nothing_is_prefetched_until_both_times_are_measured()
     {
         await using var h = new WorkerHarness();
-
         var fresh = Runtime(h, 50);
-        Assert.Equal(0, fresh.PrefetchAllowance()); // nothing measured yet
+        Assert.Equal(0, fresh.PrefetchAllowance());
         fresh.LeaseTook(TimeSpan.FromMilliseconds(1));
         Assert.Equal(0, fresh.PrefetchAllowance()); // no task has run yet
+        fresh.TaskTook(TimeSpan.FromMilliseconds(10));
+        Assert.Equal(10, fresh.PrefetchAllowance());
+    }
 
-        // 50 slots of 10 ms tasks finish 5 per millisecond of lease: 3 x 5 = 15, over the limit of 10.
-        var w3 = Runtime(h, 50);
-        w3.LeaseTook(TimeSpan.FromMilliseconds(1));
-        w3.TaskTook(TimeSpan.FromMilliseconds(10));
-        Assert.Equal(10, w3.PrefetchAllowance());
-
-        var limited = Runtime(h, 50, maxPrefetch: 4);
-        limited.LeaseTook(TimeSpan.FromMilliseconds(1));
-        limited.TaskTook(TimeSpan.FromMilliseconds(10));
-        Assert.Equal(4, limited.PrefetchAllowance());
-
-        // 2 slots of 10 ms tasks finish 0.6 in three round trips of 1 ms: none (one held ahead would wait 5 ms).
-        var few = Runtime(h, 2);
-        few.LeaseTook(TimeSpan.FromMilliseconds(1));
-        few.TaskTook(TimeSpan.FromMilliseconds(10));
-        Assert.Equal(0, few.PrefetchAllowance());
-
-        // 4 slots of 10 ms tasks finish 1.2 in three round trips of 1 ms: one.
-        var some = Runtime(h, 4);
-        some.LeaseTook(TimeSpan.FromMilliseconds(1));
-        some.TaskTook(TimeSpan.FromMilliseconds(10));
-        Assert.Equal(1, some.PrefetchAllowance());
-
-        // 50 slots of 10 ms tasks, a 0.5 ms round trip: 7.5, rounded down.
-        var w3Fast = Runtime(h, 50);
-        w3Fast.LeaseTook(TimeSpan.FromMilliseconds(0.5));
-        w3Fast.TaskTook(TimeSpan.FromMilliseconds(10));
-        Assert.Equal(7, w3Fast.PrefetchAllowance());
-
-        // No-op tasks: 10 slots finish 500 per millisecond of lease; the limit holds.
-        var noop = Runtime(h, 10, maxPrefetch: 100);
-        noop.LeaseTook(TimeSpan.FromMilliseconds(0.5));
-        noop.TaskTook(TimeSpan.FromMilliseconds(0.02));
-        Assert.Equal(100, noop.PrefetchAllowance());
-
-        // Tasks of a second or more: none, whatever the lease time.
-        var longTasks = Runtime(h, 50);
-        longTasks.LeaseTook(TimeSpan.FromMilliseconds(40));
-        longTasks.TaskTook(TimeSpan.FromSeconds(1));
-        Assert.Equal(0, longTasks.PrefetchAllowance());
-
-        var off = Runtime(h, 50, maxPrefetch: 0);
-        off.LeaseTook(TimeSpan.FromMilliseconds(1));
-        off.TaskTook(TimeSpan.FromMilliseconds(10));
-        Assert.Equal(0, off.PrefetchAllowance());
+    [Theory]
+    [InlineData(50, 10, 1.0, 10.0, 10)]   // 50 slots of 10 ms tasks finish 15 in three 1 ms round trips: the limit, 10
+    [InlineData(50, 4, 1.0, 10.0, 4)]     // a lower limit holds
+    [InlineData(50, 10, 0.5, 10.0, 7)]    // 7.5, rounded down
+    [InlineData(4, 10, 1.0, 10.0, 1)]     // 1.2: one
+    [InlineData(2, 10, 1.0, 10.0, 0)]     // 0.6: none (one held ahead would wait 5 ms, five round trips)
+    [InlineData(10, 100, 0.5, 0.02, 100)] // no-op tasks: 750, the limit holds
+    [InlineData(50, 10, 40.0, 1000.0, 0)] // tasks of a second or more: none, whatever the lease time
+    [InlineData(50, 0, 1.0, 10.0, 0)]     // prefetch off
+    public async Task The_allowance_is_what_the_slots_finish_in_three_lease_round_trips_within_its_limits(
+        int concurrency, int maxPrefetch, double leaseMs, double runMs, int expected)
+    {
+        await using var h = new WorkerHarness();
+        var runtime = Runtime(h, concurrency, maxPrefetch);
+        runtime.LeaseTook(TimeSpan.FromMilliseconds(leaseMs));
+        runtime.TaskTook(TimeSpan.FromMilliseconds(runMs));
+        Assert.Equal(expected, runtime.PrefetchAllowance());
     }
 
     [Fact]
