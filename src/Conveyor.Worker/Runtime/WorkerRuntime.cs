@@ -11,6 +11,8 @@ namespace Conveyor.Worker.Runtime;
 internal sealed class WorkerRuntime
 {
     private readonly SemaphoreSlim _roomFreed = new(0);
+    // Keyed by lease token, not task id: a task handed back and leased again by this pool has a second
+    // entry while the first copy still waits in the channel, and each copy must find its own.
     private readonly ConcurrentDictionary<string, (LeasedTask Task, long Since)> _buffered = new(StringComparer.Ordinal);
     private int _outstanding; // leased by this pool and not yet done: waiting in the channel or running
     private int _roomSignalled;
@@ -126,9 +128,10 @@ internal sealed class WorkerRuntime
     /// RabbitMQ's consumer prefetch), and so that short tasks are leased in full batches. Sized to what
     /// the slots finish during three lease round trips: 3 x Concurrency x lease time / run time, rounded
     /// down, at most <see cref="WorkerOptions.MaxPrefetch"/>. So a prefetched task waits at most about
-    /// three round trips for its slot, however many there are. None until both times are known, and none while tasks take
-    /// <see cref="PrefetchRunLimit"/> or longer: a long task would keep what waits behind it from a
-    /// worker that is free (Celery's well-known prefetch trap), and a round trip is nothing next to it.
+    /// three round trips for its slot, however many there are. None until both times are known, and
+    /// none while tasks take <see cref="PrefetchRunLimit"/> or longer: a long task would keep what waits
+    /// behind it from a worker that is free (Celery's well-known prefetch trap), and a round trip is
+    /// nothing next to it.
     /// </summary>
     public int PrefetchAllowance()
     {
@@ -162,10 +165,10 @@ internal sealed class WorkerRuntime
     private static long Ewma(long average, long sample) => average < 0 ? sample : average + (sample - average) / 8;
 
     /// <summary>A leased task goes to the executors: it waits in the dispatch channel until a slot takes it.</summary>
-    public void Buffered(LeasedTask task) => _buffered[task.Task.Id] = (task, Time.GetTimestamp());
+    public void Buffered(LeasedTask task) => _buffered[task.LeaseToken] = (task, Time.GetTimestamp());
 
     /// <summary>An executor takes a task to run (or hand back): false when the renewer handed it back already.</summary>
-    public bool Unbuffer(LeasedTask task) => _buffered.TryRemove(task.Task.Id, out _);
+    public bool Unbuffer(LeasedTask task) => _buffered.TryRemove(task.LeaseToken, out _);
 
     /// <summary>
     /// Prefetched tasks that waited <paramref name="longerThan"/> without a slot go back to the queue (not
@@ -176,10 +179,10 @@ internal sealed class WorkerRuntime
     public int HandBackWaiting(TimeSpan longerThan)
     {
         var n = 0;
-        foreach (var (id, (task, since)) in _buffered)
+        foreach (var (token, (task, since)) in _buffered)
         {
-            if (Time.GetElapsedTime(since) < longerThan || !_buffered.TryRemove(id, out _)) continue;
-            Acks.Post(new TaskReleaseParams(id, task.LeaseToken));
+            if (Time.GetElapsedTime(since) < longerThan || !_buffered.TryRemove(token, out _)) continue;
+            Acks.Post(new TaskReleaseParams(task.Task.Id, token));
             n++;
         }
         return n;
