@@ -16,6 +16,9 @@ namespace Conveyor.Worker;
 /// </summary>
 internal static class PreciseDelay
 {
+    /// <summary>Whether the last fraction of a millisecond is slept precisely (Linux, 64-bit: clock_nanosleep found).</summary>
+    internal static bool SubMillisecond => NanoSleep.Available;
+
     private static readonly TimeSpan Longest = TimeSpan.FromSeconds(1);
 
     public static Task Delay(TimeSpan duration, TimeProvider time, CancellationToken ct)
@@ -119,10 +122,26 @@ internal static class PreciseDelay
     {
         private const int ClockMonotonic = 1, TimerAbsTime = 1;
 
-        public static readonly bool Available = OperatingSystem.IsLinux() && Environment.Is64BitProcess && Stopwatch.Frequency == 1_000_000_000;
+        public static readonly bool Available = Probe();
 
         /// <summary>Below this much time left (in Stopwatch ticks), the rest is slept precisely.</summary>
         public static readonly long Below = Stopwatch.Frequency / 1000;
+
+        // One relative sleep of zero: if the C library or its clock_nanosleep cannot be found here, the
+        // millisecond wait does the whole job rather than the timer thread dying on its first deadline.
+        private static bool Probe()
+        {
+            if (!OperatingSystem.IsLinux() || !Environment.Is64BitProcess || Stopwatch.Frequency != 1_000_000_000) return false;
+            try
+            {
+                var zero = new TimeSpec();
+                return clock_nanosleep(ClockMonotonic, 0, in zero, IntPtr.Zero) == 0;
+            }
+            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+            {
+                return false;
+            }
+        }
 
         public static void Until(long timestamp)
         {
