@@ -13,7 +13,7 @@ namespace Conveyor.Redis;
 /// </summary>
 internal static class TaskHash
 {
-    /// <summary>The 16 enqueue values per task, in TaskEnqueueMany.lua's order (the last: the index key's number, 0 for none).</summary>
+    /// <summary>The 9 enqueue values per task, in TaskEnqueueMany.lua's order (the last: the index key's number, 0 for none).</summary>
     public static void AppendEnqueueArgs(List<RedisValue> args, TaskRecord t, int indexKey)
     {
         args.Add(t.Id);
@@ -21,59 +21,118 @@ internal static class TaskHash
         args.Add(t.Priority);
         args.Add(t.State.ToWire());
         args.Add(t.ScheduledFor.ToUnixTimeMilliseconds());
-        args.Add(t.CreatedAt.ToUnixTimeMilliseconds());
-        args.Add(t.MaxAttempts);
-        args.Add(BackoffKindWire(t.Backoff.Kind));
-        args.Add(Ms(t.Backoff.Base));
-        args.Add(t.Backoff.Factor.ToString("R", CultureInfo.InvariantCulture));
-        args.Add(Ms(t.Backoff.Cap));
-        args.Add(Ms(t.Timeout));
+        args.Add(Spec(t));
         args.Add(t.IdempotencyKey ?? "");
-        args.Add(t.Metadata.Count == 0 ? "{}" : JsonSerializer.Serialize(t.Metadata, ConveyorJson.Options));
         args.Add(t.Args.GetRawText());
         args.Add(indexKey);
     }
 
     public static long Ms(TimeSpan t) => (long)Math.Round(t.TotalMilliseconds);
 
+    /// <summary>
+    /// The task's packed spec, field "sp": what a task is born with and never changes, in one value
+    /// (the layout is described in Lib.lua). One value instead of nine is what keeps a lease cheap.
+    /// </summary>
+    public static string Spec(TaskRecord t)
+    {
+        var md = t.Metadata.Count == 0 ? "" : JsonSerializer.Serialize(t.Metadata, ConveyorJson.Options);
+        var spec = string.Create(CultureInfo.InvariantCulture,
+            $"{t.MaxAttempts}|{BackoffLetter(t.Backoff.Kind)}|{Ms(t.Backoff.Base)}|{t.Backoff.Factor:R}|{Ms(t.Backoff.Cap)}|{Ms(t.Timeout)}|{t.CreatedAt.ToUnixTimeMilliseconds()}|{md}");
+        return t.IdempotencyKey is { } ik ? spec + "\n" + ik : spec;
+    }
+
+    /// <summary>The fields of a spec, parsed.</summary>
+    private readonly record struct TaskSpec(int MaxAttempts, BackoffPolicy Backoff, TimeSpan Timeout, DateTimeOffset CreatedAt,
+        string? IdempotencyKey, IReadOnlyDictionary<string, string> Metadata);
+
+    private static TaskSpec ParseSpec(string sp)
+    {
+        var rest = sp.AsSpan();
+        Span<long> numbers = stackalloc long[7];
+        var kind = BackoffKind.Exponential;
+        var factor = 2.0;
+        for (var i = 0; i < 7; i++)
+        {
+            var bar = rest.IndexOf('|');
+            if (bar < 0) throw new InvalidDataException($"task spec has {i} of its 7 leading fields: '{sp}'");
+            var part = rest[..bar];
+            if (i == 1) kind = part switch { "f" => BackoffKind.Fixed, "n" => BackoffKind.None, _ => BackoffKind.Exponential };
+            else if (i == 3) factor = double.Parse(part, NumberStyles.Float, CultureInfo.InvariantCulture);
+            else numbers[i] = long.Parse(part, NumberStyles.Integer, CultureInfo.InvariantCulture);
+            rest = rest[(bar + 1)..];
+        }
+        var newline = rest.IndexOf('\n');
+        var md = newline < 0 ? rest : rest[..newline];
+        return new TaskSpec(
+            (int)numbers[0],
+            new BackoffPolicy(kind, TimeSpan.FromMilliseconds(numbers[2]), factor, TimeSpan.FromMilliseconds(numbers[4])),
+            TimeSpan.FromMilliseconds(numbers[5]),
+            DateTimeOffset.FromUnixTimeMilliseconds(numbers[6]),
+            newline < 0 ? null : rest[(newline + 1)..].ToString(),
+            md.IsEmpty ? TaskRecord.EmptyMetadata : Metadata(md.ToString()));
+    }
+
+    /// <summary>The spec of a hash written before "sp" existed: its fields one by one.</summary>
+    private static TaskSpec LegacySpec<TF>(TF f) where TF : struct, IFields => new(
+        (int)Long(f, "ma"),
+        new BackoffPolicy(ParseBackoffKind(Str(f, "bk")), TimeSpan.FromMilliseconds(Long(f, "bb")),
+            double.Parse(Str(f, "bf") ?? "2", CultureInfo.InvariantCulture), TimeSpan.FromMilliseconds(Long(f, "bc"))),
+        TimeSpan.FromMilliseconds(Long(f, "to")),
+        Time(f, "cr") ?? DateTimeOffset.UnixEpoch,
+        Str(f, "ik") is { Length: > 0 } ik ? ik : null,
+        Str(f, "md") is { Length: > 2 } md ? Metadata(md) : TaskRecord.EmptyMetadata);
+
+    private static IReadOnlyDictionary<string, string> Metadata(string json) =>
+        JsonSerializer.Deserialize<Dictionary<string, string>>(json, ConveyorJson.Options) ?? TaskRecord.EmptyMetadata;
+
     public static TaskRecord Read(RedisResult hash) => Read((RedisValue[])hash!);
 
-    /// <summary>The values of one task in TaskLease.lua's answer: the fields it reads (LEASE_READ in Lib.lua), then the id.</summary>
-    public static readonly string[] LeaseRead =
-        ["ty", "ar", "pr", "at", "ma", "bk", "bb", "bf", "bc", "to", "ik", "md", "er", "pg", "hi", "cr", "sf",
-         "id"];
+    /// <summary>
+    /// The values of one task in TaskLease.lua's answer: the fields it reads (LEASE_READ in Lib.lua),
+    /// then er and pg (false unless hi is there), then the id.
+    /// </summary>
+    public static readonly string[] LeaseRead = ["ty", "pr", "at", "sp", "ar", "sf", "hi", "er", "pg", "id"];
 
     /// <summary>What TaskLease.lua wrote, the same for every task of one call (the attempt and token are per task), and the queue.</summary>
     public readonly record struct LeaseWrite(long NowMs, long DeadlineMs, string WorkerId, string TokenPrefix, string Queue);
 
-    // A lease answer's values followed by what the call knows: st, at, tk, dl, wk, sa as written, and q.
-    // "at" is in both; the written value comes later and wins. "re" is not there: a leased task has none.
-    private static readonly string[] LeaseFields = [.. LeaseRead, "st", "at", "tk", "dl", "wk", "sa", "q"];
-    private static readonly int ReadAttemptAt = Array.IndexOf(LeaseRead, "at");
-
-    // Field -> position in a lease answer; a field listed twice ("at") maps to its later, written value.
-    private static readonly Dictionary<string, int> LeasePosition = LeaseFields
-        .Select((name, i) => (name, i)).GroupBy(x => x.name).ToDictionary(g => g.Key, g => g.Max(x => x.i), StringComparer.Ordinal);
-
     /// <summary>
-    /// The <paramref name="n"/>-th task (from 1) of a lease answer, and its lease token (read in place:
-    /// no per-task dictionary).
+    /// The <paramref name="n"/>-th task (from 1) of a lease answer, and its lease token, built from the
+    /// values read and what the lease wrote (st running, at + 1, tk, dl, wk, sa), which .NET knows.
     /// </summary>
     public static (TaskRecord Task, string Token) ReadLeased(RedisValue[] read, in LeaseWrite written, int n)
     {
         if (read.Length != LeaseRead.Length) throw new InvalidDataException($"TaskLease returned {read.Length} fields; expected {LeaseRead.Length}");
-        var values = new RedisValue[LeaseFields.Length];
-        read.CopyTo(values, 0);
+        var spec = ParseSpec((string?)read[3] ?? throw new InvalidDataException("a leased task has no spec"));
+        var attempt = (int)((read[2].TryParse(out long at) ? at : 0) + 1);
+        var attempts = ReadAttempts((string?)read[6]);
+        var started = DateTimeOffset.FromUnixTimeMilliseconds(written.NowMs);
+        attempts.Add(new AttemptRecord(attempt, written.WorkerId, started, null, AttemptOutcome.Running));
         var token = written.TokenPrefix + n.ToString(CultureInfo.InvariantCulture);
-        var i = read.Length;
-        values[i++] = "running";
-        values[i++] = (read[ReadAttemptAt].TryParse(out long at) ? at : 0) + 1;
-        values[i++] = token;
-        values[i++] = written.DeadlineMs;
-        values[i++] = written.WorkerId;
-        values[i++] = written.NowMs;
-        values[i] = written.Queue;
-        return (Read(new LeaseValues(values)), token);
+        var task = new TaskRecord
+        {
+            Id = (string?)read[9] ?? throw new InvalidDataException("a leased task has no id"),
+            Type = (string?)read[0] ?? "",
+            Queue = written.Queue,
+            Args = Json(read[4]) ?? NullJson,
+            Priority = read[1].TryParse(out long pr) ? (int)pr : 0,
+            State = TaskState.Running,
+            Attempt = attempt,
+            MaxAttempts = spec.MaxAttempts,
+            Backoff = spec.Backoff,
+            Timeout = spec.Timeout,
+            IdempotencyKey = spec.IdempotencyKey,
+            Metadata = spec.Metadata,
+            Error = ErrorOf((string?)read[7]),
+            Progress = ProgressOf((string?)read[8]),
+            Attempts = attempts,
+            CreatedAt = spec.CreatedAt,
+            ScheduledFor = read[5].TryParse(out long sf) ? DateTimeOffset.FromUnixTimeMilliseconds(sf) : DateTimeOffset.UnixEpoch,
+            StartedAt = started,
+            WorkerId = written.WorkerId,
+            LeaseDeadline = DateTimeOffset.FromUnixTimeMilliseconds(written.DeadlineMs),
+        };
+        return (task, token);
     }
 
     public static TaskRecord Read(RedisValue[] flat)
@@ -83,7 +142,7 @@ internal static class TaskHash
         return Read(new HashFields(f));
     }
 
-    /// <summary>The task's fields by name, from an HGETALL answer or from a lease answer.</summary>
+    /// <summary>The task's fields by name (an HGETALL answer).</summary>
     private interface IFields
     {
         bool TryGetValue(string field, out RedisValue value);
@@ -94,19 +153,10 @@ internal static class TaskHash
         public bool TryGetValue(string field, out RedisValue value) => fields.TryGetValue(field, out value);
     }
 
-    private readonly struct LeaseValues(RedisValue[] values) : IFields
-    {
-        public bool TryGetValue(string field, out RedisValue value)
-        {
-            if (LeasePosition.TryGetValue(field, out var i)) { value = values[i]; return true; }
-            value = RedisValue.Null;
-            return false;
-        }
-    }
-
     private static TaskRecord Read<TF>(TF f) where TF : struct, IFields
     {
         var state = TaskStates.TryParse(Str(f, "st"), out var s) ? s : throw new InvalidDataException($"task hash has no valid state: '{Str(f, "st")}'");
+        var spec = Str(f, "sp") is { } sp ? ParseSpec(sp) : LegacySpec(f);
         var attempt = (int)Long(f, "at");
         var attempts = ReadAttempts(Str(f, "hi"));
         if (state == TaskState.Running)
@@ -121,23 +171,20 @@ internal static class TaskHash
             Id = Str(f, "id") ?? throw new InvalidDataException("task hash has no id"),
             Type = Str(f, "ty") ?? "",
             Queue = Str(f, "q") ?? "",
-            Args = Json(Str(f, "ar")) ?? NullJson,
+            Args = (f.TryGetValue("ar", out var ar) ? Json(ar) : null) ?? NullJson,
             Priority = (int)Long(f, "pr"),
             State = state,
             Attempt = attempt,
-            MaxAttempts = (int)Long(f, "ma"),
-            Backoff = new BackoffPolicy(ParseBackoffKind(Str(f, "bk")), TimeSpan.FromMilliseconds(Long(f, "bb")),
-                double.Parse(Str(f, "bf") ?? "2", CultureInfo.InvariantCulture), TimeSpan.FromMilliseconds(Long(f, "bc"))),
-            Timeout = TimeSpan.FromMilliseconds(Long(f, "to")),
-            IdempotencyKey = Str(f, "ik") is { Length: > 0 } ik ? ik : null,
-            Metadata = Str(f, "md") is { Length: > 2 } md
-                ? JsonSerializer.Deserialize<Dictionary<string, string>>(md, ConveyorJson.Options) ?? TaskRecord.EmptyMetadata
-                : TaskRecord.EmptyMetadata,
-            Result = Json(Str(f, "re")),
-            Error = Str(f, "er") is { Length: > 0 } er ? JsonSerializer.Deserialize<TaskError>(er, ConveyorJson.Options) : null,
-            Progress = Str(f, "pg") is { Length: > 0 } pg ? JsonSerializer.Deserialize<TaskProgress>(pg, ConveyorJson.Options) : null,
+            MaxAttempts = spec.MaxAttempts,
+            Backoff = spec.Backoff,
+            Timeout = spec.Timeout,
+            IdempotencyKey = spec.IdempotencyKey,
+            Metadata = spec.Metadata,
+            Result = f.TryGetValue("re", out var re) ? Json(re) : null,
+            Error = ErrorOf(Str(f, "er")),
+            Progress = ProgressOf(Str(f, "pg")),
             Attempts = attempts,
-            CreatedAt = Time(f, "cr") ?? DateTimeOffset.UnixEpoch,
+            CreatedAt = spec.CreatedAt,
             ScheduledFor = Time(f, "sf") ?? DateTimeOffset.UnixEpoch,
             StartedAt = Time(f, "sa"),
             FinishedAt = state.IsTerminal() ? Time(f, "fa") : null,
@@ -146,11 +193,17 @@ internal static class TaskHash
         };
     }
 
-    public static string BackoffKindWire(BackoffKind kind) => kind switch
+    private static TaskError? ErrorOf(string? er) =>
+        er is { Length: > 0 } ? JsonSerializer.Deserialize<TaskError>(er, ConveyorJson.Options) : null;
+
+    private static TaskProgress? ProgressOf(string? pg) =>
+        pg is { Length: > 0 } ? JsonSerializer.Deserialize<TaskProgress>(pg, ConveyorJson.Options) : null;
+
+    private static char BackoffLetter(BackoffKind kind) => kind switch
     {
-        BackoffKind.Fixed => "fixed",
-        BackoffKind.None => "none",
-        _ => "exponential",
+        BackoffKind.Fixed => 'f',
+        BackoffKind.None => 'n',
+        _ => 'e',
     };
 
     private static BackoffKind ParseBackoffKind(string? s) => s switch
@@ -195,10 +248,11 @@ internal static class TaskHash
 
     private static readonly JsonElement NullJson = JsonDocument.Parse("null").RootElement.Clone();
 
-    private static JsonElement? Json(string? raw)
+    /// <summary>A stored JSON value, parsed from its UTF-8 bytes as Redis sent them (no string in between).</summary>
+    private static JsonElement? Json(RedisValue raw)
     {
-        if (string.IsNullOrEmpty(raw)) return null;
-        using var doc = JsonDocument.Parse(raw);
+        if (raw.IsNullOrEmpty) return null;
+        using var doc = JsonDocument.Parse((ReadOnlyMemory<byte>)raw);
         return doc.RootElement.Clone();
     }
 

@@ -132,6 +132,26 @@ public abstract partial class TaskStoreConformanceTests
     }
 
     [Fact]
+    public async Task A_fixed_backoff_waits_its_base_whatever_its_cap_after_a_failure_and_after_a_lease_expiry()
+    {
+        var time = NewClock();
+        await using var store = await CreateStore(time);
+        // Base and cap differ, so a store that mixes up the policy's fields cannot pass by chance.
+        var policy = new BackoffPolicy(BackoffKind.Fixed, TimeSpan.FromSeconds(7), 3.0, TimeSpan.FromHours(1));
+        var task = await Enqueue(store, NewTask(time, maxAttempts: 3, backoff: policy));
+        var r = Assert.Single(await store.TaskFailMany([Failure(await LeaseOne(store))]));
+        AssertTime(time.GetUtcNow() + TimeSpan.FromSeconds(7), r.ScheduledFor);
+        time.Advance(TimeSpan.FromSeconds(7));
+        Assert.Equal(2, (await LeaseOne(store)).Task.Attempt);
+        time.Advance(LeaseFor + TimeSpan.FromSeconds(1));
+        Assert.Equal(1, (await store.MaintenanceRun(TimeSpan.FromDays(7))).Reclaimed);
+        var retried = await Get(store, task.Id);
+        Assert.Equal(TaskState.Scheduled, retried.State);
+        AssertTime(time.GetUtcNow() + TimeSpan.FromSeconds(7), retried.ScheduledFor);
+        Assert.Equal(policy, retried.Backoff);
+    }
+
+    [Fact]
     public async Task TaskFailMany_with_no_backoff_is_leasable_at_once_and_RetryDelay_overrides_the_policy()
     {
         var time = NewClock();

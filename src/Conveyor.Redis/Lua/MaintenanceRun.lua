@@ -25,7 +25,7 @@ local reclaimed, wake = 0, promoted > 0
 local expired_leases = redis.call("ZRANGEBYSCORE", KEYS[3], "-inf", now, "LIMIT", 0, limit)
 for _, id in ipairs(expired_leases) do
   local tkey = P .. id
-  local f = redis.call("HMGET", tkey, "st", "at", "wk", "sa", "ty", "ma", "bk", "bb", "bf", "bc")
+  local f = redis.call("HMGET", tkey, "st", "at", "wk", "sa", "ty")
   redis.call("ZREM", KEYS[3], id)
   if f[1] == "running" then
     reclaimed = reclaimed + 1
@@ -35,8 +35,9 @@ for _, id in ipairs(expired_leases) do
     hist_add(tkey, f[2], f[3], f[4], now, "lease_expired", err)
     redis.call("HDEL", tkey, "tk", "dl", "wk")
     redis.call("HSET", tkey, "er", err)
-    if at < tonumber(f[6]) then
-      local sf = now + backoff_ms(f[7], f[8], f[9], f[10], at, rnd())
+    local ma, bk, bb, bf, bc = retry_spec(tkey)
+    if at < tonumber(ma) then
+      local sf = now + backoff_ms(bk, bb, bf, bc, at, rnd())
       redis.call("HSET", tkey, "st", "scheduled", "sf", sf)
       redis.call("ZADD", KEYS[2], sf, id)
       wake = true

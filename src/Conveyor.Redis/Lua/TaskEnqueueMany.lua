@@ -12,10 +12,9 @@
 
   ARGV[1] P (task key prefix)   ARGV[2] now ms   ARGV[3] idempotency window ms
   ARGV[4] wake ("PUBLISH <channel>" or "SPUBLISH <channel>")          ARGV[5] events channel   ARGV[6] queue   ARGV[7] n
-  then n tasks of 16 values each:
-    id, type, priority, state (pending|scheduled), scheduled_for ms, created ms, max_attempts,
-    backoff kind, backoff base ms, backoff factor, backoff cap ms, timeout ms,
-    idempotency key ("" for none), metadata json, args json,
+  then n tasks of 9 values each:
+    id, type, priority, state (pending|scheduled), scheduled_for ms, spec ("sp", see Lib.lua),
+    idempotency key ("" for none; also inside the spec), args json,
     index key: k > 0 writes id -> queue into KEYS[6 + k] with the task (standalone: one call, and
     atomic with the task); 0 when the caller wrote the index before (a cluster, where the index
     buckets live in other slots than the queue)
@@ -25,13 +24,13 @@
     2 the id already exists (a retried enqueue): the stored task, nothing written.
 ]]
 local P, now, win = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-local q, n, S, base = ARGV[6], tonumber(ARGV[7]), 16, 8
+local q, n, S, base = ARGV[6], tonumber(ARGV[7]), 9, 8
 local out, evs, wake = {}, {}, false
 local ready, sched, all, index = {}, {}, {}, {}
 local seq = redis.call("HINCRBY", KEYS[4], "seq", n) - n
 for i = 0, n - 1 do
   local o = base + i * S
-  local id, ik = ARGV[o], ARGV[o + 12]
+  local id, ik = ARGV[o], ARGV[o + 6]
   local tkey = P .. id
   if redis.call("HSETNX", tkey, "id", id) == 0 then
     -- The id is stored already: this is a retry of the same submission. Nothing is written.
@@ -51,17 +50,17 @@ for i = 0, n - 1 do
     else
       seq = seq + 1
       local st, sf = ARGV[o + 3], ARGV[o + 4]
-      redis.call("HSET", tkey, "q", q, "ty", ARGV[o + 1], "pr", ARGV[o + 2], "st", st,
-        "at", "0", "sf", sf, "cr", ARGV[o + 5], "ma", ARGV[o + 6], "bk", ARGV[o + 7], "bb", ARGV[o + 8],
-        "bf", ARGV[o + 9], "bc", ARGV[o + 10], "to", ARGV[o + 11], "ik", ik, "md", ARGV[o + 13],
-        "ar", ARGV[o + 14], "sq", seq)
+      -- In the order the hot paths look fields up (a listpack hash is scanned from its start):
+      -- the lease's fields first, then st (every acknowledgement reads it), then the rest.
+      redis.call("HSET", tkey, "ty", ARGV[o + 1], "pr", ARGV[o + 2], "at", "0", "sp", ARGV[o + 5],
+        "ar", ARGV[o + 7], "sf", sf, "st", st, "q", q, "sq", seq)
       if st == "pending" then
         ready[#ready + 1] = ready_score(ARGV[o + 2], seq); ready[#ready + 1] = id
       else
         sched[#sched + 1] = sf; sched[#sched + 1] = id
       end
       all[#all + 1] = 0; all[#all + 1] = id
-      local ix = tonumber(ARGV[o + 15])
+      local ix = tonumber(ARGV[o + 8])
       if ix > 0 then
         local b = index[ix]
         if not b then b = {}; index[ix] = b end

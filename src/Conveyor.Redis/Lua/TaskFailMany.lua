@@ -19,7 +19,7 @@ for i = 0, n - 1 do
   local o = 7 + i * 6
   local id, err = ARGV[o], ARGV[o + 2]
   local tkey = P .. id
-  local f = redis.call("HMGET", tkey, "st", "tk", "at", "wk", "sa", "ty", "ma", "bk", "bb", "bf", "bc")
+  local f = redis.call("HMGET", tkey, "st", "tk", "at", "wk", "sa", "ty")
   if not f[1] then
     out[#out + 1] = 1; out[#out + 1] = ""; out[#out + 1] = 0
   elseif f[1] ~= "running" or f[2] ~= ARGV[o + 1] then
@@ -30,9 +30,10 @@ for i = 0, n - 1 do
     redis.call("HDEL", tkey, "tk", "dl", "wk")
     redis.call("HSET", tkey, "er", err)
     redis.call("ZREM", KEYS[1], id)
-    if ARGV[o + 3] == "1" and at < tonumber(f[7]) then
+    local ma, bk, bb, bf, bc = retry_spec(tkey)
+    if ARGV[o + 3] == "1" and at < tonumber(ma) then
       local delay = tonumber(ARGV[o + 4])
-      if delay < 0 then delay = backoff_ms(f[8], f[9], f[10], f[11], at, tonumber(ARGV[o + 5])) end
+      if delay < 0 then delay = backoff_ms(bk, bb, bf, bc, at, tonumber(ARGV[o + 5])) end
       local sf = now + delay
       redis.call("HSET", tkey, "st", "scheduled", "sf", sf)
       redis.call("ZADD", KEYS[2], sf, id)

@@ -231,6 +231,111 @@ public sealed class RedisStoreTests(RedisServerFixture redis) : IClassFixture<Re
         Assert.Equal(new AttemptRecord(1, "w", started, started.AddSeconds(1), AttemptOutcome.Succeeded), attempt);
     }
 
+    private TaskRecord UnusualTask() => TaskValidator.Build(new TaskSubmission
+    {
+        Type = "test.spec",
+        Args = JsonDocument.Parse("""{"to":"a|b","n":[1,2]}""").RootElement.Clone(),
+        Priority = 7,
+        MaxAttempts = 9,
+        Backoff = new BackoffPolicy(BackoffKind.Fixed, TimeSpan.FromMilliseconds(250), 1.5, TimeSpan.FromSeconds(5)),
+        Timeout = TimeSpan.FromSeconds(42),
+        // The spec's separators inside the free-text parts: they must come back as they went in.
+        IdempotencyKey = "key|with\nnewline|",
+        Metadata = new Dictionary<string, string> { ["tenant|x"] = "a\nb|c", ["é"] = "ü" },
+    }, TaskIds.New(_time), _time.GetUtcNow(), TaskLimits.Default);
+
+    private static void AssertSameSpec(TaskRecord expected, TaskRecord actual)
+    {
+        Assert.Equal(expected.Type, actual.Type);
+        Assert.Equal(expected.Args.GetRawText(), actual.Args.GetRawText());
+        Assert.Equal(expected.Priority, actual.Priority);
+        Assert.Equal(expected.MaxAttempts, actual.MaxAttempts);
+        Assert.Equal(expected.Backoff, actual.Backoff);
+        Assert.Equal(expected.Timeout, actual.Timeout);
+        Assert.Equal(expected.IdempotencyKey, actual.IdempotencyKey);
+        Assert.Equal(expected.Metadata.OrderBy(p => p.Key), actual.Metadata.OrderBy(p => p.Key));
+        Assert.Equal(expected.CreatedAt, actual.CreatedAt);
+        Assert.Equal(expected.ScheduledFor, actual.ScheduledFor);
+    }
+
+    [Fact]
+    public async Task The_packed_spec_keeps_every_field_and_a_lease_reads_seven_fields_of_a_fresh_task()
+    {
+        await using var store = await Open(NewPrefix());
+        var task = UnusualTask();
+        await store.TaskEnqueueMany([task, NewTask()]);
+        var key = store.Keys.Queue("default").Task(task.Id);
+        // The fields a task is born with are one value; the nine of the older layout are not there.
+        Assert.StartsWith(":1", redis.Command($"HEXISTS {key} sp"));
+        foreach (var legacy in new[] { "ma", "bk", "bb", "bf", "bc", "to", "cr", "ik", "md" })
+            Assert.StartsWith(":0", redis.Command($"HEXISTS {key} {legacy}"));
+
+        AssertSameSpec(task, Assert.IsType<TaskRecord>(await store.TaskGet(task.Id)));
+        var leased = await store.TaskLease(new TaskLeaseParams("w", ["default"], 2, TimeSpan.FromSeconds(30), TimeSpan.Zero));
+        Assert.Equal(2, leased.Count);
+        var first = leased[0].Task; // priority 7 goes first
+        AssertSameSpec(task, first);
+        Assert.Equal((TaskState.Running, 1, "w"), (first.State, first.Attempt, first.WorkerId));
+        Assert.Equal(first, Assert.IsType<TaskRecord>(await store.TaskGet(task.Id)) with { Attempts = first.Attempts, Metadata = first.Metadata, Args = first.Args });
+    }
+
+    [Fact]
+    public async Task A_fresh_task_hash_stays_a_listpack_with_a_default_spec()
+    {
+        await using var store = await Open(NewPrefix());
+        var task = NewTask();
+        await store.TaskEnqueueMany([task]);
+        // 64 bytes is hash-max-listpack-value: a longer spec would turn every hash into a hashtable.
+        var spec = redis.Command($"HGET {store.Keys.Queue("default").Task(task.Id)} sp");
+        Assert.Matches(@"^\$(\d+)\r\n", spec);
+        Assert.InRange(int.Parse(Regex.Match(spec, @"^\$(\d+)").Groups[1].Value), 20, 64);
+        Assert.Contains("listpack", redis.Command($"OBJECT ENCODING {store.Keys.Queue("default").Task(task.Id)}"));
+    }
+
+    [Fact]
+    public async Task A_hash_written_before_the_packed_spec_still_reads_leases_and_retries_by_its_own_fields()
+    {
+        await using var store = await Open(NewPrefix());
+        var task = UnusualTask() with { MaxAttempts = 2 };
+        await store.TaskEnqueueMany([task]);
+        // Rewrite the hash as versions before "sp" wrote it: the spec as nine fields of their own.
+        var key = store.Keys.Queue("default").Task(task.Id);
+        await using (var mux = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString))
+        {
+            var db = mux.GetDatabase();
+            Assert.True(await db.HashDeleteAsync(key, "sp"));
+            await db.HashSetAsync(key,
+            [
+                new("ma", 2), new("bk", "fixed"), new("bb", 250), new("bf", "1.5"), new("bc", 5000), new("to", 42_000),
+                new("cr", task.CreatedAt.ToUnixTimeMilliseconds()), new("ik", task.IdempotencyKey),
+                new("md", JsonSerializer.Serialize(task.Metadata)),
+            ]);
+        }
+
+        AssertSameSpec(task, Assert.IsType<TaskRecord>(await store.TaskGet(task.Id)));
+        var lease = Assert.Single(await store.TaskLease(new TaskLeaseParams("w", ["default"], 1, TimeSpan.FromSeconds(30), TimeSpan.Zero)));
+        AssertSameSpec(task, lease.Task);
+
+        // A retry takes the backoff from the legacy fields: fixed 250 ms.
+        var fail = Assert.Single(await store.TaskFailMany([new TaskFailParams(task.Id, lease.LeaseToken, new TaskError("boom", "first"))]));
+        Assert.Equal(AckOutcome.Ok, fail.Outcome);
+        var retrying = Assert.IsType<TaskRecord>(await store.TaskGet(task.Id));
+        Assert.Equal(TaskState.Scheduled, retrying.State);
+        Assert.Equal(_time.GetUtcNow().AddMilliseconds(250), retrying.ScheduledFor);
+
+        // The second lease has history, an error, and the spec still from the legacy fields; its lease
+        // expires, and maintenance sees max attempts (2) reached: failed for good.
+        _time.Advance(TimeSpan.FromMilliseconds(250));
+        var again = Assert.Single(await store.TaskLease(new TaskLeaseParams("w", ["default"], 1, TimeSpan.FromSeconds(1), TimeSpan.Zero)));
+        AssertSameSpec(task with { ScheduledFor = retrying.ScheduledFor }, again.Task);
+        Assert.Equal(("boom", 2), (again.Task.Error?.Type, again.Task.Attempt));
+        _time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(1, (await store.MaintenanceRun(TimeSpan.FromDays(7))).Reclaimed);
+        var dead = Assert.IsType<TaskRecord>(await store.TaskGet(task.Id));
+        Assert.Equal((TaskState.Failed, "lease_expired"), (dead.State, dead.Error?.Type));
+        Assert.Equal([AttemptOutcome.Failed, AttemptOutcome.LeaseExpired], dead.Attempts.Select(a => a.Outcome));
+    }
+
     [Fact]
     public async Task Disposing_the_store_ends_a_blocked_lease_with_nothing()
     {
