@@ -73,7 +73,7 @@ internal static class TaskHash
     }
 
     /// <summary>The spec of a hash written before "sp" existed: its fields one by one.</summary>
-    private static TaskSpec LegacySpec<TF>(TF f) where TF : struct, IFields => new(
+    private static TaskSpec LegacySpec(Dictionary<string, RedisValue> f) => new(
         (int)Long(f, "ma"),
         new BackoffPolicy(ParseBackoffKind(Str(f, "bk")), TimeSpan.FromMilliseconds(Long(f, "bb")),
             double.Parse(Str(f, "bf") ?? "2", CultureInfo.InvariantCulture), TimeSpan.FromMilliseconds(Long(f, "bc"))),
@@ -89,9 +89,10 @@ internal static class TaskHash
 
     /// <summary>
     /// The values of one task in TaskLease.lua's answer: the fields it reads (LEASE_READ in Lib.lua),
-    /// then er and pg (false unless hi is there), then the id.
+    /// then er (false unless hi is there), then the id. A leased task has no progress yet: the lease
+    /// deletes it.
     /// </summary>
-    public static readonly string[] LeaseRead = ["ty", "pr", "at", "sp", "ar", "sf", "hi", "er", "pg", "id"];
+    public static readonly string[] LeaseRead = ["ty", "pr", "at", "sp", "ar", "sf", "hi", "er", "id"];
 
     /// <summary>What TaskLease.lua wrote, the same for every task of one call (the attempt and token are per task), and the queue.</summary>
     public readonly record struct LeaseWrite(long NowMs, long DeadlineMs, string WorkerId, string TokenPrefix, string Queue);
@@ -111,7 +112,7 @@ internal static class TaskHash
         var token = written.TokenPrefix + n.ToString(CultureInfo.InvariantCulture);
         var task = new TaskRecord
         {
-            Id = (string?)read[9] ?? throw new InvalidDataException("a leased task has no id"),
+            Id = (string?)read[8] ?? throw new InvalidDataException("a leased task has no id"),
             Type = (string?)read[0] ?? "",
             Queue = written.Queue,
             Args = Json(read[4]) ?? NullJson,
@@ -124,7 +125,6 @@ internal static class TaskHash
             IdempotencyKey = spec.IdempotencyKey,
             Metadata = spec.Metadata,
             Error = ErrorOf((string?)read[7]),
-            Progress = ProgressOf((string?)read[8]),
             Attempts = attempts,
             CreatedAt = spec.CreatedAt,
             ScheduledFor = read[5].TryParse(out long sf) ? DateTimeOffset.FromUnixTimeMilliseconds(sf) : DateTimeOffset.UnixEpoch,
@@ -139,21 +139,11 @@ internal static class TaskHash
     {
         var f = new Dictionary<string, RedisValue>(flat.Length / 2, StringComparer.Ordinal);
         for (var i = 0; i + 1 < flat.Length; i += 2) f[(string)flat[i]!] = flat[i + 1];
-        return Read(new HashFields(f));
+        return Read(f);
     }
 
-    /// <summary>The task's fields by name (an HGETALL answer).</summary>
-    private interface IFields
-    {
-        bool TryGetValue(string field, out RedisValue value);
-    }
-
-    private readonly struct HashFields(Dictionary<string, RedisValue> fields) : IFields
-    {
-        public bool TryGetValue(string field, out RedisValue value) => fields.TryGetValue(field, out value);
-    }
-
-    private static TaskRecord Read<TF>(TF f) where TF : struct, IFields
+    /// <summary>A task from its fields by name (an HGETALL answer).</summary>
+    private static TaskRecord Read(Dictionary<string, RedisValue> f)
     {
         var state = TaskStates.TryParse(Str(f, "st"), out var s) ? s : throw new InvalidDataException($"task hash has no valid state: '{Str(f, "st")}'");
         var spec = Str(f, "sp") is { } sp ? ParseSpec(sp) : LegacySpec(f);
@@ -256,13 +246,13 @@ internal static class TaskHash
         return doc.RootElement.Clone();
     }
 
-    private static string? Str<TF>(TF f, string k) where TF : struct, IFields => f.TryGetValue(k, out var v) && !v.IsNull ? (string?)v : null;
+    private static string? Str(Dictionary<string, RedisValue> f, string k) => f.TryGetValue(k, out var v) && !v.IsNull ? (string?)v : null;
 
-    private static long Long<TF>(TF f, string k) where TF : struct, IFields =>
+    private static long Long(Dictionary<string, RedisValue> f, string k) =>
         f.TryGetValue(k, out var v) && !v.IsNullOrEmpty && long.TryParse((string?)v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var l) ? l
         : f.TryGetValue(k, out v) && !v.IsNullOrEmpty && double.TryParse((string?)v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? (long)d
         : 0;
 
-    private static DateTimeOffset? Time<TF>(TF f, string k) where TF : struct, IFields =>
+    private static DateTimeOffset? Time(Dictionary<string, RedisValue> f, string k) =>
         f.TryGetValue(k, out var v) && !v.IsNullOrEmpty ? DateTimeOffset.FromUnixTimeMilliseconds(Long(f, k)) : null;
 }

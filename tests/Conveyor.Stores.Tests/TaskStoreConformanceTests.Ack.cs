@@ -211,6 +211,36 @@ public abstract partial class TaskStoreConformanceTests
     }
 
     [Fact]
+    public async Task A_task_leased_again_carries_the_last_error_and_starts_with_no_progress()
+    {
+        var time = NewClock();
+        await using var store = await CreateStore(time);
+        var task = await Enqueue(store, NewTask(time, backoff: BackoffPolicy.None));
+        var first = await LeaseOne(store);
+        Assert.Equal((null, null), (first.Task.Error, first.Task.Progress));
+        var progress = new TaskProgress(40, "halfway");
+        Assert.Equal(AckOutcome.Ok, Assert.Single(await store.LeaseExtendMany([new(task.Id, first.LeaseToken, LeaseFor, progress)])).Outcome);
+        Assert.Equal(progress, (await Get(store, task.Id)).Progress);
+        Assert.Equal(AckOutcome.Ok, Assert.Single(await store.TaskFailMany([Failure(first)])).Outcome);
+
+        // The error is the task's last one until it succeeds; progress belongs to the attempt that
+        // reported it, so a new attempt starts without any.
+        var second = await LeaseOne(store);
+        Assert.Equal(2, second.Task.Attempt);
+        Assert.Equal(("TestError", "it broke"), (second.Task.Error?.Type, second.Task.Error?.Message));
+        Assert.Null(second.Task.Progress);
+        Assert.Null((await Get(store, task.Id)).Progress);
+        Assert.Equal(AckOutcome.Ok, Assert.Single(await store.LeaseExtendMany([new(task.Id, second.LeaseToken, LeaseFor, progress)])).Outcome);
+        Assert.Equal(AckOutcome.Ok, Assert.Single(await store.TaskReleaseMany([new(task.Id, second.LeaseToken)])).Outcome);
+
+        // Handed back and leased again: the same attempt number, the same error, no progress.
+        var third = await LeaseOne(store);
+        Assert.Equal((2, null, "TestError"), (third.Task.Attempt, third.Task.Progress, third.Task.Error?.Type));
+        Assert.Null((await Get(store, task.Id)).Progress);
+        Assert.Equal([AttemptOutcome.Failed, AttemptOutcome.Released, AttemptOutcome.Running], third.Task.Attempts.Select(a => a.Outcome));
+    }
+
+    [Fact]
     public async Task TaskReleaseMany_hands_the_task_back_without_charging_the_attempt()
     {
         var time = NewClock();

@@ -29,10 +29,11 @@ local BAND = 1099511627776 -- 2^40: room for 2^40 enqueues per queue, all scores
 -- Hashes written before "sp" existed hold ma, bk, bb, bf, bc, to, cr, ik, md as fields of their own;
 -- every script reads both layouts (legacy_spec, retry_spec), and .NET does too.
 --
--- A lease reads LEASE_READ, then "er" and "pg" only when "hi" is there: a task that has an error or
--- progress has had an attempt end (failed, lease expired or released), and each of those appends to
--- "hi". A fresh task has none of the three, and a field a hash lacks is the dearest HMGET lookup (a
--- scan to the end). TaskHash.LeaseRead in .NET is the same list.
+-- A lease reads LEASE_READ, then reads "er" and deletes "pg" (progress is the attempt's) only when
+-- "hi" is there: a task that has an error or progress has had an attempt end (failed, lease expired
+-- or released), and each of those appends to "hi". A fresh task has none of the three, and a field a
+-- hash lacks is the dearest HMGET lookup (a scan to the end). TaskHash.LeaseRead in .NET is the same
+-- list.
 local LEASE_READ = { "ty", "pr", "at", "sp", "ar", "sf", "hi" }
 
 local BACKOFF_WIRE = { e = "exponential", f = "fixed", n = "none" }

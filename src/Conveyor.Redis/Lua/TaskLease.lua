@@ -9,7 +9,8 @@
   ARGV[7] events channel   ARGV[8] queue   ARGV[9] promote limit
 
   Returns { next, task1, task2, ... }: each leased task as the 7 values of LEASE_READ (Lib.lua) as
-  read (sp packed from the legacy fields for a hash older than sp), then er, pg, and its id. What the lease wrote .NET knows already (TaskHash.ReadLeased): st "running",
+  read (sp packed from the legacy fields for a hash older than sp), then er (false unless hi is
+  there) and its id. A new attempt starts without progress: "pg" is deleted. What the lease wrote .NET knows already (TaskHash.ReadLeased): st "running",
   at = the read at + 1, tk = ARGV[6] .. n for the n-th task of the answer, dl = now + lease, wk, sa = now.
   next: -2 the queue is paused; when nothing was leased, the earliest due ms of a scheduled task
   or -1 when none; 0 otherwise.
@@ -32,12 +33,12 @@ for i = 1, #popped, 2 do
   local h = redis.call("HMGET", tkey, unpack(LEASE_READ))
   if not h[4] then h[4] = legacy_spec(tkey) end
   if h[7] then
-    local x = redis.call("HMGET", tkey, "er", "pg")
-    h[8], h[9] = x[1], x[2]
+    h[8] = redis.call("HGET", tkey, "er")
+    redis.call("HDEL", tkey, "pg")
   else
-    h[8], h[9] = false, false
+    h[8] = false
   end
-  h[10] = id
+  h[9] = id
   local at, tok = tostring((tonumber(h[3]) or 0) + 1), ARGV[6] .. ((i + 1) / 2)
   redis.call("HSET", tkey, "st", "running", "at", at, "tk", tok, "dl", dl, "wk", worker, "sa", nows)
   running[#running + 1] = dl; running[#running + 1] = id
