@@ -62,7 +62,10 @@ internal sealed class QueueKeys(string tagPrefix, string queue, bool shardedPubS
     public RedisKey Scheduled { get; } = tagPrefix + "scheduled";
     public RedisKey Running { get; } = tagPrefix + "running";
     public RedisKey Dead { get; } = tagPrefix + "dead";
+    /// <summary>Terminal tasks by finish time, as versions before <see cref="Finished"/> kept them: retention still drains it.</summary>
     public RedisKey Done { get; } = tagPrefix + "done";
+    /// <summary>The finish log: a list of (id, finished ms) pairs in the order tasks ended; what retention walks.</summary>
+    public RedisKey Finished { get; } = tagPrefix + "fin";
     public RedisKey All { get; } = tagPrefix + "all";
     public RedisKey Meta { get; } = tagPrefix + "meta";
     public RedisKey Idem { get; } = tagPrefix + "idem";
@@ -76,5 +79,5 @@ internal sealed class QueueKeys(string tagPrefix, string queue, bool shardedPubS
     public string EventsChannel { get; } = tagPrefix + "ev";
 
     /// <summary>Every key of the queue except task hashes (for the one-slot test).</summary>
-    public IEnumerable<RedisKey> Fixed => [Ready, Scheduled, Running, Dead, Done, All, Meta, Idem, IdemExpiry];
+    public IEnumerable<RedisKey> Fixed => [Ready, Scheduled, Running, Dead, Done, Finished, All, Meta, Idem, IdemExpiry];
 }

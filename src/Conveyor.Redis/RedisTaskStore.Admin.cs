@@ -125,12 +125,12 @@ public sealed partial class RedisTaskStore
                     q.TaskPrefix, now.ToUnixTimeMilliseconds(), (now - retention).ToUnixTimeMilliseconds(), Chunk,
                     Random.Shared.Next(1, int.MaxValue), q.WakeSpec, q.EventsChannel, queue,
                 ];
-                var keys = new[] { q.Ready, q.Scheduled, q.Running, q.Done, q.Dead, q.All, q.Meta, q.Idem, q.IdemExpiry };
+                var keys = new[] { q.Ready, q.Scheduled, q.Running, q.Done, q.Dead, q.All, q.Meta, q.Idem, q.IdemExpiry, q.Finished };
                 var a = (RedisResult[])(await _scripts.Run(ScriptCatalog.MaintenanceRun, keys, args).ConfigureAwait(false))!;
-                int p = (int)a[0], r = (int)a[1], e = (int)a[2];
+                int p = (int)a[0], r = (int)a[1], e = (int)a[2], walked = (int)a[3];
                 promoted += p; reclaimed += r; expired += e;
-                if (e > 0) await _index.Delete(a.Skip(3).Select(x => (string)x!)).ConfigureAwait(false);
-                if (p < Chunk && r < Chunk && e < Chunk) break;
+                if (e > 0) await _index.Delete(a.Skip(4).Select(x => (string)x!)).ConfigureAwait(false);
+                if (p < Chunk && r < Chunk && walked < Chunk) break;
             }
         }
         return new MaintenanceResult(promoted, reclaimed, expired);

@@ -88,7 +88,7 @@ public sealed partial class RedisTaskStore
         if (queue is null) return new CancelResult(CancelOutcome.NotFound, null);
         var q = Q(queue);
         RedisValue[] args = [q.TaskPrefix, NowMs(), id, q.EventsChannel, queue];
-        var a = (RedisResult[])(await _scripts.Run(ScriptCatalog.TaskCancel, [q.Ready, q.Scheduled, q.Running, q.Done, q.Meta], args).ConfigureAwait(false))!;
+        var a = (RedisResult[])(await _scripts.Run(ScriptCatalog.TaskCancel, [q.Ready, q.Scheduled, q.Running, q.Finished, q.Meta], args).ConfigureAwait(false))!;
         return (int)a[0] switch
         {
             0 => new CancelResult(CancelOutcome.Cancelled, TaskHash.Read(a[1])),

@@ -175,6 +175,56 @@ public abstract partial class TaskStoreConformanceTests
     }
 
     [Fact]
+    public async Task Retention_counts_from_a_redriven_task_s_last_finish_and_passes_over_purged_tasks()
+    {
+        var time = NewClock();
+        await using var store = await CreateStore(time);
+        var retention = TimeSpan.FromDays(7);
+        var dead = await MakeDead(store, time, 3, "r");
+        // One is redriven and dies again five days later, one is purged, one stays dead.
+        Assert.Equal(1, await store.DeadLetterRedrive(new DeadLetterRedriveParams(TaskId: dead[0].Id)));
+        Assert.Equal(1, await store.DeadLetterPurge(new DeadLetterPurgeParams(TaskId: dead[1].Id)));
+        time.Advance(TimeSpan.FromDays(5));
+        var again = await LeaseOne(store, "r");
+        Assert.Equal(dead[0].Id, again.Task.Id);
+        Assert.Equal(TaskState.Failed, Assert.Single(await store.TaskFailMany([Failure(again, retry: false)])).State);
+
+        // Seven days after the first deaths: only the task that stayed dead is due.
+        time.Advance(TimeSpan.FromDays(2) + TimeSpan.FromSeconds(1));
+        Assert.Equal(1, (await store.MaintenanceRun(retention)).Expired);
+        Assert.Null(await store.TaskGet(dead[2].Id));
+        Assert.Equal(TaskState.Failed, (await Get(store, dead[0].Id)).State);
+        Assert.Equal(1, Assert.Single(await store.QueueList(), q => q.Name == "r").Failed);
+
+        // Seven days after its second death, the redriven one goes too; then nothing is left to do.
+        time.Advance(TimeSpan.FromDays(5));
+        Assert.Equal(1, (await store.MaintenanceRun(retention)).Expired);
+        Assert.Null(await store.TaskGet(dead[0].Id));
+        Assert.Equal(0, (await store.MaintenanceRun(retention)).Expired);
+        Assert.DoesNotContain(await store.QueueList(), q => q.Name == "r" && q.Failed != 0);
+    }
+
+    [Fact]
+    public async Task Retention_works_through_more_finished_tasks_than_one_step_holds()
+    {
+        var time = NewClock();
+        await using var store = await CreateStore(time);
+        const int n = 2_500;
+        await EnqueueMany(store, time, n, queue: "many");
+        var done = 0;
+        while (done < n)
+        {
+            var leased = await LeaseNow(store, 1000, "many");
+            Assert.All(await store.TaskCompleteMany([.. leased.Select(l => new TaskCompleteParams(l.Task.Id, l.LeaseToken, null))]), r => Assert.Equal(AckOutcome.Ok, r.Outcome));
+            done += leased.Count;
+        }
+        time.Advance(TimeSpan.FromDays(7) + TimeSpan.FromSeconds(1));
+        Assert.Equal(n, (await store.MaintenanceRun(TimeSpan.FromDays(7))).Expired);
+        Assert.DoesNotContain(await store.QueueList(), q => q.Name == "many" && q.Succeeded != 0);
+        Assert.Equal(0, (await store.MaintenanceRun(TimeSpan.FromDays(7))).Expired);
+    }
+
+    [Fact]
     public async Task MaintenanceRun_promotes_due_tasks()
     {
         var time = NewClock();

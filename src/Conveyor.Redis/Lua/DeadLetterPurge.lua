@@ -1,7 +1,8 @@
 --[[
   DeadLetterPurge: delete dead tasks of ONE queue: one id, or up to limit of the oldest.
 
-  KEYS[1] dead   KEYS[2] done   KEYS[3] all
+  KEYS[1] dead   KEYS[2] done (legacy: where versions before the finish log kept terminal tasks; the
+  task's finish-log entry is left to go stale, and retention drops it)   KEYS[3] all
 
   ARGV[1] P   ARGV[2] id ("" for every dead task)   ARGV[3] limit
 

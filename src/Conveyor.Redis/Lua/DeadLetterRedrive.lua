@@ -3,7 +3,8 @@
   the oldest dead tasks. The attempt counter restarts at 0 (a fresh set of attempts); the history
   and the last error are kept.
 
-  KEYS[1] dead   KEYS[2] done   KEYS[3] ready   KEYS[4] meta
+  KEYS[1] dead   KEYS[2] done (legacy: where versions before the finish log kept terminal tasks; the
+  task's finish-log entry is left to go stale, and retention drops it)   KEYS[3] ready   KEYS[4] meta
 
   ARGV[1] P   ARGV[2] now ms   ARGV[3] id ("" for every dead task, oldest first)   ARGV[4] limit
   ARGV[5] wake ("PUBLISH <channel>" or "SPUBLISH <channel>")   ARGV[6] events channel   ARGV[7] queue

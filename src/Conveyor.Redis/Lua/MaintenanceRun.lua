@@ -9,13 +9,15 @@
     3. delete terminal tasks finished at or before the retention cutoff (bounded memory);
     4. forget expired idempotency keys.
 
-  KEYS[1] ready   KEYS[2] scheduled   KEYS[3] running   KEYS[4] done   KEYS[5] dead
-  KEYS[6] all     KEYS[7] meta        KEYS[8] idem      KEYS[9] idemexp
+  KEYS[1] ready   KEYS[2] scheduled   KEYS[3] running   KEYS[4] done (legacy, see below)   KEYS[5] dead
+  KEYS[6] all     KEYS[7] meta        KEYS[8] idem      KEYS[9] idemexp   KEYS[10] fin (the finish log)
 
   ARGV[1] P   ARGV[2] now ms   ARGV[3] retention cutoff ms   ARGV[4] limit per step
   ARGV[5] random seed   ARGV[6] wake ("PUBLISH <channel>" or "SPUBLISH <channel>")   ARGV[7] events channel   ARGV[8] queue
 
-  Returns { promoted, reclaimed, expired, expired id1, expired id2, ... }.
+  Returns { promoted, reclaimed, expired, retention step, expired id1, expired id2, ... }: retention
+  step is how many finish-log entries (or legacy "done" members) the retention step walked; when
+  it reached the limit, the caller runs again.
 ]]
 local P, now, cutoff, limit, q = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[8]
 local evs, rnd = {}, prng(ARGV[5])
@@ -45,30 +47,53 @@ for _, id in ipairs(expired_leases) do
     else
       redis.call("HSET", tkey, "st", "failed", "fa", now)
       redis.call("ZADD", KEYS[5], now, id)
-      redis.call("ZADD", KEYS[4], now, id)
+      redis.call("RPUSH", KEYS[10], id, now)
       ev_add(evs, id, q, f[5], "failed", now)
     end
   end
 end
 
-local res = { promoted, reclaimed, 0 }
-local old = redis.call("ZRANGEBYSCORE", KEYS[4], "-inf", cutoff, "LIMIT", 0, limit)
-local succeeded, cancelled = 0, 0
-for _, id in ipairs(old) do
-  local tkey = P .. id
-  local st = redis.call("HGET", tkey, "st")
+local res = { promoted, reclaimed, 0, 0 }
+local old, succeeded, cancelled = {}, 0, 0
+local function delete_task(id, st)
   if st == "succeeded" then succeeded = succeeded + 1 elseif st == "cancelled" then cancelled = cancelled + 1 end
-  redis.call("DEL", tkey)
-  res[#res + 1] = id
+  redis.call("DEL", P .. id)
+  old[#old + 1] = id
 end
+
+-- The finish log, from its head: up to limit entries finished at or before the cutoff. Entries are
+-- in append order, so the walk stops at the first one that is newer (brokers' clocks may differ by
+-- a little; such an entry waits that long). A stale entry (task redriven, purged or finished again
+-- later, which appended a new entry) is dropped without deleting anything.
+local log = redis.call("LRANGE", KEYS[10], 0, 2 * limit - 1)
+local walked = 0
+for i = 1, #log, 2 do
+  local at = tonumber(log[i + 1])
+  if at > cutoff then break end
+  walked = walked + 2
+  local f = redis.call("HMGET", P .. log[i], "st", "fa")
+  if (f[1] == "succeeded" or f[1] == "failed" or f[1] == "cancelled") and tonumber(f[2]) == at then
+    delete_task(log[i], f[1])
+  end
+end
+if walked > 0 then redis.call("LTRIM", KEYS[10], walked, -1) end
+
+-- Terminal tasks that versions before the finish log recorded in the "done" sorted set.
+local legacy = redis.call("ZRANGEBYSCORE", KEYS[4], "-inf", cutoff, "LIMIT", 0, limit)
+for _, id in ipairs(legacy) do
+  delete_task(id, redis.call("HGET", P .. id, "st"))
+end
+if #legacy > 0 then redis.call("ZREM", KEYS[4], unpack(legacy)) end
+
 if #old > 0 then
-  redis.call("ZREM", KEYS[4], unpack(old))
-  redis.call("ZREM", KEYS[5], unpack(old))
-  redis.call("ZREM", KEYS[6], unpack(old))
+  zrem_many(KEYS[5], old)
+  zrem_many(KEYS[6], old)
   if succeeded > 0 then redis.call("HINCRBY", KEYS[7], "succeeded", -succeeded) end
   if cancelled > 0 then redis.call("HINCRBY", KEYS[7], "cancelled", -cancelled) end
 end
+for _, id in ipairs(old) do res[#res + 1] = id end
 res[3] = #old
+res[4] = math.max(walked / 2, #legacy)
 
 local keys = redis.call("ZRANGEBYSCORE", KEYS[9], "-inf", now, "LIMIT", 0, limit)
 if #keys > 0 then

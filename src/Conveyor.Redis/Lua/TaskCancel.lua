@@ -3,7 +3,7 @@
   off (the token moves to "ct": complete/fail/release with it are stale, the next heartbeat with
   it answers "cancel requested" so the worker fires the handler's token).
 
-  KEYS[1] ready   KEYS[2] scheduled   KEYS[3] running   KEYS[4] done   KEYS[5] meta
+  KEYS[1] ready   KEYS[2] scheduled   KEYS[3] running   KEYS[4] fin (the finish log)   KEYS[5] meta
 
   ARGV[1] P   ARGV[2] now ms   ARGV[3] id   ARGV[4] events channel   ARGV[5] queue
 
@@ -31,7 +31,7 @@ else
   redis.call("ZREM", KEYS[2], id)
 end
 redis.call("HSET", tkey, "st", "cancelled", "fa", now)
-redis.call("ZADD", KEYS[4], now, id)
+redis.call("RPUSH", KEYS[4], id, now)
 redis.call("HINCRBY", KEYS[5], "cancelled", 1)
 local evs = {}
 ev_add(evs, id, q, f[6], "cancelled", now)

@@ -1,7 +1,7 @@
 --[[
   TaskCompleteMany: running -> succeeded for tasks of ONE queue, each fenced by its lease token.
 
-  KEYS[1] running   KEYS[2] done (ZSET id -> finished ms, every terminal task)   KEYS[3] meta
+  KEYS[1] running   KEYS[2] fin (the finish log, see fin_push in Lib.lua)   KEYS[3] meta
 
   ARGV[1] P   ARGV[2] now ms   ARGV[3] events channel   ARGV[4] queue   ARGV[5] n
   then n items of 3 values: id, lease token, result json ("" for no result)
@@ -33,7 +33,7 @@ for i = 0, n - 1 do
       redis.call("HSET", tkey, "st", "succeeded", "fa", now)
     end
     gone[#gone + 1] = id
-    finished[#finished + 1] = now; finished[#finished + 1] = id
+    finished[#finished + 1] = id; finished[#finished + 1] = now
     done = done + 1
     ev_add(evs, id, q, f[3], "succeeded", now)
     out[#out + 1] = 0; out[#out + 1] = "succeeded"
@@ -41,7 +41,7 @@ for i = 0, n - 1 do
 end
 if done > 0 then
   zrem_many(KEYS[1], gone)
-  zadd_many(KEYS[2], finished)
+  fin_push(KEYS[2], finished)
   redis.call("HINCRBY", KEYS[3], "succeeded", done)
 end
 ev_flush(ARGV[3], evs)

@@ -3,7 +3,7 @@
   queue, each fenced by its lease token. A failed attempt is charged: the attempt counter keeps
   the lease's increment, so max_attempts bounds how often a task runs.
 
-  KEYS[1] running   KEYS[2] scheduled   KEYS[3] dead (ZSET id -> finished ms)   KEYS[4] done
+  KEYS[1] running   KEYS[2] scheduled   KEYS[3] dead (ZSET id -> finished ms)   KEYS[4] fin (the finish log)
 
   ARGV[1] P   ARGV[2] now ms   ARGV[3] wake ("PUBLISH <channel>" or "SPUBLISH <channel>")   ARGV[4] events channel   ARGV[5] queue
   ARGV[6] n, then n items of 6 values:
@@ -43,7 +43,7 @@ for i = 0, n - 1 do
     else
       redis.call("HSET", tkey, "st", "failed", "fa", now)
       redis.call("ZADD", KEYS[3], now, id)
-      redis.call("ZADD", KEYS[4], now, id)
+      redis.call("RPUSH", KEYS[4], id, now)
       ev_add(evs, id, q, f[6], "failed", now)
       out[#out + 1] = 0; out[#out + 1] = "failed"; out[#out + 1] = 0
     end

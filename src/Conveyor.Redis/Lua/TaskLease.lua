@@ -39,7 +39,8 @@ for i = 1, #popped, 2 do
     h[8] = false
   end
   h[9] = id
-  local at, tok = tostring((tonumber(h[3]) or 0) + 1), ARGV[6] .. ((i + 1) / 2)
+  local at = NEXT_ATTEMPT[h[3]] or string.format("%d", (tonumber(h[3]) or 0) + 1)
+  local tok = ARGV[6] .. string.format("%d", (i + 1) / 2)
   redis.call("HSET", tkey, "st", "running", "at", at, "tk", tok, "dl", dl, "wk", worker, "sa", nows)
   running[#running + 1] = dl; running[#running + 1] = id
   res[#res + 1] = h

@@ -337,6 +337,36 @@ public sealed class RedisStoreTests(RedisServerFixture redis) : IClassFixture<Re
     }
 
     [Fact]
+    public async Task Finished_tasks_go_to_the_finish_log_and_retention_still_drains_the_older_done_set()
+    {
+        await using var store = await Open(NewPrefix());
+        var q = store.Keys.Queue("default");
+        var (kept, legacy) = (NewTask(), NewTask());
+        await store.TaskEnqueueMany([kept, legacy]);
+        var leased = await store.TaskLease(new TaskLeaseParams("w", ["default"], 2, TimeSpan.FromSeconds(30), TimeSpan.Zero));
+        await store.TaskCompleteMany([.. leased.Select(l => new TaskCompleteParams(l.Task.Id, l.LeaseToken, null))]);
+        var finished = _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+        // The finish log: (id, finish ms) pairs in a list; nothing goes to the older sorted set.
+        Assert.StartsWith("+list", redis.Command($"TYPE {q.Finished}"));
+        Assert.StartsWith(":4", redis.Command($"LLEN {q.Finished}"));
+        Assert.StartsWith(":0", redis.Command($"EXISTS {q.Done}"));
+        Assert.Contains(finished.ToString(), redis.Command($"LINDEX {q.Finished} 1"));
+
+        // What a version before the finish log left behind: the task in "done", not in the log.
+        Assert.StartsWith(":1", redis.Command($"LREM {q.Finished} 1 {legacy.Id}"));
+        Assert.StartsWith(":1", redis.Command($"LREM {q.Finished} 1 {finished}"));
+        Assert.StartsWith(":1", redis.Command($"ZADD {q.Done} {finished} {legacy.Id}"));
+
+        _time.Advance(TimeSpan.FromDays(7) + TimeSpan.FromSeconds(1));
+        Assert.Equal(2, (await store.MaintenanceRun(TimeSpan.FromDays(7))).Expired);
+        Assert.Null(await store.TaskGet(kept.Id));
+        Assert.Null(await store.TaskGet(legacy.Id));
+        Assert.StartsWith(":0", redis.Command($"EXISTS {q.Done}"));
+        Assert.StartsWith(":0", redis.Command($"EXISTS {q.Finished}"));
+    }
+
+    [Fact]
     public async Task Disposing_the_store_ends_a_blocked_lease_with_nothing()
     {
         var store = await Open(NewPrefix());
