@@ -10,8 +10,9 @@
 
   Returns { next, task1, task2, ... }: each leased task as the 7 values of LEASE_READ (Lib.lua) as
   read (sp packed from the legacy fields for a hash older than sp), then er (false unless hi is
-  there) and its id. A new attempt starts without progress: "pg" is deleted. What the lease wrote .NET knows already (TaskHash.ReadLeased): st "running",
-  at = the read at + 1, tk = ARGV[6] .. n for the n-th task of the answer, dl = now + lease, wk, sa = now.
+  there) and its id. A new attempt starts without progress: "pg" is deleted. What the lease wrote
+  .NET knows already (TaskHash.ReadLeased): st "running", at = the read at + 1, tk = ARGV[6] .. n
+  for the n-th task of the answer, dl = now + lease, wk, sa = now.
   next: -2 the queue is paused; when nothing was leased, the earliest due ms of a scheduled task
   or -1 when none; 0 otherwise.
 ]]
