@@ -15,6 +15,7 @@ internal sealed class ExecutionSlot(TimeProvider time, Action? progressReported 
     private LeasedTask? _current;
     private CancelReason _reason;
     private TaskProgress? _progress;
+    private bool _progressUnsent;
     private bool _abandoned;
     private DateTimeOffset _leaseDeadline;
 
@@ -28,6 +29,7 @@ internal sealed class ExecutionSlot(TimeProvider time, Action? progressReported 
             _current = leased;
             _reason = CancelReason.None;
             _progress = null;
+            _progressUnsent = false;
             _abandoned = false;
             _leaseDeadline = leased.LeaseDeadline;
             _cts.CancelAfter(leased.Task.Timeout);
@@ -48,6 +50,7 @@ internal sealed class ExecutionSlot(TimeProvider time, Action? progressReported 
             var abandoned = _abandoned;
             _current = null;
             _progress = null;
+            _progressUnsent = false;
             // A source whose token fired cannot be reset; its callbacks may still run, so it is left to the GC.
             if (nearTimeout || !_cts.TryReset()) _cts = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
             return (reason, abandoned);
@@ -103,14 +106,34 @@ internal sealed class ExecutionSlot(TimeProvider time, Action? progressReported 
             // A context kept past its attempt must not write progress onto the slot's next task.
             if (_current is null || !string.Equals(_current.Task.Id, taskId, StringComparison.Ordinal)) return;
             _progress = progress;
+            _progressUnsent = true;
         }
         progressReported?.Invoke();
     }
 
-    /// <summary>The renewal item for the running task, or null when idle (or abandoned).</summary>
+    /// <summary>The renewal item for the running task, or null when idle (or abandoned). Its progress counts as sent.</summary>
     public LeaseExtendParams? RenewalFor(TimeSpan leaseDuration)
     {
         lock (_gate)
-            return _current is null || _abandoned ? null : new LeaseExtendParams(_current.Task.Id, _current.LeaseToken, leaseDuration, _progress);
+        {
+            if (_current is null || _abandoned) return null;
+            _progressUnsent = false;
+            return new LeaseExtendParams(_current.Task.Id, _current.LeaseToken, leaseDuration, _progress);
+        }
+    }
+
+    /// <summary>
+    /// A renewal carrying the running task's latest progress when no renewal has carried it yet (the
+    /// renewer sends progress at most once a second), else null. Taken once: the executor sends it
+    /// before the outcome, so a finished task shows the last progress its handler reported.
+    /// </summary>
+    public LeaseExtendParams? TakeUnsentProgress(TimeSpan leaseDuration)
+    {
+        lock (_gate)
+        {
+            if (_current is null || _abandoned || !_progressUnsent) return null;
+            _progressUnsent = false;
+            return new LeaseExtendParams(_current.Task.Id, _current.LeaseToken, leaseDuration, _progress);
+        }
     }
 }

@@ -78,14 +78,37 @@ internal sealed class TaskExecutor(WorkerRuntime runtime, ExecutionSlot slot)
         }
         var elapsed = runtime.Time.GetElapsedTime(started);
         runtime.TaskTook(elapsed);
+        var unsent = slot.TakeUnsentProgress(runtime.Options.LeaseDuration);
         var (reason, abandoned) = slot.End(nearTimeout: elapsed >= task.Timeout - NearTimeout);
         ConveyorDiagnostics.RunTime.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("conveyor.task.type", task.Type));
         if (abandoned) return; // handed back by the pool already: this late outcome is dropped.
+        if (unsent is not null) await SendProgress(unsent).ConfigureAwait(false);
         var outcome = OutcomeRules.Decide(leased, result, error, reason, elapsed, runtime.MaxResultBytes);
         outcome.Post(runtime.Acks);
         runtime.Count(outcome, task, error);
         if (activity is not null) outcome.Tag(activity);
     }
+
+    /// <summary>
+    /// The handler's last progress, which no renewal carried yet, goes out before the outcome (an
+    /// extension after it would be refused as stale): a finished task then shows where its handler
+    /// got to, not where the last heartbeat caught it. Only for handlers that report progress; bounded
+    /// in time, and a failure only costs that progress.
+    /// </summary>
+    private async Task SendProgress(LeaseExtendParams item)
+    {
+        try
+        {
+            using var bound = new CancellationTokenSource(ProgressFlushTimeout, runtime.Time);
+            await runtime.Transport.ExtendMany([item], bound.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            runtime.Logger.LogDebug(ex, "task {TaskId}: its last progress was not sent", item.TaskId);
+        }
+    }
+
+    private static readonly TimeSpan ProgressFlushTimeout = TimeSpan.FromSeconds(2);
 
     private static Activity? StartActivity(TaskRecord task)
     {

@@ -94,6 +94,27 @@ public sealed class OutcomeTests
     }
 
     [Fact]
+    public async Task A_finished_task_shows_the_last_progress_its_handler_reported()
+    {
+        await using var h = new WorkerHarness();
+        // Three reports within a few milliseconds: the renewer (at most one renewal a second) sends
+        // none of them before the handler returns; the executor sends the last one before the outcome.
+        h.Handlers.Add("quick-steps", (JsonElement _, TaskContext ctx) =>
+        {
+            ctx.ReportProgress(10, "step 1 of 3");
+            ctx.ReportProgress(60, "step 2 of 3");
+            ctx.ReportProgress(100, "step 3 of 3");
+            return ValueTask.FromResult<object?>(null);
+        });
+        var id = await h.SubmitAsync("quick-steps");
+        await h.StartAsync();
+
+        var done = await h.WaitTerminalAsync(id);
+        Assert.Equal(TaskState.Succeeded, done.State);
+        Assert.Equal(new TaskProgress(100, "step 3 of 3"), done.Progress);
+    }
+
+    [Fact]
     public void Progress_outside_0_to_100_is_refused()
     {
         var slot = new Conveyor.Worker.Runtime.ExecutionSlot(TimeProvider.System);

@@ -78,4 +78,27 @@ public sealed class ExecutionSlotTests
         Assert.Null(slot.RenewalFor(TimeSpan.FromSeconds(30)));
         Assert.True(slot.End(nearTimeout: false).Abandoned);
     }
+
+    [Fact]
+    public void Unsent_progress_is_taken_once_and_a_renewal_counts_as_sending_it()
+    {
+        var slot = new ExecutionSlot(_time);
+        slot.Begin(Leased("a"));
+        Assert.Null(slot.TakeUnsentProgress(TimeSpan.FromSeconds(30)));
+        slot.SetProgress("a", new TaskProgress(10, "one"));
+        slot.SetProgress("a", new TaskProgress(90, "two"));
+        var item = Assert.IsType<LeaseExtendParams>(slot.TakeUnsentProgress(TimeSpan.FromSeconds(30)));
+        Assert.Equal(("a", "token-a", new TaskProgress(90, "two")), (item.TaskId, item.LeaseToken, item.Progress));
+        Assert.Null(slot.TakeUnsentProgress(TimeSpan.FromSeconds(30)));
+
+        slot.SetProgress("a", new TaskProgress(95));
+        Assert.NotNull(slot.RenewalFor(TimeSpan.FromSeconds(30)));
+        Assert.Null(slot.TakeUnsentProgress(TimeSpan.FromSeconds(30)));
+
+        // The next task starts with nothing unsent.
+        slot.SetProgress("a", new TaskProgress(99));
+        slot.End(nearTimeout: false);
+        slot.Begin(Leased("b"));
+        Assert.Null(slot.TakeUnsentProgress(TimeSpan.FromSeconds(30)));
+    }
 }
