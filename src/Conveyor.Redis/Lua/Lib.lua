@@ -1,6 +1,9 @@
 --[[
-  Lib.lua: helpers prepended to every other script by ScriptCatalog (so each file stays a single
-  EVALSHA body). Nothing here touches a key on its own: every key a helper writes is either
+  Lib.lua: helpers prepended to the other scripts by ScriptCatalog (so each file stays a single
+  EVALSHA body), each script getting only the definitions it names (LuaPrelude.cs). So the top
+  level holds only "local" definitions and "--" comments: a definition is the comment lines just
+  above its "local" line, through the "end" in column 0 of a function or the next blank line of a
+  value. Nothing here touches a key on its own: every key a helper writes is either
   passed in by the caller from its KEYS or is a task hash of the same queue (same hash tag, so
   the same cluster slot as the declared KEYS).
 

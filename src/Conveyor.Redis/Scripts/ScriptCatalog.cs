@@ -3,6 +3,9 @@ namespace Conveyor.Redis.Scripts;
 /// <summary>The embedded <c>Lua/*.lua</c> files, one per store operation, loaded once per process.</summary>
 internal static class ScriptCatalog
 {
+    /// <summary>Lib.lua, split into its helpers (each script gets those it uses). First: the scripts below are built from it.</summary>
+    public static readonly LuaPrelude Prelude = new(ReadResource("Lib"));
+
     public static readonly StoreScript TaskEnqueueMany = Load(nameof(TaskEnqueueMany));
     public static readonly StoreScript TaskLease = Load(nameof(TaskLease));
     public static readonly StoreScript TaskCompleteMany = Load(nameof(TaskCompleteMany));
@@ -38,5 +41,5 @@ internal static class ScriptCatalog
         return reader.ReadToEnd();
     }
 
-    private static StoreScript Load(string name) => new(name, ReadResource("Lib") + "\n" + ReadResource(name));
+    private static StoreScript Load(string name) => new(name, Prelude.Prepend(ReadResource(name)));
 }
