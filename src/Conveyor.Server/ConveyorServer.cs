@@ -61,6 +61,7 @@ public static class ConveyorServer
             throw new ServerConfigurationException("MaxBodyBytes must be at least 1024 and MaxBatchBodyBytes at least MaxBodyBytes");
         if (options.MaintenanceInterval <= TimeSpan.Zero || options.StatsInterval <= TimeSpan.Zero)
             throw new ServerConfigurationException("MaintenanceInterval and StatsInterval must be positive");
+        if (options.SessionLifetime <= TimeSpan.Zero) throw new ServerConfigurationException("SessionLifetime must be positive");
         BindGuard.Check(options);
     }
 
@@ -85,23 +86,25 @@ public static class ConveyorServer
             };
         });
         services.AddCors();
+        services.AddConveyorAuth(options);
         services.ConfigureHttpJsonOptions(o => ApiDocs.MirrorConveyorJson(o.SerializerOptions));
         services.AddOpenApi(ApiDocs.Configure);
         services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(ConveyorDiagnostics.MeterName, QueueGauges.MeterName).AddPrometheusExporter());
         return services;
     }
 
-    /// <summary>Adds the middleware (problems, auth) and every route: API, compatibility, health, metrics, OpenAPI, docs.</summary>
+    /// <summary>Adds the middleware (security headers, problems, auth) and every route: API, compatibility, health, metrics, OpenAPI, docs.</summary>
     public static WebApplication MapConveyor(this WebApplication app)
     {
         var options = app.Services.GetRequiredService<ServerOptions>();
         app.Services.GetRequiredService<QueueGauges>();
         app.Services.GetRequiredService<QueueRates>();
+        app.UseMiddleware<SecurityHeaders>();
         app.UseMiddleware<ProblemMiddleware>();
         app.UseRouting();
         if (options.CorsOrigins.Count > 0)
             app.UseCors(p => p.WithOrigins([.. options.CorsOrigins]).AllowAnyHeader().AllowAnyMethod());
-        app.UseMiddleware<AuthMiddleware>();
+        app.UseConveyorAuth();
 
         TaskEndpoints.Map(app);
         LeaseEndpoints.Map(app);
@@ -112,6 +115,7 @@ public static class ConveyorServer
         EventEndpoints.Map(app);
         HealthEndpoints.Map(app);
         CompatEndpoints.Map(app);
+        SessionEndpoints.Map(app);
 
         var metrics = app.MapPrometheusScrapingEndpoint(Client.Protocol.Routes.Metrics);
         if (!options.PublicMetrics) metrics.RequireScope(Scopes.Admin);

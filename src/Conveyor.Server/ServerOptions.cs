@@ -51,6 +51,16 @@ public sealed class ServerOptions
     /// <summary>Seed 003's <c>/get</c>: the visibility timeout of a lease it hands out.</summary>
     public TimeSpan CompatLeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long a dashboard session lasts without use (sliding; 8 h by default). Ends too when the browser closes.</summary>
+    public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(8);
+
+    /// <summary>
+    /// Directory of the ASP.NET Core Data Protection keys that protect the dashboard's session cookie
+    /// and anti-forgery tokens. Null (default): keys live in memory, so a restart signs every browser
+    /// out and no other broker accepts this one's cookies. Brokers behind one address must share it.
+    /// </summary>
+    public string? DataProtectionKeysPath { get; set; }
+
     /// <summary>The URLs Kestrel is told to bind.</summary>
     public IReadOnlyList<string> ListenUrls() =>
         Urls.Count > 0 ? [.. Urls] : [$"http://{(Host.Contains(':') && !Host.StartsWith('[') ? $"[{Host}]" : Host)}:{Port}"];

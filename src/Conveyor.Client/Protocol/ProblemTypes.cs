@@ -30,4 +30,9 @@ public static class ProblemTypes
     public const string Unavailable = Base + "unavailable";
     /// <summary>500: a bug; the detail is in the server log under the trace id.</summary>
     public const string Internal = Base + "internal";
+
+    /// <summary>403: a request signed in by the dashboard cookie that is not GET/HEAD came without a valid <c>X-CSRF-Token</c>.</summary>
+    public const string Antiforgery = Base + "antiforgery";
+    /// <summary>403: on an open (tokenless) loopback server, a browser request from another origin, or for a host name that is not loopback.</summary>
+    public const string CrossOrigin = Base + "cross-origin";
 }

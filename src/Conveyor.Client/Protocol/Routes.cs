@@ -40,4 +40,7 @@ public static class Routes
     public const string Readyz = "/readyz";
     public const string OpenApi = "/openapi/v1.json";
     public const string Docs = "/docs";
+
+    /// <summary>The dashboard's sign-in (dash-auth): GET the session, POST a token to sign in, DELETE to sign out.</summary>
+    public const string Session = Prefix + "/session";
 }

@@ -27,6 +27,12 @@ public sealed record ApiToken(byte[] Sha256, IReadOnlySet<string> Scopes, string
 
     public bool Allows(string scope) => Scopes.Contains(Auth.Scopes.Admin) || Scopes.Contains(scope);
 
+    /// <summary>
+    /// How logs, audit records and the dashboard name this token: its name, else <c>sha256:</c> and the
+    /// first 8 hex digits of its hash (the start of its tokens-file line). Never the secret.
+    /// </summary>
+    public string Label => Name ?? $"sha256:{Convert.ToHexStringLower(Sha256.AsSpan(0, 4))}";
+
     /// <summary>The tokens-file line for this token: <c>sha256:&lt;hex&gt; scope[,scope] [name]</c>.</summary>
     public string ToLine() =>
         $"sha256:{Convert.ToHexStringLower(Sha256)} {string.Join(',', Scopes.Order(StringComparer.Ordinal))}{(Name is null ? "" : " " + Name)}";

@@ -1,10 +1,12 @@
 namespace Conveyor.Server.Auth;
 
-/// <summary>Endpoint metadata: a token must hold one of these scopes (admin always passes).</summary>
-internal sealed record ScopeRequirement(IReadOnlyList<string> AnyOf);
-
 internal static class RequireScopeExtensions
 {
+    /// <summary>
+    /// The route needs a principal (token header or dashboard cookie) holding one of these scopes;
+    /// admin always passes. Applies the matching <see cref="ScopePolicies"/> policy. On a group and on
+    /// one of its routes both apply (as any two authorization policies do).
+    /// </summary>
     public static TBuilder RequireScope<TBuilder>(this TBuilder builder, params string[] anyOf) where TBuilder : IEndpointConventionBuilder =>
-        builder.WithMetadata(new ScopeRequirement(anyOf));
+        builder.RequireAuthorization(ScopePolicies.Name(anyOf));
 }
