@@ -14,6 +14,12 @@ internal static class HostOptions
     public static Option<string> Host() => new("--host") { Description = "Address to listen on (default 127.0.0.1; anything else needs tokens)", DefaultValueFactory = _ => "127.0.0.1" };
     public static Option<string?> Store(string help) => new("--store") { Description = help };
     public static Option<string?> TokensFile() => new("--tokens-file") { Description = "File of hashed tokens from 'conveyor token create' (also CONVEYOR_TOKENS_FILE; CONVEYOR_TOKENS=scope:secret,...)" };
+    public static Option<string?> DataProtectionKeys() => new("--data-protection-keys")
+    {
+        Description = "Directory for the keys of the dashboard's session cookies (also CONVEYOR_DATA_PROTECTION_KEYS). "
+            + "Default: in memory, so a restart signs browsers out; brokers sharing a directory accept each other's sessions",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CONVEYOR_DATA_PROTECTION_KEYS") is { Length: > 0 } dir ? dir : null,
+    };
     public static Option<string> Queues() => new("--queues") { Description = "Queues to work on, in order of preference, comma-separated", DefaultValueFactory = _ => "default" };
     public static Option<int> Concurrency(int fallback = 10) => new("--concurrency", "-c") { Description = $"Tasks run at once (default {fallback})", DefaultValueFactory = _ => fallback };
     public static Option<string> LeaseDuration() => new("--lease-duration") { Description = "Visibility timeout of each lease, renewed while the task runs (default 30s)", DefaultValueFactory = _ => "30s" };

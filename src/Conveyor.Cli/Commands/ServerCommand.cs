@@ -21,10 +21,12 @@ internal static class ServerCommand
         var host = HostOptions.Host();
         var store = HostOptions.Store($"SQLite file (default ./{StoreSpec.DefaultFile}), :memory:, or redis://host:port");
         var tokens = HostOptions.TokensFile();
-        var command = new Command("server", "Run a broker: the HTTP API, docs and maintenance, on a store") { port, host, store, tokens };
+        var keys = HostOptions.DataProtectionKeys();
+        var command = new Command("server", "Run a broker: the HTTP API, docs and maintenance, on a store") { port, host, store, tokens, keys };
         command.SetRun(async (r, ct) =>
         {
             var options = HostOptions.Server(r, host, port, tokens);
+            options.DataProtectionKeysPath = r.GetValue(keys);
             var spec = StoreSpec.Parse(r.GetValue(store));
             return await Run(options, spec, worker: null, builtIns: null, ct).ConfigureAwait(false);
         });

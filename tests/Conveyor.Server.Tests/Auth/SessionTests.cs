@@ -160,4 +160,15 @@ public sealed class SessionTests : IAsyncLifetime
         using var response = await broker.Http.SendAsync(tampered);
         await Problems.Assert(response, HttpStatusCode.Unauthorized, ProblemTypes.Unauthorized);
     }
+
+    [Theory]
+    [InlineData("get", "SessionGet")]
+    [InlineData("post", "SessionCreate")]
+    [InlineData("delete", "SessionDelete")]
+    public async Task The_OpenAPI_document_names_the_session_routes(string method, string name)
+    {
+        var doc = await broker.GetOk("/openapi/v1.json");
+        var op = doc.GetProperty("paths").GetProperty("/api/v1/session").GetProperty(method);
+        Assert.Equal(name, op.GetProperty("operationId").GetString());
+    }
 }
