@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.HttpOverrides;
 
 namespace Conveyor.Server.Auth;
 
@@ -28,6 +29,10 @@ internal static class AuthSetup
             protection.PersistKeysToFileSystem(keys);
         }
         else protection.UseEphemeralDataProtectionProvider();
+
+        // ASP.NET Core applies X-Forwarded-For/-Proto from any peer when ASPNETCORE_FORWARDEDHEADERS_ENABLED
+        // is set. An open server trusts loopback peers only, so it never lets a header rewrite who the peer is.
+        if (options.Tokens.Count == 0) services.PostConfigure<ForwardedHeadersOptions>(o => o.ForwardedHeaders = ForwardedHeaders.None);
 
         services.AddAuthentication(AuthSchemes.Default)
             .AddPolicyScheme(AuthSchemes.Default, "Token header, else the dashboard's cookie", o =>

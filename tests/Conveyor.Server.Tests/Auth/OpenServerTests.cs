@@ -2,7 +2,10 @@ using System.Net;
 using Conveyor.Client.Protocol;
 using Conveyor.Server.Auth;
 using Conveyor.Server.Tests.Support;
+using Conveyor.Sqlite;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 
 namespace Conveyor.Server.Tests.Auth;
 
@@ -123,5 +126,25 @@ public sealed class OpenServerTests : IAsyncLifetime
         var antiforgery = BrowserSession.SetCookie(response, "conveyor.antiforgery");
         Assert.NotNull(antiforgery);
         Assert.DoesNotContain("secure", antiforgery, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task An_open_server_ignores_forwarded_headers_even_when_ASP_NET_is_told_to_apply_them()
+    {
+        var options = new ServerOptions { Port = 0 };
+        var builder = ConveyorServer.CreateBuilder(options, sp => new SqliteTaskStore(new SqliteStoreOptions { Path = SqliteStoreOptions.InMemory }),
+            ["--FORWARDEDHEADERS_ENABLED=true"]);
+        builder.Logging.ClearProviders();
+        await using var app = builder.Build();
+        app.MapConveyor();
+        app.MapGet("/test/peer", (HttpContext ctx) => $"{ctx.Request.Scheme} {ctx.Connection.RemoteIpAddress}");
+        await app.StartAsync();
+        using var http = new HttpClient { BaseAddress = new Uri(app.Addresses().Single()) };
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/test/peer");
+        request.Headers.Add("X-Forwarded-For", "203.0.113.7");
+        request.Headers.Add("X-Forwarded-Proto", "https");
+        using var response = await http.SendAsync(request);
+        Assert.Equal("http 127.0.0.1", await response.Content.ReadAsStringAsync());
+        await app.StopAsync();
     }
 }
