@@ -10,11 +10,25 @@ internal static class BrowserOrigin
 {
     public static bool IsForeign(HttpRequest request, ServerOptions server)
     {
+        if (IsCorsAllowed(request, server)) return false;
         var origin = request.Headers.Origin.ToString();
-        if (origin.Length > 0 && server.CorsOrigins.Any(o => string.Equals(o.TrimEnd('/'), origin, StringComparison.OrdinalIgnoreCase)))
-            return false;
-        if (string.Equals(request.Headers["Sec-Fetch-Site"].ToString(), "cross-site", StringComparison.OrdinalIgnoreCase)) return true;
-        return origin.Length > 0 && !string.Equals(origin, $"{request.Scheme}://{request.Host.Value}", StringComparison.OrdinalIgnoreCase);
+        return IsCrossSiteFetch(request)
+            || (origin.Length > 0 && !string.Equals(origin, $"{request.Scheme}://{request.Host.Value}", StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>
+    /// Only what the browser itself says (<c>Sec-Fetch-Site: cross-site</c>), for a server that may sit
+    /// behind a proxy that rewrites the scheme or Host, where <c>Origin</c> cannot be compared with them.
+    /// </summary>
+    public static bool IsCrossSite(HttpRequest request, ServerOptions server) => !IsCorsAllowed(request, server) && IsCrossSiteFetch(request);
+
+    private static bool IsCrossSiteFetch(HttpRequest request) =>
+        string.Equals(request.Headers["Sec-Fetch-Site"].ToString(), "cross-site", StringComparison.OrdinalIgnoreCase);
+
+    private static bool IsCorsAllowed(HttpRequest request, ServerOptions server)
+    {
+        var origin = request.Headers.Origin.ToString();
+        return origin.Length > 0 && server.CorsOrigins.Any(o => string.Equals(o.TrimEnd('/'), origin, StringComparison.OrdinalIgnoreCase));
     }
 
     /// <summary>Unsafe methods change state; GET/HEAD/OPTIONS/TRACE must not.</summary>

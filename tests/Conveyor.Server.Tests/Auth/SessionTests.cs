@@ -171,4 +171,22 @@ public sealed class SessionTests : IAsyncLifetime
         var op = doc.GetProperty("paths").GetProperty("/api/v1/session").GetProperty(method);
         Assert.Equal(name, op.GetProperty("operationId").GetString());
     }
+
+    [Fact]
+    public async Task A_sign_in_sent_by_another_sites_page_is_refused_and_one_through_a_proxy_is_not()
+    {
+        using var forged = new HttpRequestMessage(HttpMethod.Post, "/api/v1/session") { Content = BrowserSession.Json($$"""{"token":"{{Admin}}"}""") };
+        forged.Headers.Add("Origin", "https://evil.example");
+        forged.Headers.Add("Sec-Fetch-Site", "cross-site");
+        using var refused = await browser.Http.SendAsync(forged);
+        await Problems.Assert(refused, HttpStatusCode.Forbidden, ProblemTypes.CrossOrigin);
+        Assert.Null(BrowserSession.SetCookie(refused, "conveyor.session"));
+
+        // Behind a TLS proxy the page's origin differs from the scheme and Host the broker sees; the browser still says same-origin.
+        using var proxied = new HttpRequestMessage(HttpMethod.Post, "/api/v1/session") { Content = BrowserSession.Json($$"""{"token":"{{Admin}}"}""") };
+        proxied.Headers.Add("Origin", "https://conveyor.example.com");
+        proxied.Headers.Add("Sec-Fetch-Site", "same-origin");
+        using var ok = await browser.Http.SendAsync(proxied);
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+    }
 }

@@ -36,7 +36,8 @@ internal static class SessionEndpoints
     private static async Task<IResult> Create(HttpContext ctx, ServerOptions server, IAntiforgery antiforgery)
     {
         // Login forgery: a page elsewhere must not sign this browser in to a token of its choosing.
-        if (BrowserOrigin.IsForeign(ctx.Request, server))
+        // (An open server's guard has already refused any foreign Origin; behind a proxy only the browser's own word counts.)
+        if (BrowserOrigin.IsCrossSite(ctx.Request, server))
             throw new ProblemException(403, ProblemTypes.CrossOrigin, "A sign-in from another origin", "sign in from the dashboard's own pages");
         var body = await JsonBody.Read<SessionCreateRequest>(ctx, server.MaxBodyBytes);
         if (string.IsNullOrEmpty(body.Token)) throw ProblemException.Validation("token", "token is required: the API token to sign in with");
