@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 
@@ -60,7 +61,7 @@ internal sealed class ScopeResultHandler : IAuthorizationMiddlewareResultHandler
     public Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
     {
         if (authorizeResult.Succeeded) return next(context);
-        if (authorizeResult.Challenged) return Microsoft.AspNetCore.Authentication.AuthenticationHttpContextExtensions.ChallengeAsync(context);
+        if (authorizeResult.Challenged) return context.ChallengeAsync();
         var needed = authorizeResult.AuthorizationFailure?.FailedRequirements.OfType<ScopeRequirement>().FirstOrDefault()?.AnyOf;
         return AuthProblems.Forbidden(context, needed);
     }
