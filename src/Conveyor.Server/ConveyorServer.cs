@@ -62,6 +62,7 @@ public static class ConveyorServer
         if (options.MaintenanceInterval <= TimeSpan.Zero || options.StatsInterval <= TimeSpan.Zero)
             throw new ServerConfigurationException("MaintenanceInterval and StatsInterval must be positive");
         if (options.SessionLifetime <= TimeSpan.Zero) throw new ServerConfigurationException("SessionLifetime must be positive");
+        if (options.DataProtectionKeysPath is { Length: > 0 } keys) AuthSetup.KeysDirectory(keys);
         BindGuard.Check(options);
     }
 

@@ -21,13 +21,7 @@ internal static class AuthSetup
     public static IServiceCollection AddConveyorAuth(this IServiceCollection services, ServerOptions options)
     {
         var protection = services.AddDataProtection().SetApplicationName(ApplicationName);
-        if (options.DataProtectionKeysPath is { Length: > 0 } dir)
-        {
-            var keys = OperatingSystem.IsWindows()
-                ? Directory.CreateDirectory(dir)
-                : Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            protection.PersistKeysToFileSystem(keys);
-        }
+        if (options.DataProtectionKeysPath is { Length: > 0 } dir) protection.PersistKeysToFileSystem(KeysDirectory(dir));
         else protection.UseEphemeralDataProtectionProvider();
 
         // ASP.NET Core applies X-Forwarded-For/-Proto from any peer when ASPNETCORE_FORWARDEDHEADERS_ENABLED
@@ -54,6 +48,21 @@ internal static class AuthSetup
             o.SuppressXFrameOptionsHeader = true;
         });
         return services;
+    }
+
+    /// <summary>The keys directory, created private (0700) when missing; a clear configuration error when it cannot be.</summary>
+    public static DirectoryInfo KeysDirectory(string dir)
+    {
+        try
+        {
+            return OperatingSystem.IsWindows()
+                ? Directory.CreateDirectory(dir)
+                : Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new Hosting.ServerConfigurationException($"the data protection keys directory '{dir}' cannot be used: {e.Message}");
+        }
     }
 
     /// <summary>After routing (and CORS): the open server's walls, who the caller is, anti-forgery, then each route's scopes.</summary>

@@ -27,7 +27,8 @@ internal static class ApiDocs
         {
             doc.Info.Title = "Conveyor";
             doc.Info.Description = "Distributed task queue broker. Errors are RFC 9457 problem details with a stable `type` under "
-                + "https://conveyor.dev/problems/. Durations are seconds. Auth: `Authorization: Bearer <token>` or `X-API-Token`.";
+                + "https://conveyor.dev/problems/. Durations are seconds. Auth: `Authorization: Bearer <token>` or `X-API-Token`, "
+                + "or the dashboard's session cookie (`/api/v1/session`; its actions send `X-CSRF-Token`).";
             return Task.CompletedTask;
         });
         o.AddSchemaTransformer((schema, context, _) =>

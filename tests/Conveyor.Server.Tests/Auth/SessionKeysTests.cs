@@ -82,4 +82,14 @@ public sealed class SessionKeysTests : IDisposable
         using var late = await browser.Http.GetAsync("/api/v1/queues");
         await Problems.Assert(late, HttpStatusCode.Unauthorized, ProblemTypes.Unauthorized);
     }
+
+    [Fact]
+    public void A_keys_directory_that_cannot_be_made_is_refused_at_start()
+    {
+        var file = Path.Combine(keys, "a-file");
+        File.WriteAllText(file, "");
+        var e = Assert.Throws<Conveyor.Server.Hosting.ServerConfigurationException>(() =>
+            ConveyorServer.Validate(new ServerOptions { DataProtectionKeysPath = Path.Combine(file, "keys") }));
+        Assert.Contains("data protection keys directory", e.Message, StringComparison.Ordinal);
+    }
 }
