@@ -46,10 +46,13 @@ public sealed partial class RedisTaskStore
             string? policy = null;
             try
             {
-                var info = await server.InfoAsync("memory").ConfigureAwait(false);
-                policy = info.SelectMany(g => g).FirstOrDefault(kv => kv.Key == "maxmemory_policy").Value;
+                // Sent as a raw command: StackExchange.Redis counts its INFO helper as an admin command,
+                // and this store must not need allowAdmin.
+                var info = (string?)await server.ExecuteAsync("INFO", "memory").ConfigureAwait(false) ?? "";
+                foreach (var line in info.Split('\n'))
+                    if (line.StartsWith("maxmemory_policy:", StringComparison.Ordinal)) policy = line["maxmemory_policy:".Length..].Trim();
             }
-            catch (Exception e) when (e is RedisException or TimeoutException)
+            catch (Exception e) when (e is RedisException or TimeoutException or InvalidOperationException)
             {
                 WarnPolicyUnreadable(server, e.Message);
                 continue;
