@@ -140,7 +140,7 @@ internal sealed class WriteLoop : IAsyncDisposable
         }
         Interlocked.Increment(ref batches);
         // Only a commit that wrote rows proves there is room again (an empty one writes no page).
-        if (diskFull.IsOpen && SQLitePCL.raw.sqlite3_total_changes(ctx.Connection.Handle) > changesBefore) diskFull.Leave();
+        if (diskFull.IsOpen && SQLitePCL.raw.sqlite3_total_changes(ctx.Connection.Handle) > changesBefore) diskFull.LeaveIfRoom();
         return true;
     }
 
