@@ -50,6 +50,23 @@ public sealed class RedisFaultTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task A_managed_redis_that_hides_its_policy_gets_one_warning_and_conveyor_carries_on()
+    {
+        // As on managed Redis where CONFIG (and here even INFO) is disabled: the policy cannot be read.
+        using var redis = new RedisServer(Path.Combine(_env.Directory, "redis"), "--rename-command", "CONFIG", "", "--rename-command", "INFO", "");
+        redis.Start();
+        var port = TestEnvironment.FreePort().ToString(CultureInfo.InvariantCulture);
+        await using var server = ConveyorProcess.Start(_env.Directory, "server", "--port", port, "--store", redis.Url);
+        await server.WaitForOutput("Conveyor is running");
+        var (client, http) = TestEnvironment.Client($"http://127.0.0.1:{port}");
+        using var disposeHttp = http;
+        await FaultSupport.WaitForReadyz(http, ready: true, TimeSpan.FromSeconds(10)); // a second read of the policy
+        Assert.True((await client.Submit("noop")).Created);
+        output.WriteLine(server.Output);
+        Assert.Equal(1, FaultSupport.Occurrences(server.Output, "Cannot read the maxmemory-policy"));
+    }
+
+    [Fact]
     public async Task Redis_at_maxmemory_refuses_submissions_with_507_writes_nothing_half_and_recovers_by_itself()
     {
         using var redis = new RedisServer(Path.Combine(_env.Directory, "redis"), "--maxmemory", "3mb");
