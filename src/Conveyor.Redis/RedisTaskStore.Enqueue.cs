@@ -32,7 +32,7 @@ public sealed partial class RedisTaskStore
         }
 
         var inlineIndex = IsStandalone();
-        var indexWrite = inlineIndex ? Task.CompletedTask : _index.Set([.. tasks.Select(t => (t.Id, t.Queue))]);
+        var indexWrite = inlineIndex ? Task.CompletedTask : _scripts.RefusedAsFull(_index.Set([.. tasks.Select(t => (t.Id, t.Queue))]));
         await Task.WhenAll(indexWrite, RememberQueues(groups.Keys)).ConfigureAwait(false);
 
         var now = NowMs();
@@ -57,6 +57,7 @@ public sealed partial class RedisTaskStore
                 TaskHash.AppendEnqueueArgs(args, tasks[i], indexKey);
             }
             var answer = (RedisResult[])(await _scripts.Run(ScriptCatalog.TaskEnqueueMany, [.. keys], [.. args]).ConfigureAwait(false))!;
+            _scripts.WritesRefused.Leave();
             for (var k = 0; k < g.Value.Count; k++)
             {
                 var i = g.Value[k];

@@ -54,12 +54,17 @@ public sealed partial class RedisTaskStore : ITaskStore
         _mux.ConnectionRestored += OnConnectionRestored;
     }
 
-    /// <summary>Connects (without failing when Redis is not up yet: it keeps retrying in the background).</summary>
+    /// <summary>
+    /// Connects (without failing when Redis is not up yet: it keeps retrying in the background). Throws
+    /// <see cref="StoreConfigurationException"/> when a reachable primary may evict keys (see <see cref="StoreReadinessCheck"/>).
+    /// </summary>
     public static RedisTaskStore Connect(RedisStoreOptions options)
     {
         options.Validate();
         var mux = ConnectionMultiplexer.Connect(options.BuildConfiguration());
-        return new RedisTaskStore(mux, options, ownsMultiplexer: true);
+        var store = new RedisTaskStore(mux, options, ownsMultiplexer: true);
+        store.RefuseEvictingRedis().AsTask().GetAwaiter().GetResult();
+        return store;
     }
 
     /// <inheritdoc cref="Connect"/>
@@ -69,6 +74,7 @@ public sealed partial class RedisTaskStore : ITaskStore
         var mux = await ConnectionMultiplexer.ConnectAsync(options.BuildConfiguration()).ConfigureAwait(false);
         var store = new RedisTaskStore(mux, options, ownsMultiplexer: true);
         await store._scripts.Preload().ConfigureAwait(false);
+        await store.RefuseEvictingRedis().ConfigureAwait(false);
         return store;
     }
 

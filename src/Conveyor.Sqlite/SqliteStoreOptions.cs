@@ -30,6 +30,9 @@ public sealed record SqliteStoreOptions
     /// <summary>How long the writer waits for another process holding the file's write lock.</summary>
     public TimeSpan BusyTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Where the store logs (one warning per episode of a full disk). Default: nowhere.</summary>
+    public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; init; }
+
     public bool IsInMemory => Path == InMemory;
 
     internal void Validate()

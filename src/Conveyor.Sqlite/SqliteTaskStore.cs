@@ -21,6 +21,7 @@ public sealed partial class SqliteTaskStore : ITaskStore
     private readonly SqliteConnection writerConnection;
     private readonly WriteLoop writer;
     private readonly ReaderPool readers;
+    private readonly DiskFull diskFull;
     private readonly CancellationTokenSource shutdown = new();
     private int disposed;
 
@@ -32,7 +33,8 @@ public sealed partial class SqliteTaskStore : ITaskStore
         time = timeProvider ?? TimeProvider.System;
         var connections = new Connections(Options);
         writerConnection = connections.OpenWriter(Options);
-        writer = new WriteLoop(new WriteContext(writerConnection, time, Options), signals, connections.MemoryGate);
+        diskFull = new DiskFull(Options);
+        writer = new WriteLoop(new WriteContext(writerConnection, time, Options), signals, diskFull, connections.MemoryGate);
         readers = new ReaderPool(connections);
     }
 

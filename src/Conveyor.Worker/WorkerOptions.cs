@@ -51,6 +51,13 @@ public sealed class WorkerOptions
     /// <summary>Results larger than this (in bytes of JSON) fail the attempt permanently instead of being sent.</summary>
     public int MaxResultBytes { get; set; } = TaskDefaults.MaxResultBytes;
 
+    /// <summary>
+    /// Called on the executor just before each attempt's handler runs (null: nothing is called). For
+    /// execution logs: the CLI's <c>CONVEYOR_EXECUTION_LOG</c>, which the fault tests' loss checker reads.
+    /// Keep it quick and make it not throw: it runs on the task's slot.
+    /// </summary>
+    public Action<TaskContext>? OnTaskStart { get; set; }
+
     internal static readonly TimeSpan MinLeaseDuration = TimeSpan.FromSeconds(1);
 
     /// <summary>Every problem with these options, in words a user can act on; empty when valid.</summary>
@@ -98,6 +105,6 @@ public sealed class WorkerOptions
     {
         Queues = [.. Queues], Concurrency = Concurrency, LeaseDuration = LeaseDuration, LeaseBatch = LeaseBatch, MaxPrefetch = MaxPrefetch,
         LeaseWait = LeaseWait, DrainTimeout = DrainTimeout, HeartbeatInterval = HeartbeatInterval,
-        AckBatch = AckBatch, WorkerId = WorkerId, MaxResultBytes = MaxResultBytes,
+        AckBatch = AckBatch, WorkerId = WorkerId, MaxResultBytes = MaxResultBytes, OnTaskStart = OnTaskStart,
     };
 }

@@ -13,6 +13,7 @@ public sealed class ConveyorProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
     private readonly object _gate = new();
+    private int _disposed;
 
     private ConveyorProcess(Process process) => _process = process;
 
@@ -100,6 +101,7 @@ public sealed class ConveyorProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         if (!_process.HasExited)
         {
             Kill9();

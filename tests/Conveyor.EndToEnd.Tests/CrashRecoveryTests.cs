@@ -1,5 +1,5 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
+using Conveyor.EndToEnd.Tests.Faults;
 using Conveyor.Client;
 using Conveyor.Model;
 using Conveyor.Store;
@@ -9,8 +9,10 @@ namespace Conveyor.EndToEnd.Tests;
 
 /// <summary>
 /// Real processes: a broker on a SQLite file and two workers over HTTP. A worker is killed with
-/// SIGKILL while it holds tasks, then the broker itself, which is restarted on the same file. Every
-/// acknowledged submission must end succeeded, and the workers must carry on by themselves.
+/// SIGKILL while it holds tasks, then the broker itself, which is restarted on the same file. The loss
+/// checker reads the submissions, the workers' execution logs and the final records: nothing
+/// acknowledged lost, nothing unexpected, every duplicate after an expired lease; and the workers
+/// carry on by themselves.
 /// </summary>
 public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
 {
@@ -23,8 +25,10 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
         var url = $"http://127.0.0.1:{port}";
         string[] serverArgs = ["server", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--store", _env.DatabasePath];
         var server = ConveyorProcess.Start(_env.Directory, serverArgs);
-        await using var w1 = ConveyorProcess.Start(_env.Directory, "worker", "--broker", url, "--concurrency", "8", "--lease-duration", "3s");
-        await using var w2 = ConveyorProcess.Start(_env.Directory, "worker", "--broker", url, "--concurrency", "8", "--lease-duration", "3s");
+        var log1 = Path.Combine(_env.Directory, "executions-w1.log");
+        var log2 = Path.Combine(_env.Directory, "executions-w2.log");
+        await using var w1 = ConveyorProcess.Start(_env.Directory, Histories.ExecutionLogEnv(log1), "worker", "--broker", url, "--concurrency", "8", "--lease-duration", "3s");
+        await using var w2 = ConveyorProcess.Start(_env.Directory, Histories.ExecutionLogEnv(log2), "worker", "--broker", url, "--concurrency", "8", "--lease-duration", "3s");
         try
         {
             await server.WaitForOutput("Conveyor is running");
@@ -33,39 +37,27 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
             await w1.WaitForOutput("worker ");
             await w2.WaitForOutput("worker ");
 
-            var acknowledged = new ConcurrentBag<string>();
+            var submissions = new SubmissionLog();
             var args = JsonDocument.Parse("{\"ms\":200}").RootElement;
             // 500 tasks in batches of 50: each batch acknowledged is durable.
             for (var i = 0; i < 10; i++)
-            {
-                var batch = Enumerable.Range(0, 50).Select(_ => new TaskSubmission { Type = "sleep", Args = args }).ToList();
-                foreach (var r in await client.SubmitMany(batch)) acknowledged.Add(r.Task.Id);
-            }
-            Assert.Equal(500, acknowledged.Count);
+                Assert.True(await submissions.SubmitMany(client, [.. Enumerable.Range(0, 50).Select(_ => new TaskSubmission { Type = "sleep", Args = args })]), submissions.LastProblem?.Message);
+            Assert.Equal(500, submissions.Count(SubmitOutcome.Acknowledged));
 
             // Kill worker 1 while it holds tasks.
             var victimId = await WaitForRunningWorker(client, w1);
             w1.Kill9();
             output.WriteLine($"killed worker {victimId} holding tasks");
 
-            // Keep submitting while the server is killed and restarted: only answered submissions count.
+            // Keep submitting while the server is killed and restarted: the loss checker sorts the answers
+            // into acknowledged, refused (connection refused) and unknown (dropped mid-request).
             using var stopSubmitting = new CancellationTokenSource();
-            var failedSubmits = 0;
             var submitter = Task.Run(async () =>
             {
                 while (!stopSubmitting.IsCancellationRequested)
                 {
-                    try
-                    {
-                        var r = await client.Submit(new TaskSubmission { Type = "sleep", Args = args });
-                        acknowledged.Add(r.Task.Id);
-                        await Task.Delay(25); // a steady trickle, not a flood: the point is submissions across the restart
-                    }
-                    catch (Exception e) when (e is HttpRequestException or TaskCanceledException or ConveyorApiException)
-                    {
-                        Interlocked.Increment(ref failedSubmits);
-                        await Task.Delay(100);
-                    }
+                    var ok = await submissions.SubmitMany(client, [new TaskSubmission { Type = "sleep", Args = args }]);
+                    await Task.Delay(ok ? 25 : 100); // a steady trickle, not a flood: the point is submissions across the restart
                 }
             });
 
@@ -80,41 +72,13 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
             await Task.Delay(1500);
             await stopSubmitting.CancelAsync();
             await submitter;
-            output.WriteLine($"acknowledged {acknowledged.Count} tasks; {failedSubmits} submissions failed while the server was down");
 
-            // Every acknowledged task ends succeeded; the surviving worker does it without help.
-            var ids = acknowledged.Distinct().ToList();
-            await WaitUntil(async () =>
-            {
-                foreach (var id in ids)
-                {
-                    var t = await client.Get(id);
-                    if (t is null) Assert.Fail($"acknowledged task {id} is gone");
-                    if (t.State != TaskState.Succeeded) return false;
-                }
-                return true;
-            }, TimeSpan.FromSeconds(120), "every acknowledged task succeeded", async () =>
-            {
-                var states = new Dictionary<string, int>();
-                foreach (var id in ids)
-                {
-                    var t = await client.Get(id);
-                    var key = t is null ? "missing" : t.State.ToWire();
-                    states[key] = states.GetValueOrDefault(key) + 1;
-                    if (t is not null && t.State != TaskState.Succeeded && states[key] <= 3)
-                        output.WriteLine($"{t.Id} {t.State.ToWire()} attempt {t.Attempt} worker {t.WorkerId} deadline {t.LeaseDeadline:O} scheduled {t.ScheduledFor:O} error {t.Error?.Type}: {t.Error?.Message}");
-                }
-                return string.Join(", ", states.Select(kv => $"{kv.Key}={kv.Value}"));
-            });
-
-            var reclaimed = 0;
-            foreach (var id in ids)
-            {
-                var t = await client.Get(id);
-                if (t!.Attempts.Any(a => a.Outcome == AttemptOutcome.LeaseExpired)) reclaimed++;
-            }
-            output.WriteLine($"{reclaimed} tasks were retried after the killed worker's lease expired");
-            Assert.True(reclaimed > 0, "the killed worker held tasks: they must have been reclaimed after their lease expired");
+            // Every task ends; the surviving worker does it without help.
+            await FaultSupport.WaitAllDone(client, TimeSpan.FromSeconds(120));
+            var report = await Histories.Check(client, submissions, log1, log2);
+            output.WriteLine($"kill -9 of a worker and of the SQLite broker: {report}");
+            report.AssertSafe();
+            Assert.True(report.DuplicatedAfterExpiredLease > 0, $"the killed worker was running tasks: they must have run again after their leases expired; {report}");
             Assert.False(w2.HasExited, "the surviving worker kept running through the server restart");
         }
         catch

@@ -16,10 +16,14 @@ public sealed class RedisServer : IDisposable
     private Process? _process;
     private readonly StringBuilder _output = new();
 
-    public RedisServer(string dir)
+    private readonly string[] _extraArgs;
+
+    /// <param name="extraArgs">More redis-server options, after the defaults (a later option wins: <c>--maxmemory-policy allkeys-lru</c>).</param>
+    public RedisServer(string dir, params string[] extraArgs)
     {
         Dir = dir;
         Port = TestEnvironment.FreePort();
+        _extraArgs = extraArgs;
     }
 
     public string Dir { get; }
@@ -39,6 +43,7 @@ public sealed class RedisServer : IDisposable
         foreach (var a in (string[])["--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--protected-mode", "yes",
                      "--dir", Dir, "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--maxmemory-policy", "noeviction"])
             psi.ArgumentList.Add(a);
+        foreach (var a in _extraArgs) psi.ArgumentList.Add(a);
         _process = Process.Start(psi) ?? throw new InvalidOperationException("redis-server did not start");
         _process.OutputDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
         _process.ErrorDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
@@ -63,6 +68,21 @@ public sealed class RedisServer : IDisposable
         _process.WaitForExit(10_000);
         _process.Dispose();
         _process = null;
+    }
+
+    /// <summary>Sends one command (RESP) and returns the first line of the reply, e.g. <c>+OK</c>.</summary>
+    public string Command(params string[] args)
+    {
+        using var client = new TcpClient();
+        client.Connect(IPAddress.Loopback, Port);
+        using var stream = client.GetStream();
+        stream.ReadTimeout = 5000;
+        var request = new StringBuilder().Append('*').Append(args.Length).Append("\r\n");
+        foreach (var a in args) request.Append('$').Append(Encoding.UTF8.GetByteCount(a)).Append("\r\n").Append(a).Append("\r\n");
+        stream.Write(Encoding.UTF8.GetBytes(request.ToString()));
+        var buffer = new byte[4096];
+        var n = stream.Read(buffer);
+        return Encoding.UTF8.GetString(buffer, 0, n).Split("\r\n")[0];
     }
 
     private bool Ping()

@@ -70,6 +70,7 @@ internal static class HostOptions
             LeaseDuration = Durations.Parse(r.GetValue(lease)!, "--lease-duration"),
             DrainTimeout = Durations.Parse(r.GetValue(drain)!, "--drain-timeout"),
             MaxPrefetch = r.GetValue(maxPrefetch),
+            OnTaskStart = ExecutionLog.FromEnvironment(),
         };
         var errors = options.Validate();
         if (errors.Count > 0) throw new ConveyorValidationException(errors);
@@ -109,5 +110,6 @@ internal sealed class WorkerOptionSet
         to.LeaseDuration = from.LeaseDuration;
         to.DrainTimeout = from.DrainTimeout;
         to.MaxPrefetch = from.MaxPrefetch;
+        to.OnTaskStart = from.OnTaskStart;
     }
 }

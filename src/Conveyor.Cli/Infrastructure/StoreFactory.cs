@@ -20,7 +20,7 @@ internal static class StoreFactory
                     TimeProvider = time,
                     LoggerFactory = loggers,
                 }).ConfigureAwait(false),
-                _ => new SqliteTaskStore(new SqliteStoreOptions { Path = spec.Location }, time),
+                _ => new SqliteTaskStore(new SqliteStoreOptions { Path = spec.Location, LoggerFactory = loggers }, time),
             };
         }
         catch (Exception e) when (e is not CliException and not OperationCanceledException)

@@ -28,6 +28,11 @@ public static class ProblemTypes
     public const string Forbidden = Base + "forbidden";
     /// <summary>503: the store is not reachable.</summary>
     public const string Unavailable = Base + "unavailable";
+    /// <summary>
+    /// 507: the store refuses writes for want of room (a full disk under SQLite; Redis at <c>maxmemory</c>
+    /// with <c>noeviction</c>). Nothing of the request was stored; retry once room is made.
+    /// </summary>
+    public const string InsufficientStorage = Base + "insufficient-storage";
     /// <summary>500: a bug; the detail is in the server log under the trace id.</summary>
     public const string Internal = Base + "internal";
 

@@ -23,4 +23,8 @@ public sealed record QueueView(string Name, bool Paused, long Pending, long Sche
 public sealed record WorkerListResponse(IReadOnlyList<Conveyor.Store.WorkerInfo> Workers);
 
 /// <summary>The body of <c>/readyz</c> and <c>/healthz</c>.</summary>
-public sealed record HealthResponse(string Status, string? Store = null);
+/// <summary>
+/// <c>/healthz</c> and <c>/readyz</c>. When not ready, <c>reason</c> is one of <c>store_unreachable</c>,
+/// <c>eviction_policy</c>, <c>disk_full</c> and <c>detail</c> says what to do about it.
+/// </summary>
+public sealed record HealthResponse(string Status, string? Store = null, string? Reason = null, string? Detail = null);

@@ -10,7 +10,9 @@ namespace Conveyor.Hosting;
 /// leases (each one a failed attempt "lease_expired", so a task that kills its worker every time ends
 /// dead instead of looping), delete terminal tasks past retention. Every store makes MaintenanceRun
 /// safe to run from many processes at once, so brokers and direct workers all run it and nothing
-/// coordinates; the jitter keeps them from hitting the store in lock-step.
+/// coordinates; the jitter keeps them from hitting the store in lock-step. Every few runs it also asks
+/// the store whether it is ready (<see cref="ITaskStore.StoreReadinessCheck"/>), so a Redis whose eviction
+/// policy was changed under it is noticed (and logged, once per change) even when no probe calls /readyz.
 /// </summary>
 public sealed class MaintenanceLoop(ITaskStore store, TimeProvider time, ILogger<MaintenanceLoop> log) : BackgroundService
 {
@@ -20,32 +22,57 @@ public sealed class MaintenanceLoop(ITaskStore store, TimeProvider time, ILogger
     /// <summary>How long terminal tasks are kept. Default 7 days (DESIGN §3).</summary>
     public TimeSpan Retention { get; init; } = TaskDefaults.Retention;
 
+    /// <summary>Every this many runs, the store's readiness is checked. Default 5 (about every 5 s).</summary>
+    public int ReadinessEvery { get; init; } = 5;
+
     /// <summary>Called after every run (the server refreshes its queue gauges here).</summary>
     public Func<int, CancellationToken, Task>? AfterRun { get; init; }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var tick = 0;
+        StoreCondition last = StoreCondition.Ready;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                if (ReadinessEvery > 0 && tick % ReadinessEvery == 0) last = await CheckReadiness(last, stoppingToken).ConfigureAwait(false);
                 var r = await store.MaintenanceRun(Retention, stoppingToken).ConfigureAwait(false);
                 if (r.Promoted + r.Reclaimed + r.Expired > 0)
                     log.LogInformation("Maintenance: promoted {Promoted}, reclaimed {Reclaimed} expired leases, removed {Expired}", r.Promoted, r.Reclaimed, r.Expired);
-                if (AfterRun is not null) await AfterRun(tick++, stoppingToken).ConfigureAwait(false);
+                if (AfterRun is not null) await AfterRun(tick, stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 return;
             }
+            catch (StoreFullException)
+            {
+                // The store logs one warning per episode of refused writes; nothing to add every second.
+            }
             catch (Exception e)
             {
                 log.LogWarning(e, "Maintenance run failed; trying again next tick");
             }
+            tick++;
             var jitter = 0.8 + Random.Shared.NextDouble() * 0.4;
             try { await Task.Delay(Interval * jitter, time, stoppingToken).ConfigureAwait(false); }
             catch (OperationCanceledException) { return; }
         }
+    }
+
+    private async Task<StoreCondition> CheckReadiness(StoreCondition last, CancellationToken ct)
+    {
+        StoreReadiness now;
+        try { now = await store.StoreReadinessCheck(ct).ConfigureAwait(false); }
+        catch (Exception e) when (!ct.IsCancellationRequested) { now = StoreReadiness.Unreachable(e.Message); }
+        if (now.Condition == last) return last;
+        // Only the eviction policy is logged here: stores log their own connection failures and their
+        // episodes of refused writes, once each, and a second line for the same episode is noise.
+        if (now.Condition == StoreCondition.EvictionPolicy)
+            log.LogWarning("The {Store} store is not ready ({Reason}): {Detail}", store.Name, now.Reason, now.Detail);
+        else if (last == StoreCondition.EvictionPolicy)
+            log.LogInformation("The {Store} store no longer reports {Reason}", store.Name, "eviction_policy");
+        return now.Condition;
     }
 }

@@ -8,23 +8,53 @@ namespace Conveyor.Redis.Scripts;
 /// Runs a script by SHA (EVALSHA). When the server does not know it (a restart, a failover to a
 /// replica that never saw it, SCRIPT FLUSH) Redis answers NOSCRIPT; we then send the body once with
 /// EVAL, which also caches it on that server, and later calls go back to EVALSHA. Re-running is
-/// safe: NOSCRIPT means the script did not run at all.
+/// safe: NOSCRIPT means the script did not run at all. An OOM answer (Redis at <c>maxmemory</c> with
+/// <c>noeviction</c>) becomes <see cref="Conveyor.Store.StoreFullException"/>, logged once per episode: our
+/// scripts carry no <c>#!lua</c> flags, so Redis refuses one at its first command that adds data, and
+/// only while it has written nothing yet (later writes of a script that has started writing are
+/// let through, so a script is never cut in half). Nothing of a refused script was written.
 /// </summary>
 internal sealed class ScriptRunner(IConnectionMultiplexer mux, ILogger logger, int database)
 {
     private IDatabase Db => mux.GetDatabase(database);
 
+    /// <summary>Redis refusing writes (OOM): one warning when it starts, one line when an enqueue goes through again.</summary>
+    public Conveyor.Store.StorageEpisode WritesRefused { get; } = new(logger, "Redis");
+
     public async Task<RedisResult> Run(StoreScript script, RedisKey[] keys, RedisValue[] args, CommandFlags flags = CommandFlags.None)
     {
         try
         {
-            return await Db.ScriptEvaluateAsync(script.Sha1, keys, args, flags).ConfigureAwait(false);
+            try
+            {
+                return await Db.ScriptEvaluateAsync(script.Sha1, keys, args, flags).ConfigureAwait(false);
+            }
+            catch (RedisServerException e) when (e.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
+            {
+                logger.LogInformation("Redis did not know script {Script} ({Sha}); sending it once with EVAL", script.Name, script.Sha1Hex);
+                return await Db.ScriptEvaluateAsync(script.Body, keys, args, flags).ConfigureAwait(false);
+            }
         }
-        catch (RedisServerException e) when (e.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
+        catch (RedisServerException e) when (IsOom(e))
         {
-            logger.LogInformation("Redis did not know script {Script} ({Sha}); sending it once with EVAL", script.Name, script.Sha1Hex);
-            return await Db.ScriptEvaluateAsync(script.Body, keys, args, flags).ConfigureAwait(false);
+            throw Refused(e);
         }
+    }
+
+    /// <summary>A plain write (not a script, e.g. a cluster's index HSET) whose OOM refusal is reported like a script's.</summary>
+    public async Task RefusedAsFull(Task write)
+    {
+        try { await write.ConfigureAwait(false); }
+        catch (RedisServerException e) when (IsOom(e)) { throw Refused(e); }
+    }
+
+    private static bool IsOom(RedisServerException e) => e.Message.StartsWith("OOM", StringComparison.Ordinal);
+
+    private Conveyor.Store.StoreFullException Refused(RedisServerException e)
+    {
+        const string reason = "it is at maxmemory with maxmemory-policy noeviction (OOM); free memory or raise maxmemory";
+        WritesRefused.Enter(reason);
+        return new Conveyor.Store.StoreFullException($"Redis refuses writes: {reason}. Nothing of this request was stored.", e);
     }
 
     /// <summary>

@@ -5,7 +5,7 @@ namespace Conveyor.Server.Http;
 
 /// <summary>
 /// Turns refusals into RFC 9457 problems: <see cref="ProblemException"/> as given, engine validation
-/// as 400 (413 when only a size limit was crossed), Kestrel's body limit as 413, and empty 404/405/415
+/// as 400 (413 when only a size limit was crossed), a store out of room as 507, Kestrel's body limit as 413, and empty 404/405/415
 /// answers of the router into problems too. Anything else is a 500 without internals.
 /// </summary>
 internal sealed class ProblemMiddleware(RequestDelegate next, ILogger<ProblemMiddleware> log)
@@ -36,6 +36,11 @@ internal sealed class ProblemMiddleware(RequestDelegate next, ILogger<ProblemMid
                 await ProblemWriter.Write(ctx, 413, ProblemTypes.PayloadTooLarge, "A value is too large", v.Message, errors);
             else
                 await ProblemWriter.Write(ctx, 400, ProblemTypes.Validation, "The request is not valid", v.Message, errors);
+        }
+        catch (Conveyor.Store.StoreFullException f) when (!ctx.Response.HasStarted)
+        {
+            // The store logs one warning per episode; a full disk must not cost a stack trace per request.
+            await ProblemWriter.Write(ctx, 507, ProblemTypes.InsufficientStorage, "The store has no room", f.Message);
         }
         catch (BadHttpRequestException b) when (!ctx.Response.HasStarted)
         {

@@ -35,6 +35,7 @@ internal sealed class WriteLoop : IAsyncDisposable
     private readonly Signals signals;
     private readonly int maxBatch;
     private readonly Lock? memoryGate;
+    private readonly DiskFull diskFull;
     private readonly Task loop;
     private long batches;
 
@@ -42,9 +43,10 @@ internal sealed class WriteLoop : IAsyncDisposable
     public long Batches => Interlocked.Read(ref batches);
 
     /// <param name="memoryGate">An in-memory database's read/write gate (<see cref="Connections.MemoryGate"/>), held for each transaction.</param>
-    public WriteLoop(WriteContext ctx, Signals signals, Lock? memoryGate = null)
+    public WriteLoop(WriteContext ctx, Signals signals, DiskFull diskFull, Lock? memoryGate = null)
     {
         this.ctx = ctx;
+        this.diskFull = diskFull;
         this.signals = signals;
         this.memoryGate = memoryGate;
         maxBatch = ctx.Options.MaxBatchOperations;
@@ -93,7 +95,8 @@ internal sealed class WriteLoop : IAsyncDisposable
         catch (Exception ex)
         {
             // Fail what is queued now; later arrivals get a fresh attempt at the next batch.
-            for (var n = 0; n < maxBatch && reader.TryRead(out var op); n++) op.Fail(ex);
+            var error = diskFull.Translate(ex);
+            for (var n = 0; n < maxBatch && reader.TryRead(out var op); n++) op.Fail(error);
             return false;
         }
         // Late joiners: keep taking operations until the channel is empty (or the batch is full), and only
@@ -101,6 +104,7 @@ internal sealed class WriteLoop : IAsyncDisposable
         // puts a worker's CompleteMany and its next TaskLease, sent a few microseconds apart, into ONE
         // commit instead of two (measured on W1: 1.2–1.6 operations per commit before, 1.8–1.95 after).
         // No timer and no wait: an operation that arrives alone is committed at once.
+        var changesBefore = diskFull.IsOpen ? SQLitePCL.raw.sqlite3_total_changes(ctx.Connection.Handle) : 0;
         var taken = 0;
         while (taken < maxBatch && reader.TryRead(out var op))
         {
@@ -119,7 +123,7 @@ internal sealed class WriteLoop : IAsyncDisposable
                 try { ctx.Exec("WriterBatch.Undo"); ctx.Exec("WriterBatch.Release"); }
                 catch (SqliteException) { /* the commit below reports a broken transaction */ }
                 ctx.Undo(mark);
-                op.Fail(ex);
+                op.Fail(diskFull.Translate(ex));
             }
         }
         try
@@ -130,10 +134,13 @@ internal sealed class WriteLoop : IAsyncDisposable
         {
             try { ctx.Exec("WriterBatch.Rollback"); } catch (SqliteException) { /* already rolled back */ }
             ctx.Undo((0, 0));
-            foreach (var op in done) op.Fail(ex);
+            var error = diskFull.Translate(ex);
+            foreach (var op in done) op.Fail(error);
             return false;
         }
         Interlocked.Increment(ref batches);
+        // Only a commit that wrote rows proves there is room again (an empty one writes no page).
+        if (diskFull.IsOpen && SQLitePCL.raw.sqlite3_total_changes(ctx.Connection.Handle) > changesBefore) diskFull.LeaveIfRoom();
         return true;
     }
 

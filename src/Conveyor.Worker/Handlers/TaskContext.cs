@@ -15,8 +15,9 @@ public sealed class TaskContext
     private AsyncServiceScope? _scope;
     private ILogger? _logger;
 
-    internal TaskContext(TaskRecord task, Runtime.ExecutionSlot slot, CancellationToken token, ILogger logger, IServiceScopeFactory? scopes)
+    internal TaskContext(TaskRecord task, Runtime.ExecutionSlot slot, CancellationToken token, ILogger logger, IServiceScopeFactory? scopes, string workerId = "")
     {
+        WorkerId = workerId;
         _task = task;
         _slot = slot;
         _scopes = scopes;
@@ -25,6 +26,8 @@ public sealed class TaskContext
     }
 
     public string TaskId => _task.Id;
+    /// <summary>The id of the worker running this attempt (as recorded on the attempt).</summary>
+    public string WorkerId { get; }
     public string Type => _task.Type;
     public string Queue => _task.Queue;
     /// <summary>This attempt's number, from 1.</summary>

@@ -56,7 +56,8 @@ internal sealed class TaskExecutor(WorkerRuntime runtime, ExecutionSlot slot)
         var task = leased.Task;
         var token = slot.Begin(leased);
         var invoker = runtime.Handlers.Find(task.Type);
-        var context = new TaskContext(task, slot, token, runtime.TaskLogger, runtime.Scopes);
+        var context = new TaskContext(task, slot, token, runtime.TaskLogger, runtime.Scopes, runtime.WorkerId);
+        runtime.Options.OnTaskStart?.Invoke(context);
         using var activity = StartActivity(task);
         var started = runtime.Time.GetTimestamp();
         object? result = null;

@@ -35,6 +35,9 @@ public sealed class RedisClusterFixture : IDisposable
 
     public string Dir { get; }
     public IReadOnlyList<int> Ports => _nodes.Select(n => n.Port).ToList();
+    /// <summary>Sends an inline command to one node (e.g. <c>CONFIG SET maxmemory-policy allkeys-lru</c>).</summary>
+    public string Command(int node, string inline) => _nodes[node].Command(inline);
+
     public string ConnectionString => string.Join(",", _nodes.Select(n => $"127.0.0.1:{n.Port}"));
 
     private void Create()

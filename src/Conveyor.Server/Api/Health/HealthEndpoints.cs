@@ -6,7 +6,8 @@ namespace Conveyor.Server.Api;
 
 /// <summary>
 /// Liveness and readiness. Both are anonymous by design: load balancers and orchestrators probe them
-/// without credentials, and they reveal nothing beyond "up" and the store's kind.
+/// without credentials, and they reveal nothing beyond "up", the store's kind and, when not ready,
+/// why (<c>store_unreachable</c>, <c>eviction_policy</c>, <c>disk_full</c>) in a sentence an operator can act on.
 /// </summary>
 internal static class HealthEndpoints
 {
@@ -16,14 +17,12 @@ internal static class HealthEndpoints
             .WithTags("Health").Produces<HealthResponse>().WithName("Healthz").WithSummary("Liveness: the process answers");
         app.MapGet(Routes.Readyz, async (TaskEngine engine, CancellationToken ct) =>
             {
-                bool up;
-                try { up = await engine.Store.Ping(ct); }
-                catch (Exception) when (!ct.IsCancellationRequested) { up = false; }
-                return up
+                var readiness = await engine.ReadinessCheck(ct);
+                return readiness.IsReady
                     ? ApiResults.Ok(new HealthResponse("ready", engine.Store.Name))
-                    : Results.Json(new HealthResponse("unavailable", engine.Store.Name), Conveyor.Json.ConveyorJson.Options, statusCode: 503);
+                    : Results.Json(new HealthResponse("unavailable", engine.Store.Name, readiness.Reason, readiness.Detail), Conveyor.Json.ConveyorJson.Options, statusCode: 503);
             })
             .WithTags("Health").Produces<HealthResponse>().Produces<HealthResponse>(503).WithName("Readyz")
-            .WithSummary("Readiness: the store is reachable (503 when not)");
+            .WithSummary("Readiness: the store is reachable and can keep what it acknowledges (503 with a reason when not)");
     }
 }

@@ -18,12 +18,12 @@ internal static class TaskEndpoints
         g.MapPost("", Submit).RequireScope(Scopes.Submit)
             .Accepts<TaskSubmission>("application/json")
             .Produces<TaskRecord>(StatusCodes.Status201Created).Produces<TaskRecord>(StatusCodes.Status200OK)
-            .ProducesProblem(400).ProducesProblem(413).WithName("TaskSubmit")
+            .ProducesProblem(400).ProducesProblem(413).ProducesProblem(507).WithName("TaskSubmit")
             .WithSummary("Submit one task (201; 200 with the existing task for a repeated idempotency key)");
 
         g.MapPost("/batch", SubmitBatch).RequireScope(Scopes.Submit)
             .Accepts<SubmitBatchRequest>("application/json").Produces<SubmitBatchResponse>()
-            .ProducesProblem(400).ProducesProblem(413).WithName("TaskSubmitMany")
+            .ProducesProblem(400).ProducesProblem(413).ProducesProblem(507).WithName("TaskSubmitMany")
             .WithSummary("Submit many tasks, all or nothing");
 
         g.MapGet("/{id}", Get).RequireScope(Scopes.Submit, Scopes.Work)
