@@ -40,4 +40,9 @@ public static class Routes
     public const string Readyz = "/readyz";
     public const string OpenApi = "/openapi/v1.json";
     public const string Docs = "/docs";
+
+    // dash-workers: commands carried in the heartbeat's answer, and the task types workers announce.
+    public static string WorkerQuiet(string id) => Worker(id) + "/quiet";
+    public static string WorkerStop(string id) => Worker(id) + "/stop";
+    public const string TaskTypes = Prefix + "/task-types";
 }
