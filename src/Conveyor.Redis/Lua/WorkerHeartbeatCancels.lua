@@ -2,8 +2,8 @@
   WorkerHeartbeatCancels (read only; part of WorkerHeartbeat): which of a worker's running tasks of
   ONE queue were cancelled while running (TaskCancel leaves the fenced-off token in "ct").
 
-  KEYS[1..n] the tasks' hashes (all of one queue: one slot)
-  ARGV[1..n] the same tasks' ids
+  KEYS[1], KEYS[2], ... the tasks' hashes (all of one queue: one slot)
+  ARGV[1], ARGV[2], ... the same tasks' ids, in the same order
   Returns the ids that were cancelled while running.
 ]]
 local out = {}

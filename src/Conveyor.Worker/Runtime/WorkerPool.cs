@@ -142,14 +142,15 @@ public sealed class WorkerPool : IAsyncDisposable
     private void Quiet()
     {
         _runtime.Logger.LogInformation("worker {WorkerId} is quiet: it leases nothing more and finishes what it holds", WorkerId);
-        _stopLeasing.Cancel();
+        // CancelAsync: the lease loop's cancellation callbacks run off the heartbeat loop.
+        _ = _stopLeasing.CancelAsync();
     }
 
     /// <summary>Stop (from the broker): the host stops (and so drains the pool), or the pool drains itself.</summary>
     private void StopCommanded()
     {
-        if (StopCommandHandler is { } stopHost) stopHost();
-        // Not awaited here: this runs on the heartbeat loop, which the drain waits for.
+        // Off the heartbeat loop, and not awaited: the drain waits for that loop to end.
+        if (StopCommandHandler is { } stopHost) _ = Task.Run(stopHost);
         else _ = Task.Run(() => StopAsync());
     }
 
