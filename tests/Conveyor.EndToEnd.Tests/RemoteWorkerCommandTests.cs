@@ -11,7 +11,8 @@ namespace Conveyor.EndToEnd.Tests;
 /// Real processes: <c>conveyor up</c> (whose own workers leave the test's queue alone) and a remote
 /// <c>conveyor worker --broker</c>. A running <c>sleep</c> is cancelled and its handler stops through
 /// the heartbeat's answer (the worker's lease is 5 minutes, so the renewer would not speak for 100 s);
-/// then the worker is quieted (it leases nothing more) and stopped (it drains and exits 0).
+/// then the worker is quieted (it leases nothing more) and stopped (it drains and exits 0), both with
+/// <c>conveyor workers quiet|stop ID</c>.
 /// </summary>
 public sealed class RemoteWorkerCommandTests(ITestOutputHelper output) : IDisposable
 {
@@ -44,15 +45,25 @@ public sealed class RemoteWorkerCommandTests(ITestOutputHelper output) : IDispos
             Assert.Equal(AttemptOutcome.Cancelled, cancelled?.Attempts[^1].Outcome);
             await worker.WaitForOutput($"task {sleeping}: cancel requested");
 
-            // Quiet: it says so in its heartbeat and leases nothing more.
-            Assert.Equal(WorkerCommandKind.Quiet, (await client.QuietWorker(remote.Id)).Command);
+            // `conveyor workers` shows it with its types; an unknown worker is refused (exit 3: not found).
+            var (listCode, listed) = await ConveyorProcess.Run(_env.Directory, "workers", "--broker", url);
+            Assert.Equal(0, listCode);
+            Assert.Contains(remote.Id, listed);
+            Assert.Contains("email.send", listed);
+            var (unknownCode, _) = await ConveyorProcess.Run(_env.Directory, "workers", "stop", "nobody", "--broker", url);
+            Assert.Equal(3, unknownCode);
+
+            // Quiet (told through the CLI): it says so in its heartbeat and leases nothing more.
+            var (quietCode, quietSaid) = await ConveyorProcess.Run(_env.Directory, "workers", "quiet", remote.Id, "--broker", url);
+            Assert.True(quietCode == 0, quietSaid);
             var quiet = await Eventually(async () => await Remote(client, remote.Id) is { Status: WorkerStatus.Quiet } w ? w : null, "the worker reports quiet");
             var waiting = (await client.Submit(new TaskSubmission { Type = "sleep", Queue = "remote", Args = Json("""{"ms":1}""") })).Task.Id;
             await Eventually(async () => await Remote(client, remote.Id) is { } w && w.LastHeartbeat > quiet.LastHeartbeat.AddSeconds(2) ? w : null, "two more heartbeats");
             Assert.Equal(TaskState.Pending, (await client.Get(waiting))?.State);
 
-            // Stop: it drains, leaves the registry and its process exits 0.
-            Assert.Equal(WorkerCommandKind.Stop, (await client.StopWorker(remote.Id)).Command);
+            // Stop (the CLI again): it drains, leaves the registry and its process exits 0.
+            var (stopCode, stopSaid) = await ConveyorProcess.Run(_env.Directory, "workers", "stop", remote.Id, "--broker", url);
+            Assert.True(stopCode == 0, stopSaid);
             Assert.Equal(0, await worker.WaitForExit(Patience));
             Assert.Null(await Remote(client, remote.Id));
             Assert.Equal(TaskState.Pending, (await client.Get(waiting))?.State);

@@ -19,6 +19,7 @@ public sealed class StopCommandHostTests
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var started = Signals.New<bool>();
         var release = Signals.New<bool>();
+        using var _ = HeartbeatAnswerTests.Releases(release);
         var builder = Host.CreateApplicationBuilder();
         builder.Services.AddSingleton<TimeProvider>(time);
         builder.Services.AddConveyor(o => o.UseSqlite(SqliteStoreOptions.InMemory));

@@ -53,7 +53,9 @@ public sealed class HeartbeatAnswerTests
         await using var _ = h;
         var started = Signals.New<bool>();
         var fired = Signals.New<bool>();
-        AddHold(h, "hold", started, Task.Delay(Timeout.Infinite), fired);
+        var release = Signals.New<bool>();
+        using var ___ = Releases(release);
+        AddHold(h, "hold", started, release.Task, fired);
         var id = await h.SubmitAsync("hold");
         var pool = await h.StartAsync();
         await started.Within("the handler started");
@@ -75,6 +77,7 @@ public sealed class HeartbeatAnswerTests
         await using var __ = h;
         var started = Signals.New<bool>();
         var release = Signals.New<bool>();
+        using var ___ = Releases(release);
         var laterRan = Signals.New<bool>();
         AddHold(h, "hold", started, release.Task);
         h.Handlers.Add("later", (JsonElement _, TaskContext _) => { laterRan.TrySetResult(true); return ValueTask.FromResult<object?>(null); });
@@ -102,6 +105,7 @@ public sealed class HeartbeatAnswerTests
         await using var __ = h;
         var started = Signals.New<bool>();
         var release = Signals.New<bool>();
+        using var ___ = Releases(release);
         AddHold(h, "hold", started, release.Task);
         var held = await h.SubmitAsync("hold");
         var pool = await h.StartAsync();
@@ -124,6 +128,7 @@ public sealed class HeartbeatAnswerTests
         await using var __ = h;
         var started = Signals.New<bool>();
         var release = Signals.New<bool>();
+        using var ___ = Releases(release);
         AddHold(h, "hold", started, release.Task);
         h.Handlers.Add("email.send", (JsonElement _, TaskContext _) => ValueTask.FromResult<object?>(null));
         var held = await h.SubmitAsync("hold");
@@ -144,6 +149,17 @@ public sealed class HeartbeatAnswerTests
         release.TrySetResult(true);
         await h.WaitTerminalAsync(held);
         await BeatUntil(time, async () => (await Registry(h)).Live.Single().Running.Count == 0, "the finished task is no longer announced");
+    }
+
+    /// <summary>
+    /// Lets a held handler go when the test ends, passed or failed, before the pool is disposed: the
+    /// drain's deadline runs on the fake clock, so a handler still held would keep the drain waiting.
+    /// </summary>
+    internal static IDisposable Releases(TaskCompletionSource<bool> release) => new Release(release);
+
+    private sealed class Release(TaskCompletionSource<bool> release) : IDisposable
+    {
+        public void Dispose() => release.TrySetResult(true);
     }
 
     private static async Task<WorkerListResult> Registry(WorkerHarness h) => await h.Engine.WorkerList(TimeSpan.FromHours(1));
