@@ -13,7 +13,7 @@ namespace Conveyor.Client;
 /// broker's URL) and, for <see cref="Wait"/>, a Timeout above the wait. Errors throw
 /// <see cref="ConveyorApiException"/> with the problem details; "not found" is a null, not an error.
 /// </summary>
-public sealed class ConveyorClient(HttpClient http, string? token = null)
+public sealed partial class ConveyorClient(HttpClient http, string? token = null)
 {
     private readonly ApiConnection api = new(http, token);
 
@@ -74,7 +74,7 @@ public sealed class ConveyorClient(HttpClient http, string? token = null)
         await OrNull<CountResponse>(HttpMethod.Delete, Routes.DeadLetter(id), ct).ConfigureAwait(false) is { Count: > 0 };
 
     public async Task<IReadOnlyList<WorkerInfo>> Workers(CancellationToken ct = default) =>
-        (await api.Call<WorkerListResponse>(HttpMethod.Get, Routes.Workers, null, ct).ConfigureAwait(false)).Workers;
+        (await WorkerList(ct).ConfigureAwait(false)).Workers;
 
     private async Task<T?> OrNull<T>(HttpMethod method, string path, CancellationToken ct) where T : class
     {

@@ -32,10 +32,14 @@ public sealed class HttpTaskTransport(HttpClient http, string? token = null) : I
     public async ValueTask<IReadOnlyList<AckResult>> ReleaseMany(IReadOnlyList<TaskReleaseParams> items, CancellationToken ct = default) =>
         items.Count == 0 ? [] : (await api.Call<AckResultsResponse>(HttpMethod.Post, Routes.LeasesRelease, new ReleaseManyRequest(items), ct).ConfigureAwait(false)).Results;
 
-    public async ValueTask WorkerHeartbeat(WorkerInfo worker, CancellationToken ct = default)
+    /// <summary>A broker from before commands answers 204 with no body: no command, no cancels.</summary>
+    public async ValueTask<WorkerHeartbeatResult> WorkerHeartbeat(WorkerInfo worker, CancellationToken ct = default)
     {
         using var response = await api.Send(HttpMethod.Post, Routes.WorkersHeartbeat, worker, ct).ConfigureAwait(false);
         await ApiConnection.EnsureSuccess(response, ct).ConfigureAwait(false);
+        if (response.StatusCode == System.Net.HttpStatusCode.NoContent) return WorkerHeartbeatResult.None;
+        var answer = await ApiConnection.Read<WorkerHeartbeatResponse>(response, ct).ConfigureAwait(false);
+        return new WorkerHeartbeatResult(answer.Command, answer.Cancel ?? []);
     }
 
     public async ValueTask WorkerRemove(string workerId, CancellationToken ct = default)

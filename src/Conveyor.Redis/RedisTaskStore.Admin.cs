@@ -9,7 +9,6 @@ namespace Conveyor.Redis;
 public sealed partial class RedisTaskStore
 {
     private const int Chunk = 1000;
-    private static readonly TimeSpan WorkerPruneAge = TimeSpan.FromDays(1);
 
     public async ValueTask<int> DeadLetterRedrive(DeadLetterRedriveParams request, CancellationToken ct = default)
     {
@@ -81,30 +80,6 @@ public sealed partial class RedisTaskStore
         }, ct))).ConfigureAwait(false);
         return [.. infos.Where(i => i.Paused || i.Pending + i.Scheduled + i.Running + i.Succeeded + i.Failed + i.Cancelled > 0)];
     }
-
-    public async ValueTask WorkerHeartbeat(WorkerInfo worker, CancellationToken ct = default)
-    {
-        var now = _time.GetUtcNow();
-        var json = JsonSerializer.Serialize(worker with { LastHeartbeat = now }, ConveyorJson.Options);
-        RedisValue[] args = [worker.Id, json, now.ToUnixTimeMilliseconds(), (now - WorkerPruneAge).ToUnixTimeMilliseconds()];
-        await _scripts.Run(ScriptCatalog.WorkerHeartbeat, [_keys.Workers, _keys.WorkerHeartbeats], args).ConfigureAwait(false);
-    }
-
-    public async ValueTask<IReadOnlyList<WorkerInfo>> WorkerList(TimeSpan liveWithin, CancellationToken ct = default)
-    {
-        var cutoff = (_time.GetUtcNow() - liveWithin).ToUnixTimeMilliseconds();
-        var a = (RedisValue[])(await Idempotent(() => _scripts.Run(ScriptCatalog.WorkerList, [_keys.Workers, _keys.WorkerHeartbeats], [cutoff, 10_000]), ct).ConfigureAwait(false))!;
-        var list = new List<WorkerInfo>(a.Length / 2);
-        for (var i = 0; i + 1 < a.Length; i += 2)
-        {
-            var w = JsonSerializer.Deserialize<WorkerInfo>((string)a[i]!, ConveyorJson.Options);
-            if (w is not null) list.Add(w with { LastHeartbeat = DateTimeOffset.FromUnixTimeMilliseconds((long)a[i + 1]) });
-        }
-        return list;
-    }
-
-    public async ValueTask WorkerRemove(string workerId, CancellationToken ct = default) =>
-        await _scripts.Run(ScriptCatalog.WorkerRemove, [_keys.Workers, _keys.WorkerHeartbeats], [workerId]).ConfigureAwait(false);
 
     /// <summary>
     /// One MaintenanceRun script per known queue, repeated (up to a bound) while a step hit its limit.

@@ -113,6 +113,8 @@ public static class ConveyorServer
         QueueEndpoints.Map(app);
         DeadLetterEndpoints.Map(app);
         WorkerEndpoints.Map(app);
+        WorkerCommandEndpoints.Map(app);
+        TaskTypeEndpoints.Map(app);
         EventEndpoints.Map(app);
         HealthEndpoints.Map(app);
         CompatEndpoints.Map(app);

@@ -83,25 +83,6 @@ public sealed partial class SqliteTaskStore
         return ValueTask.FromResult<IReadOnlyList<QueueInfo>>(list);
     }
 
-    public ValueTask<IReadOnlyList<WorkerInfo>> WorkerList(TimeSpan liveWithin, CancellationToken ct = default)
-    {
-        var since = Ticks(time.GetUtcNow() - liveWithin);
-        var list = readers.Read(r =>
-        {
-            var cmd = r.Command("WorkerList");
-            cmd.Set("$since", since);
-            var workers = new List<WorkerInfo>();
-            using var reader = cmd.ExecuteReader();
-            while (reader.Read())
-            {
-                var w = System.Text.Json.JsonSerializer.Deserialize<WorkerInfo>(reader.GetString(0), ConveyorJson.Options);
-                if (w is not null) workers.Add(w with { LastHeartbeat = Time(reader.GetInt64(1)) });
-            }
-            return workers;
-        });
-        return ValueTask.FromResult<IReadOnlyList<WorkerInfo>>(list);
-    }
-
     public ValueTask<bool> Ping(CancellationToken ct = default)
     {
         try

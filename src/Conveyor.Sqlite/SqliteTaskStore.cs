@@ -101,9 +101,6 @@ public sealed partial class SqliteTaskStore : ITaskStore
     public async ValueTask QueueResume(string queue, CancellationToken ct = default) =>
         await writer.Enqueue(ctx => AdminOps.QueueResume(ctx, queue)).ConfigureAwait(false);
 
-    public async ValueTask WorkerHeartbeat(WorkerInfo worker, CancellationToken ct = default) =>
-        await writer.Enqueue(ctx => AdminOps.WorkerHeartbeat(ctx, worker)).ConfigureAwait(false);
-
     public async ValueTask WorkerRemove(string workerId, CancellationToken ct = default) =>
         await writer.Enqueue(ctx => AdminOps.WorkerRemove(ctx, workerId)).ConfigureAwait(false);
 

@@ -39,8 +39,12 @@ public sealed class WorkerOptions
     /// <summary>On stop, how long running handlers may take to finish before they are cancelled and handed back. Default 20 s.</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
-    /// <summary>How often the worker reports itself to the worker registry. Default 10 s.</summary>
-    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// How often the worker reports itself to the worker registry. Default 1 s: the answer carries the
+    /// broker's commands (quiet, stop) and the running tasks whose cancel was requested, so a cancel
+    /// reaches a handler's token within about this long. Each beat is one small store write.
+    /// </summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>At most this many acknowledgements per flush. Default 1000.</summary>
     public int AckBatch { get; set; } = 1000;

@@ -106,16 +106,16 @@ public abstract partial class TaskStoreConformanceTests
         await store.WorkerHeartbeat(Worker("w2"));
         time.Advance(TimeSpan.FromSeconds(20));
         await store.WorkerHeartbeat(Worker("w2") with { Processed = 9, Status = "draining" });
-        var live = await store.WorkerList(TimeSpan.FromSeconds(15));
+        var live = (await store.WorkerList(TimeSpan.FromSeconds(15))).Live;
         var w2 = Assert.Single(live);
         Assert.Equal(("w2", "host-1", 4242, 10, 9L, 1L, "draining"), (w2.Id, w2.Host, w2.Pid, w2.Concurrency, w2.Processed, w2.Failed, w2.Status));
         Assert.Equal(["default", "mail"], w2.Queues);
         Assert.Equal(["t-1"], w2.RunningTaskIds);
         AssertTime(time.GetUtcNow(), w2.LastHeartbeat);
         AssertTime(Start, w2.StartedAt);
-        Assert.Equal(2, (await store.WorkerList(TimeSpan.FromMinutes(1))).Count);
+        Assert.Equal(2, (await store.WorkerList(TimeSpan.FromMinutes(1))).Live.Count);
         await store.WorkerRemove("w2");
-        Assert.Equal(["w1"], (await store.WorkerList(TimeSpan.FromMinutes(1))).Select(w => w.Id));
+        Assert.Equal(["w1"], (await store.WorkerList(TimeSpan.FromMinutes(1))).Live.Select(w => w.Id));
     }
 
     [Fact]

@@ -41,6 +41,10 @@ public static class Routes
     public const string OpenApi = "/openapi/v1.json";
     public const string Docs = "/docs";
 
-    /// <summary>The dashboard's sign-in (dash-auth): GET the session, POST a token to sign in, DELETE to sign out.</summary>
+    /// <summary>The dashboard's sign-in: GET the session, POST a token to sign in, DELETE to sign out.</summary>
     public const string Session = Prefix + "/session";
+    // Worker commands carried in the heartbeat's answer, and the task types workers announce.
+    public static string WorkerQuiet(string id) => Worker(id) + "/quiet";
+    public static string WorkerStop(string id) => Worker(id) + "/stop";
+    public const string TaskTypes = Prefix + "/task-types";
 }

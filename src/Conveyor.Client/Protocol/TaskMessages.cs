@@ -20,7 +20,8 @@ public sealed record QueueListResponse(IReadOnlyList<QueueView> Queues);
 public sealed record QueueView(string Name, bool Paused, long Pending, long Scheduled, long Running, long Succeeded, long Failed, long Cancelled,
     long SucceededPerMinute, long FailedPerMinute);
 
-public sealed record WorkerListResponse(IReadOnlyList<Conveyor.Store.WorkerInfo> Workers);
+/// <summary><c>GET /api/v1/workers</c>: live workers, and those silent for longer than the live window (within an hour).</summary>
+public sealed record WorkerListResponse(IReadOnlyList<Conveyor.Store.WorkerInfo> Workers, IReadOnlyList<Conveyor.Store.WorkerInfo>? Silent = null);
 
 /// <summary>The body of <c>/readyz</c> and <c>/healthz</c>.</summary>
 /// <summary>

@@ -173,15 +173,16 @@ public sealed partial class TaskEngine(ITaskStore store, TimeProvider time, Task
 
     public ValueTask<IReadOnlyList<QueueInfo>> QueueList(CancellationToken ct = default) => Store.QueueList(ct);
 
-    public ValueTask WorkerHeartbeat(WorkerInfo worker, CancellationToken ct = default)
+    public ValueTask<WorkerHeartbeatResult> WorkerHeartbeat(WorkerInfo worker, CancellationToken ct = default)
     {
         if (string.IsNullOrWhiteSpace(worker.Id) || worker.Id.Length > 200) throw new ConveyorValidationException("id", "worker id must be 1 to 200 characters");
         foreach (var q in worker.Queues)
             if (Names.CheckQueue(q) is { } e) throw new ConveyorValidationException("queues", e);
+        CheckAnnouncement(worker);
         return Store.WorkerHeartbeat(worker, ct);
     }
 
-    public ValueTask<IReadOnlyList<WorkerInfo>> WorkerList(TimeSpan liveWithin, CancellationToken ct = default) => Store.WorkerList(liveWithin, ct);
+    public ValueTask<WorkerListResult> WorkerList(TimeSpan liveWithin, CancellationToken ct = default) => Store.WorkerList(liveWithin, ct);
 
     public ValueTask WorkerRemove(string workerId, CancellationToken ct = default) => Store.WorkerRemove(workerId, ct);
 

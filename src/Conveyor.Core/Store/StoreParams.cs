@@ -43,7 +43,7 @@ public sealed record DeadLetterRedriveParams(string? TaskId = null, string? Queu
 public sealed record DeadLetterPurgeParams(string? TaskId = null, string? Queue = null);
 
 /// <summary>A live worker, as it reports itself on each heartbeat.</summary>
-public sealed record WorkerInfo
+public sealed partial record WorkerInfo
 {
     public required string Id { get; init; }
     public required string Host { get; init; }
@@ -56,8 +56,8 @@ public sealed record WorkerInfo
     public DateTimeOffset StartedAt { get; init; }
     /// <summary>Set by the store on each heartbeat.</summary>
     public DateTimeOffset LastHeartbeat { get; init; }
-    /// <summary>"running" or "draining".</summary>
-    public string Status { get; init; } = "running";
+    /// <summary>"running", "quiet" (leases nothing, finishes what it holds) or "draining" (stopping): <see cref="WorkerStatus"/>.</summary>
+    public string Status { get; init; } = WorkerStatus.Running;
 }
 
 /// <summary>Counts of one queue by state, and whether it is paused.</summary>

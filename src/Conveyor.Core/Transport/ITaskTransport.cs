@@ -15,7 +15,8 @@ public interface ITaskTransport
     ValueTask<IReadOnlyList<AckResult>> FailMany(IReadOnlyList<TaskFailParams> items, CancellationToken ct = default);
     ValueTask<IReadOnlyList<LeaseExtendResult>> ExtendMany(IReadOnlyList<LeaseExtendParams> items, CancellationToken ct = default);
     ValueTask<IReadOnlyList<AckResult>> ReleaseMany(IReadOnlyList<TaskReleaseParams> items, CancellationToken ct = default);
-    ValueTask WorkerHeartbeat(WorkerInfo worker, CancellationToken ct = default);
+    /// <summary>Reports the worker; the answer carries its command and the ids of its running tasks whose cancel was requested.</summary>
+    ValueTask<WorkerHeartbeatResult> WorkerHeartbeat(WorkerInfo worker, CancellationToken ct = default);
     ValueTask WorkerRemove(string workerId, CancellationToken ct = default);
 }
 
@@ -27,6 +28,6 @@ public sealed class EngineTransport(TaskEngine engine) : ITaskTransport
     public ValueTask<IReadOnlyList<AckResult>> FailMany(IReadOnlyList<TaskFailParams> items, CancellationToken ct = default) => engine.FailMany(items, ct);
     public ValueTask<IReadOnlyList<LeaseExtendResult>> ExtendMany(IReadOnlyList<LeaseExtendParams> items, CancellationToken ct = default) => engine.ExtendMany(items, ct);
     public ValueTask<IReadOnlyList<AckResult>> ReleaseMany(IReadOnlyList<TaskReleaseParams> items, CancellationToken ct = default) => engine.ReleaseMany(items, ct);
-    public ValueTask WorkerHeartbeat(WorkerInfo worker, CancellationToken ct = default) => engine.WorkerHeartbeat(worker, ct);
+    public ValueTask<WorkerHeartbeatResult> WorkerHeartbeat(WorkerInfo worker, CancellationToken ct = default) => engine.WorkerHeartbeat(worker, ct);
     public ValueTask WorkerRemove(string workerId, CancellationToken ct = default) => engine.WorkerRemove(workerId, ct);
 }

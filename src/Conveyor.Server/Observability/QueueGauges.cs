@@ -31,7 +31,7 @@ internal sealed class QueueGauges : IDisposable
     public async Task Refresh(CancellationToken ct)
     {
         queues = await engine.QueueList(ct);
-        workers = (await engine.WorkerList(options.WorkerLiveWithin, ct)).Count;
+        workers = (await engine.WorkerList(options.WorkerLiveWithin, ct)).Live.Count;
     }
 
     private IEnumerable<Measurement<long>> Depths()

@@ -70,17 +70,6 @@ internal static class AdminOps
         return true;
     }
 
-    public static bool WorkerHeartbeat(WriteContext ctx, WorkerInfo worker)
-    {
-        var now = ctx.Now();
-        var cmd = ctx.Command("WorkerHeartbeat");
-        cmd.Set("$id", worker.Id);
-        cmd.Set("$now", Ticks(now));
-        cmd.Set("$info", ToJson(worker with { LastHeartbeat = now }));
-        cmd.ExecuteNonQuery();
-        return true;
-    }
-
     public static bool WorkerRemove(WriteContext ctx, string workerId)
     {
         var cmd = ctx.Command("WorkerRemove");

@@ -67,6 +67,8 @@ internal sealed class WorkerHostedService(IServiceProvider services) : IHostedSe
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _pool = services.GetRequiredService<WorkerPool>();
+        // A stop command from the broker stops the whole host, which then drains the pool (StopAsync).
+        if (services.GetService<IHostApplicationLifetime>() is { } lifetime) _pool.StopCommandHandler = lifetime.StopApplication;
         return _pool.StartAsync(cancellationToken);
     }
 

@@ -18,6 +18,7 @@ internal sealed class ExecutionSlot(TimeProvider time, Action? progressReported 
     private bool _progressUnsent;
     private bool _abandoned;
     private DateTimeOffset _leaseDeadline;
+    private DateTimeOffset _begunAt;
 
     public LeasedTask? Current { get { lock (_gate) return _current; } }
 
@@ -32,9 +33,18 @@ internal sealed class ExecutionSlot(TimeProvider time, Action? progressReported 
             _progressUnsent = false;
             _abandoned = false;
             _leaseDeadline = leased.LeaseDeadline;
+            _begunAt = time.GetUtcNow();
             _cts.CancelAfter(leased.Task.Timeout);
             return _cts.Token;
         }
+    }
+
+    /// <summary>The running task as the heartbeat announces it (started: the store's lease time), or null when idle or abandoned.</summary>
+    public RunningTask? Running()
+    {
+        lock (_gate)
+            return _current is null || _abandoned ? null
+                : new RunningTask(_current.Task.Id, _current.Task.Type, _current.Task.StartedAt ?? _begunAt, _current.Task.Queue);
     }
 
     /// <summary>Ends the attempt and says why its token fired (None: it did not).</summary>

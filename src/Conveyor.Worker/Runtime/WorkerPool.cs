@@ -19,6 +19,8 @@ public sealed class WorkerPool : IAsyncDisposable
     private readonly CancellationTokenSource _stopLeasing = new();
     private readonly CancellationTokenSource _stopBackground = new();
     private readonly WorkerHeartbeater _heartbeater;
+    private readonly WorkerLifecycle _lifecycle;
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _leaseLoop = Task.CompletedTask, _executors = Task.CompletedTask, _renewer = Task.CompletedTask, _heartbeat = Task.CompletedTask;
     private int _state; // 0 new, 1 started, 2 stopped
 
@@ -35,7 +37,8 @@ public sealed class WorkerPool : IAsyncDisposable
         time ??= TimeProvider.System;
         var id = snapshot.WorkerId ?? $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
         _runtime = new WorkerRuntime(id, transport, handlers, snapshot, time, loggers ?? NullLoggerFactory.Instance, scopes);
-        _heartbeater = new WorkerHeartbeater(_runtime, time.GetUtcNow());
+        _lifecycle = new WorkerLifecycle(onQuiet: Quiet, onStop: StopCommanded);
+        _heartbeater = new WorkerHeartbeater(_runtime, _lifecycle, time.GetUtcNow());
     }
 
     public string WorkerId => _runtime.WorkerId;
@@ -45,13 +48,25 @@ public sealed class WorkerPool : IAsyncDisposable
     public long Failed => _runtime.Failed;
     public IReadOnlyList<string> RunningTaskIds => _runtime.RunningTaskIds();
 
+    /// <summary>"running", "quiet" or "draining" (<see cref="Store.WorkerStatus"/>): what the heartbeat reports.</summary>
+    public string Status => _lifecycle.Status;
+
+    /// <summary>Completes when the pool has stopped (by <see cref="StopAsync"/> or by a stop command from the broker).</summary>
+    public Task Completion => _completion.Task;
+
+    /// <summary>
+    /// Runs when the broker says stop (in a heartbeat's answer). The hosted service sets it to the host's
+    /// StopApplication, so the host stops and drains the pool; unset, the pool drains itself.
+    /// </summary>
+    internal Action? StopCommandHandler { get; set; }
+
     public async Task StartAsync(CancellationToken ct = default)
     {
         if (Interlocked.CompareExchange(ref _state, 1, 0) != 0) throw new InvalidOperationException("a worker pool starts once");
         _runtime.Handlers.Freeze();
         if (_runtime.Handlers.Kinds.Count == 0)
             _runtime.Logger.LogWarning("worker {WorkerId} has no handlers: every task it leases will fail with unknown_type", WorkerId);
-        await _heartbeater.BeatAsync("running", ct).ConfigureAwait(false);
+        await _heartbeater.BeatAsync(ct).ConfigureAwait(false);
 
         var dispatch = Channel.CreateUnbounded<LeasedTask>(new UnboundedChannelOptions { SingleWriter = true });
         _runtime.Acks.Start();
@@ -70,9 +85,28 @@ public sealed class WorkerPool : IAsyncDisposable
     /// </summary>
     public async Task StopAsync(CancellationToken ct = default)
     {
-        if (Interlocked.CompareExchange(ref _state, 2, 1) != 1) return;
+        var was = Interlocked.CompareExchange(ref _state, 2, 1);
+        if (was == 0) return;
+        if (was == 2)
+        {
+            await _completion.Task.ConfigureAwait(false); // a stop already under way: the same drain
+            return;
+        }
+        try
+        {
+            await DrainAsync(ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _completion.TrySetResult();
+        }
+    }
+
+    private async Task DrainAsync(CancellationToken ct)
+    {
         _runtime.BeginStopping();
-        await _heartbeater.BeatAsync("draining", CancellationToken.None).ConfigureAwait(false);
+        _lifecycle.Draining();
+        await _heartbeater.BeatAsync(CancellationToken.None).ConfigureAwait(false);
         await _stopLeasing.CancelAsync().ConfigureAwait(false);
         await _leaseLoop.ConfigureAwait(false);
 
@@ -102,6 +136,22 @@ public sealed class WorkerPool : IAsyncDisposable
         await _runtime.Acks.CloseAsync().ConfigureAwait(false);
         await _heartbeater.RemoveAsync(CancellationToken.None).ConfigureAwait(false);
         _runtime.Logger.LogInformation("worker {WorkerId} stopped after {Processed} attempts ({Failed} failed)", WorkerId, Processed, Failed);
+    }
+
+    /// <summary>Quiet (from the broker): lease nothing more; what is held (running or prefetched) still runs and is acknowledged.</summary>
+    private void Quiet()
+    {
+        _runtime.Logger.LogInformation("worker {WorkerId} is quiet: it leases nothing more and finishes what it holds", WorkerId);
+        // CancelAsync: the lease loop's cancellation callbacks run off the heartbeat loop.
+        _ = _stopLeasing.CancelAsync();
+    }
+
+    /// <summary>Stop (from the broker): the host stops (and so drains the pool), or the pool drains itself.</summary>
+    private void StopCommanded()
+    {
+        // Off the heartbeat loop, and not awaited: the drain waits for that loop to end.
+        if (StopCommandHandler is { } stopHost) _ = Task.Run(stopHost);
+        else _ = Task.Run(() => StopAsync());
     }
 
     /// <summary>How long cancelled handlers get to notice their token after the drain deadline.</summary>

@@ -86,7 +86,7 @@ public sealed class RegistryTests
         public ValueTask<IReadOnlyList<Store.AckResult>> FailMany(IReadOnlyList<Store.TaskFailParams> i, CancellationToken ct = default) => Never<ValueTask<IReadOnlyList<Store.AckResult>>>();
         public ValueTask<IReadOnlyList<Store.LeaseExtendResult>> ExtendMany(IReadOnlyList<Store.LeaseExtendParams> i, CancellationToken ct = default) => Never<ValueTask<IReadOnlyList<Store.LeaseExtendResult>>>();
         public ValueTask<IReadOnlyList<Store.AckResult>> ReleaseMany(IReadOnlyList<Store.TaskReleaseParams> i, CancellationToken ct = default) => Never<ValueTask<IReadOnlyList<Store.AckResult>>>();
-        public ValueTask WorkerHeartbeat(Store.WorkerInfo w, CancellationToken ct = default) => Never<ValueTask>();
+        public ValueTask<Store.WorkerHeartbeatResult> WorkerHeartbeat(Store.WorkerInfo w, CancellationToken ct = default) => Never<ValueTask<Store.WorkerHeartbeatResult>>();
         public ValueTask WorkerRemove(string id, CancellationToken ct = default) => Never<ValueTask>();
     }
 }

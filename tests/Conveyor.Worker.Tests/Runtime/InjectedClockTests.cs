@@ -47,12 +47,12 @@ public sealed class InjectedClockTests
         await h.WaitTerminalAsync(bad);
         await WorkerHarness.Eventually(() => Task.FromResult(pool.Processed == 2), "the pool counted both attempts");
 
-        var first = Assert.Single(await h.Engine.WorkerList(TimeSpan.FromHours(1)));
+        var first = Assert.Single((await h.Engine.WorkerList(TimeSpan.FromHours(1))).Live);
         Assert.Equal(0, first.Processed); // the start-up heartbeat, before any work
 
         workerTime.Advance(TimeSpan.FromSeconds(10));
-        await WorkerHarness.Eventually(async () => (await h.Engine.WorkerList(TimeSpan.FromHours(1))).Single().Processed == 2, "the next heartbeat reports 2 processed");
-        var info = Assert.Single(await h.Engine.WorkerList(TimeSpan.FromHours(1)));
+        await WorkerHarness.Eventually(async () => (await h.Engine.WorkerList(TimeSpan.FromHours(1))).Live.Single().Processed == 2, "the next heartbeat reports 2 processed");
+        var info = Assert.Single((await h.Engine.WorkerList(TimeSpan.FromHours(1))).Live);
         Assert.Equal(1, info.Failed);
         Assert.Equal("running", info.Status);
     }

@@ -95,7 +95,7 @@ public sealed class PrefetchTests
         public ValueTask<IReadOnlyList<Conveyor.Store.AckResult>> FailMany(IReadOnlyList<Conveyor.Store.TaskFailParams> items, CancellationToken ct = default) => inner.FailMany(items, ct);
         public ValueTask<IReadOnlyList<Conveyor.Store.LeaseExtendResult>> ExtendMany(IReadOnlyList<Conveyor.Store.LeaseExtendParams> items, CancellationToken ct = default) => inner.ExtendMany(items, ct);
         public ValueTask<IReadOnlyList<Conveyor.Store.AckResult>> ReleaseMany(IReadOnlyList<Conveyor.Store.TaskReleaseParams> items, CancellationToken ct = default) => inner.ReleaseMany(items, ct);
-        public ValueTask WorkerHeartbeat(Conveyor.Store.WorkerInfo worker, CancellationToken ct = default) => inner.WorkerHeartbeat(worker, ct);
+        public ValueTask<Conveyor.Store.WorkerHeartbeatResult> WorkerHeartbeat(Conveyor.Store.WorkerInfo worker, CancellationToken ct = default) => inner.WorkerHeartbeat(worker, ct);
         public ValueTask WorkerRemove(string workerId, CancellationToken ct = default) => inner.WorkerRemove(workerId, ct);
     }
 

@@ -64,7 +64,7 @@ internal static class EventEndpoints
         {
             var queues = await engine.QueueList(ct);
             var workers = await engine.WorkerList(options.WorkerLiveWithin, ct);
-            var data = JsonSerializer.Serialize(new { queues, workers = workers.Count, at = time.GetUtcNow() }, ConveyorJson.Options);
+            var data = JsonSerializer.Serialize(new { queues, workers = workers.Live.Count, at = time.GetUtcNow() }, ConveyorJson.Options);
             writer.TryWrite(new Message("stats", data));
         } while (await timer.WaitForNextTickAsync(ct));
     }
