@@ -1,3 +1,4 @@
+using Conveyor.Engine;
 using Conveyor.Model;
 using Conveyor.Store;
 using Microsoft.Extensions.Hosting;
@@ -10,9 +11,10 @@ namespace Conveyor.Hosting;
 /// leases (each one a failed attempt "lease_expired", so a task that kills its worker every time ends
 /// dead instead of looping), delete terminal tasks past retention. Every store makes MaintenanceRun
 /// safe to run from many processes at once, so brokers and direct workers all run it and nothing
-/// coordinates; the jitter keeps them from hitting the store in lock-step.
+/// coordinates; the jitter keeps them from hitting the store in lock-step. It runs through the engine
+/// (<see cref="TaskEngine.MaintenanceRun"/>), so lease expiries reach the failed/dead metrics.
 /// </summary>
-public sealed class MaintenanceLoop(ITaskStore store, TimeProvider time, ILogger<MaintenanceLoop> log) : BackgroundService
+public sealed class MaintenanceLoop(TaskEngine engine, TimeProvider time, ILogger<MaintenanceLoop> log) : BackgroundService
 {
     /// <summary>How often it runs (±20%). Default 1 s.</summary>
     public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(1);
@@ -30,7 +32,7 @@ public sealed class MaintenanceLoop(ITaskStore store, TimeProvider time, ILogger
         {
             try
             {
-                var r = await store.MaintenanceRun(Retention, stoppingToken).ConfigureAwait(false);
+                var r = await engine.MaintenanceRun(Retention, stoppingToken).ConfigureAwait(false);
                 if (r.Promoted + r.Reclaimed + r.Expired > 0)
                     log.LogInformation("Maintenance: promoted {Promoted}, reclaimed {Reclaimed} expired leases, removed {Expired}", r.Promoted, r.Reclaimed, r.Expired);
                 if (AfterRun is not null) await AfterRun(tick++, stoppingToken).ConfigureAwait(false);
