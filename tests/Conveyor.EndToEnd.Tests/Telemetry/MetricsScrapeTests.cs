@@ -116,6 +116,29 @@ public sealed class MetricsScrapeTests(ITestOutputHelper output) : IDisposable
         Assert.Contains(gauges.Samples, s => s.Name == "conveyor_queue_oldest_age_seconds" && s.Labels["queue"] == "default");
     }
 
+    [Fact]
+    public async Task A_worker_serves_its_own_meters_on_its_metrics_port()
+    {
+        var port = TestEnvironment.FreePort();
+        var metricsPort = TestEnvironment.FreePort();
+        var url = $"http://127.0.0.1:{port}";
+        await using var server = ConveyorProcess.Start(_env.Directory, "server", "--port", port.ToString(CultureInfo.InvariantCulture), "--store", _env.DatabasePath);
+        await server.WaitForOutput("Conveyor is running");
+        await using var worker = ConveyorProcess.Start(_env.Directory, "worker", "--broker", url, "--metrics-port", metricsPort.ToString(CultureInfo.InvariantCulture));
+        await worker.WaitForOutput("worker ");
+        var (client, http) = TestEnvironment.Client(url);
+        using var _ = http;
+        using var workerMetrics = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{metricsPort}/") };
+        var before = await Scrape(workerMetrics);
+        var ids = (await client.SubmitMany([.. Enumerable.Range(0, 5).Select(_ => new TaskSubmission { Type = "noop" })])).Select(r => r.Task.Id).ToList();
+        foreach (var id in ids) Assert.Equal(TaskState.Succeeded, (await client.Wait(id, TimeSpan.FromSeconds(60)))!.State);
+
+        // The handler's run time, measured in the worker that ran it (the task counters are the broker's).
+        await Until(async () => (await Scrape(workerMetrics)).Sum("conveyor_handler_duration_seconds_count", ("type", "noop"), ("outcome", "succeeded"))
+            - before.Sum("conveyor_handler_duration_seconds_count", ("type", "noop"), ("outcome", "succeeded")) == 5, "five handler runs on the worker's endpoint");
+        Assert.Equal("histogram", (await Scrape(workerMetrics)).Types["conveyor_handler_duration_seconds"]);
+    }
+
     private static async Task<PrometheusText> Scrape(HttpClient http)
     {
         using var response = await http.GetAsync("metrics");
