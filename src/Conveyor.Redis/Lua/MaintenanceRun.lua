@@ -45,13 +45,13 @@ for _, id in ipairs(expired_leases) do
       redis.call("ZADD", KEYS[2], sf, id)
       wake = true
       ev_add(evs, id, q, f[5], "scheduled", now)
-      reclaims[#reclaims + 1] = f[5]; reclaims[#reclaims + 1] = 0
+      reclaims[#reclaims + 1] = f[5] or ""; reclaims[#reclaims + 1] = 0
     else
       redis.call("HSET", tkey, "st", "failed", "fa", now)
       redis.call("ZADD", KEYS[5], now, id)
       redis.call("RPUSH", KEYS[10], id, now)
       ev_add(evs, id, q, f[5], "failed", now)
-      reclaims[#reclaims + 1] = f[5]; reclaims[#reclaims + 1] = 1
+      reclaims[#reclaims + 1] = f[5] or ""; reclaims[#reclaims + 1] = 1
     end
   end
 end
