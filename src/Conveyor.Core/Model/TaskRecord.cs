@@ -37,7 +37,8 @@ public sealed record TaskRecord
 
     /// <summary>
     /// The trace id of the submit that created this task (from its <c>traceparent</c> metadata), to
-    /// find the task's spans in a tracing backend; null when it was submitted outside any trace.
+    /// find the task's spans in a tracing backend (<c>trace_id</c> in the HTTP view); null when it was
+    /// submitted outside any trace.
     /// </summary>
     public string? TraceId => Diagnostics.ConveyorDiagnostics.TraceIdOf(Metadata.GetValueOrDefault(Diagnostics.ConveyorDiagnostics.TraceParentKey));
 
