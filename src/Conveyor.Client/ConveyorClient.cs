@@ -18,12 +18,17 @@ public sealed partial class ConveyorClient(HttpClient http, string? token = null
     private readonly ApiConnection api = new(http, token);
 
     /// <summary>Submit one task. <see cref="EnqueueResult.Created"/> is false for an idempotency-key repeat.</summary>
-    public async Task<EnqueueResult> Submit(TaskSubmission submission, CancellationToken ct = default)
+    public async Task<EnqueueResult> Submit(TaskSubmission submission, CancellationToken ct = default) =>
+        (await Traced([submission], SubmitOne, ct).ConfigureAwait(false))[0];
+
+    private async ValueTask<IReadOnlyList<EnqueueResult>> SubmitOne(IReadOnlyList<TaskSubmission> submissions, CancellationToken ct)
     {
+        if (submissions.Count != 1) return await SubmitBatch(submissions, ct).ConfigureAwait(false);
+        var submission = submissions[0];
         using var response = await api.Send(HttpMethod.Post, Routes.Tasks, submission, ct).ConfigureAwait(false);
         await ApiConnection.EnsureSuccess(response, ct).ConfigureAwait(false);
         var task = await ApiConnection.Read<TaskRecord>(response, ct).ConfigureAwait(false);
-        return new EnqueueResult(task, response.StatusCode == HttpStatusCode.Created);
+        return [new EnqueueResult(task, response.StatusCode == HttpStatusCode.Created)];
     }
 
     /// <summary>Submit a task of <paramref name="type"/> whose args are <paramref name="args"/> serialised as plain JSON.</summary>
@@ -37,6 +42,9 @@ public sealed partial class ConveyorClient(HttpClient http, string? token = null
 
     /// <summary>Submit many tasks, all or nothing.</summary>
     public async Task<IReadOnlyList<EnqueueResult>> SubmitMany(IReadOnlyList<TaskSubmission> submissions, CancellationToken ct = default) =>
+        await Traced(submissions, SubmitBatch, ct).ConfigureAwait(false);
+
+    private async ValueTask<IReadOnlyList<EnqueueResult>> SubmitBatch(IReadOnlyList<TaskSubmission> submissions, CancellationToken ct) =>
         (await api.Call<SubmitBatchResponse>(HttpMethod.Post, Routes.TasksBatch, new SubmitBatchRequest(submissions), ct).ConfigureAwait(false)).Results;
 
     public Task<TaskRecord?> Get(string id, CancellationToken ct = default) => OrNull<TaskRecord>(HttpMethod.Get, Routes.Task(id), ct);

@@ -88,6 +88,7 @@ public sealed partial class RedisTaskStore
     public async ValueTask<MaintenanceResult> MaintenanceRun(TimeSpan retention, CancellationToken ct = default)
     {
         int promoted = 0, reclaimed = 0, expired = 0;
+        var reclaims = new MaintenanceReclaims();
         foreach (var queue in await KnownQueues(ct).ConfigureAwait(false))
         {
             var q = Q(queue);
@@ -104,10 +105,11 @@ public sealed partial class RedisTaskStore
                 var a = (RedisResult[])(await _scripts.Run(ScriptCatalog.MaintenanceRun, keys, args).ConfigureAwait(false))!;
                 int p = (int)a[0], r = (int)a[1], e = (int)a[2], walked = (int)a[3];
                 promoted += p; reclaimed += r; expired += e;
-                if (e > 0) await _index.Delete(a.Skip(4).Select(x => (string)x!)).ConfigureAwait(false);
+                if (e > 0) await _index.Delete(a.Skip(4).Take(e).Select(x => (string)x!)).ConfigureAwait(false);
+                for (var i = 4 + e; i + 1 < a.Length; i += 2) reclaims.Add(queue, (string)a[i]!, dead: (int)a[i + 1] == 1);
                 if (p < Chunk && r < Chunk && walked < Chunk) break;
             }
         }
-        return new MaintenanceResult(promoted, reclaimed, expired);
+        return new MaintenanceResult(promoted, reclaimed, expired) { Reclaims = reclaims.ToList() };
     }
 }

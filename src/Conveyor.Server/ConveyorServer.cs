@@ -71,7 +71,10 @@ public static class ConveyorServer
         services.AddSingleton(options);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(storeFactory);
-        services.TryAddSingleton(sp => new TaskEngine(sp.GetRequiredService<ITaskStore>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new TaskEngine(sp.GetRequiredService<ITaskStore>(), sp.GetRequiredService<TimeProvider>())
+        {
+            SubmitMiddleware = [.. sp.GetServices<ISubmitMiddleware>()],
+        });
         services.AddSingleton<CompatLeases>();
         services.AddSingleton<QueueGauges>();
         services.AddSingleton<QueueRates>();
@@ -79,7 +82,7 @@ public static class ConveyorServer
         services.AddHostedService(sp =>
         {
             var gauges = sp.GetRequiredService<QueueGauges>();
-            return new MaintenanceLoop(sp.GetRequiredService<ITaskStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<MaintenanceLoop>>())
+            return new MaintenanceLoop(sp.GetRequiredService<TaskEngine>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<MaintenanceLoop>>())
             {
                 Interval = options.MaintenanceInterval,
                 Retention = options.Retention,

@@ -49,6 +49,7 @@ internal static class ServerCommand
         await using var store = await StoreFactory.Open(spec, time, storeLogging).ConfigureAwait(false);
         var builder = ConveyorServer.CreateBuilder(options, _ => store);
         builder.Services.AddSingleton(time);
+        Telemetry.AddOtlp(builder.Services, worker is null ? "conveyor-server" : "conveyor-up");
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
         // One line per request at Information would drown the useful lines (and cost throughput).
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);

@@ -21,7 +21,8 @@ internal static class WorkerCommand
     {
         var store = HostOptions.Store("Work straight on a store (SQLite file or redis://...) instead of through a broker");
         var workerOptions = new WorkerOptionSet();
-        var command = new Command("worker", "Run a worker for the built-in task types (via --broker URL, or --store)") { store };
+        var metricsPort = new Option<int?>("--metrics-port") { Description = "Serve this worker's metrics (Prometheus text) on http://127.0.0.1:PORT/metrics" };
+        var command = new Command("worker", "Run a worker for the built-in task types (via --broker URL, or --store)") { store, metricsPort };
         workerOptions.AddTo(command);
         command.SetRun(async (r, ct) =>
         {
@@ -32,6 +33,12 @@ internal static class WorkerCommand
             builder.Logging.ClearProviders();
             builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
             builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(h => h.ShutdownTimeout = options.DrainTimeout + TimeSpan.FromSeconds(10));
+            Telemetry.AddOtlp(builder.Services, "conveyor-worker");
+            if (r.GetValue(metricsPort) is { } mp)
+            {
+                if (mp is < 1 or > 65535) throw new CliException($"--metrics-port must be between 1 and 65535; got {mp}");
+                Telemetry.AddMetricsEndpoint(builder.Services, mp);
+            }
             string target;
             using var storeLogging = StoreLogging.Create();
             if (direct is not null)
@@ -39,7 +46,7 @@ internal static class WorkerCommand
                 var spec = StoreSpec.Parse(direct);
                 var opened = await StoreFactory.Open(spec, TimeProvider.System, storeLogging).ConfigureAwait(false);
                 builder.Services.AddConveyor(o => o.UseStore(_ => opened));
-                builder.Services.AddHostedService(sp => new MaintenanceLoop(sp.GetRequiredService<ITaskStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<MaintenanceLoop>>()));
+                builder.Services.AddHostedService(sp => new MaintenanceLoop(sp.GetRequiredService<Engine.TaskEngine>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<MaintenanceLoop>>()));
                 target = spec.ToString();
             }
             else

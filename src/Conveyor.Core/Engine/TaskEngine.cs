@@ -23,8 +23,18 @@ public sealed partial class TaskEngine(ITaskStore store, TimeProvider time, Task
     public async ValueTask<EnqueueResult> Submit(TaskSubmission submission, CancellationToken ct = default) =>
         (await SubmitMany([submission], ct).ConfigureAwait(false))[0];
 
-    /// <summary>All or nothing: one invalid submission rejects the whole batch, and nothing is stored.</summary>
+    /// <summary>
+    /// All or nothing: one invalid submission rejects the whole batch, and nothing is stored. Runs the
+    /// <see cref="SubmitMiddleware"/> chain, inside the producer span whose context the new tasks carry.
+    /// </summary>
     public async ValueTask<IReadOnlyList<EnqueueResult>> SubmitMany(IReadOnlyList<TaskSubmission> submissions, CancellationToken ct = default)
+    {
+        if (submissions.Count == 0) return [];
+        using var activity = StartSubmitActivity(submissions.Count);
+        return await SubmitChain(submissions, ct).ConfigureAwait(false);
+    }
+
+    private async ValueTask<IReadOnlyList<EnqueueResult>> SubmitValidated(IReadOnlyList<TaskSubmission> submissions, CancellationToken ct)
     {
         if (submissions.Count == 0) return [];
         if (submissions.Count > TaskDefaults.MaxEnqueueBatch)
@@ -45,10 +55,8 @@ public sealed partial class TaskEngine(ITaskStore store, TimeProvider time, Task
         if (errors.Count > 0)
             throw new ConveyorValidationException(errors) { IsTooLarge = TaskValidator.OnlySizeErrors(errors) };
 
-        var results = await Store.TaskEnqueueMany(records, ct).ConfigureAwait(false);
-        var created = 0;
-        foreach (var r in results) if (r.Created) created++;
-        if (created > 0) ConveyorDiagnostics.Submitted.Add(created);
+        var results = await Timed(StoreOperations.TaskEnqueueMany, Time.GetTimestamp(), Store.TaskEnqueueMany(records, ct)).ConfigureAwait(false);
+        MeterSubmitted(records, results);
         return results;
     }
 
@@ -69,14 +77,8 @@ public sealed partial class TaskEngine(ITaskStore store, TimeProvider time, Task
             errors.Add(new("wait", $"wait must be between 0 and {MaxLeaseWait.TotalSeconds} seconds"));
         if (errors.Count > 0) throw new ConveyorValidationException(errors);
 
-        var leased = await Store.TaskLease(request, ct).ConfigureAwait(false);
-        if (leased.Count > 0)
-        {
-            ConveyorDiagnostics.Started.Add(leased.Count);
-            var now = Time.GetUtcNow();
-            foreach (var l in leased)
-                ConveyorDiagnostics.QueueWait.Record(Math.Max(0, (now - l.Task.ScheduledFor).TotalSeconds));
-        }
+        var leased = await Timed(StoreOperations.TaskLease, Time.GetTimestamp(), Store.TaskLease(request, ct)).ConfigureAwait(false);
+        MeterLeased(leased);
         return leased;
     }
 
@@ -85,9 +87,8 @@ public sealed partial class TaskEngine(ITaskStore store, TimeProvider time, Task
         for (var i = 0; i < items.Count; i++)
             if (TaskValidator.CheckResult(items[i].Result, Limits) is { } e)
                 throw new ConveyorValidationException(items.Count == 1 ? "result" : $"items[{i}].result", e) { IsTooLarge = true };
-        var results = await Store.TaskCompleteMany(items, ct).ConfigureAwait(false);
-        var ok = results.Count(r => r.Outcome == AckOutcome.Ok);
-        if (ok > 0) ConveyorDiagnostics.Succeeded.Add(ok);
+        var results = await Timed(StoreOperations.TaskCompleteMany, Time.GetTimestamp(), Store.TaskCompleteMany(items, ct)).ConfigureAwait(false);
+        await MeterOutcomes([.. items.Select(i => i.LeaseToken)], results, completed: true, ct).ConfigureAwait(false);
         return results;
     }
 
@@ -99,14 +100,8 @@ public sealed partial class TaskEngine(ITaskStore store, TimeProvider time, Task
                 throw new ConveyorValidationException(items.Count == 1 ? "retry_delay" : $"items[{i}].retry_delay", $"retry_delay must be between 0 and {BackoffPolicy.MaxDelay.TotalSeconds} seconds");
         }
         var clipped = items.Select(i => i with { Error = i.Error.Truncated() }).ToList();
-        var results = await Store.TaskFailMany(clipped, ct).ConfigureAwait(false);
-        foreach (var r in results)
-        {
-            if (r.Outcome != AckOutcome.Ok) continue;
-            ConveyorDiagnostics.Failed.Add(1);
-            if (r.State == TaskState.Failed) ConveyorDiagnostics.Dead.Add(1);
-            else ConveyorDiagnostics.Retried.Add(1);
-        }
+        var results = await Timed(StoreOperations.TaskFailMany, Time.GetTimestamp(), Store.TaskFailMany(clipped, ct)).ConfigureAwait(false);
+        await MeterOutcomes([.. items.Select(i => i.LeaseToken)], results, completed: false, ct).ConfigureAwait(false);
         return results;
     }
 
@@ -121,11 +116,14 @@ public sealed partial class TaskEngine(ITaskStore store, TimeProvider time, Task
             if (i.Progress?.Message is { Length: > TaskProgress.MaxMessageLength })
                 throw new ConveyorValidationException("progress.message", $"a progress message is at most {TaskProgress.MaxMessageLength} characters");
         }
-        return Store.LeaseExtendMany(items, ct);
+        return Timed(StoreOperations.LeaseExtendMany, Time.GetTimestamp(), Store.LeaseExtendMany(items, ct));
     }
 
-    public ValueTask<IReadOnlyList<AckResult>> ReleaseMany(IReadOnlyList<TaskReleaseParams> items, CancellationToken ct = default) =>
-        Store.TaskReleaseMany(items, ct);
+    public ValueTask<IReadOnlyList<AckResult>> ReleaseMany(IReadOnlyList<TaskReleaseParams> items, CancellationToken ct = default)
+    {
+        foreach (var i in items) OpenLeases.Forget(i.LeaseToken);
+        return Timed(StoreOperations.TaskReleaseMany, Time.GetTimestamp(), Store.TaskReleaseMany(items, ct));
+    }
 
     public ValueTask<TaskRecord?> Get(string id, CancellationToken ct = default) =>
         TaskIds.IsValid(id) ? Store.TaskGet(id, ct) : ValueTask.FromResult<TaskRecord?>(null);
@@ -148,8 +146,13 @@ public sealed partial class TaskEngine(ITaskStore store, TimeProvider time, Task
         return TaskIds.IsValid(id) ? Store.TaskWait(id, timeout, ct) : ValueTask.FromResult<TaskRecord?>(null);
     }
 
-    public ValueTask<CancelResult> Cancel(string id, CancellationToken ct = default) =>
-        TaskIds.IsValid(id) ? Store.TaskCancel(id, ct) : ValueTask.FromResult(new CancelResult(CancelOutcome.NotFound, null));
+    public async ValueTask<CancelResult> Cancel(string id, CancellationToken ct = default)
+    {
+        if (!TaskIds.IsValid(id)) return new CancelResult(CancelOutcome.NotFound, null);
+        var result = await Timed(StoreOperations.TaskCancel, Time.GetTimestamp(), Store.TaskCancel(id, ct)).ConfigureAwait(false);
+        MeterCancelled(result);
+        return result;
+    }
 
     public ValueTask<int> DeadLetterRedrive(DeadLetterRedriveParams request, CancellationToken ct = default)
     {

@@ -1,3 +1,4 @@
+using Conveyor.Engine;
 using Conveyor.Model;
 using Conveyor.Store;
 using Microsoft.Extensions.Hosting;
@@ -10,11 +11,12 @@ namespace Conveyor.Hosting;
 /// leases (each one a failed attempt "lease_expired", so a task that kills its worker every time ends
 /// dead instead of looping), delete terminal tasks past retention. Every store makes MaintenanceRun
 /// safe to run from many processes at once, so brokers and direct workers all run it and nothing
-/// coordinates; the jitter keeps them from hitting the store in lock-step. Every few runs it also asks
-/// the store whether it is ready (<see cref="ITaskStore.StoreReadinessCheck"/>), so a Redis whose eviction
-/// policy was changed under it is noticed (and logged, once per change) even when no probe calls /readyz.
+/// coordinates; the jitter keeps them from hitting the store in lock-step. It runs through the engine
+/// (<see cref="TaskEngine.MaintenanceRun"/>), so lease expiries reach the failed/dead metrics. Every few
+/// runs it also asks whether the store is ready (<see cref="TaskEngine.ReadinessCheck"/>), so a Redis whose
+/// eviction policy was changed under it is noticed (and logged, once per change) even when no probe calls /readyz.
 /// </summary>
-public sealed class MaintenanceLoop(ITaskStore store, TimeProvider time, ILogger<MaintenanceLoop> log) : BackgroundService
+public sealed class MaintenanceLoop(TaskEngine engine, TimeProvider time, ILogger<MaintenanceLoop> log) : BackgroundService
 {
     /// <summary>How often it runs (±20%). Default 1 s.</summary>
     public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(1);
@@ -37,7 +39,7 @@ public sealed class MaintenanceLoop(ITaskStore store, TimeProvider time, ILogger
             try
             {
                 if (ReadinessEvery > 0 && tick % ReadinessEvery == 0) last = await CheckReadiness(last, stoppingToken).ConfigureAwait(false);
-                var r = await store.MaintenanceRun(Retention, stoppingToken).ConfigureAwait(false);
+                var r = await engine.MaintenanceRun(Retention, stoppingToken).ConfigureAwait(false);
                 if (r.Promoted + r.Reclaimed + r.Expired > 0)
                     log.LogInformation("Maintenance: promoted {Promoted}, reclaimed {Reclaimed} expired leases, removed {Expired}", r.Promoted, r.Reclaimed, r.Expired);
                 if (AfterRun is not null) await AfterRun(tick, stoppingToken).ConfigureAwait(false);
@@ -63,16 +65,14 @@ public sealed class MaintenanceLoop(ITaskStore store, TimeProvider time, ILogger
 
     private async Task<StoreCondition> CheckReadiness(StoreCondition last, CancellationToken ct)
     {
-        StoreReadiness now;
-        try { now = await store.StoreReadinessCheck(ct).ConfigureAwait(false); }
-        catch (Exception e) when (!ct.IsCancellationRequested) { now = StoreReadiness.Unreachable(e.Message); }
+        var now = await engine.ReadinessCheck(ct).ConfigureAwait(false);
         if (now.Condition == last) return last;
         // Only the eviction policy is logged here: stores log their own connection failures and their
         // episodes of refused writes, once each, and a second line for the same episode is noise.
         if (now.Condition == StoreCondition.EvictionPolicy)
-            log.LogWarning("The {Store} store is not ready ({Reason}): {Detail}", store.Name, now.Reason, now.Detail);
+            log.LogWarning("The {Store} store is not ready ({Reason}): {Detail}", engine.Store.Name, now.Reason, now.Detail);
         else if (last == StoreCondition.EvictionPolicy)
-            log.LogInformation("The {Store} store no longer reports {Reason}", store.Name, "eviction_policy");
+            log.LogInformation("The {Store} store no longer reports {Reason}", engine.Store.Name, "eviction_policy");
         return now.Condition;
     }
 }

@@ -35,6 +35,13 @@ public sealed record TaskRecord
     /// <summary>The current lease deadline, while running.</summary>
     public DateTimeOffset? LeaseDeadline { get; init; }
 
+    /// <summary>
+    /// The trace id of the submit that created this task (from its <c>traceparent</c> metadata), to
+    /// find the task's spans in a tracing backend (<c>trace_id</c> in the HTTP view); null when it was
+    /// submitted outside any trace.
+    /// </summary>
+    public string? TraceId => Diagnostics.ConveyorDiagnostics.TraceIdOf(Metadata.GetValueOrDefault(Diagnostics.ConveyorDiagnostics.TraceParentKey));
+
     public static IReadOnlyDictionary<string, string> EmptyMetadata { get; } = new Dictionary<string, string>();
 }
 

@@ -38,4 +38,16 @@ public enum CancelOutcome
 
 public sealed record CancelResult(CancelOutcome Outcome, TaskRecord? Task);
 
-public sealed record MaintenanceResult(int Promoted, int Reclaimed, int Expired);
+/// <summary>What one maintenance run did.</summary>
+/// <param name="Reclaimed">Expired leases reclaimed (each a failed attempt "lease_expired").</param>
+public sealed record MaintenanceResult(int Promoted, int Reclaimed, int Expired)
+{
+    /// <summary>
+    /// The reclaimed leases by queue and type, and where each went: retried (scheduled after backoff)
+    /// or dead. The counts add up to <see cref="Reclaimed"/>. The engine meters lease expiries from it.
+    /// </summary>
+    public IReadOnlyList<MaintenanceReclaim> Reclaims { get; init; } = [];
+}
+
+/// <summary>Expired leases of one queue and type reclaimed by one maintenance run.</summary>
+public sealed record MaintenanceReclaim(string Queue, string Type, int Retried, int Dead);

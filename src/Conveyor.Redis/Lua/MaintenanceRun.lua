@@ -15,15 +15,16 @@
   ARGV[1] P   ARGV[2] now ms   ARGV[3] retention cutoff ms   ARGV[4] limit per step
   ARGV[5] random seed   ARGV[6] wake ("PUBLISH <channel>" or "SPUBLISH <channel>")   ARGV[7] events channel   ARGV[8] queue
 
-  Returns { promoted, reclaimed, expired, retention step, expired id1, expired id2, ... }: retention
-  step is how many finish-log entries (or legacy "done" members) the retention step walked; when
-  it reached the limit, the caller runs again.
+  Returns { promoted, reclaimed, expired, retention step, expired id1, expired id2, ...,
+  then per reclaimed lease: its type, 1 when dead (0: retried) }: retention step is how many
+  finish-log entries (or legacy "done" members) the retention step walked; when it reached the
+  limit, the caller runs again. The reclaim pairs follow the "expired" ids.
 ]]
 local P, now, cutoff, limit, q = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[8]
 local evs, rnd = {}, prng(ARGV[5])
 local promoted = promote_due(KEYS[1], KEYS[2], KEYS[7], P, q, now, limit, evs)
 
-local reclaimed, wake = 0, promoted > 0
+local reclaimed, wake, reclaims = 0, promoted > 0, {}
 local expired_leases = redis.call("ZRANGEBYSCORE", KEYS[3], "-inf", now, "LIMIT", 0, limit)
 for _, id in ipairs(expired_leases) do
   local tkey = P .. id
@@ -44,11 +45,13 @@ for _, id in ipairs(expired_leases) do
       redis.call("ZADD", KEYS[2], sf, id)
       wake = true
       ev_add(evs, id, q, f[5], "scheduled", now)
+      reclaims[#reclaims + 1] = f[5] or ""; reclaims[#reclaims + 1] = 0
     else
       redis.call("HSET", tkey, "st", "failed", "fa", now)
       redis.call("ZADD", KEYS[5], now, id)
       redis.call("RPUSH", KEYS[10], id, now)
       ev_add(evs, id, q, f[5], "failed", now)
+      reclaims[#reclaims + 1] = f[5] or ""; reclaims[#reclaims + 1] = 1
     end
   end
 end
@@ -94,6 +97,7 @@ end
 for _, id in ipairs(old) do res[#res + 1] = id end
 res[3] = #old
 res[4] = math.max(walked / 2, #legacy)
+for _, x in ipairs(reclaims) do res[#res + 1] = x end
 
 local keys = redis.call("ZRANGEBYSCORE", KEYS[9], "-inf", now, "LIMIT", 0, limit)
 if #keys > 0 then

@@ -20,7 +20,7 @@ internal sealed class QueueRates : IDisposable
     public QueueRates(TaskEngine engine, TimeProvider time)
     {
         this.time = time;
-        subscription = engine.Store.EventsSubscribe(OnEvent);
+        subscription = engine.EventsSubscribe(OnEvent);
     }
 
     /// <summary>(succeeded, failed) in the last 60 seconds.</summary>

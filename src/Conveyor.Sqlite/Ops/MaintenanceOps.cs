@@ -11,7 +11,8 @@ internal static class MaintenanceOps
     public static MaintenanceResult MaintenanceRun(WriteContext ctx, TimeSpan retention)
     {
         var now = ctx.Now();
-        return new MaintenanceResult(Promote(ctx, now), Reclaim(ctx, now), Expire(ctx, now, retention));
+        var reclaims = new MaintenanceReclaims();
+        return new MaintenanceResult(Promote(ctx, now), Reclaim(ctx, now, reclaims), Expire(ctx, now, retention)) { Reclaims = reclaims.ToList() };
     }
 
     private static int Promote(WriteContext ctx, DateTimeOffset now)
@@ -27,7 +28,7 @@ internal static class MaintenanceOps
     /// a hang past the deadline) would otherwise be handed out again and again forever; charging the
     /// attempt makes it end in the dead-letter queue after max_attempts, where a human can look at it.
     /// </summary>
-    private static int Reclaim(WriteContext ctx, DateTimeOffset now)
+    private static int Reclaim(WriteContext ctx, DateTimeOffset now, MaintenanceReclaims reclaims)
     {
         var cmd = ctx.Command("MaintenanceRun.Expired");
         cmd.Set("$now", Ticks(now));
@@ -38,7 +39,8 @@ internal static class MaintenanceOps
         foreach (var id in ids)
         {
             if (FailRow.Read(ctx, id) is not { State: TaskState.Running } row) continue;
-            AckOps.ApplyFailure(ctx, row, TaskError.LeaseExpired(row.WorkerId), retry: true, retryDelay: null, "lease_expired", now);
+            var (state, _) = AckOps.ApplyFailure(ctx, row, TaskError.LeaseExpired(row.WorkerId), retry: true, retryDelay: null, "lease_expired", now);
+            reclaims.Add(row.Queue, row.Type, dead: state == TaskState.Failed);
             reclaimed++;
         }
         return reclaimed;

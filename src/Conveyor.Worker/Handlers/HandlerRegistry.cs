@@ -8,7 +8,7 @@ namespace Conveyor.Worker;
 /// Handlers by kind (the task's <c>type</c>). Kinds follow the task type rules; a bad or repeated
 /// kind is refused with <see cref="ConveyorValidationException"/> when registered, not when a task arrives.
 /// </summary>
-public sealed class HandlerRegistry
+public sealed partial class HandlerRegistry
 {
     private readonly Dictionary<string, HandlerInvoker> _handlers = new(StringComparer.Ordinal);
     private FrozenDictionary<string, HandlerInvoker>? _frozen;

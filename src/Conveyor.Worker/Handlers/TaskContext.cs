@@ -13,7 +13,6 @@ public sealed class TaskContext
     private readonly IServiceScopeFactory? _scopes;
     private readonly ILogger _baseLogger;
     private AsyncServiceScope? _scope;
-    private ILogger? _logger;
 
     internal TaskContext(TaskRecord task, Runtime.ExecutionSlot slot, CancellationToken token, ILogger logger, IServiceScopeFactory? scopes, string workerId = "")
     {
@@ -42,8 +41,11 @@ public sealed class TaskContext
     /// <summary>Fires when the attempt must stop: its timeout passed, the task was cancelled, the lease was lost, or the worker's drain deadline passed.</summary>
     public CancellationToken CancellationToken { get; }
 
-    /// <summary>A logger whose entries carry the task's id, type and attempt (as a logging scope).</summary>
-    public ILogger Logger => _logger ??= new TaskLogger(_baseLogger, this);
+    /// <summary>
+    /// The task's logger (category <c>Conveyor.Task</c>). While the handler runs, every entry carries
+    /// the task's id, queue, type and attempt as a logging scope (the built-in log scope middleware).
+    /// </summary>
+    public ILogger Logger => _baseLogger;
 
     /// <summary>This task's own DI scope, created on first use and disposed when the attempt ends.</summary>
     public IServiceProvider Services

@@ -26,8 +26,21 @@ public static class ConveyorServiceCollectionExtensions
             ?? throw new ConveyorValidationException("store", "choose a store: services.AddConveyor(o => o.UseStore(sp => ...))");
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ITaskStore>(factory);
-        services.AddSingleton(sp => new TaskEngine(sp.GetRequiredService<ITaskStore>(), sp.GetRequiredService<TimeProvider>(), options.Limits));
+        services.AddSingleton(sp => new TaskEngine(sp.GetRequiredService<ITaskStore>(), sp.GetRequiredService<TimeProvider>(), options.Limits)
+        {
+            SubmitMiddleware = [.. sp.GetServices<ISubmitMiddleware>()],
+        });
         services.TryAddSingleton<ITaskTransport>(sp => new EngineTransport(sp.GetRequiredService<TaskEngine>()));
+        return services;
+    }
+
+    /// <summary>
+    /// Adds a submit-side middleware (<see cref="ISubmitMiddleware"/>) to the engine's chain, after the
+    /// ones added before. The engine runs it around every submit, whatever the front end.
+    /// </summary>
+    public static IServiceCollection AddConveyorSubmitMiddleware<T>(this IServiceCollection services) where T : class, ISubmitMiddleware
+    {
+        services.AddSingleton<ISubmitMiddleware, T>();
         return services;
     }
 

@@ -45,6 +45,17 @@ public sealed class ConveyorWorkerBuilder
         return this;
     }
 
+    /// <summary>
+    /// A handler middleware (<see cref="ITaskMiddleware"/>) around every handler of this worker, after
+    /// the ones added before (the first added runs outermost). Resolved once from the container (its
+    /// constructor may take services); one instance serves every task.
+    /// </summary>
+    public ConveyorWorkerBuilder AddMiddleware<T>() where T : class, ITaskMiddleware
+    {
+        _registrations.AddMiddleware((r, sp) => r.Use(ActivatorUtilities.GetServiceOrCreateInstance<T>(sp)));
+        return this;
+    }
+
     /// <summary>Registers a group of kinds with one action that has the container (built-ins built from services).</summary>
     internal ConveyorWorkerBuilder Configure(IReadOnlyList<string> kinds, Action<HandlerRegistry, IServiceProvider> register)
     {
@@ -58,6 +69,7 @@ internal sealed class HandlerRegistrations
 {
     private readonly List<Action<HandlerRegistry, IServiceProvider>> _actions = [];
     private readonly HashSet<string> _kinds = new(StringComparer.Ordinal);
+    private readonly List<Action<HandlerRegistry, IServiceProvider>> _middleware = [];
 
     public void Add(string kind, Action<HandlerRegistry, IServiceProvider> action) => Add([kind], action);
 
@@ -72,10 +84,13 @@ internal sealed class HandlerRegistrations
         _actions.Add(action);
     }
 
+    public void AddMiddleware(Action<HandlerRegistry, IServiceProvider> action) => _middleware.Add(action);
+
     public HandlerRegistry Build(IServiceProvider services)
     {
         var registry = new HandlerRegistry();
         foreach (var a in _actions) a(registry, services);
+        foreach (var m in _middleware) m(registry, services);
         return registry;
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Conveyor.Json;
 using Conveyor.Model;
@@ -19,13 +18,6 @@ internal readonly record struct AckDecision(OutcomeKind Kind, object? Ack, strin
             case TaskFailParams f: acks.Post(f); break;
             case TaskReleaseParams r: acks.Post(r); break;
         }
-    }
-
-    public void Tag(Activity activity)
-    {
-        activity.SetTag("conveyor.task.outcome", Kind.ToString().ToLowerInvariant());
-        if (Ack is TaskFailParams f)
-            activity.SetStatus(ActivityStatusCode.Error, f.Error.Message).SetTag("error.type", f.Error.Type);
     }
 }
 

@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using System.Text.Json;
 using System.Threading.Channels;
-using Conveyor.Diagnostics;
 using Conveyor.Engine;
 using Conveyor.Json;
 using Conveyor.Model;
@@ -13,9 +11,10 @@ namespace Conveyor.Worker.Runtime;
 /// <summary>
 /// One executor per concurrency slot (Sidekiq's Processor): takes leased tasks from the dispatch
 /// channel, runs the handler with its token, and posts the outcome to the ack buffer. A long-lived
-/// loop per slot, not a Task per task.
+/// loop per slot, not a Task per task. The handler runs inside the pool's middleware chain
+/// (<see cref="Middleware.HandlerPipeline"/>: its span, log scope and metrics, then the user's).
 /// </summary>
-internal sealed class TaskExecutor(WorkerRuntime runtime, ExecutionSlot slot)
+internal sealed class TaskExecutor(WorkerRuntime runtime, ExecutionSlot slot, TaskHandlerDelegate pipeline)
 {
     private static readonly TimeSpan NearTimeout = TimeSpan.FromSeconds(1);
 
@@ -55,18 +54,14 @@ internal sealed class TaskExecutor(WorkerRuntime runtime, ExecutionSlot slot)
     {
         var task = leased.Task;
         var token = slot.Begin(leased);
-        var invoker = runtime.Handlers.Find(task.Type);
         var context = new TaskContext(task, slot, token, runtime.TaskLogger, runtime.Scopes, runtime.WorkerId);
         runtime.Options.OnTaskStart?.Invoke(context);
-        using var activity = StartActivity(task);
         var started = runtime.Time.GetTimestamp();
         object? result = null;
         Exception? error = null;
         try
         {
-            if (invoker is null)
-                throw new UnknownTaskTypeException(task.Type);
-            result = await invoker.Invoke(task.Args, context).ConfigureAwait(false);
+            result = await pipeline(context).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -81,13 +76,11 @@ internal sealed class TaskExecutor(WorkerRuntime runtime, ExecutionSlot slot)
         runtime.TaskTook(elapsed);
         var unsent = slot.TakeUnsentProgress(runtime.Options.LeaseDuration);
         var (reason, abandoned) = slot.End(nearTimeout: elapsed >= task.Timeout - NearTimeout);
-        ConveyorDiagnostics.RunTime.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("conveyor.task.type", task.Type));
         if (abandoned) return; // handed back by the pool already: this late outcome is dropped.
         if (unsent is not null) await SendProgress(unsent).ConfigureAwait(false);
         var outcome = OutcomeRules.Decide(leased, result, error, reason, elapsed, runtime.MaxResultBytes);
         outcome.Post(runtime.Acks);
         runtime.Count(outcome, task, error);
-        if (activity is not null) outcome.Tag(activity);
     }
 
     /// <summary>
@@ -110,21 +103,6 @@ internal sealed class TaskExecutor(WorkerRuntime runtime, ExecutionSlot slot)
     }
 
     private static readonly TimeSpan ProgressFlushTimeout = TimeSpan.FromSeconds(2);
-
-    private static Activity? StartActivity(TaskRecord task)
-    {
-        var source = ConveyorDiagnostics.ActivitySource;
-        if (!source.HasListeners()) return null;
-        ActivityContext parent = default;
-        if (task.Metadata.TryGetValue(ConveyorDiagnostics.TraceParentKey, out var tp))
-            ActivityContext.TryParse(tp, null, isRemote: true, out parent);
-        var activity = source.StartActivity("conveyor.task.process", ActivityKind.Consumer, parent);
-        activity?.SetTag("conveyor.task.id", task.Id)
-            .SetTag("conveyor.task.type", task.Type)
-            .SetTag("conveyor.task.queue", task.Queue)
-            .SetTag("conveyor.task.attempt", task.Attempt);
-        return activity;
-    }
 }
 
 internal sealed class UnknownTaskTypeException(string type)

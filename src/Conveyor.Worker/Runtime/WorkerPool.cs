@@ -69,8 +69,9 @@ public sealed class WorkerPool : IAsyncDisposable
         await _heartbeater.BeatAsync(ct).ConfigureAwait(false);
 
         var dispatch = Channel.CreateUnbounded<LeasedTask>(new UnboundedChannelOptions { SingleWriter = true });
+        var pipeline = Worker.Middleware.HandlerPipeline.Build(_runtime.Handlers, _runtime.Time, _runtime.TaskLogger);
         _runtime.Acks.Start();
-        _executors = Task.WhenAll(_runtime.Slots.Select(s => Task.Run(() => new TaskExecutor(_runtime, s).RunAsync(dispatch.Reader))));
+        _executors = Task.WhenAll(_runtime.Slots.Select(s => Task.Run(() => new TaskExecutor(_runtime, s, pipeline).RunAsync(dispatch.Reader))));
         _renewer = Task.Run(() => new LeaseRenewer(_runtime).RunAsync(_stopBackground.Token));
         _heartbeat = Task.Run(() => _heartbeater.RunAsync(_stopBackground.Token));
         _leaseLoop = Task.Run(() => new LeaseLoop(_runtime, dispatch.Writer).RunAsync(_stopLeasing.Token));

@@ -12,6 +12,16 @@ public sealed class TaskRoutesTests : IAsyncLifetime
     public async Task DisposeAsync() => await broker.DisposeAsync();
 
     [Fact]
+    public async Task The_task_view_carries_the_trace_id_of_its_traceparent_and_none_without_one()
+    {
+        const string traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+        var traced = await broker.PostOk("/api/v1/tasks", $$$"""{"type":"fib","metadata":{"traceparent":"00-{{{traceId}}}-00f067aa0ba902b7-01"}}""");
+        Assert.Equal(traceId, (await broker.GetOk($"/api/v1/tasks/{traced.GetProperty("id").GetString()}")).GetProperty("trace_id").GetString());
+        var plain = await broker.PostOk("/api/v1/tasks", """{"type":"fib"}""");
+        Assert.False((await broker.GetOk($"/api/v1/tasks/{plain.GetProperty("id").GetString()}")).TryGetProperty("trace_id", out _)); // null fields are left out
+    }
+
+    [Fact]
     public async Task Submit_answers_201_with_the_task_and_get_returns_it()
     {
         using var response = await broker.Post("/api/v1/tasks", """{"type":"fib","args":{"n":10},"queue":"math","priority":7,"metadata":{"tag":"a"}}""");

@@ -118,4 +118,21 @@ public sealed class ConveyorClientTests : IAsyncLifetime
         await transport.WorkerRemove("tw");
         Assert.DoesNotContain(await client.Workers(), w => w.Id == "tw");
     }
+
+    private sealed class Stamp(string key, string value) : Conveyor.Engine.ISubmitMiddleware
+    {
+        public ValueTask<IReadOnlyList<EnqueueResult>> InvokeAsync(IReadOnlyList<TaskSubmission> submissions, Conveyor.Engine.SubmitDelegate next, CancellationToken ct) =>
+            next([.. submissions.Select(s => s with { Metadata = new Dictionary<string, string>(s.Metadata ?? new Dictionary<string, string>()) { [key] = value } })], ct);
+    }
+
+    [Fact]
+    public async Task The_clients_submit_middleware_runs_around_Submit_and_SubmitMany()
+    {
+        var stamped = new ConveyorClient(broker.Client(null), Admin) { SubmitMiddleware = [new Stamp("origin", "billing")] };
+        var one = await stamped.Submit(Sub("mw.one"));
+        var many = await stamped.SubmitMany([Sub("mw.many"), Sub("mw.many")]);
+        foreach (var t in many.Select(r => r.Task).Prepend(one.Task))
+            Assert.Equal("billing", (await client.Get(t.Id))!.Metadata["origin"]);
+        Assert.False((await client.Submit(Sub("mw.plain"))).Task.Metadata.ContainsKey("origin")); // another client's chain is its own
+    }
 }

@@ -29,7 +29,7 @@ internal static class EventEndpoints
         using var poll = LongPoll.Token(ctx);
         var ct = poll.Token;
         var channel = Channel.CreateBounded<Message>(new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.DropOldest });
-        using var subscription = engine.Store.EventsSubscribe(e =>
+        using var subscription = engine.EventsSubscribe(e =>
         {
             if (queue is null || e.Queue == queue) channel.Writer.TryWrite(new Message("task", JsonSerializer.Serialize(e, ConveyorJson.Options)));
         });
