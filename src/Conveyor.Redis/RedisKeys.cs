@@ -19,6 +19,7 @@ namespace Conveyor.Redis;
 /// conveyor:{tq:0..f}               HASH  task id -> queue (finds a task's queue from its id), 16 buckets
 /// conveyor:{g}:queues              SET   known queues (for maintenance and QueueList)
 /// conveyor:{g}:workers / :hb       HASH  worker id -> json / ZSET worker id -> last heartbeat ms
+/// conveyor:{g}:bulk                LIST  the bulk-action audit log (newest first, bounded)
 /// </code>
 /// </summary>
 internal sealed class RedisKeys(string prefix, bool shardedPubSub = false)
@@ -42,6 +43,8 @@ internal sealed class RedisKeys(string prefix, bool shardedPubSub = false)
     public RedisKey Queues { get; } = prefix + ":{g}:queues";
     public RedisKey Workers { get; } = prefix + ":{g}:workers";
     public RedisKey WorkerHeartbeats { get; } = prefix + ":{g}:workers:hb";
+    /// <summary>LIST: the bulk-action audit log, newest first, the last <c>BulkActionRecord.Kept</c> records as JSON.</summary>
+    public RedisKey BulkActions { get; } = prefix + ":{g}:bulk";
 
     /// <summary>Pattern matching every queue's events channel.</summary>
     public RedisChannel EventsPattern { get; } = RedisChannel.Pattern(prefix + ":{q:*}:ev");

@@ -30,6 +30,7 @@ public sealed partial class SqliteTaskStore
             cmd.Set("$queue", query.Queue);
             cmd.Set("$type", query.Type);
             cmd.Set("$cursor", query.Cursor);
+            SetSearch(cmd, query);
             cmd.Set("$limit", limit + 1);
             using var reader = cmd.ExecuteReader();
             return ReadAll(reader);

@@ -98,7 +98,7 @@ public sealed class SqliteStoreTests : IDisposable
             insert.ExecuteNonQuery();
         }
         await using var store = Open();
-        Assert.Equal(2L, await store.WriterPragma("user_version"));
+        Assert.Equal((long)Conveyor.Sqlite.Internal.SqlText.Migrations()[^1].Version, await store.WriterPragma("user_version"));
         var running = (await store.TaskGet("t1"))!;
         Assert.Equal([AttemptOutcome.Failed, AttemptOutcome.Running], running.Attempts.Select(a => a.Outcome));
         Assert.Equal((2, "w2", started), (running.Attempts[1].Number, running.Attempts[1].WorkerId, running.Attempts[1].StartedAt));
@@ -113,7 +113,7 @@ public sealed class SqliteStoreTests : IDisposable
     [Fact]
     public async Task Schema_version_is_recorded_in_user_version()
     {
-        await using (var store = Open()) Assert.Equal(2L, await store.WriterPragma("user_version"));
+        await using (var store = Open()) Assert.Equal((long)Conveyor.Sqlite.Internal.SqlText.Migrations()[^1].Version, await store.WriterPragma("user_version"));
         using var raw = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DbPath, Pooling = false }.ToString());
         raw.Open();
         using (var cmd = raw.CreateCommand())

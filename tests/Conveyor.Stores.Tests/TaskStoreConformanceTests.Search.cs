@@ -1,0 +1,253 @@
+using System.Text.Json;
+using Conveyor.Engine;
+using Conveyor.Model;
+using Conveyor.Store;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Conveyor.Stores.Tests;
+
+// TaskList's search filters, TaskRetryMany, TaskDeleteMany, BulkActionRecord/List, DeadLetterGroups, redrive with new args.
+public abstract partial class TaskStoreConformanceTests
+{
+    private static TaskRecord Tagged(FakeTimeProvider time, string queue, string tag, string? key = null, string type = "test.noop") =>
+        NewTask(time, queue: queue, key: key, type: type) is var t ? t with { Metadata = new Dictionary<string, string> { ["env"] = tag, ["n"] = "x=y" } } : t;
+
+    private static async Task<LeasedTask> FailWith(ITaskStore store, string queue, string type, string message, bool dead = true)
+    {
+        var l = await LeaseOne(store, queue);
+        var r = Assert.Single(await store.TaskFailMany([new(l.Task.Id, l.LeaseToken, new TaskError(type, message), Retry: !dead)]));
+        Assert.Equal(AckOutcome.Ok, r.Outcome);
+        return l;
+    }
+
+    private static async Task<List<string>> All(ITaskStore store, TaskListParams query)
+    {
+        var ids = new List<string>();
+        for (var guard = 0; guard < 1000; guard++)
+        {
+            var page = await store.TaskList(query);
+            ids.AddRange(page.Items.Select(t => t.Id));
+            if (page.NextCursor is null) return ids;
+            query = query with { Cursor = page.NextCursor };
+        }
+        throw new Xunit.Sdk.XunitException("TaskList never ended");
+    }
+
+    [Fact]
+    public async Task TaskList_searches_by_idempotency_key_tag_and_error_combined_with_state_and_queue()
+    {
+        var time = NewClock();
+        await using var store = await CreateStore(time);
+        // A millisecond apart: ids made in one millisecond are not ordered among themselves.
+        var prod = await Enqueue(store, Tagged(time, "s", "prod", key: "order-7"));
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        var dev = await Enqueue(store, Tagged(time, "s", "dev"));
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        var other = await Enqueue(store, Tagged(time, "t", "prod", key: "order-7"));
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        var plain = await Enqueue(store, NewTask(time, queue: "s"));
+        await FailWith(store, "s", "ValueError", "Bad ORDER number 7");   // prod: dead
+        await FailWith(store, "s", "KeyError", "missing key", dead: false); // dev: scheduled, with an error
+        await FailWith(store, "t", "ValueError", "another");                // other: dead
+
+        Assert.Equal([prod.Id], await All(store, new TaskListParams(Queue: "s") { IdempotencyKey = "order-7" }));
+        Assert.Equal(new[] { prod.Id, other.Id }.Order(), (await All(store, new TaskListParams() { IdempotencyKey = "order-7" })).Order());
+        Assert.Empty(await All(store, new TaskListParams(State: TaskState.Pending) { IdempotencyKey = "order-7" }));
+        Assert.Empty(await All(store, new TaskListParams() { IdempotencyKey = "order-8" }));
+
+        Assert.Equal(new[] { other.Id, prod.Id }, await All(store, new TaskListParams() { TagKey = "env", TagValue = "prod" }));
+        Assert.Equal([dev.Id], await All(store, new TaskListParams(Queue: "s") { TagKey = "env", TagValue = "dev" }));
+        Assert.Equal(3, (await All(store, new TaskListParams() { TagKey = "n", TagValue = "x=y" })).Count);
+        Assert.Empty(await All(store, new TaskListParams() { TagKey = "env", TagValue = "pro" }));
+
+        // Error text: a substring of the type or the message, in lower case (the engine lowers what a user types).
+        Assert.Equal([prod.Id], await All(store, new TaskListParams() { Error = "order number" }));
+        Assert.Equal(new[] { other.Id, prod.Id }, await All(store, new TaskListParams() { Error = "valueerr" }));
+        Assert.Equal([other.Id], await All(store, new TaskListParams(Queue: "t") { Error = "valueerr" }));
+        Assert.Equal([dev.Id], await All(store, new TaskListParams(State: TaskState.Scheduled) { Error = "key" }));
+        Assert.Equal(new[] { other.Id, prod.Id }, await All(store, new TaskListParams(State: TaskState.Failed) { ErrorType = "ValueError" }));
+        Assert.Empty(await All(store, new TaskListParams() { ErrorType = "valueerror" }));
+        Assert.DoesNotContain(plain.Id, await All(store, new TaskListParams() { Error = "e" }));
+    }
+
+    [Fact]
+    public async Task TaskList_search_pages_newest_first_with_a_cursor()
+    {
+        var time = NewClock();
+        await using var store = await CreateStore(time);
+        var tagged = new List<string>();
+        for (var i = 0; i < 7; i++)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(1));
+            tagged.Add((await Enqueue(store, Tagged(time, i % 2 == 0 ? "a" : "b", "prod"))).Id);
+            time.Advance(TimeSpan.FromMilliseconds(1));
+            await Enqueue(store, Tagged(time, "a", "dev"));
+        }
+        var query = new TaskListParams(Limit: 3) { TagKey = "env", TagValue = "prod" };
+        var pages = 0;
+        var seen = new List<string>();
+        while (true)
+        {
+            var page = await store.TaskList(query);
+            Assert.True(page.Items.Count <= 3);
+            seen.AddRange(page.Items.Select(t => t.Id));
+            pages++;
+            if (page.NextCursor is null) break;
+            query = query with { Cursor = page.NextCursor };
+        }
+        Assert.True(pages >= 3);
+        Assert.Equal(Enumerable.Reverse(tagged), seen);
+    }
+
+    [Fact]
+    public async Task TaskRetryMany_moves_scheduled_now_and_redrives_failed_and_cancelled()
+    {
+        var time = NewClock();
+        await using var store = await CreateStore(time);
+        var later = await Enqueue(store, NewTask(time, queue: "r", delay: TimeSpan.FromHours(1)));
+        await Enqueue(store, NewTask(time, queue: "r", maxAttempts: 3));
+        var failedOnce = await FailWith(store, "r", "E", "once", dead: false); // scheduled by backoff, attempt 1
+        var dead = (await MakeDead(store, time, 1, "r"))[0];
+        var cancelled = await Enqueue(store, NewTask(time, queue: "r", delay: TimeSpan.FromHours(2)));
+        Assert.Equal(CancelOutcome.Cancelled, (await store.TaskCancel(cancelled.Id)).Outcome);
+        var cancelledCount = Assert.Single(await store.QueueList(), q => q.Name == "r").Cancelled;
+        var missing = TaskIds.New(time);
+
+        var results = await store.TaskRetryMany([later.Id, failedOnce.Task.Id, dead.Id, cancelled.Id, missing]);
+        Assert.Equal([later.Id, failedOnce.Task.Id, dead.Id, cancelled.Id, missing], results.Select(r => r.TaskId));
+        Assert.Equal([RetryOutcome.Retried, RetryOutcome.Retried, RetryOutcome.Retried, RetryOutcome.Retried, RetryOutcome.NotFound], results.Select(r => r.Outcome));
+        var retried = await Get(store, failedOnce.Task.Id);
+        Assert.Equal((TaskState.Pending, 1), (retried.State, retried.Attempt));
+        AssertTime(Start, retried.ScheduledFor);
+        var redriven = await Get(store, dead.Id);
+        Assert.Equal((TaskState.Pending, 0, 1), (redriven.State, redriven.Attempt, redriven.Attempts.Count));
+        Assert.Null(redriven.FinishedAt);
+        var uncancelled = await Get(store, cancelled.Id);
+        Assert.Equal((TaskState.Pending, 0), (uncancelled.State, uncancelled.Attempt));
+        Assert.Null(uncancelled.FinishedAt);
+        var counts = Assert.Single(await store.QueueList(), q => q.Name == "r");
+        Assert.Equal((4L, 0L, 0L, cancelledCount - 1), (counts.Pending, counts.Scheduled, counts.Failed, counts.Cancelled));
+
+        // All four are ready now, without moving the clock; the retried-after-failure one keeps its attempt count.
+        var leased = await LeaseNow(store, 10, "r");
+        Assert.Equal(4, leased.Count);
+        Assert.Equal(2, leased.Single(l => l.Task.Id == failedOnce.Task.Id).Task.Attempt);
+        Assert.Equal(1, leased.Single(l => l.Task.Id == cancelled.Id).Task.Attempt);
+    }
+
+    [Fact]
+    public async Task TaskRetryMany_refuses_pending_running_and_succeeded_and_changes_nothing()
+    {
+        var time = NewClock();
+        await using var store = await CreateStore(time);
+        await Enqueue(store, NewTask(time));
+        var l = await LeaseOne(store);
+        await store.TaskCompleteMany([new(l.Task.Id, l.LeaseToken, null)]);
+        await Enqueue(store, NewTask(time));
+        var running = await LeaseOne(store);
+        var pending = await Enqueue(store, NewTask(time));
+        var before = new[] { Snapshot(await store.TaskGet(l.Task.Id)), Snapshot(await store.TaskGet(running.Task.Id)), Snapshot(await store.TaskGet(pending.Id)) };
+        var results = await store.TaskRetryMany([l.Task.Id, running.Task.Id, pending.Id]);
+        Assert.All(results, r => Assert.Equal(RetryOutcome.WrongState, r.Outcome));
+        Assert.Equal([TaskState.Succeeded, TaskState.Running, TaskState.Pending], results.Select(r => r.State!.Value));
+        Assert.Equal(before, new[] { Snapshot(await store.TaskGet(l.Task.Id)), Snapshot(await store.TaskGet(running.Task.Id)), Snapshot(await store.TaskGet(pending.Id)) });
+        Assert.Equal(AckOutcome.Ok, Assert.Single(await store.TaskCompleteMany([new(running.Task.Id, running.LeaseToken, null)])).Outcome);
+    }
+
+    [Fact]
+    public async Task TaskDeleteMany_removes_tasks_in_every_state_but_running_with_their_index_entries()
+    {
+        var time = NewClock();
+        await using var store = await CreateStore(time);
+        var keyed = await Enqueue(store, NewTask(time, queue: "d", key: "k-1"));
+        var scheduled = await Enqueue(store, NewTask(time, queue: "d", delay: TimeSpan.FromMinutes(1)));
+        await Enqueue(store, NewTask(time, queue: "d"));
+        await Enqueue(store, NewTask(time, queue: "d"));
+        var leased = await LeaseNow(store, 3, "d");
+        Assert.Equal(keyed.Id, leased[0].Task.Id);
+        await store.TaskCompleteMany([new(leased[0].Task.Id, leased[0].LeaseToken, null)]);
+        var running = leased[1];
+        var dead = await store.TaskFailMany([new(leased[2].Task.Id, leased[2].LeaseToken, new TaskError("E", "x"), Retry: false)]);
+        Assert.Equal(TaskState.Failed, dead[0].State);
+        var pending = await Enqueue(store, NewTask(time, queue: "d"));
+
+        var results = await store.TaskDeleteMany([keyed.Id, scheduled.Id, leased[2].Task.Id, pending.Id, running.Task.Id, TaskIds.New(time)]);
+        Assert.Equal([DeleteOutcome.Deleted, DeleteOutcome.Deleted, DeleteOutcome.Deleted, DeleteOutcome.Deleted, DeleteOutcome.Running, DeleteOutcome.NotFound],
+            results.Select(r => r.Outcome));
+        foreach (var id in new[] { keyed.Id, scheduled.Id, leased[2].Task.Id, pending.Id }) Assert.Null(await store.TaskGet(id));
+        Assert.Equal(TaskState.Running, (await Get(store, running.Task.Id)).State);
+        Assert.Equal([running.Task.Id], await All(store, new TaskListParams(Queue: "d")));
+        var counts = Assert.Single(await store.QueueList(), q => q.Name == "d");
+        Assert.Equal((0L, 0L, 1L, 0L, 0L), (counts.Pending, counts.Scheduled, counts.Running, counts.Succeeded, counts.Failed));
+        // The key the deleted task held is free: a new submission with it creates a new task.
+        var again = Assert.Single(await store.TaskEnqueueMany([NewTask(time, queue: "d", key: "k-1")]));
+        Assert.True(again.Created);
+        time.Advance(TimeSpan.FromMinutes(2));
+        Assert.Equal(again.Task.Id, (await LeaseOne(store, "d")).Task.Id);
+        time.Advance(TimeSpan.FromDays(8));
+        await store.MaintenanceRun(TimeSpan.FromDays(7));
+        Assert.NotNull(await store.TaskGet(running.Task.Id));
+    }
+
+    [Fact]
+    public async Task BulkActionRecord_keeps_the_newest_and_BulkActionList_reads_them_newest_first()
+    {
+        var time = NewClock();
+        await using var store = await CreateStore(time);
+        Assert.Empty(await store.BulkActionList(50));
+        var filter = JsonDocument.Parse("""{"state":"failed","error_type":"ValueError"}""").RootElement.Clone();
+        for (var i = 0; i < 3; i++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            await store.BulkActionRecord(new BulkActionRecord(TaskIds.New(time), time.GetUtcNow(), $"ops-{i}", "retry", i == 1 ? null : filter, i == 1 ? 4 : 0, 10 + i, i));
+        }
+        var list = await store.BulkActionList(2);
+        Assert.Equal(["ops-2", "ops-1"], list.Select(r => r.Actor));
+        Assert.Equal(("retry", 0, 12L, 2L), (list[0].Action, list[0].IdsCount, list[0].Matched, list[0].Changed));
+        Assert.Equal("ValueError", list[0].Filter!.Value.GetProperty("error_type").GetString());
+        Assert.Null(list[1].Filter);
+        Assert.Equal(4, list[1].IdsCount);
+        AssertTime(Start + TimeSpan.FromSeconds(3), list[0].At);
+        Assert.Equal(3, (await store.BulkActionList(50)).Count);
+    }
+
+    [Fact]
+    public async Task DeadLetterGroups_counts_dead_tasks_by_error_type_per_queue_or_all()
+    {
+        var time = NewClock();
+        await using var store = await CreateStore(time);
+        foreach (var (queue, type, message) in new[] { ("a", "ValueError", "v1"), ("a", "ValueError", "v2"), ("a", "KeyError", "k1"), ("b", "ValueError", "v3") })
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            await Enqueue(store, NewTask(time, queue: queue, maxAttempts: 1));
+            await FailWith(store, queue, type, message);
+        }
+        await Enqueue(store, NewTask(time, queue: "a", maxAttempts: 2));
+        await FailWith(store, "a", "ValueError", "not dead", dead: false);
+
+        var all = await store.DeadLetterGroups(null);
+        Assert.True(all.Complete);
+        Assert.Equal([("ValueError", 3L), ("KeyError", 1L)], all.Groups.Select(g => (g.ErrorType, g.Count)));
+        var value = all.Groups[0];
+        Assert.Equal("v3", value.SampleMessage);
+        AssertTime(Start + TimeSpan.FromSeconds(4), value.LastAt);
+        var a = await store.DeadLetterGroups("a");
+        Assert.Equal([("ValueError", 2L, "v2"), ("KeyError", 1L, "k1")], a.Groups.Select(g => (g.ErrorType, g.Count, g.SampleMessage)));
+        Assert.Empty((await store.DeadLetterGroups("nothing-here")).Groups);
+    }
+
+    [Fact]
+    public async Task DeadLetterRedrive_with_args_replaces_them_for_that_task_only()
+    {
+        var time = NewClock();
+        await using var store = await CreateStore(time);
+        var dead = await MakeDead(store, time, 2, "e");
+        var args = JsonDocument.Parse("""{"n":42,"s":"edited"}""").RootElement.Clone();
+        Assert.Equal(1, await store.DeadLetterRedrive(new DeadLetterRedriveParams(TaskId: dead[0].Id) { Args = args }));
+        var edited = await Get(store, dead[0].Id);
+        Assert.Equal((TaskState.Pending, 42, "edited"), (edited.State, edited.Args.GetProperty("n").GetInt32(), edited.Args.GetProperty("s").GetString()));
+        Assert.Equal(1, (await Get(store, dead[1].Id)).Args.GetProperty("n").GetInt32());
+        var leased = await LeaseOne(store, "e");
+        Assert.Equal(42, leased.Task.Args.GetProperty("n").GetInt32());
+    }
+}
