@@ -13,7 +13,7 @@ namespace Conveyor.Client;
 /// broker's URL) and, for <see cref="Wait"/>, a Timeout above the wait. Errors throw
 /// <see cref="ConveyorApiException"/> with the problem details; "not found" is a null, not an error.
 /// </summary>
-public sealed class ConveyorClient(HttpClient http, string? token = null)
+public sealed partial class ConveyorClient(HttpClient http, string? token = null)
 {
     private readonly ApiConnection api = new(http, token);
 
@@ -49,7 +49,7 @@ public sealed class ConveyorClient(HttpClient http, string? token = null)
         await OrNull<CancelResult>(HttpMethod.Post, Routes.TaskCancel(id), ct).ConfigureAwait(false) ?? new CancelResult(CancelOutcome.NotFound, null);
 
     public Task<TaskPage> List(TaskListParams query, CancellationToken ct = default) =>
-        api.Call<TaskPage>(HttpMethod.Get, Routes.Tasks + Query(query.State?.ToWire(), query.Queue, query.Type, query.Limit, query.Cursor), null, ct);
+        api.Call<TaskPage>(HttpMethod.Get, Routes.Tasks + WithSearch(Query(query.State?.ToWire(), query.Queue, query.Type, query.Limit, query.Cursor), query), null, ct);
 
     public async Task<IReadOnlyList<QueueView>> Queues(CancellationToken ct = default) =>
         (await api.Call<QueueListResponse>(HttpMethod.Get, Routes.Queues, null, ct).ConfigureAwait(false)).Queues;

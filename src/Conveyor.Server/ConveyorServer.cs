@@ -108,6 +108,7 @@ public static class ConveyorServer
         LeaseBatchEndpoints.Map(app);
         QueueEndpoints.Map(app);
         DeadLetterEndpoints.Map(app);
+        TaskActionEndpoints.Map(app);
         WorkerEndpoints.Map(app);
         EventEndpoints.Map(app);
         HealthEndpoints.Map(app);

@@ -30,4 +30,6 @@ public static class ProblemTypes
     public const string Unavailable = Base + "unavailable";
     /// <summary>500: a bug; the detail is in the server log under the trace id.</summary>
     public const string Internal = Base + "internal";
+    /// <summary>409: the task is not in a state the action applies to (retry of a pending, running or succeeded task; delete of a running one); nothing changed.</summary>
+    public const string TaskStateConflict = Base + "task-state-conflict";
 }

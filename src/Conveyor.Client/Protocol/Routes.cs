@@ -40,4 +40,10 @@ public static class Routes
     public const string Readyz = "/readyz";
     public const string OpenApi = "/openapi/v1.json";
     public const string Docs = "/docs";
+
+    // dash-search: task actions, bulk actions and their audit log, dead letters by error type.
+    public static string TaskRetry(string id) => Task(id) + "/retry";
+    public const string TasksBulk = Tasks + "/bulk";
+    public const string BulkActions = Prefix + "/bulk-actions";
+    public const string DeadLettersGroups = DeadLetters + "/groups";
 }

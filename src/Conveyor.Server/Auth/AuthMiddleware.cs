@@ -13,6 +13,9 @@ internal sealed class AuthMiddleware(RequestDelegate next, ServerOptions options
 {
     public const string TokenHeader = "X-API-Token";
 
+    /// <summary>The <see cref="HttpContext.Items"/> key of the matched <see cref="ApiToken"/> (read by <see cref="Actor"/>).</summary>
+    public const string TokenItem = "conveyor.token";
+
     public Task InvokeAsync(HttpContext ctx)
     {
         var requirement = ctx.GetEndpoint()?.Metadata.GetMetadata<ScopeRequirement>();
@@ -31,6 +34,7 @@ internal sealed class AuthMiddleware(RequestDelegate next, ServerOptions options
         if (!requirement.AnyOf.Any(token.Allows))
             return ProblemWriter.Write(ctx, 403, ProblemTypes.Forbidden, "The token lacks a scope",
                 $"this route needs a token with scope {string.Join(" or ", requirement.AnyOf)} (or admin)");
+        ctx.Items[TokenItem] = token;
         return next(ctx);
     }
 

@@ -32,6 +32,8 @@ public sealed class ScopeMatrixTests : IAsyncLifetime
         { "POST", "/api/v1/queues/default/pause", "admin" }, { "POST", "/api/v1/queues/default/resume", "admin" }, { "GET", "/api/v1/dead-letters", "admin" },
         { "POST", $"/api/v1/dead-letters/{Id}/retry", "admin" }, { "POST", "/api/v1/dead-letters/retry", "admin" }, { "DELETE", $"/api/v1/dead-letters/{Id}", "admin" },
         { "GET", "/metrics", "admin" },
+        { "POST", $"/api/v1/tasks/{Id}/retry", "admin" }, { "DELETE", $"/api/v1/tasks/{Id}", "admin" }, { "POST", "/api/v1/tasks/bulk", "admin" },
+        { "GET", "/api/v1/bulk-actions", "admin" }, { "GET", "/api/v1/dead-letters/groups", "admin" },
         { "POST", "/send-email", "submit" }, { "POST", "/task", "submit" }, { "GET", $"/task/{Id}", "submit,work" }, { "POST", "/submit", "submit" },
         { "GET", "/get", "work" }, { "POST", "/ack", "work" }, { "GET", $"/status/{Id}", "submit,work" }, { "GET", "/dlq", "admin" },
         { "POST", $"/dlq/retry/{Id}", "admin" }, { "POST", "/tasks/submit", "submit" }, { "GET", $"/tasks/{Id}", "submit,work" },
