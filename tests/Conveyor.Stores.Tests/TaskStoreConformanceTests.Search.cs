@@ -250,4 +250,45 @@ public abstract partial class TaskStoreConformanceTests
         var leased = await LeaseOne(store, "e");
         Assert.Equal(42, leased.Task.Args.GetProperty("n").GetInt32());
     }
+
+    [Fact]
+    public async Task BulkAction_through_the_engine_walks_every_match_page_by_page_and_records_it()
+    {
+        var time = NewClock();
+        await using var store = await CreateStore(time);
+        var engine = new TaskEngine(store, time);
+        // More matches than one store call takes (TaskEngine.BulkBatch), in two queues, between tasks that do not match.
+        var matching = TaskEngine.BulkBatch + 120;
+        var tasks = Enumerable.Range(0, matching * 2).Select(i =>
+            Tagged(time, i % 3 == 0 ? "bulk-a" : "bulk-b", i % 2 == 0 ? "sweep" : "keep") with
+            {
+                State = TaskState.Scheduled, ScheduledFor = Start + TimeSpan.FromHours(1),
+            }).ToList();
+        Assert.All(await store.TaskEnqueueMany(tasks), r => Assert.True(r.Created));
+        var request = new BulkActionRequest { Action = "retry", Filter = new BulkFilter { State = "scheduled", Tag = "env=sweep" }, DryRun = true };
+
+        var dry = await engine.BulkAction(request, "tester");
+        Assert.Equal((matching, 0L, (string?)null), (dry.Matched, dry.Changed, dry.Id));
+        Assert.Empty(await store.BulkActionList(10));
+        Assert.Equal(matching * 2L, (await store.QueueList()).Sum(q => q.Scheduled));
+
+        var done = await engine.BulkAction(request with { DryRun = false }, "tester");
+        Assert.Equal((matching, (long)matching), (done.Matched, done.Changed));
+        var counts = await store.QueueList();
+        Assert.Equal(((long)matching, (long)matching), (counts.Sum(q => q.Pending), counts.Sum(q => q.Scheduled)));
+        var swept = tasks.Where(t => t.Metadata["env"] == "sweep").Select(t => t.Id).ToHashSet();
+        Assert.All(await All(store, new TaskListParams(State: TaskState.Pending, Limit: 1000)), id => Assert.Contains(id, swept));
+        var record = Assert.Single(await store.BulkActionList(10));
+        Assert.Equal((done.Id, "tester", "retry", (long)matching, (long)matching), (record.Id, record.Actor, record.Action, record.Matched, record.Changed));
+        Assert.Equal("env=sweep", record.Filter!.Value.GetProperty("tag").GetString());
+
+        // Delete what is left by ids: a running task is matched, not changed.
+        await engine.SubmitMany([new TaskSubmission { Type = "x", Queue = "bulk-c" }]);
+        var running = await LeaseOne(store, "bulk-c");
+        var left = tasks.Where(t => !swept.Contains(t.Id)).Select(t => t.Id).Take(3).Append(running.Task.Id).ToList();
+        var deleted = await engine.BulkAction(new BulkActionRequest { Action = "delete", Ids = left }, "tester");
+        Assert.Equal((4L, 3L), (deleted.Matched, deleted.Changed));
+        Assert.Equal(TaskState.Running, (await Get(store, running.Task.Id)).State);
+        Assert.Equal(2, (await store.BulkActionList(10)).Count);
+    }
 }
