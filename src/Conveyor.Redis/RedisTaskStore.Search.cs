@@ -15,6 +15,16 @@ public sealed partial class RedisTaskStore
     private static RedisValue[] SearchArgs(TaskListParams query) =>
         [query.IdempotencyKey ?? "", query.TagKey ?? "", query.TagValue ?? "", query.Error ?? "", query.ErrorType ?? ""];
 
+    /// <summary>The set that holds exactly the tasks of <paramref name="state"/>, when it has one; else the "all" index.</summary>
+    private static RedisKey StateSet(QueueKeys q, TaskState? state) => state switch
+    {
+        TaskState.Pending => q.Ready,
+        TaskState.Scheduled => q.Scheduled,
+        TaskState.Running => q.Running,
+        TaskState.Failed => q.Dead,
+        _ => q.All,
+    };
+
     private static RedisValue NewArgs(DeadLetterRedriveParams request) =>
         request.TaskId is not null && request.Args is { } args ? args.GetRawText() : "";
 

@@ -291,4 +291,33 @@ public abstract partial class TaskStoreConformanceTests
         Assert.Equal(TaskState.Running, (await Get(store, running.Task.Id)).State);
         Assert.Equal(2, (await store.BulkActionList(10)).Count);
     }
+
+    [Fact]
+    public async Task TaskList_by_state_pages_newest_first_across_queues_with_a_cursor()
+    {
+        var time = NewClock();
+        await using var store = await CreateStore(time);
+        var pending = new List<string>();
+        for (var i = 0; i < 8; i++)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(1));
+            pending.Add((await Enqueue(store, NewTask(time, queue: i % 2 == 0 ? "p1" : "p2"))).Id);
+            time.Advance(TimeSpan.FromMilliseconds(1));
+            await Enqueue(store, NewTask(time, queue: "p1", delay: TimeSpan.FromHours(1)));
+        }
+        var query = new TaskListParams(State: TaskState.Pending, Limit: 3);
+        var seen = new List<string>();
+        while (true)
+        {
+            var page = await store.TaskList(query);
+            Assert.True(page.Items.Count <= 3);
+            Assert.All(page.Items, t => Assert.Equal(TaskState.Pending, t.State));
+            seen.AddRange(page.Items.Select(t => t.Id));
+            if (page.NextCursor is null) break;
+            query = query with { Cursor = page.NextCursor };
+        }
+        Assert.Equal(Enumerable.Reverse(pending), seen);
+        Assert.Equal(Enumerable.Reverse(pending).Where(id => pending.IndexOf(id) % 2 == 1),
+            await All(store, new TaskListParams(State: TaskState.Pending, Queue: "p2", Limit: 2)));
+    }
 }

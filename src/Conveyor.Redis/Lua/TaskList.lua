@@ -5,9 +5,12 @@
   without end. What a filter costs per task looked at: state and type one HMGET; error and
   error_type also decode the last error's JSON ("er", only on tasks that have one); tag decodes the
   metadata JSON of the spec. An idempotency key scans nothing: it is one HGET of the queue's
-  idempotency index (so it finds the task that holds the key within its window).
+  idempotency index (so it finds the task that holds the key within its window). A state that has
+  a set of its own (pending: ready, scheduled, running, failed: dead) whose size is within the budget
+  is read from that set (sorted by id here) instead of walking the "all" index.
 
   KEYS[1] all   KEYS[2] idem (HASH idempotency key -> id)
+  KEYS[3] the state's own set (a ZSET of ids), or "all" again when the state has none or none is given
 
   ARGV[1] P   ARGV[2] cursor ("" from the newest; else only ids below it)   ARGV[3] want
   ARGV[4] state ("" any)   ARGV[5] type ("" any)   ARGV[6] scan budget
@@ -63,6 +66,29 @@ if ik ~= "" then
 end
 
 local search = tk ~= "" or et ~= "" or etype ~= ""
+
+if KEYS[3] ~= KEYS[1] and redis.call("ZCARD", KEYS[3]) <= budget then
+  -- The whole state set fits the budget: its ids below the cursor, newest first, then the filters.
+  local cands = {}
+  for _, id in ipairs(redis.call("ZRANGE", KEYS[3], 0, -1)) do
+    if ARGV[2] == "" or id < ARGV[2] then cands[#cands + 1] = id end
+  end
+  table.sort(cands, function(a, b) return a > b end)
+  local res, found = { 1, "" }, 0
+  for i, id in ipairs(cands) do
+    res[2] = id
+    local tkey = P .. id
+    if state_match(tkey) and (not search or search_match(tkey)) then
+      res[#res + 1] = redis.call("HGETALL", tkey)
+      found = found + 1
+      if found >= want then
+        if i < #cands then res[1] = 0 end
+        break
+      end
+    end
+  end
+  return res
+end
 local maxid = ARGV[2] == "" and "+" or "(" .. ARGV[2]
 local res = { 0, "" }
 local scanned, found = 0, 0
