@@ -96,14 +96,11 @@ public sealed partial class TaskEngine
                 var deleted = await Store.TaskDeleteMany(ids, ct).ConfigureAwait(false);
                 return (deleted.Count(r => r.Outcome != DeleteOutcome.NotFound), deleted.Count(r => r.Outcome == DeleteOutcome.Deleted));
             default:
-                long m = 0, c = 0;
-                foreach (var id in ids)
-                {
-                    var r = await Store.TaskCancel(id, ct).ConfigureAwait(false);
-                    if (r.Outcome != CancelOutcome.NotFound) m++;
-                    if (r.Outcome is CancelOutcome.Cancelled or CancelOutcome.CancelledWhileRunning) c++;
-                }
-                return (m, c);
+                // One TaskCancel per task, all of a page at once: SQLite's writer commits them together,
+                // Redis pipelines them on the one connection.
+                var cancelled = await Task.WhenAll(ids.Select(id => Store.TaskCancel(id, ct).AsTask())).ConfigureAwait(false);
+                return (cancelled.Count(r => r.Outcome != CancelOutcome.NotFound),
+                    cancelled.Count(r => r.Outcome is CancelOutcome.Cancelled or CancelOutcome.CancelledWhileRunning));
         }
     }
 
