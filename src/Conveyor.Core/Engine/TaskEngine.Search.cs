@@ -13,6 +13,8 @@ public sealed partial class TaskEngine
 
     public const int MaxErrorSearchLength = 200;
 
+    private const int BulkKept = Conveyor.Store.BulkActionRecord.Kept;
+
     /// <summary>"retry now": see <see cref="ITaskStore.TaskRetryMany"/>. An id that is not a task id is not found.</summary>
     public async ValueTask<RetryResult> TaskRetry(string id, CancellationToken ct = default) =>
         TaskIds.IsValid(id) ? (await Store.TaskRetryMany([id], ct).ConfigureAwait(false))[0] : new RetryResult(id, RetryOutcome.NotFound);
@@ -27,8 +29,6 @@ public sealed partial class TaskEngine
             throw new ConveyorValidationException("limit", $"limit must be between 1 and {BulkKept}; got {limit}");
         return Store.BulkActionList(limit, ct);
     }
-
-    private const int BulkKept = Conveyor.Store.BulkActionRecord.Kept;
 
     public ValueTask<DeadLetterGroups> DeadLetterGroups(string? queue, CancellationToken ct = default)
     {
@@ -83,9 +83,8 @@ public sealed partial class TaskEngine
         if (dryRun)
         {
             if (knownToExist) return (ids.Length, 0);
-            var found = 0;
-            foreach (var id in ids) if (await Store.TaskGet(id, ct).ConfigureAwait(false) is not null) found++;
-            return (found, 0);
+            var found = await Task.WhenAll(ids.Select(id => Store.TaskGet(id, ct).AsTask())).ConfigureAwait(false);
+            return (found.Count(t => t is not null), 0);
         }
         switch (kind)
         {
