@@ -25,7 +25,7 @@ public sealed partial class SqliteTaskStore
         var limit = Math.Clamp(query.Limit, 1, TaskListParams.MaxLimit);
         var rows = readers.Read(r =>
         {
-            var cmd = r.Command("TaskList");
+            var cmd = r.Command(query.IdempotencyKey is null ? "TaskList.Browse" : "TaskList.ByKey");
             cmd.Set("$state", query.State is { } s ? State(s) : null);
             cmd.Set("$queue", query.Queue);
             cmd.Set("$type", query.Type);

@@ -12,7 +12,7 @@ public sealed partial class SqliteTaskStore
 {
     private static void SetSearch(SqliteCommand cmd, TaskListParams query)
     {
-        cmd.Set("$key", query.IdempotencyKey);
+        if (query.IdempotencyKey is not null) cmd.Set("$key", query.IdempotencyKey);
         cmd.Set("$tag_key", query.TagKey);
         cmd.Set("$tag_value", query.TagValue);
         cmd.Set("$error", query.Error);

@@ -1,16 +1,33 @@
 -- TaskList: browse and search tasks newest first (by id: UUIDv7 sorts by creation time).
--- Parameters: $state, $queue, $type (each NULL: any), $cursor (the last id of the previous page, or NULL),
--- $key (idempotency key), $tag_key and $tag_value (a metadata entry), $error (lower-case text found in
--- the last error's type or message), $error_type (the last error's exact type): each NULL for any;
--- $limit (the page size + 1, so the store knows whether another page follows). Result: task rows.
--- With $key the planner starts from tasks_idempotency_key; the other filters are checked row by row
--- along the id order (the error and tag filters read the JSON of each row they look at).
+-- Parameters (Browse takes all but $key): $state, $queue, $type (each NULL: any), $cursor (the last id of the
+-- previous page, or NULL), $key (idempotency key), $tag_key and $tag_value (a metadata entry), $error
+-- (lower-case text found in the last error's type or message), $error_type (the last error's exact
+-- type): each NULL for any; $limit (the page size + 1, so the store knows whether another page follows).
+-- Result: task rows.
+
+-- name: Browse
+-- Without an idempotency key ($key NULL): along the id order; the other filters are checked row by row
+-- (the error and tag filters read the JSON of each row they pass).
 SELECT * FROM tasks
 WHERE ($state IS NULL OR state = $state)
   AND ($queue IS NULL OR queue = $queue)
   AND ($type IS NULL OR type = $type)
   AND ($cursor IS NULL OR id < $cursor)
-  AND ($key IS NULL OR idempotency_key = $key)
+  AND ($error_type IS NULL OR (error IS NOT NULL AND error ->> '$.type' = $error_type))
+  AND ($error IS NULL OR (error IS NOT NULL AND (instr(lower(error ->> '$.type'), $error) > 0 OR instr(lower(error ->> '$.message'), $error) > 0)))
+  AND ($tag_key IS NULL OR (metadata IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(tasks.metadata) AS m WHERE m.key = $tag_key AND m.value = $tag_value)))
+ORDER BY id DESC
+LIMIT $limit;
+
+-- name: ByKey
+-- With an idempotency key: the same filters, found through tasks_idempotency_key (the plain
+-- "idempotency_key = $key" term is what lets the planner use that partial index).
+SELECT * FROM tasks
+WHERE idempotency_key = $key
+  AND ($state IS NULL OR state = $state)
+  AND ($queue IS NULL OR queue = $queue)
+  AND ($type IS NULL OR type = $type)
+  AND ($cursor IS NULL OR id < $cursor)
   AND ($error_type IS NULL OR (error IS NOT NULL AND error ->> '$.type' = $error_type))
   AND ($error IS NULL OR (error IS NOT NULL AND (instr(lower(error ->> '$.type'), $error) > 0 OR instr(lower(error ->> '$.message'), $error) > 0)))
   AND ($tag_key IS NULL OR (metadata IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(tasks.metadata) AS m WHERE m.key = $tag_key AND m.value = $tag_value)))
