@@ -23,6 +23,7 @@ public sealed partial class SqliteTaskStore
     public ValueTask<TaskPage> TaskList(TaskListParams query, CancellationToken ct = default)
     {
         var limit = Math.Clamp(query.Limit, 1, TaskListParams.MaxLimit);
+        if (query.IdempotencyKey is null && query.IsSearch) return ValueTask.FromResult(SearchBounded(query, limit));
         var rows = readers.Read(r =>
         {
             var cmd = r.Command(query.IdempotencyKey is null ? "TaskList.Browse" : "TaskList.ByKey");

@@ -19,6 +19,57 @@ public sealed partial class SqliteTaskStore
         cmd.Set("$error_type", query.ErrorType);
     }
 
+    /// <summary>How many rows an error or tag search looks at per call (a page may then come back short, with a cursor).</summary>
+    internal const int SearchScanBudget = 10_000;
+
+    /// <summary>
+    /// An error or tag search: the matches among the next <see cref="SearchScanBudget"/> rows (newest
+    /// first) of the state/queue/type filters. Short of a full page, the cursor is the oldest row looked
+    /// at when the budget ran out, and none when nothing is left below it.
+    /// </summary>
+    private TaskPage SearchBounded(TaskListParams query, int limit) => readers.Read(r =>
+    {
+        // One read transaction: Scan and ScanEnd see the same snapshot, so ScanEnd's window is Scan's.
+        Connections.Scalar(r.Connection, "BEGIN;");
+        try
+        {
+            return SearchBounded(r, query, limit);
+        }
+        finally
+        {
+            Connections.Scalar(r.Connection, "COMMIT;");
+        }
+    });
+
+    private static TaskPage SearchBounded(ReaderConnection r, TaskListParams query, int limit)
+    {
+        void Base(SqliteCommand c)
+        {
+            c.Set("$state", query.State is { } s ? State(s) : null);
+            c.Set("$queue", query.Queue);
+            c.Set("$type", query.Type);
+            c.Set("$cursor", query.Cursor);
+            c.Set("$budget", SearchScanBudget);
+        }
+        var scan = r.Command("TaskList.Scan");
+        Base(scan);
+        scan.Set("$tag_key", query.TagKey);
+        scan.Set("$tag_value", query.TagValue);
+        scan.Set("$error", query.Error);
+        scan.Set("$error_type", query.ErrorType);
+        scan.Set("$limit", limit + 1);
+        List<TaskRow> rows;
+        using (var reader = scan.ExecuteReader()) rows = ReadAll(reader);
+        var items = rows.Take(limit).Select(x => x.Record).ToList();
+        if (rows.Count > limit) return new TaskPage(items, items[^1].Id);
+        var end = r.Command("TaskList.ScanEnd");
+        Base(end);
+        using var ended = end.ExecuteReader();
+        ended.Read();
+        var looked = ended.GetInt64(0);
+        return new TaskPage(items, looked >= SearchScanBudget && !ended.IsDBNull(1) ? ended.GetString(1) : null);
+    }
+
     public async ValueTask<IReadOnlyList<RetryResult>> TaskRetryMany(IReadOnlyList<string> ids, CancellationToken ct = default) =>
         ids.Count == 0 ? [] : await writer.Enqueue(ctx => SearchOps.TaskRetryMany(ctx, ids)).ConfigureAwait(false);
 
