@@ -57,7 +57,7 @@ public sealed partial class ConveyorClient(HttpClient http, string? token = null
         await OrNull<CancelResult>(HttpMethod.Post, Routes.TaskCancel(id), ct).ConfigureAwait(false) ?? new CancelResult(CancelOutcome.NotFound, null);
 
     public Task<TaskPage> List(TaskListParams query, CancellationToken ct = default) =>
-        api.Call<TaskPage>(HttpMethod.Get, Routes.Tasks + Query(query.State?.ToWire(), query.Queue, query.Type, query.Limit, query.Cursor), null, ct);
+        api.Call<TaskPage>(HttpMethod.Get, Routes.Tasks + WithSearch(Query(query.State?.ToWire(), query.Queue, query.Type, query.Limit, query.Cursor), query), null, ct);
 
     public async Task<IReadOnlyList<QueueView>> Queues(CancellationToken ct = default) =>
         (await api.Call<QueueListResponse>(HttpMethod.Get, Routes.Queues, null, ct).ConfigureAwait(false)).Queues;

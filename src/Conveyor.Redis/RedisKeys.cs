@@ -20,6 +20,7 @@ namespace Conveyor.Redis;
 /// conveyor:{g}:queues              SET   known queues (for maintenance and QueueList)
 /// conveyor:{g}:workers / :hb       HASH  worker id -> json / ZSET worker id -> last heartbeat ms
 /// conveyor:{g}:workers:cmd         HASH  worker id -> "quiet" | "stop" (WorkerCommand)
+/// conveyor:{g}:bulk                LIST  the bulk-action audit log (newest first, bounded)
 /// </code>
 /// </summary>
 internal sealed class RedisKeys(string prefix, bool shardedPubSub = false)
@@ -44,6 +45,8 @@ internal sealed class RedisKeys(string prefix, bool shardedPubSub = false)
     public RedisKey Workers { get; } = prefix + ":{g}:workers";
     public RedisKey WorkerHeartbeats { get; } = prefix + ":{g}:workers:hb";
     public RedisKey WorkerCommands { get; } = prefix + ":{g}:workers:cmd";
+    /// <summary>LIST: the bulk-action audit log, newest first, the last <c>BulkActionRecord.Kept</c> records as JSON.</summary>
+    public RedisKey BulkActions { get; } = prefix + ":{g}:bulk";
 
     /// <summary>Pattern matching every queue's events channel.</summary>
     public RedisChannel EventsPattern { get; } = RedisChannel.Pattern(prefix + ":{q:*}:ev");

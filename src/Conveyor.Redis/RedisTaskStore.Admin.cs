@@ -19,7 +19,7 @@ public sealed partial class RedisTaskStore
             while (total < request.Limit)
             {
                 var chunk = Math.Min(Chunk, request.Limit - total);
-                RedisValue[] args = [q.TaskPrefix, NowMs(), id ?? "", chunk, q.WakeSpec, q.EventsChannel, queue];
+                RedisValue[] args = [q.TaskPrefix, NowMs(), id ?? "", chunk, q.WakeSpec, q.EventsChannel, queue, NewArgs(request)];
                 var moved = (int)await _scripts.Run(ScriptCatalog.DeadLetterRedrive, [q.Dead, q.Done, q.Ready, q.Meta], args).ConfigureAwait(false);
                 total += moved;
                 if (id is not null || moved < chunk) break;

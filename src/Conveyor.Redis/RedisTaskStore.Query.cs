@@ -35,8 +35,8 @@ public sealed partial class RedisTaskStore
         var pages = await Task.WhenAll(queues.Select(queue => Idempotent(async () =>
         {
             var q = Q(queue);
-            RedisValue[] args = [q.TaskPrefix, query.Cursor ?? "", want, query.State?.ToWire() ?? "", query.Type ?? "", ListScanBudget];
-            return (RedisResult[])(await _scripts.Run(ScriptCatalog.TaskList, [q.All], args).ConfigureAwait(false))!;
+            RedisValue[] args = [q.TaskPrefix, query.Cursor ?? "", want, query.State?.ToWire() ?? "", query.Type ?? "", ListScanBudget, .. SearchArgs(query)];
+            return (RedisResult[])(await _scripts.Run(ScriptCatalog.TaskList, [q.All, q.Idem, StateSet(q, query.State)], args).ConfigureAwait(false))!;
         }, ct))).ConfigureAwait(false);
 
         // A queue whose scan ran out of budget has only been read down to its last scanned id; items of

@@ -115,6 +115,7 @@ public static class ConveyorServer
         LeaseBatchEndpoints.Map(app);
         QueueEndpoints.Map(app);
         DeadLetterEndpoints.Map(app);
+        TaskActionEndpoints.Map(app);
         WorkerEndpoints.Map(app);
         WorkerCommandEndpoints.Map(app);
         TaskTypeEndpoints.Map(app);

@@ -23,13 +23,15 @@ public sealed partial class SqliteTaskStore
     public ValueTask<TaskPage> TaskList(TaskListParams query, CancellationToken ct = default)
     {
         var limit = Math.Clamp(query.Limit, 1, TaskListParams.MaxLimit);
+        if (query.IdempotencyKey is null && query.IsSearch) return ValueTask.FromResult(SearchBounded(query, limit));
         var rows = readers.Read(r =>
         {
-            var cmd = r.Command("TaskList");
+            var cmd = r.Command(query.IdempotencyKey is null ? "TaskList.Browse" : "TaskList.ByKey");
             cmd.Set("$state", query.State is { } s ? State(s) : null);
             cmd.Set("$queue", query.Queue);
             cmd.Set("$type", query.Type);
             cmd.Set("$cursor", query.Cursor);
+            SetSearch(cmd, query);
             cmd.Set("$limit", limit + 1);
             using var reader = cmd.ExecuteReader();
             return ReadAll(reader);

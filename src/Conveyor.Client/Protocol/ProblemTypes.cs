@@ -40,4 +40,6 @@ public static class ProblemTypes
     public const string Antiforgery = Base + "antiforgery";
     /// <summary>403: on an open (tokenless) loopback server, a browser request from another origin, or for a host name that is not loopback.</summary>
     public const string CrossOrigin = Base + "cross-origin";
+    /// <summary>409: the task is not in a state the action applies to (retry of a pending, running or succeeded task; delete of a running one); nothing changed.</summary>
+    public const string TaskStateConflict = Base + "task-state-conflict";
 }

@@ -47,4 +47,9 @@ public static class Routes
     public static string WorkerQuiet(string id) => Worker(id) + "/quiet";
     public static string WorkerStop(string id) => Worker(id) + "/stop";
     public const string TaskTypes = Prefix + "/task-types";
+    // Task actions, bulk actions and their audit log, dead letters by error type.
+    public static string TaskRetry(string id) => Task(id) + "/retry";
+    public const string TasksBulk = Tasks + "/bulk";
+    public const string BulkActions = Prefix + "/bulk-actions";
+    public const string DeadLettersGroups = DeadLetters + "/groups";
 }

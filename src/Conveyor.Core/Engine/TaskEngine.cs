@@ -131,12 +131,18 @@ public sealed partial class TaskEngine(ITaskStore store, TimeProvider time, Task
     public ValueTask<TaskPage> List(TaskListParams query, CancellationToken ct = default)
     {
         var errors = new List<ValidationError>();
+        ListErrors(query, errors);
+        if (errors.Count > 0) throw new ConveyorValidationException(errors);
+        return Store.TaskList(Normalized(query), ct);
+    }
+
+    private static void ListErrors(TaskListParams query, List<ValidationError> errors)
+    {
         if (query.Queue is not null && Names.CheckQueue(query.Queue) is { } qe) errors.Add(new("queue", qe));
         if (query.Type is not null && Names.CheckType(query.Type) is { } te) errors.Add(new("type", te));
         if (query.Limit < 1 || query.Limit > TaskListParams.MaxLimit) errors.Add(new("limit", $"limit must be between 1 and {TaskListParams.MaxLimit}; got {query.Limit}"));
         if (query.Cursor is not null && !TaskIds.IsValid(query.Cursor)) errors.Add(new("cursor", "cursor is not one this server handed out"));
-        if (errors.Count > 0) throw new ConveyorValidationException(errors);
-        return Store.TaskList(query, ct);
+        SearchErrors(query, errors);
     }
 
     public ValueTask<TaskRecord?> Wait(string id, TimeSpan timeout, CancellationToken ct = default)
@@ -157,6 +163,7 @@ public sealed partial class TaskEngine(ITaskStore store, TimeProvider time, Task
     public ValueTask<int> DeadLetterRedrive(DeadLetterRedriveParams request, CancellationToken ct = default)
     {
         if (request.Queue is not null && Names.CheckQueue(request.Queue) is { } e) throw new ConveyorValidationException("queue", e);
+        RedriveArgsErrors(request);
         if (request.TaskId is not null && !TaskIds.IsValid(request.TaskId)) return ValueTask.FromResult(0);
         return Store.DeadLetterRedrive(request, ct);
     }

@@ -29,7 +29,7 @@ public sealed record LeaseExtendParams(string TaskId, string LeaseToken, TimeSpa
 public sealed record TaskReleaseParams(string TaskId, string LeaseToken);
 
 /// <summary>Browse tasks, newest first. Null filters match everything.</summary>
-public sealed record TaskListParams(TaskState? State = null, string? Queue = null, string? Type = null, int Limit = 50, string? Cursor = null)
+public sealed partial record TaskListParams(TaskState? State = null, string? Queue = null, string? Type = null, int Limit = 50, string? Cursor = null)
 {
     public const int MaxLimit = 1000;
 }
@@ -37,7 +37,7 @@ public sealed record TaskListParams(TaskState? State = null, string? Queue = nul
 public sealed record TaskPage(IReadOnlyList<TaskRecord> Items, string? NextCursor);
 
 /// <summary>Redrive dead tasks back to pending: one id, or every dead task (of one queue when given).</summary>
-public sealed record DeadLetterRedriveParams(string? TaskId = null, string? Queue = null, int Limit = 10_000);
+public sealed partial record DeadLetterRedriveParams(string? TaskId = null, string? Queue = null, int Limit = 10_000);
 
 /// <summary>Delete dead tasks: one id, or every dead task (of one queue when given).</summary>
 public sealed record DeadLetterPurgeParams(string? TaskId = null, string? Queue = null);

@@ -8,6 +8,7 @@
 
   ARGV[1] P   ARGV[2] now ms   ARGV[3] id ("" for every dead task, oldest first)   ARGV[4] limit
   ARGV[5] wake ("PUBLISH <channel>" or "SPUBLISH <channel>")   ARGV[6] events channel   ARGV[7] queue
+  ARGV[8] new args JSON for the task of ARGV[3] ("" keeps them)
 
   Returns the number of tasks moved.
 ]]
@@ -27,6 +28,7 @@ for _, id in ipairs(ids) do
   seq = seq + 1
   redis.call("HSET", tkey, "st", "pending", "at", 0, "sq", seq, "sf", now)
   redis.call("HDEL", tkey, "fa", "tk", "dl", "wk", "ct")
+  if ARGV[3] ~= "" and ARGV[8] and ARGV[8] ~= "" then redis.call("HSET", tkey, "ar", ARGV[8]) end
   redis.call("ZADD", KEYS[3], ready_score(f[1], seq), id)
   ev_add(evs, id, q, f[2], "pending", now)
 end

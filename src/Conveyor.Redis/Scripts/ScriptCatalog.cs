@@ -1,7 +1,7 @@
 namespace Conveyor.Redis.Scripts;
 
 /// <summary>The embedded <c>Lua/*.lua</c> files, one per store operation, loaded once per process.</summary>
-internal static class ScriptCatalog
+internal static partial class ScriptCatalog
 {
     /// <summary>Lib.lua, split into its helpers (each script gets those it uses). First: the scripts below are built from it.</summary>
     public static readonly LuaPrelude Prelude = new(ReadResource("Lib"));
@@ -31,6 +31,7 @@ internal static class ScriptCatalog
         TaskEnqueueMany, TaskLease, TaskCompleteMany, TaskFailMany, LeaseExtendMany, TaskReleaseMany, TaskCancel,
         TaskList, DeadLetterRedrive, DeadLetterPurge, QueuePause, QueueResume, QueueCounts, MaintenanceRun,
         WorkerHeartbeat, WorkerRemove, WorkerList, WorkerHeartbeatCancels, WorkerCommand,
+        .. Search,
     ];
 
     /// <summary>The raw text of an embedded file (tests read it too).</summary>

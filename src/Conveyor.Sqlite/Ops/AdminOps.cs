@@ -39,6 +39,7 @@ internal static class AdminOps
         cmd.Set("$queue", p.Queue);
         cmd.Set("$limit", Math.Max(0, p.Limit));
         cmd.Set("$now", Ticks(now));
+        cmd.Set("$args", p.Args is { } args ? args.GetRawText() : null);
         return ctx.MakePending(cmd, now, wake: true);
     }
 

@@ -33,6 +33,8 @@ public sealed class ScopeMatrixTests : IAsyncLifetime
         { "POST", $"/api/v1/dead-letters/{Id}/retry", "admin" }, { "POST", "/api/v1/dead-letters/retry", "admin" }, { "DELETE", $"/api/v1/dead-letters/{Id}", "admin" },
         { "GET", "/metrics", "admin" },
         { "POST", "/api/v1/workers/w1/quiet", "admin" }, { "POST", "/api/v1/workers/w1/stop", "admin" }, { "GET", "/api/v1/task-types", "submit,work" },
+        { "POST", $"/api/v1/tasks/{Id}/retry", "admin" }, { "DELETE", $"/api/v1/tasks/{Id}", "admin" }, { "POST", "/api/v1/tasks/bulk", "admin" },
+        { "GET", "/api/v1/bulk-actions", "admin" }, { "GET", "/api/v1/dead-letters/groups", "admin" },
         { "POST", "/send-email", "submit" }, { "POST", "/task", "submit" }, { "GET", $"/task/{Id}", "submit,work" }, { "POST", "/submit", "submit" },
         { "GET", "/get", "work" }, { "POST", "/ack", "work" }, { "GET", $"/status/{Id}", "submit,work" }, { "GET", "/dlq", "admin" },
         { "POST", $"/dlq/retry/{Id}", "admin" }, { "POST", "/tasks/submit", "submit" }, { "GET", $"/tasks/{Id}", "submit,work" },

@@ -16,10 +16,9 @@ internal static class DeadLetterEndpoints
         var g = app.MapGroup(Routes.DeadLetters).WithTags("Dead letters").RequireScope(Scopes.Admin);
         g.MapGet("", List).Produces<TaskPage>().ProducesProblem(400).WithName("DeadLetterList")
             .WithSummary("Dead tasks, newest first (optionally of one queue / type)");
-        g.MapPost("/{id}/retry", async (string id, TaskEngine engine, CancellationToken ct) =>
-                await engine.DeadLetterRedrive(new DeadLetterRedriveParams(TaskId: id), ct) is var n and > 0
-                    ? ApiResults.Ok(new CountResponse(n)) : throw ProblemException.NotFound($"no dead task {id}"))
-            .Produces<CountResponse>().ProducesProblem(404).WithName("DeadLetterRedrive").WithSummary("Put one dead task back to pending (attempts reset)");
+        g.MapPost("/{id}/retry", TaskActionEndpoints.DeadLetterRedrive).Accepts<RedriveRequest>("application/json")
+            .Produces<CountResponse>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(413).WithName("DeadLetterRedrive")
+            .WithSummary("Put one dead task back to pending (attempts reset); an optional body {\"args\": ...} redrives it with new args");
         g.MapPost("/retry", async ([FromQuery] string? queue, TaskEngine engine, CancellationToken ct) =>
                 ApiResults.Ok(new CountResponse(await engine.DeadLetterRedrive(new DeadLetterRedriveParams(Queue: QueryArgs.Text(queue)), ct))))
             .Produces<CountResponse>().ProducesProblem(400).WithName("DeadLetterRedriveAll").WithSummary("Put every dead task (of `queue` when given) back to pending");

@@ -35,7 +35,7 @@ internal static class TaskEndpoints
 
         g.MapGet("", List).RequireScope(Scopes.Submit, Scopes.Work)
             .Produces<TaskPage>().ProducesProblem(400).WithName("TaskList")
-            .WithSummary("Browse tasks newest first; follow next_cursor for the next page");
+            .WithSummary("Browse and search tasks newest first; follow next_cursor for the next page (a search page may hold fewer items, even none, and a next_cursor)");
 
         g.MapPost("/{id}/cancel", Cancel).RequireScope(Scopes.Submit)
             .Produces<CancelResult>().ProducesProblem(404).WithName("TaskCancel")
@@ -69,11 +69,11 @@ internal static class TaskEndpoints
     }
 
     private static async Task<IResult> List([FromQuery] string? state, [FromQuery] string? queue, [FromQuery] string? type,
-        [FromQuery] string? limit, [FromQuery] string? cursor, TaskEngine engine, CancellationToken ct)
+        [FromQuery] string? limit, [FromQuery] string? cursor, [AsParameters] TaskSearchQuery search, TaskEngine engine, CancellationToken ct)
     {
         var query = new TaskListParams(QueryArgs.State(state), QueryArgs.Text(queue), QueryArgs.Text(type),
             QueryArgs.Int(limit, "limit", 50), QueryArgs.Text(cursor));
-        return ApiResults.Ok(await engine.List(query, ct));
+        return ApiResults.Ok(await engine.List(search.Apply(query), ct));
     }
 
     private static async Task<IResult> Cancel(string id, TaskEngine engine, CancellationToken ct)
