@@ -109,6 +109,7 @@ public static class ConveyorServer
         QueueEndpoints.Map(app);
         DeadLetterEndpoints.Map(app);
         WorkerEndpoints.Map(app);
+        HistoryEndpoints.Map(app);
         EventEndpoints.Map(app);
         HealthEndpoints.Map(app);
         CompatEndpoints.Map(app);

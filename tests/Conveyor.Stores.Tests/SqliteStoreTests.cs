@@ -98,14 +98,17 @@ public sealed class SqliteStoreTests : IDisposable
             insert.ExecuteNonQuery();
         }
         await using var store = Open();
-        Assert.Equal(2L, await store.WriterPragma("user_version"));
+        Assert.Equal(3L, await store.WriterPragma("user_version")); // migrations 2 and 3 ran
         var running = (await store.TaskGet("t1"))!;
         Assert.Equal([AttemptOutcome.Failed, AttemptOutcome.Running], running.Attempts.Select(a => a.Outcome));
+        // Migration 3 counted the tasks already there into queue_counts.
+        Assert.Equal(1, Assert.Single(await store.QueueList()).Running);
         Assert.Equal((2, "w2", started), (running.Attempts[1].Number, running.Attempts[1].WorkerId, running.Attempts[1].StartedAt));
 
         Assert.Equal(AckOutcome.Ok, Assert.Single(await store.TaskCompleteMany([new("t1", "tok", null)])).Outcome);
         var done = (await store.TaskGet("t1"))!;
         Assert.Equal([AttemptOutcome.Failed, AttemptOutcome.Succeeded], done.Attempts.Select(a => a.Outcome));
+        Assert.Equal((0L, 1L), (await store.QueueList()) is [var q] ? (q.Running, q.Succeeded) : default);
         Assert.Equal((2, "w2", started, time.GetUtcNow()),
             (done.Attempts[1].Number, done.Attempts[1].WorkerId, done.Attempts[1].StartedAt, done.Attempts[1].FinishedAt));
     }
@@ -113,7 +116,7 @@ public sealed class SqliteStoreTests : IDisposable
     [Fact]
     public async Task Schema_version_is_recorded_in_user_version()
     {
-        await using (var store = Open()) Assert.Equal(2L, await store.WriterPragma("user_version"));
+        await using (var store = Open()) Assert.Equal(3L, await store.WriterPragma("user_version"));
         using var raw = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DbPath, Pooling = false }.ToString());
         raw.Open();
         using (var cmd = raw.CreateCommand())

@@ -40,4 +40,8 @@ public static class Routes
     public const string Readyz = "/readyz";
     public const string OpenApi = "/openapi/v1.json";
     public const string Docs = "/docs";
+
+    // dash-history
+    /// <summary><c>GET ?queue=&amp;minutes=</c>: succeeded/failed per minute (HistoryList).</summary>
+    public const string History = Prefix + "/history";
 }

@@ -16,9 +16,15 @@ public sealed record CountResponse(int Count);
 
 public sealed record QueueListResponse(IReadOnlyList<QueueView> Queues);
 
-/// <summary>A queue as <c>GET /api/v1/queues</c> shows it: counts by state, paused, and last-minute rates.</summary>
+/// <summary>
+/// A queue as <c>GET /api/v1/queues</c> shows it: counts by state, paused, last-minute rates, when its
+/// oldest pending task became due (null: none pending), and how many live workers consume it.
+/// </summary>
 public sealed record QueueView(string Name, bool Paused, long Pending, long Scheduled, long Running, long Succeeded, long Failed, long Cancelled,
-    long SucceededPerMinute, long FailedPerMinute);
+    long SucceededPerMinute, long FailedPerMinute, DateTimeOffset? OldestPendingAt = null, int Workers = 0);
+
+/// <summary><c>GET /api/v1/history</c>: one bucket per minute, oldest first, zeros filled.</summary>
+public sealed record HistoryListResponse(IReadOnlyList<Conveyor.Store.HistoryBucket> Buckets);
 
 public sealed record WorkerListResponse(IReadOnlyList<Conveyor.Store.WorkerInfo> Workers);
 

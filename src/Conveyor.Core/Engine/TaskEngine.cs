@@ -11,7 +11,7 @@ namespace Conveyor.Engine;
 /// the atomic transitions. Invalid input throws <see cref="ConveyorValidationException"/> before the
 /// store is touched, so a rejected request changes nothing.
 /// </summary>
-public sealed class TaskEngine(ITaskStore store, TimeProvider time, TaskLimits? limits = null)
+public sealed partial class TaskEngine(ITaskStore store, TimeProvider time, TaskLimits? limits = null)
 {
     public static readonly TimeSpan MaxLeaseWait = TimeSpan.FromSeconds(60);
     public static readonly TimeSpan MaxTaskWait = TimeSpan.FromMinutes(5);

@@ -9,7 +9,7 @@ namespace Conveyor.Store;
 /// tests and their HTTP route. Inputs arrive validated by the engine; stores enforce the lifecycle.
 /// Every implementation must pass <c>TaskStoreConformanceTests</c>.
 /// </summary>
-public interface ITaskStore : IAsyncDisposable
+public partial interface ITaskStore : IAsyncDisposable
 {
     /// <summary>Short name for logs and bench output: "sqlite", "redis".</summary>
     string Name { get; }

@@ -23,12 +23,14 @@ internal static class ScriptCatalog
     public static readonly StoreScript WorkerHeartbeat = Load(nameof(WorkerHeartbeat));
     public static readonly StoreScript WorkerRemove = Load(nameof(WorkerRemove));
     public static readonly StoreScript WorkerList = Load(nameof(WorkerList));
+    public static readonly StoreScript HistoryList = Load(nameof(HistoryList));
 
     public static IReadOnlyList<StoreScript> All { get; } =
     [
         TaskEnqueueMany, TaskLease, TaskCompleteMany, TaskFailMany, LeaseExtendMany, TaskReleaseMany, TaskCancel,
         TaskList, DeadLetterRedrive, DeadLetterPurge, QueuePause, QueueResume, QueueCounts, MaintenanceRun,
         WorkerHeartbeat, WorkerRemove, WorkerList,
+        HistoryList,
     ];
 
     /// <summary>The raw text of an embedded file (tests read it too).</summary>

@@ -46,6 +46,6 @@ public sealed class LuaPreludeTests(RedisServerFixture redis) : IClassFixture<Re
             var sha = await server.ScriptLoadAsync(script.Body);
             Assert.Equal(script.Sha1, sha);
         }
-        Assert.Equal(17, ScriptCatalog.All.Count);
+        Assert.Equal(18, ScriptCatalog.All.Count);
     }
 }
