@@ -62,6 +62,13 @@ public sealed partial class ConveyorClient(HttpClient http, string? token = null
     public async Task<IReadOnlyList<QueueView>> Queues(CancellationToken ct = default) =>
         (await api.Call<QueueListResponse>(HttpMethod.Get, Routes.Queues, null, ct).ConfigureAwait(false)).Queues;
 
+    /// <summary>Succeeded and failed attempts per minute over the last <paramref name="minutes"/> minutes (1..10080), of one queue or of all; oldest first.</summary>
+    public async Task<IReadOnlyList<HistoryBucket>> HistoryList(string? queue = null, int minutes = 60, CancellationToken ct = default)
+    {
+        var query = $"?minutes={minutes.ToString(System.Globalization.CultureInfo.InvariantCulture)}" + (queue is null ? "" : $"&queue={Uri.EscapeDataString(queue)}");
+        return (await api.Call<HistoryListResponse>(HttpMethod.Get, Routes.History + query, null, ct).ConfigureAwait(false)).Buckets;
+    }
+
     public Task<QueueInfo> PauseQueue(string name, CancellationToken ct = default) => api.Call<QueueInfo>(HttpMethod.Post, Routes.QueuePause(name), null, ct);
 
     public Task<QueueInfo> ResumeQueue(string name, CancellationToken ct = default) => api.Call<QueueInfo>(HttpMethod.Post, Routes.QueueResume(name), null, ct);

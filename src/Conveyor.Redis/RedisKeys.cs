@@ -14,6 +14,8 @@ namespace Conveyor.Redis;
 /// conveyor:{q:default}:done        ZSET  every terminal task, by finished ms (retention)
 /// conveyor:{q:default}:all         ZSET  every task id, score 0 (lexical = creation order)
 /// conveyor:{q:default}:meta        HASH  seq, paused, succeeded, cancelled
+/// conveyor:{q:default}:hist:&lt;day&gt;  HASH  outcomes per minute of one UTC day (days since the epoch):
+///                                  "s&lt;minute of day&gt;" succeeded, "f&lt;minute of day&gt;" failed; expires 8 days after the day
 /// conveyor:{q:default}:idem        HASH  idempotency key -> id;  …:idem:exp ZSET key -> expiry ms
 /// conveyor:{q:default}:wake / :ev  channels: work became ready / state changes
 /// conveyor:{tq:0..f}               HASH  task id -> queue (finds a task's queue from its id), 16 buckets
@@ -75,6 +77,13 @@ internal sealed class QueueKeys(string tagPrefix, string queue, bool shardedPubS
     public RedisKey Meta { get; } = tagPrefix + "meta";
     public RedisKey Idem { get; } = tagPrefix + "idem";
     public RedisKey IdemExpiry { get; } = tagPrefix + "idem:exp";
+    private readonly string historyPrefix = tagPrefix + "hist:";
+
+    /// <summary>The outcome counts of one UTC day (<paramref name="day"/>: days since the Unix epoch), per minute.</summary>
+    public RedisKey History(long day) => historyPrefix + day.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The history key of the day holding <paramref name="nowMs"/>: what a script that counts outcomes at "now" writes.</summary>
+    public RedisKey HistoryAt(long nowMs) => History(Math.DivRem(nowMs, 86_400_000, out var rem) - (rem < 0 ? 1 : 0));
     public string WakeChannel { get; } = tagPrefix + "wake";
 
     /// <summary>What the scripts run to wake leasers: "PUBLISH &lt;channel&gt;" or "SPUBLISH &lt;channel&gt;".</summary>

@@ -75,8 +75,9 @@ public sealed partial class RedisTaskStore
         var infos = await Task.WhenAll(queues.Select(queue => Idempotent(async () =>
         {
             var q = Q(queue);
-            var c = (RedisResult[])(await _scripts.Run(ScriptCatalog.QueueCounts, [q.Ready, q.Scheduled, q.Running, q.Dead, q.Meta], []).ConfigureAwait(false))!;
-            return new QueueInfo(queue, (int)c[0] == 1, (long)c[1], (long)c[2], (long)c[3], (long)c[4], (long)c[5], (long)c[6]);
+            var c = (RedisResult[])(await _scripts.Run(ScriptCatalog.QueueCounts, [q.Ready, q.Scheduled, q.Running, q.Dead, q.Meta], [q.TaskPrefix]).ConfigureAwait(false))!;
+            DateTimeOffset? oldest = (long)c[7] is >= 0 and var ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
+            return new QueueInfo(queue, (int)c[0] == 1, (long)c[1], (long)c[2], (long)c[3], (long)c[4], (long)c[5], (long)c[6], oldest);
         }, ct))).ConfigureAwait(false);
         return [.. infos.Where(i => i.Paused || i.Pending + i.Scheduled + i.Running + i.Succeeded + i.Failed + i.Cancelled > 0)];
     }
@@ -101,7 +102,7 @@ public sealed partial class RedisTaskStore
                     q.TaskPrefix, now.ToUnixTimeMilliseconds(), (now - retention).ToUnixTimeMilliseconds(), Chunk,
                     Random.Shared.Next(1, int.MaxValue), q.WakeSpec, q.EventsChannel, queue,
                 ];
-                var keys = new[] { q.Ready, q.Scheduled, q.Running, q.Done, q.Dead, q.All, q.Meta, q.Idem, q.IdemExpiry, q.Finished };
+                var keys = new[] { q.Ready, q.Scheduled, q.Running, q.Done, q.Dead, q.All, q.Meta, q.Idem, q.IdemExpiry, q.Finished, q.HistoryAt(now.ToUnixTimeMilliseconds()) };
                 var a = (RedisResult[])(await _scripts.Run(ScriptCatalog.MaintenanceRun, keys, args).ConfigureAwait(false))!;
                 int p = (int)a[0], r = (int)a[1], e = (int)a[2], walked = (int)a[3];
                 promoted += p; reclaimed += r; expired += e;

@@ -119,6 +119,7 @@ public static class ConveyorServer
         WorkerEndpoints.Map(app);
         WorkerCommandEndpoints.Map(app);
         TaskTypeEndpoints.Map(app);
+        HistoryEndpoints.Map(app);
         EventEndpoints.Map(app);
         HealthEndpoints.Map(app);
         CompatEndpoints.Map(app);

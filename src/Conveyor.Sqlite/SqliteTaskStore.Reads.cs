@@ -67,20 +67,35 @@ public sealed partial class SqliteTaskStore
         }
     }
 
+    /// <summary>O(queues): the counts kept by migration 3's triggers, and one index step per queue for the oldest pending task.</summary>
     public ValueTask<IReadOnlyList<QueueInfo>> QueueList(CancellationToken ct = default)
     {
         var list = readers.Read(r =>
         {
             var counts = new SortedDictionary<string, long[]>(StringComparer.Ordinal);
-            long[] Of(string q) => counts.TryGetValue(q, out var c) ? c : counts[q] = new long[TaskStates.All.Count];
             using (var reader = r.Command("QueueList.Counts").ExecuteReader())
-                while (reader.Read()) Of(reader.GetString(0))[(int)ParseState(reader.GetString(1))] = reader.GetInt64(2);
+            {
+                while (reader.Read())
+                {
+                    var c = new long[6];
+                    for (var i = 0; i < c.Length; i++) c[i] = reader.GetInt64(i + 1);
+                    if (c.Any(n => n != 0)) counts[reader.GetString(0)] = c;
+                }
+            }
             var paused = new HashSet<string>(StringComparer.Ordinal);
             using (var reader = r.Command("QueueList.Paused").ExecuteReader())
-                while (reader.Read()) { paused.Add(reader.GetString(0)); Of(reader.GetString(0)); }
-            return counts.Select(kv => new QueueInfo(kv.Key, paused.Contains(kv.Key),
-                kv.Value[(int)TaskState.Pending], kv.Value[(int)TaskState.Scheduled], kv.Value[(int)TaskState.Running],
-                kv.Value[(int)TaskState.Succeeded], kv.Value[(int)TaskState.Failed], kv.Value[(int)TaskState.Cancelled])).ToList();
+                while (reader.Read()) { paused.Add(reader.GetString(0)); counts.TryAdd(reader.GetString(0), new long[6]); }
+            var oldest = r.Command("QueueList.OldestPending");
+            return counts.Select(kv =>
+            {
+                DateTimeOffset? oldestAt = null;
+                if (kv.Value[0] > 0)
+                {
+                    oldest.Set("$queue", kv.Key);
+                    if (oldest.ExecuteScalar() is long ticks) oldestAt = Time(ticks);
+                }
+                return new QueueInfo(kv.Key, paused.Contains(kv.Key), kv.Value[0], kv.Value[1], kv.Value[2], kv.Value[3], kv.Value[4], kv.Value[5], oldestAt);
+            }).ToList();
         });
         return ValueTask.FromResult<IReadOnlyList<QueueInfo>>(list);
     }

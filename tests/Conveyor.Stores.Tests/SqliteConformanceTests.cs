@@ -12,6 +12,8 @@ public sealed class SqliteFileConformanceTests : TaskStoreConformanceTests, IDis
     protected override ValueTask<ITaskStore> CreateStore(FakeTimeProvider time) =>
         ValueTask.FromResult<ITaskStore>(new SqliteTaskStore(new SqliteStoreOptions { Path = Path.Combine(dir.FullName, "conveyor.db") }, time));
 
+    protected override async ValueTask<ITaskStore?> ReopenStore(FakeTimeProvider time) => await CreateStore(time);
+
     public void Dispose() => dir.Delete(recursive: true);
 }
 

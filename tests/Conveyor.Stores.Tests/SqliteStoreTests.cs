@@ -101,11 +101,14 @@ public sealed class SqliteStoreTests : IDisposable
         Assert.Equal(LatestSchema, await store.WriterPragma("user_version")); // migrated on, past 2
         var running = (await store.TaskGet("t1"))!;
         Assert.Equal([AttemptOutcome.Failed, AttemptOutcome.Running], running.Attempts.Select(a => a.Outcome));
+        // Migration 3 counted the tasks already there into queue_counts.
+        Assert.Equal(1, Assert.Single(await store.QueueList()).Running);
         Assert.Equal((2, "w2", started), (running.Attempts[1].Number, running.Attempts[1].WorkerId, running.Attempts[1].StartedAt));
 
         Assert.Equal(AckOutcome.Ok, Assert.Single(await store.TaskCompleteMany([new("t1", "tok", null)])).Outcome);
         var done = (await store.TaskGet("t1"))!;
         Assert.Equal([AttemptOutcome.Failed, AttemptOutcome.Succeeded], done.Attempts.Select(a => a.Outcome));
+        Assert.Equal((0L, 1L), (await store.QueueList()) is [var q] ? (q.Running, q.Succeeded) : default);
         Assert.Equal((2, "w2", started, time.GetUtcNow()),
             (done.Attempts[1].Number, done.Attempts[1].WorkerId, done.Attempts[1].StartedAt, done.Attempts[1].FinishedAt));
     }

@@ -251,7 +251,8 @@ public abstract partial class TaskStoreConformanceTests
         await store.QueuePause("empty-paused");
         var queues = await store.QueueList();
         var q = Assert.Single(queues, x => x.Name == "q");
-        Assert.Equal(new QueueInfo("q", false, Pending: 2, Scheduled: 1, Running: 1, Succeeded: 1, Failed: 1, Cancelled: 1), q);
+        Assert.Equal(new QueueInfo("q", false, Pending: 2, Scheduled: 1, Running: 1, Succeeded: 1, Failed: 1, Cancelled: 1), q with { OldestPendingAt = null });
+        AssertTime(Start, q.OldestPendingAt);
         Assert.Equal(new QueueInfo("empty-paused", true, 0, 0, 0, 0, 0, 0), Assert.Single(queues, x => x.Name == "empty-paused"));
         Assert.Equal(2, queues.Count);
     }

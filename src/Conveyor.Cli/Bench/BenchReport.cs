@@ -10,6 +10,7 @@ internal sealed record BenchReport
     public W2Result? W2 { get; init; }
     public W3Result? W3 { get; init; }
     public RedisCost? Redis { get; init; }
+    public W4Result? W4 { get; init; }
 
     public IEnumerable<string> Lines()
     {
@@ -20,6 +21,12 @@ internal sealed record BenchReport
             yield return string.Create(c, $"W2 pickup      target={Target} samples={w2.Samples} p50={w2.P50Ms:F3}ms p99={w2.P99Ms:F3}ms max={w2.MaxMs:F3}ms");
         if (W3 is { } w3)
             yield return string.Create(c, $"W3 io-bound    target={Target} tasks={w3.Tasks} sleep={w3.SleepMs}ms concurrency={w3.Concurrency} processed={w3.ProcessedPerSecond:F0}/s lost={w3.Lost}");
+        if (W4 is { } w4)
+        {
+            yield return string.Create(c, $"W4 fill        target={Target} tasks={w4.Tasks} seconds={w4.FillSeconds:F1} rate={w4.Tasks / w4.FillSeconds:F0}/s");
+            foreach (var read in w4.Reads)
+                yield return string.Create(c, $"W4 dashboard   target={Target} tasks={w4.Tasks} read={read.Read} calls={read.Calls} p50={read.P50Ms:F3}ms p99={read.P99Ms:F3}ms max={read.MaxMs:F3}ms");
+        }
         if (Redis is { } r)
             yield return string.Create(c, $"Redis cost     target={Target} calls_per_task={r.CallsPerTask:F3} (enqueue_single={r.EnqueueSingleCallsPerTask:F3} enqueue_batch={r.EnqueueBatchCallsPerTask:F3} process={r.ProcessCallsPerTask:F3}) batch_path_calls_per_task={r.BatchPathCallsPerTask:F3} cpu_us_per_task={r.CpuMicrosPerTask:F1} (enqueue_single={r.EnqueueSingleCpuMicrosPerTask:F1} enqueue_batch={r.EnqueueBatchCpuMicrosPerTask:F1} process={r.ProcessCpuMicrosPerTask:F1}) bytes_per_pending_task={r.BytesPerPendingTask:F0}");
     }

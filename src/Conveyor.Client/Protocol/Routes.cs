@@ -52,4 +52,6 @@ public static class Routes
     public const string TasksBulk = Tasks + "/bulk";
     public const string BulkActions = Prefix + "/bulk-actions";
     public const string DeadLettersGroups = DeadLetters + "/groups";
+    /// <summary><c>GET ?queue=&amp;minutes=</c>: succeeded/failed per minute (HistoryList).</summary>
+    public const string History = Prefix + "/history";
 }

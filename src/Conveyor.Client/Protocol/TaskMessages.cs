@@ -16,9 +16,17 @@ public sealed record CountResponse(int Count);
 
 public sealed record QueueListResponse(IReadOnlyList<QueueView> Queues);
 
-/// <summary>A queue as <c>GET /api/v1/queues</c> shows it: counts by state, paused, and last-minute rates.</summary>
+/// <summary>
+/// A queue as <c>GET /api/v1/queues</c> shows it: counts by state, paused, last-minute rates, when its
+/// oldest pending task became due (null: none pending), and how many live workers consume it.
+/// </summary>
 public sealed record QueueView(string Name, bool Paused, long Pending, long Scheduled, long Running, long Succeeded, long Failed, long Cancelled,
-    long SucceededPerMinute, long FailedPerMinute);
+    long SucceededPerMinute, long FailedPerMinute,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.Never)] DateTimeOffset? OldestPendingAt = null,
+    int Workers = 0);
+
+/// <summary><c>GET /api/v1/history</c>: one bucket per minute, oldest first, zeros filled.</summary>
+public sealed record HistoryListResponse(IReadOnlyList<Conveyor.Store.HistoryBucket> Buckets);
 
 /// <summary><c>GET /api/v1/workers</c>: live workers, and those silent for longer than the live window (within an hour).</summary>
 public sealed record WorkerListResponse(IReadOnlyList<Conveyor.Store.WorkerInfo> Workers, IReadOnlyList<Conveyor.Store.WorkerInfo>? Silent = null);

@@ -184,3 +184,14 @@ local function prng(seed)
     return (x - 1) / 2147483646
   end
 end
+
+-- Outcome history (HistoryList): adds n outcomes of kind "s" (succeeded) or "f" (failed) to the
+-- minute of now in key, the queue's hash of now's UTC day (RedisKeys.HistoryAt, passed in KEYS by
+-- .NET from the same now). One HINCRBY per queue per script call; the first count of a minute also
+-- sets the key to expire 8 days after its day ends (HistoryListParams.Keep), so memory is bounded.
+local function outcomes_add(key, kind, now, n)
+  local minute = math.floor(tonumber(now) / 60000)
+  if redis.call("HINCRBY", key, kind .. (minute % 1440), n) == n then
+    redis.call("EXPIREAT", key, (math.floor(minute / 1440) + 9) * 86400)
+  end
+end

@@ -11,6 +11,7 @@
 
   KEYS[1] ready   KEYS[2] scheduled   KEYS[3] running   KEYS[4] done (legacy, see below)   KEYS[5] dead
   KEYS[6] all     KEYS[7] meta        KEYS[8] idem      KEYS[9] idemexp   KEYS[10] fin (the finish log)
+  KEYS[11] history of now's day (an expired lease is a failed attempt there too)
 
   ARGV[1] P   ARGV[2] now ms   ARGV[3] retention cutoff ms   ARGV[4] limit per step
   ARGV[5] random seed   ARGV[6] wake ("PUBLISH <channel>" or "SPUBLISH <channel>")   ARGV[7] events channel   ARGV[8] queue
@@ -55,6 +56,8 @@ for _, id in ipairs(expired_leases) do
     end
   end
 end
+
+if reclaimed > 0 then outcomes_add(KEYS[11], "f", now, reclaimed) end
 
 local res = { promoted, reclaimed, 0, 0 }
 local old, succeeded, cancelled = {}, 0, 0

@@ -2,6 +2,7 @@
   TaskCompleteMany: running -> succeeded for tasks of ONE queue, each fenced by its lease token.
 
   KEYS[1] running   KEYS[2] fin (the finish log, see fin_push in Lib.lua)   KEYS[3] meta
+  KEYS[4] history of now's day (outcomes_add in Lib.lua)
 
   ARGV[1] P   ARGV[2] now ms   ARGV[3] events channel   ARGV[4] queue   ARGV[5] n
   then n items of 3 values: id, lease token, result json ("" for no result)
@@ -43,6 +44,7 @@ if done > 0 then
   zrem_many(KEYS[1], gone)
   fin_push(KEYS[2], finished)
   redis.call("HINCRBY", KEYS[3], "succeeded", done)
+  outcomes_add(KEYS[4], "s", now, done)
 end
 ev_flush(ARGV[3], evs)
 return out

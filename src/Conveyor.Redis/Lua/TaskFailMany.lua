@@ -4,6 +4,7 @@
   the lease's increment, so max_attempts bounds how often a task runs.
 
   KEYS[1] running   KEYS[2] scheduled   KEYS[3] dead (ZSET id -> finished ms)   KEYS[4] fin (the finish log)
+  KEYS[5] history of now's day (outcomes_add in Lib.lua: every failed attempt counts, retried or dead)
 
   ARGV[1] P   ARGV[2] now ms   ARGV[3] wake ("PUBLISH <channel>" or "SPUBLISH <channel>")   ARGV[4] events channel   ARGV[5] queue
   ARGV[6] n, then n items of 6 values:
@@ -14,7 +15,7 @@
   (0 unless scheduled). code 0 ok; 1 not found; 2 stale lease: nothing changed.
 ]]
 local P, now, q, n = ARGV[1], tonumber(ARGV[2]), ARGV[5], tonumber(ARGV[6])
-local out, evs, wake = {}, {}, false
+local out, evs, wake, failed = {}, {}, false, 0
 for i = 0, n - 1 do
   local o = 7 + i * 6
   local id, err = ARGV[o], ARGV[o + 2]
@@ -26,6 +27,7 @@ for i = 0, n - 1 do
     out[#out + 1] = 2; out[#out + 1] = f[1]; out[#out + 1] = 0
   else
     local at = tonumber(f[3])
+    failed = failed + 1
     hist_add(tkey, f[3], f[4], f[5], now, "failed", err)
     redis.call("HDEL", tkey, "tk", "dl", "wk")
     redis.call("HSET", tkey, "er", err)
@@ -49,6 +51,7 @@ for i = 0, n - 1 do
     end
   end
 end
+if failed > 0 then outcomes_add(KEYS[5], "f", now, failed) end
 if wake then wake_leasers(ARGV[3]) end
 ev_flush(ARGV[4], evs)
 return out

@@ -25,6 +25,7 @@ internal static partial class ScriptCatalog
     public static readonly StoreScript WorkerList = Load(nameof(WorkerList));
     public static readonly StoreScript WorkerHeartbeatCancels = Load(nameof(WorkerHeartbeatCancels));
     public static readonly StoreScript WorkerCommand = Load(nameof(WorkerCommand));
+    public static readonly StoreScript HistoryList = Load(nameof(HistoryList));
 
     public static IReadOnlyList<StoreScript> All { get; } =
     [
@@ -32,6 +33,7 @@ internal static partial class ScriptCatalog
         TaskList, DeadLetterRedrive, DeadLetterPurge, QueuePause, QueueResume, QueueCounts, MaintenanceRun,
         WorkerHeartbeat, WorkerRemove, WorkerList, WorkerHeartbeatCancels, WorkerCommand,
         .. Search,
+        HistoryList,
     ];
 
     /// <summary>The raw text of an embedded file (tests read it too).</summary>

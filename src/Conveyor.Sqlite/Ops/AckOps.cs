@@ -19,15 +19,19 @@ internal static class AckOps
         cmd.Set("$now", Ticks(now));
         cmd.Set("$now_text", JsonTime(now));
         var done = new HashSet<string>(StringComparer.Ordinal);
+        var tally = new HistoryTally();
         using (var reader = cmd.ExecuteReader())
         {
             while (reader.Read())
             {
                 var id = reader.GetString(0);
+                var queue = reader.GetString(1);
                 done.Add(id);
-                ctx.Event(id, reader.GetString(1), reader.GetString(2), TaskState.Succeeded, now);
+                tally.Succeeded(queue);
+                ctx.Event(id, queue, reader.GetString(2), TaskState.Succeeded, now);
             }
         }
+        tally.Write(ctx, now);
         var results = new List<AckResult>(items.Count);
         foreach (var item in items)
             results.Add(done.Remove(item.TaskId) ? new AckResult(item.TaskId, AckOutcome.Ok, TaskState.Succeeded) : Miss(ctx, item.TaskId));
@@ -62,6 +66,7 @@ internal static class AckOps
     {
         var now = ctx.Now();
         var results = new List<AckResult>(items.Count);
+        var tally = new HistoryTally();
         foreach (var item in items)
         {
             var row = FailRow.Read(ctx, item.TaskId);
@@ -72,8 +77,10 @@ internal static class AckOps
                 continue;
             }
             var (state, scheduledFor) = ApplyFailure(ctx, row, item.Error, item.Retry, item.RetryDelay, "failed", now);
+            tally.Failed(row.Queue);
             results.Add(new AckResult(item.TaskId, AckOutcome.Ok, state, scheduledFor));
         }
+        tally.Write(ctx, now);
         return results;
     }
 

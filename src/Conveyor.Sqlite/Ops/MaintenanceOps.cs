@@ -36,13 +36,16 @@ internal static class MaintenanceOps
         using (var reader = cmd.ExecuteReader())
             while (reader.Read()) ids.Add(reader.GetString(0));
         var reclaimed = 0;
+        var tally = new HistoryTally();
         foreach (var id in ids)
         {
             if (FailRow.Read(ctx, id) is not { State: TaskState.Running } row) continue;
             var (state, _) = AckOps.ApplyFailure(ctx, row, TaskError.LeaseExpired(row.WorkerId), retry: true, retryDelay: null, "lease_expired", now);
             reclaims.Add(row.Queue, row.Type, dead: state == TaskState.Failed);
+            tally.Failed(row.Queue);
             reclaimed++;
         }
+        tally.Write(ctx, now);
         return reclaimed;
     }
 
@@ -56,6 +59,7 @@ internal static class MaintenanceOps
         var keys = ctx.Command("MaintenanceRun.KeysExpire");
         keys.Set("$before", Ticks(now - ctx.Options.IdempotencyWindow));
         keys.ExecuteNonQuery();
+        HistoryTally.Expire(ctx, now);
         return expired;
     }
 }

@@ -14,7 +14,8 @@ UPDATE tasks SET
     attempts = json_insert(tasks.attempts, '$[#]', json_object('number', tasks.attempt, 'worker_id', tasks.worker_id,
         'started_at', conveyor_time(tasks.started_at), 'finished_at', $now_text, 'outcome', 'succeeded'))
 FROM items
-WHERE tasks.id = items.id AND tasks.state = 'running' AND tasks.lease_token = items.token
+-- +tasks.state: a lookup by id for each item, never a walk of the running tasks (index tasks_state_id).
+WHERE tasks.id = items.id AND +tasks.state = 'running' AND tasks.lease_token = items.token
 RETURNING tasks.id, tasks.queue, tasks.type;
 
 -- name: StateOf

@@ -31,12 +31,15 @@ internal static class QueueEndpoints
             .WithSummary("Lease from a paused queue again");
     }
 
-    private static async Task<IResult> List(TaskEngine engine, QueueRates rates, CancellationToken ct)
+    private static async Task<IResult> List(TaskEngine engine, QueueRates rates, ServerOptions options, CancellationToken ct)
     {
+        // workers: live workers whose queues include this one (the dashboard warns when 0 with work pending).
+        var workers = (await engine.WorkerList(options.WorkerLiveWithin, ct)).Live;
         var views = (await engine.QueueList(ct)).Select(q =>
         {
             var (ok, failed) = rates.PerMinute(q.Name);
-            return new QueueView(q.Name, q.Paused, q.Pending, q.Scheduled, q.Running, q.Succeeded, q.Failed, q.Cancelled, ok, failed);
+            return new QueueView(q.Name, q.Paused, q.Pending, q.Scheduled, q.Running, q.Succeeded, q.Failed, q.Cancelled, ok, failed,
+                q.OldestPendingAt, workers.Count(w => w.Queues.Contains(q.Name)));
         }).ToList();
         return ApiResults.Ok(new QueueListResponse(views));
     }
