@@ -112,6 +112,7 @@ public static class ConveyorServer
         EventEndpoints.Map(app);
         HealthEndpoints.Map(app);
         CompatEndpoints.Map(app);
+        Dashboard.DashboardEndpoints.Map(app);
 
         var metrics = app.MapPrometheusScrapingEndpoint(Client.Protocol.Routes.Metrics);
         if (!options.PublicMetrics) metrics.RequireScope(Scopes.Admin);
