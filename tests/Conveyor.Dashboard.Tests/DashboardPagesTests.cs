@@ -8,6 +8,36 @@ namespace Conveyor.Dashboard.Tests;
 public sealed class DashboardPagesTests(DashboardServer server) : IClassFixture<DashboardServer>
 {
     [Fact]
+    public async Task Static_files_are_served_embedded_with_types_etags_and_the_csp()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(server.Url) }; // no token: the files are public, the data is not
+        using var index = await http.GetAsync("/");
+        Assert.Equal(System.Net.HttpStatusCode.OK, index.StatusCode);
+        Assert.Equal("text/html", index.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("script-src 'self'", index.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+        Assert.Equal("nosniff", index.Headers.GetValues("X-Content-Type-Options").Single());
+        var html = await index.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("style=", html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("<style", html, StringComparison.OrdinalIgnoreCase);
+
+        foreach (var (path, type) in new[] { ("/app/main.js", "text/javascript"), ("/app/app.css", "text/css"), ("/vendor/uplot/uPlot.iife.min.js", "text/javascript"), ("/app/favicon.svg", "image/svg+xml") })
+        {
+            using var res = await http.GetAsync(path);
+            Assert.Equal(System.Net.HttpStatusCode.OK, res.StatusCode);
+            Assert.Equal(type, res.Content.Headers.ContentType?.MediaType);
+            var etag = res.Headers.ETag!;
+            using var again = new HttpRequestMessage(HttpMethod.Get, path);
+            again.Headers.IfNoneMatch.Add(etag);
+            using var cached = await http.SendAsync(again);
+            Assert.Equal(System.Net.HttpStatusCode.NotModified, cached.StatusCode);
+        }
+        using var missing = await http.GetAsync("/app/nope.js");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, missing.StatusCode);
+        using var data = await http.GetAsync("/api/v1/queues");
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, data.StatusCode);
+    }
+
+    [Fact]
     public async Task Sign_in_refuses_a_wrong_token_then_accepts_the_right_one_and_signs_out()
     {
         await using var p = await server.NewPage();

@@ -57,6 +57,9 @@ export function table(caption, columns, rows, empty = 'Nothing here yet.') {
       h('tbody', null, rows.map((cells) => h('tr', null, cells.map((c) => h('td', null, c)))))));
 }
 
+/** "3s ago" as a <time> that keeps to one line. */
+export const when = (iso, label) => (iso ? h('time', { datetime: iso, class: 'nowrap', title: new Date(iso).toLocaleString() }, label) : '—');
+
 export const badge = (state) => h('span', { class: `badge state-${state}` }, state === 'failed' ? 'dead' : state);
 
 export const button = (label, onclick, attrs = {}) =>

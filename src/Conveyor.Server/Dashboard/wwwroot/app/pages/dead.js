@@ -2,7 +2,7 @@
 // all matching, edit the args then redrive, delete.
 
 import { api, optional, isMissingRoute, enc } from '../lib/api.js';
-import { h, replace, section, table, button, errorBox } from '../lib/dom.js';
+import { h, replace, section, table, button, errorBox, when } from '../lib/dom.js';
 import { ago, num, shortId } from '../lib/format.js';
 import { href, navigate } from '../lib/router.js';
 import { act, confirmDialog, toast } from '../lib/toast.js';
@@ -91,7 +91,7 @@ export default {
       }
       replace(groupsBox, table('Dead letters by error type', ['Error type', 'Count', 'Example message', 'Last', ''], groups.map((g) => [
         h('a', { href: href('dead', { ...filter, error_type: g.error_type }) }, g.error_type), num(g.count),
-        h('span', { class: 'error-text' }, g.sample_message), ago(g.last_at),
+        h('span', { class: 'error-text' }, g.sample_message), when(g.last_at, ago(g.last_at)),
         h('a', { href: href('dead', { ...filter, error_type: g.error_type }), 'aria-label': `Show the dead tasks with error ${g.error_type}` }, 'Show'),
       ]), 'No dead letters. 🎉'), note);
     }
@@ -101,7 +101,7 @@ export default {
       const items = filter.error_type ? page.items.filter((t) => t.error?.type === filter.error_type) : page.items;
       replace(listBox, table('Dead tasks', ['Task', 'Type', 'Queue', 'Error', 'Died', 'Actions'], items.map((t) => [
         h('a', { href: `#/tasks/${encodeURIComponent(t.id)}`, class: 'mono' }, shortId(t.id)), t.type, t.queue,
-        h('span', { class: 'error-text' }, t.error ? `${t.error.type}: ${t.error.message}` : ''), ago(t.finished_at),
+        h('span', { class: 'error-text' }, t.error ? `${t.error.type}: ${t.error.message}` : ''), when(t.finished_at, ago(t.finished_at)),
         h('div', { class: 'row-actions' },
           button('Retry', async () => { await act('Task queued again.', () => api(`/api/v1/dead-letters/${enc(t.id)}/retry`, { method: 'POST' })); load(); }, { 'aria-label': `Retry task ${t.id}`, 'data-retry': t.id }),
           button('Edit args', () => editArgs(t), { 'aria-label': `Edit args of task ${t.id}, then redrive` }),

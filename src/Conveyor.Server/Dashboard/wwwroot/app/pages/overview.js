@@ -2,7 +2,7 @@
 // state, the queue table, live workers and recent failures.
 
 import { api, optional } from '../lib/api.js';
-import { h, replace, section, table, unavailable, errorBox } from '../lib/dom.js';
+import { h, replace, section, table, unavailable, errorBox, when } from '../lib/dom.js';
 import { num, ago, shortId } from '../lib/format.js';
 import { href } from '../lib/router.js';
 import { throughputChart } from '../lib/chart.js';
@@ -22,7 +22,6 @@ export default {
     const historyNote = h('div');
     const queuesBox = h('div', { id: 'queue-table' });
     const failuresBox = h('div', { id: 'recent-failures' });
-    const workersBox = h('p', { class: 'big-number' }, h('span', { id: 'worker-count' }, '…'), ' live workers');
 
     main.append(
       h('h1', null, 'Overview'),
@@ -31,9 +30,7 @@ export default {
         section('Throughput, live (per second)', liveBox, liveSums),
         section('Throughput, last hour (per minute)', historyBox, historyNote)),
       section('Queues', queuesBox),
-      h('div', { class: 'grid-2' },
-        section('Workers', workersBox, h('p', null, h('a', { href: '#/workers' }, 'See every worker'))),
-        section('Recent failures', failuresBox)));
+      section('Recent failures', failuresBox));
 
     // Live: one bucket per second, counted from task events (succeeded; failed = moved to dead letters).
     const live = throughputChart(liveBox, { label: 'Tasks succeeded and failed per second, last two minutes' });
@@ -82,8 +79,11 @@ export default {
       const states = [['pending', 'Pending'], ['scheduled', 'Scheduled'], ['running', 'Running'], ['succeeded', 'Succeeded'], ['failed', 'Dead'], ['cancelled', 'Cancelled']];
       replace(totals, states.map(([k, label]) =>
         h('a', { class: `total state-${k}`, href: k === 'failed' ? '#/dead' : href('tasks', { state: k }), 'data-total': k },
-          h('span', { class: 'total-number' }, num(sum(k))), h('span', { class: 'total-label' }, label))));
+          h('span', { class: 'total-number' }, num(sum(k))), h('span', { class: 'total-label' }, label))),
+        h('a', { class: 'total workers', href: '#/workers' }, h('span', { class: 'total-number', id: 'worker-count' }, workerCount), h('span', { class: 'total-label' }, 'Live workers')));
     };
+    let workerCount = '…';
+    const setWorkers = (n) => { workerCount = n; const el = document.getElementById('worker-count'); if (el) el.textContent = n; };
 
     const refreshQueues = coalesce(async () => {
       try {
@@ -97,19 +97,19 @@ export default {
       try {
         const page = await api('/api/v1/tasks', { query: { state: 'failed', limit: 8 } });
         replace(failuresBox, table('Recent failures', ['Task', 'Type', 'Queue', 'Error', 'When'], page.items.map((t) => [
-          h('a', { href: `#/tasks/${encodeURIComponent(t.id)}` }, shortId(t.id)), t.type, t.queue,
-          h('span', { class: 'error-text' }, t.error ? `${t.error.type}: ${t.error.message}` : ''), ago(t.finished_at),
+          h('a', { href: `#/tasks/${encodeURIComponent(t.id)}`, class: 'mono' }, shortId(t.id)), t.type, t.queue,
+          h('span', { class: 'error-text' }, t.error ? `${t.error.type}: ${t.error.message}` : ''), when(t.finished_at, ago(t.finished_at)),
         ]), 'No dead tasks.'));
       } catch (e) { replace(failuresBox, errorBox(e)); }
     }, 2000);
 
     const refreshWorkers = async () => {
       const w = await optional('/api/v1/workers');
-      document.getElementById('worker-count').textContent = w ? num(w.workers.length) : '?';
+      setWorkers(w ? num(w.workers.length) : '?');
     };
 
     const offStats = events.on('stats', (s) => {
-      document.getElementById('worker-count').textContent = num(s.workers);
+      setWorkers(num(s.workers));
       refreshQueues();
     });
     const offPoll = events.on('poll', () => { refreshQueues(); refreshFailures(); refreshWorkers(); loadHistory(); });

@@ -1,6 +1,6 @@
 // Queues: counts, rates, oldest waiting age, consumers, pause / resume.
 
-import { h, replace, errorBox } from '../lib/dom.js';
+import { h, replace, errorBox, section } from '../lib/dom.js';
 import { loadQueues, queueTable, pauseButton } from '../lib/queues.js';
 import { act } from '../lib/toast.js';
 import { coalesce } from '../lib/schedule.js';
@@ -11,7 +11,7 @@ export default {
   render(main) {
     const box = h('div', { id: 'queues' }, h('p', { class: 'muted' }, 'Loading…'));
     main.append(h('h1', null, 'Queues'),
-      h('p', { class: 'muted' }, 'A paused queue still accepts tasks; workers lease nothing from it until it is resumed.'), box);
+      h('p', { class: 'muted' }, 'A paused queue still accepts tasks; workers lease nothing from it until it is resumed.'), section('Every queue', box));
     const load = async () => {
       try {
         const queues = await loadQueues();

@@ -3,7 +3,7 @@
 // selection or on every task matching the filter.
 
 import { api, ApiError } from '../lib/api.js';
-import { h, replace, table, badge, button, errorBox } from '../lib/dom.js';
+import { h, replace, table, badge, button, errorBox, when } from '../lib/dom.js';
 import { ago, shortId } from '../lib/format.js';
 import { href, navigate } from '../lib/router.js';
 import { bulkAction } from '../lib/bulk.js';
@@ -116,7 +116,7 @@ export default {
             updateCount();
           } }),
           h('a', { href: `#/tasks/${encodeURIComponent(t.id)}`, class: 'mono' }, shortId(t.id)),
-          t.type, t.queue, badge(t.state), `${t.attempt}/${t.max_attempts}`, ago(t.created_at),
+          t.type, t.queue, badge(t.state), `${t.attempt}/${t.max_attempts}`, when(t.created_at, ago(t.created_at)),
           h('span', { class: 'error-text' }, t.error ? `${t.error.type}: ${t.error.message}` : ''),
         ]);
         const nav = h('nav', { class: 'pager', 'aria-label': 'Pages' },

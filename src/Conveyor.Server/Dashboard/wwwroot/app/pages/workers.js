@@ -2,7 +2,7 @@
 // last heartbeat) and those that went silent; quiet and stop.
 
 import { api, optional, enc } from '../lib/api.js';
-import { h, replace, section, table, button, unavailable, errorBox } from '../lib/dom.js';
+import { h, replace, section, table, button, unavailable, errorBox, when } from '../lib/dom.js';
 import { ago, age, num, shortId } from '../lib/format.js';
 import { act, confirmDialog } from '../lib/toast.js';
 import { coalesce } from '../lib/schedule.js';
@@ -38,7 +38,7 @@ export default {
       h('span', { class: 'mono' }, w.id), w.host, String(w.pid), (w.queues || []).join(', '), String(w.concurrency),
       Array.isArray(w.types) ? (w.types.length ? w.types.join(', ') : '—') : h('span', { class: 'muted', title: 'this server does not report handler types' }, 'n/a'),
       h('span', { class: `badge worker-${w.status}` }, w.status), runningCell(w),
-      `${num(w.processed)} / ${num(w.failed)}`, ago(w.last_heartbeat),
+      `${num(w.processed)} / ${num(w.failed)}`, when(w.last_heartbeat, ago(w.last_heartbeat)),
       actions ? h('div', { class: 'row-actions' },
         button('Quiet', command(w, 'quiet'), { 'aria-label': `Quiet worker ${w.id}`, disabled: w.status !== 'running' }),
         button('Stop', command(w, 'stop'), { class: 'button danger', 'aria-label': `Stop worker ${w.id}` })) : null,
