@@ -43,6 +43,7 @@ public sealed class DashboardPagesTests(DashboardServer server) : IClassFixture<
         await using var p = await server.NewPage();
         await p.Goto("#/tasks");
         await Expect(p.Page.Locator("#token")).ToBeVisibleAsync(); // auth is required: the sign-in page, not the tasks
+        await Expect(p.Page.Locator("#sign-out")).ToBeHiddenAsync();
         await p.AssertAccessible("sign-in");
         await p.Screenshot("sign-in");
 
@@ -57,6 +58,7 @@ public sealed class DashboardPagesTests(DashboardServer server) : IClassFixture<
 
         await p.Page.Locator("#sign-out").ClickAsync();
         await Expect(p.Page.Locator("#token")).ToBeVisibleAsync();
+        await Expect(p.Page.Locator("#sign-out")).ToBeHiddenAsync();
         await p.Goto("#/queues");
         await Expect(p.Page.Locator("#token")).ToBeVisibleAsync();
         p.AssertNoProblems();
@@ -137,6 +139,26 @@ public sealed class DashboardPagesTests(DashboardServer server) : IClassFixture<
         Assert.False(overflow, "the overview scrolls sideways at 390 px");
         await phone.Screenshot("overview-phone");
         phone.AssertNoProblems();
+    }
+
+    [Fact]
+    public async Task The_history_chart_draws_per_minute_bars_from_buckets()
+    {
+        // The overview draws GET /api/v1/history with this chart once the server has the route; draw it here on given buckets.
+        await using var p = await server.NewPage();
+        await p.SignIn();
+        var drawn = await p.Page.EvaluateAsync<int>(@"async () => {
+            const { throughputChart } = await import('/app/lib/chart.js');
+            const box = document.createElement('div');
+            document.querySelector('main').append(box);
+            const chart = throughputChart(box, { bars: true, label: 'test' });
+            const t0 = Math.floor(Date.now() / 60000) * 60 - 3600;
+            const xs = Array.from({ length: 60 }, (_, i) => t0 + i * 60);
+            chart.set(xs, xs.map((_, i) => i % 7), xs.map((_, i) => i % 3));
+            return box.querySelectorAll('canvas').length;
+        }");
+        Assert.Equal(1, drawn);
+        p.AssertNoProblems();
     }
 
     [Fact]

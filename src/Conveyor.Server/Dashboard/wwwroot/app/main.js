@@ -54,6 +54,7 @@ function renderSession() {
   const out = document.getElementById('sign-out');
   name.textContent = session.signedIn && session.authRequired ? `Signed in${session.name ? ' as ' + session.name : ''}` : '';
   out.hidden = !(session.signedIn && session.authRequired);
+  if (needsSignIn()) { liveStatus.textContent = 'signed out'; liveStatus.className = 'live-status'; }
 }
 document.getElementById('sign-out').addEventListener('click', async () => {
   await signOut();
