@@ -52,8 +52,9 @@ export async function signIn(token) {
 }
 
 export async function signOut() {
+  // The cookie's sign-out is an action too: it carries the anti-forgery token, so clear that after.
+  if (session.cookie) { try { await api('/api/v1/session', { method: 'DELETE' }); } catch { /* signed out locally anyway */ } }
   headerToken.set(null);
   setCsrfToken(null);
-  if (session.cookie) { try { await api('/api/v1/session', { method: 'DELETE' }); } catch { /* signed out locally anyway */ } }
   return load();
 }
