@@ -91,6 +91,17 @@ public sealed class DashboardPagesTests(DashboardServer server) : IClassFixture<
             await p.Goto(hash);
             await Expect(p.Page.Locator(ready).First).ToBeVisibleAsync();
             if (name == "overview") await RunSomeWork(p);
+            if (name == "submit")
+            {
+                // Seed 002's flow, as the page opens: fib with n = 35.
+                await p.Page.Locator("#s-submit").ClickAsync();
+                await Expect(p.Page.Locator("#watch-result")).ToHaveTextAsync("9227465");
+            }
+            if (name == "bulk-actions" && await BulkCancelScheduled() is true)
+            {
+                await p.Page.ReloadAsync();
+                await Expect(p.Page.Locator("#bulk-log tbody tr").First).ToContainTextAsync("cancel");
+            }
             await p.AssertAccessible(name);
             await p.Screenshot(name);
         }
@@ -100,6 +111,16 @@ public sealed class DashboardPagesTests(DashboardServer server) : IClassFixture<
         await Expect(p.Page.Locator("#task-error")).ToContainTextAsync("card declined");
         await p.AssertAccessible("task-detail (dead)");
         p.AssertNoProblems();
+    }
+
+    /// <summary>A recorded bulk action for the log's picture (null when this server has no bulk route).</summary>
+    private async Task<bool?> BulkCancelScheduled()
+    {
+        for (var i = 0; i < 3; i++) await server.Submit(new { type = "noop", queue = "shots", delay = 3600 });
+        using var res = await server.Admin.PostAsJsonAsync("api/v1/tasks/bulk", new { action = "cancel", filter = new { queue = "shots", state = "scheduled" } });
+        if (res.StatusCode is System.Net.HttpStatusCode.NotFound or System.Net.HttpStatusCode.MethodNotAllowed) return null;
+        Assert.True(res.IsSuccessStatusCode, $"bulk answered {(int)res.StatusCode}");
+        return true;
     }
 
     /// <summary>Some tasks while the overview is open, so its live chart and counters have something to show.</summary>
