@@ -97,7 +97,10 @@ export default {
     }
 
     async function loadList() {
-      const page = await api('/api/v1/dead-letters', { query: { queue: filter.queue, type: filter.type, limit: 50, cursor } });
+      // By error type: the task search (state failed, error_type) where the server has it; the page is filtered here too.
+      const page = filter.error_type
+        ? await api('/api/v1/tasks', { query: { state: 'failed', queue: filter.queue, type: filter.type, error_type: filter.error_type, limit: 50, cursor } })
+        : await api('/api/v1/dead-letters', { query: { queue: filter.queue, type: filter.type, limit: 50, cursor } });
       const items = filter.error_type ? page.items.filter((t) => t.error?.type === filter.error_type) : page.items;
       replace(listBox, table('Dead tasks', ['Task', 'Type', 'Queue', 'Error', 'Died', 'Actions'], items.map((t) => [
         h('a', { href: `#/tasks/${encodeURIComponent(t.id)}`, class: 'mono' }, shortId(t.id)), t.type, t.queue,

@@ -2,7 +2,7 @@
 // key=value, error text), every filter in the URL; select rows; bulk retry / cancel / delete on the
 // selection or on every task matching the filter.
 
-import { api, ApiError } from '../lib/api.js';
+import { api } from '../lib/api.js';
 import { h, replace, table, badge, button, errorBox, when } from '../lib/dom.js';
 import { ago, shortId } from '../lib/format.js';
 import { href, navigate } from '../lib/router.js';
@@ -126,7 +126,7 @@ export default {
         replace(list, t, nav);
         updateCount();
       } catch (e) {
-        replace(list, e instanceof ApiError && e.status === 400 ? errorBox(e) : errorBox(e));
+        replace(list, errorBox(e));
       }
     }
     load();
