@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every Conveyor test on a fresh machine: installs what the tests need when it is missing
-# (the .NET SDK is expected; redis-server and redis-cli from Debian packages), builds, and runs
+# (the .NET SDK is expected; redis-server, redis-cli and chromium from Debian packages), builds, and runs
 # `dotnet test` over the whole solution. .ci/run calls exactly this script.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -9,6 +9,8 @@ need_pkgs=()
 command -v redis-server >/dev/null 2>&1 || need_pkgs+=(redis-server)
 command -v redis-cli >/dev/null 2>&1 || need_pkgs+=(redis-tools)
 command -v python3 >/dev/null 2>&1 || need_pkgs+=(python3)
+# The dashboard's browser tests drive Debian's Chromium through Playwright (never a downloaded browser).
+[ -x /usr/bin/chromium ] || need_pkgs+=(chromium)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "test.sh: installing ${need_pkgs[*]} (Debian packages)"
   SUDO=""
@@ -24,7 +26,7 @@ if ! command -v dotnet >/dev/null 2>&1; then
   exit 1
 fi
 
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 dotnet build Conveyor.slnx -c Release -nologo -clp:ErrorsOnly
 # Test projects run one after another (-m:1 style) so the process-level tests get the CPU they need.
 log="$(mktemp)"

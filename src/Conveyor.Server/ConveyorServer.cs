@@ -124,6 +124,7 @@ public static class ConveyorServer
         HealthEndpoints.Map(app);
         CompatEndpoints.Map(app);
         SessionEndpoints.Map(app);
+        Dashboard.DashboardEndpoints.Map(app);
 
         var metrics = app.MapPrometheusScrapingEndpoint(Client.Protocol.Routes.Metrics);
         if (!options.PublicMetrics) metrics.RequireScope(Scopes.Admin);
