@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every Conveyor test on a fresh machine: installs what the tests need when it is missing
-# (the .NET SDK is expected; redis-server, redis-cli and chromium from Debian packages), builds, and runs
-# `dotnet test` over the whole solution. .ci/run calls exactly this script.
+# (the .NET SDK is expected; redis-server and redis-cli, chromium for the dashboard's browser tests,
+# and for the container tests docker.io, docker-compose and debootstrap, from Debian packages),
+# builds, and runs `dotnet test` over the whole solution. .ci/run calls exactly this script. The
+# container tests start dockerd themselves when it is not running (tests/Conveyor.Containers.Tests/test-images.sh).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -11,6 +13,9 @@ command -v redis-cli >/dev/null 2>&1 || need_pkgs+=(redis-tools)
 command -v python3 >/dev/null 2>&1 || need_pkgs+=(python3)
 # The dashboard's browser tests drive Debian's Chromium through Playwright (never a downloaded browser).
 [ -x /usr/bin/chromium ] || need_pkgs+=(chromium)
+command -v dockerd >/dev/null 2>&1 || need_pkgs+=(docker.io)
+command -v docker-compose >/dev/null 2>&1 || need_pkgs+=(docker-compose)
+command -v debootstrap >/dev/null 2>&1 || need_pkgs+=(debootstrap)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "test.sh: installing ${need_pkgs[*]} (Debian packages)"
   SUDO=""

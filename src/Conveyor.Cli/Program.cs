@@ -18,6 +18,7 @@ root.Subcommands.Add(QueuesCommand.Create());
 root.Subcommands.Add(WorkersCommand.Create());
 root.Subcommands.Add(TokenCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(HealthCommand.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)
@@ -26,4 +27,6 @@ if (parse.Errors.Count > 0)
     Console.Error.WriteLine("Run 'conveyor --help' for usage.");
     return ExitCodes.Usage;
 }
-return await parse.InvokeAsync();
+// ProcessTerminationTimeout = null: System.CommandLine neither watches signals nor ends the process
+// 2 s after one; TerminationSignals (CommandRunner) turns them into the commands' cancellation token.
+return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

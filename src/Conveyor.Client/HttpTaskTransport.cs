@@ -14,10 +14,32 @@ public sealed class HttpTaskTransport(HttpClient http, string? token = null) : I
 {
     private readonly ApiConnection api = new(http, token);
 
+    /// <summary>
+    /// How long a lease call in flight may still answer after <c>ct</c> fires (a draining worker)
+    /// before the request is abandoned.
+    /// </summary>
+    public static readonly TimeSpan LeaseStopGrace = TimeSpan.FromSeconds(2);
+
     public async ValueTask<IReadOnlyList<LeasedTask>> Lease(TaskLeaseParams request, CancellationToken ct = default)
     {
         var body = new LeaseRequest { WorkerId = request.WorkerId, Queues = request.Queues, Max = request.Max, Wait = request.Wait, LeaseDuration = request.LeaseDuration };
-        return (await api.Call<LeaseResponse>(HttpMethod.Post, Routes.Leases, body, ct).ConfigureAwait(false)).Tasks;
+        // Why ct does not cancel the request at once: a transport must return what it leased or throw
+        // before leasing (LeaseLoop). Once the broker has leased, an abandoned request drops its answer,
+        // and those tasks stay leased to nobody until the lease expires: a charged attempt for work no
+        // one ran (seen under `docker-compose stop` with a busy queue). So a stop lets the call answer
+        // for LeaseStopGrace (an answer with tasks comes in milliseconds; the executors hand them
+        // back), and only a lease still waiting for work is abandoned; the broker releases, uncharged,
+        // what it leases for a worker that has hung up.
+        using var abandon = new CancellationTokenSource();
+        using var onStop = ct.Register(static s => ((CancellationTokenSource)s!).CancelAfter(LeaseStopGrace), abandon);
+        try
+        {
+            return (await api.Call<LeaseResponse>(HttpMethod.Post, Routes.Leases, body, abandon.Token).ConfigureAwait(false)).Tasks;
+        }
+        catch (OperationCanceledException) when (abandon.IsCancellationRequested && ct.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(ct);
+        }
     }
 
     public async ValueTask<IReadOnlyList<AckResult>> CompleteMany(IReadOnlyList<TaskCompleteParams> items, CancellationToken ct = default) =>

@@ -5,14 +5,17 @@ using Conveyor.Engine;
 namespace Conveyor.Cli.Infrastructure;
 
 /// <summary>
-/// Wraps every command's action: Ctrl-C becomes cancellation, and every failure becomes one clear
+/// Wraps every command's action: Ctrl-C and SIGTERM become cancellation (<see cref="TerminationSignals"/>),
+/// and every failure becomes one clear
 /// line on stderr with a documented exit code (never a stack trace for an expected error).
 /// </summary>
 internal static class CommandRunner
 {
     public static void SetRun(this Command command, Func<ParseResult, CancellationToken, Task<int>> action) =>
-        command.SetAction(async (parse, ct) =>
+        command.SetAction(async (parse, _) =>
         {
+            using var signals = new TerminationSignals();
+            var ct = signals.Token;
             try
             {
                 return await action(parse, ct).ConfigureAwait(false);

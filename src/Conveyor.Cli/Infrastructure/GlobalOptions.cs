@@ -7,6 +7,7 @@ internal static class GlobalOptions
 {
     public const string BrokerEnv = "CONVEYOR_BROKER";
     public const string TokenEnv = "CONVEYOR_TOKEN";
+    public const string SeedTokenEnv = Conveyor.Server.Auth.ApiTokens.SeedTokenVariable;
     public const string DefaultBroker = "http://127.0.0.1:5000";
 
     public static readonly Option<string?> Broker = new("--broker")
@@ -17,7 +18,7 @@ internal static class GlobalOptions
 
     public static readonly Option<string?> Token = new("--token")
     {
-        Description = $"API token (env {TokenEnv})",
+        Description = $"API token (env {TokenEnv}, else {SeedTokenEnv})",
         Recursive = true,
     };
 
@@ -35,9 +36,15 @@ internal static class GlobalOptions
         return url.TrimEnd('/');
     }
 
+    /// <summary>
+    /// <c>--token</c>, else <c>CONVEYOR_TOKEN</c>, else seed 003's <c>API_SECRET_TOKEN</c> (the one
+    /// variable its compose file sets on the broker and the workers alike).
+    /// </summary>
     public static string? ResolveToken(ParseResult r)
     {
-        var token = r.GetValue(Token) ?? Environment.GetEnvironmentVariable(TokenEnv);
+        var token = r.GetValue(Token) ?? NonEmpty(Environment.GetEnvironmentVariable(TokenEnv)) ?? Environment.GetEnvironmentVariable(SeedTokenEnv);
         return string.IsNullOrWhiteSpace(token) ? null : token.Trim();
     }
+
+    private static string? NonEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
 }
