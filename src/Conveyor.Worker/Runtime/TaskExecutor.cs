@@ -30,7 +30,7 @@ internal sealed class TaskExecutor(WorkerRuntime runtime, ExecutionSlot slot, Ta
                 {
                     // Waited too long for a slot: the renewer handed it back already.
                     if (!runtime.Unbuffer(leased)) continue;
-                    if (runtime.Stopping)
+                    if (runtime.LeasingStopped)
                     {
                         // Leased but not started when the drain began: hand it back untouched, not charged.
                         runtime.Acks.Post(new TaskReleaseParams(leased.Task.Id, leased.LeaseToken));

@@ -105,7 +105,7 @@ public sealed class WorkerPool : IAsyncDisposable
 
     private async Task DrainAsync(CancellationToken ct)
     {
-        _runtime.BeginStopping();
+        _runtime.StopLeasing();
         _lifecycle.Draining();
         await _heartbeater.BeatAsync(CancellationToken.None).ConfigureAwait(false);
         await _stopLeasing.CancelAsync().ConfigureAwait(false);
@@ -143,6 +143,9 @@ public sealed class WorkerPool : IAsyncDisposable
     private void Quiet()
     {
         _runtime.Logger.LogInformation("worker {WorkerId} is quiet: it leases nothing more and finishes what it holds", WorkerId);
+        // A lease call in flight may still answer (HttpTaskTransport.LeaseStopGrace): what it brings is
+        // handed back by the executors, not run, since a quiet worker takes no new work.
+        _runtime.StopLeasing();
         // CancelAsync: the lease loop's cancellation callbacks run off the heartbeat loop.
         _ = _stopLeasing.CancelAsync();
     }

@@ -53,9 +53,12 @@ internal sealed class WorkerRuntime
     public long Processed => Interlocked.Read(ref _processed);
     public long Failed => Interlocked.Read(ref _failed);
 
-    /// <summary>Set when the drain begins: no more leasing, and leased-but-unstarted tasks go back.</summary>
-    public bool Stopping => _stopping;
-    public void BeginStopping() => _stopping = true;
+    /// <summary>
+    /// Set when the worker goes quiet or the drain begins: no more leasing, and leased-but-unstarted
+    /// tasks (a lease call that answered after the stop, prefetched ones) go back, not charged.
+    /// </summary>
+    public bool LeasingStopped => _stopping;
+    public void StopLeasing() => _stopping = true;
 
     /// <summary>
     /// How many tasks the lease loop may ask for now: waits until fewer than Concurrency + the prefetch

@@ -99,6 +99,50 @@ public sealed class HeartbeatAnswerTests
     }
 
     [Fact]
+    public async Task Quiet_hands_back_what_a_lease_call_in_flight_brings_after_it()
+    {
+        // An HTTP lease call may still answer after the worker stopped leasing (HttpTaskTransport's
+        // LeaseStopGrace). Here the transport ignores the lease loop's token altogether: the lease
+        // waiting in the store when quiet arrives brings the next task anyway. A quiet worker takes no
+        // new work, so that task goes back to the queue, its attempt not charged, and never runs.
+        var (h, time, _) = Harness();
+        await using var __ = h;
+        h.Options.LeaseWait = TimeSpan.FromSeconds(30);
+        var ran = Signals.New<bool>();
+        h.Handlers.Add("later", (JsonElement _, TaskContext _) => { ran.TrySetResult(true); return ValueTask.FromResult<object?>(null); });
+        var inFlight = new DeafLease(h.Transport);
+        h.Transport = inFlight;
+        var pool = await h.StartAsync();
+        await WorkerHarness.Eventually(() => Task.FromResult(inFlight.Waiting > 0), "a lease is waiting in the store");
+
+        Assert.Equal(WorkerCommandOutcome.Ok, await h.Engine.WorkerCommand(new(pool.WorkerId, WorkerCommandKind.Quiet)));
+        await BeatUntil(time, () => Task.FromResult(pool.Status == WorkerStatus.Quiet), "the worker is quiet");
+        var later = await h.SubmitAsync("later");
+        await WorkerHarness.Eventually(() => Task.FromResult(inFlight.Answered > 0), "the lease in flight answered");
+        await WorkerHarness.Eventually(async () => (await h.GetAsync(later)) is { State: TaskState.Pending, Attempt: 0 }, "the task is back in the queue, uncharged");
+        Assert.False(ran.Task.IsCompleted);
+    }
+
+    /// <summary>A transport whose lease call does not stop when the lease loop's token fires.</summary>
+    private sealed class DeafLease(ITaskTransport inner) : ITaskTransport
+    {
+        public int Waiting, Answered;
+        public async ValueTask<IReadOnlyList<LeasedTask>> Lease(TaskLeaseParams request, CancellationToken ct = default)
+        {
+            Interlocked.Increment(ref Waiting);
+            var leased = await inner.Lease(request, CancellationToken.None);
+            if (leased.Count > 0) Interlocked.Increment(ref Answered);
+            return leased;
+        }
+        public ValueTask<IReadOnlyList<AckResult>> CompleteMany(IReadOnlyList<TaskCompleteParams> items, CancellationToken ct = default) => inner.CompleteMany(items, ct);
+        public ValueTask<IReadOnlyList<AckResult>> FailMany(IReadOnlyList<TaskFailParams> items, CancellationToken ct = default) => inner.FailMany(items, ct);
+        public ValueTask<IReadOnlyList<LeaseExtendResult>> ExtendMany(IReadOnlyList<LeaseExtendParams> items, CancellationToken ct = default) => inner.ExtendMany(items, ct);
+        public ValueTask<IReadOnlyList<AckResult>> ReleaseMany(IReadOnlyList<TaskReleaseParams> items, CancellationToken ct = default) => inner.ReleaseMany(items, ct);
+        public ValueTask<WorkerHeartbeatResult> WorkerHeartbeat(WorkerInfo worker, CancellationToken ct = default) => inner.WorkerHeartbeat(worker, ct);
+        public ValueTask WorkerRemove(string workerId, CancellationToken ct = default) => inner.WorkerRemove(workerId, ct);
+    }
+
+    [Fact]
     public async Task Stop_drains_the_pool_which_leaves_the_registry()
     {
         var (h, time, _) = Harness();
