@@ -37,10 +37,6 @@ export function replace(node, ...children) {
   return node;
 }
 
-/** A notice for a section whose API route this server does not have (yet). */
-export const unavailable = (what, route) =>
-  h('p', { class: 'notice unavailable' }, `${what} is not available on this server`, route ? ` (it needs ${route}).` : '.');
-
 export const errorBox = (err) => h('p', { class: 'notice error', role: 'alert' }, err?.message || String(err));
 
 /** A <section> with a heading. */

@@ -2,7 +2,7 @@
 // built-in, a JSON editor with validation for any type, queue / priority / delay / idempotency key /
 // tags; then watch the task go pending → running → succeeded or failed, live, with its result.
 
-import { api, optional, enc } from '../lib/api.js';
+import { api, enc } from '../lib/api.js';
 import { h, replace, section, badge, json, errorBox } from '../lib/dom.js';
 import { time } from '../lib/format.js';
 import * as events from '../lib/events.js';
@@ -87,9 +87,8 @@ export default {
     showType(query.get('n') ? { n: Number(query.get('n')) } : undefined);
 
     // Types that live workers announce (GET /api/v1/task-types), beside the built-ins.
-    optional('/api/v1/task-types').then((data) => {
+    api('/api/v1/task-types').then((data) => {
       if (disposed) return;
-      if (!data) { typeAbout.after(h('p', { class: 'muted', id: 'types-note' }, 'This server does not list the types its workers announce (GET /api/v1/task-types): type any name.')); return; }
       for (const t of data.types) if (!BUILT_INS[t.name]) typeList.append(h('option', { value: t.name }, `${t.name} (${t.workers} worker${t.workers === 1 ? '' : 's'})`));
     }).catch(() => {});
 
