@@ -72,6 +72,7 @@ public sealed class DashboardPagesTests(DashboardServer server) : IClassFixture<
         await server.Submit(new { type = "sleep", args = new { ms = 200 }, queue = "shots", delay = 3600 });
         await server.WaitState((string)ok["id"]!, "succeeded");
         await server.WaitState((string)dead["id"]!, "failed");
+        await WaitingWithoutAWorker();
 
         await using var p = await server.NewPage();
         await p.SignIn();
@@ -91,6 +92,13 @@ public sealed class DashboardPagesTests(DashboardServer server) : IClassFixture<
             await p.Goto(hash);
             await Expect(p.Page.Locator(ready).First).ToBeVisibleAsync();
             if (name == "overview") await RunSomeWork(p);
+            if (name == "workers")
+            {
+                // A task in hand, so the Running column shows one with its age.
+                var busy = (string)(await server.Submit(new { type = "sleep", args = new { ms = 20_000 }, queue = "shots" }))["id"]!;
+                await server.WaitState(busy, "running");
+                await Expect(p.Page.Locator("#workers-live tbody tr a.mono").First).ToBeVisibleAsync();
+            }
             if (name == "submit")
             {
                 // Seed 002's flow, as the page opens: fib with n = 35.
@@ -112,6 +120,13 @@ public sealed class DashboardPagesTests(DashboardServer server) : IClassFixture<
         await Expect(p.Page.Locator("#task-error")).ToContainTextAsync("card declined");
         await p.AssertAccessible("task-detail (dead)");
         p.AssertNoProblems();
+    }
+
+    /// <summary>Tasks in a queue no worker consumes: the queue table shows their age and its warning.</summary>
+    private async Task WaitingWithoutAWorker()
+    {
+        if ((await server.Queue("reports"))?["pending"] is not null) return;
+        for (var i = 0; i < 2; i++) await server.Submit(new { type = "report.build", args = new { month = "2026-11" }, queue = "reports" });
     }
 
     /// <summary>A recorded bulk action for the log's picture.</summary>
@@ -136,6 +151,7 @@ public sealed class DashboardPagesTests(DashboardServer server) : IClassFixture<
     public async Task Dark_mode_and_phone_width_render_and_pass_axe()
     {
         await server.WaitState((string)(await server.Submit(new { type = "fib", args = new { n = 25 }, queue = "shots" }))["id"]!, "succeeded");
+        await WaitingWithoutAWorker();
         await using (var dark = await server.NewPage(scheme: ColorScheme.Dark))
         {
             await dark.SignIn();
@@ -154,6 +170,7 @@ public sealed class DashboardPagesTests(DashboardServer server) : IClassFixture<
         await using var phone = await server.NewPage(width: 390, height: 844);
         await phone.SignIn();
         await Expect(phone.Page.Locator("#queue-table table").First).ToBeVisibleAsync();
+        await RunSomeWork(phone);
         await phone.AssertAccessible("overview (phone)");
         var overflow = await phone.Page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth > window.innerWidth + 1");
         Assert.False(overflow, "the overview scrolls sideways at 390 px");

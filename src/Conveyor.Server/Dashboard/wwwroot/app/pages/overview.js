@@ -103,9 +103,11 @@ export default {
       setWorkers(num(w.workers.length));
     };
 
+    const refreshHistory = coalesce(() => loadHistory(), 10000);
     const offStats = events.on('stats', (s) => {
       setWorkers(num(s.workers));
       refreshQueues();
+      refreshHistory();
     });
     const offPoll = events.on('poll', () => { refreshQueues(); refreshFailures(); refreshWorkers(); loadHistory(); });
     const historyTimer = setInterval(() => loadHistory().catch(() => {}), 60000);
@@ -120,7 +122,7 @@ export default {
     return () => {
       offTask(); offTask2(); offStats(); offPoll();
       clearInterval(tick); clearInterval(historyTimer);
-      refreshQueues.cancel(); refreshFailures.cancel(); refreshSoon.cancel();
+      refreshQueues.cancel(); refreshFailures.cancel(); refreshSoon.cancel(); refreshHistory.cancel();
       live.destroy(); history?.destroy();
     };
   },

@@ -20,6 +20,9 @@ const BUILT_INS = {
   heavy: { about: 'Works on its data for a while.', fields: [{ name: 'data', label: 'Data (text)', type: 'text', value: 'some data' }] },
 };
 
+/** The lifecycle's order: a long poll may answer `succeeded` before the event that says `running`. */
+const ORDER = ['scheduled', 'pending', 'running', 'succeeded', 'failed', 'cancelled'];
+
 export default {
   title: 'Submit',
   render(main, { query }) {
@@ -126,7 +129,7 @@ export default {
       const steps = [];
       const seen = new Set();
       const view = (t) => {
-        if (!seen.has(t.state)) { seen.add(t.state); steps.push([t.state, new Date().toISOString()]); }
+        if (!seen.has(t.state)) { seen.add(t.state); steps.push([t.state, new Date().toISOString()]); steps.sort((a, b) => ORDER.indexOf(a[0]) - ORDER.indexOf(b[0])); }
         replace(watch,
           h('p', null, 'Task ', h('a', { href: `#/tasks/${encodeURIComponent(t.id)}`, class: 'mono', id: 'watch-link' }, t.id), ` (${t.type})`),
           h('ol', { class: 'steps', id: 'watch-steps' }, steps.map(([s, at]) => h('li', null, badge(s), ` ${time(at)}`))),

@@ -11,6 +11,7 @@ import * as events from '../lib/events.js';
 
 /** A relative time, the absolute one on hover. */
 const stamp = (iso) => when(iso, ago(iso));
+const took = (a) => { const ms = Date.parse(a.finished_at) - Date.parse(a.started_at); return ms < 1000 ? `${ms} ms` : duration(Math.round(ms / 1000)); };
 const terminal = (s) => s === 'succeeded' || s === 'failed' || s === 'cancelled';
 
 export default {
@@ -42,7 +43,7 @@ export default {
         ['Priority', String(t.priority)], ['Attempt', `${t.attempt} of ${t.max_attempts}`],
         ['Created', stamp(t.created_at)], ['Scheduled for', stamp(t.scheduled_for)],
         ['Started', stamp(t.started_at)], ['Finished', stamp(t.finished_at)],
-        ['Worker', t.worker_id || '—'], ['Idempotency key', t.idempotency_key || '—'],
+        ['Worker', t.worker_id || t.attempts.at(-1)?.worker_id || '—'], ['Idempotency key', t.idempotency_key || '—'],
         ['Timeout', `${t.timeout} s`],
       ];
       const meta = Object.entries(t.metadata || {});
@@ -71,7 +72,7 @@ export default {
         section('Attempts', t.attempts.length === 0 ? h('p', { class: 'muted' }, 'Not started yet.') :
           h('ol', { class: 'timeline', id: 'task-attempts' }, t.attempts.map((a) => h('li', { class: `attempt outcome-${a.outcome}` },
             h('p', { class: 'attempt-head' }, h('strong', null, `Attempt ${a.number}`), ` · ${a.outcome.replaceAll('_', ' ')} · worker ${a.worker_id || '?'}`),
-            h('p', { class: 'muted' }, 'started ', stamp(a.started_at), a.finished_at ? [', finished ', stamp(a.finished_at), ` after ${duration(Math.round((Date.parse(a.finished_at) - Date.parse(a.started_at)) / 1000))}`] : ''),
+            h('p', { class: 'muted' }, 'started ', stamp(a.started_at), a.finished_at ? [', finished ', stamp(a.finished_at), ` after ${took(a)}`] : ''),
             a.error ? h('p', { class: 'error-text' }, `${a.error.type}: ${a.error.message}`) : null)))));
     }
 
