@@ -44,7 +44,10 @@ export default {
       seen[e.state]++;
       buckets.set(s, b);
       if (e.state === 'failed') refreshFailures();
+      refreshHistory();
     });
+    // The stored history follows outcomes too: one read of its 60 buckets every 2 s at most, while tasks finish.
+    const refreshHistory = coalesce(() => loadHistory(), 2000);
     const drawLive = () => {
       const now = Math.floor(Date.now() / 1000);
       const xs = [], ok = [], bad = [];
@@ -103,11 +106,9 @@ export default {
       setWorkers(num(w.workers.length));
     };
 
-    const refreshHistory = coalesce(() => loadHistory(), 10000);
     const offStats = events.on('stats', (s) => {
       setWorkers(num(s.workers));
       refreshQueues();
-      refreshHistory();
     });
     const offPoll = events.on('poll', () => { refreshQueues(); refreshFailures(); refreshWorkers(); loadHistory(); });
     const historyTimer = setInterval(() => loadHistory().catch(() => {}), 60000);
