@@ -5,7 +5,7 @@ using static Microsoft.Playwright.Assertions;
 namespace Conveyor.Dashboard.Tests;
 
 /// <summary>The scenarios of issue 10, each in its own queue so the tests stay independent.</summary>
-public sealed class DashboardFlowTests(DashboardServer server) : IClassFixture<DashboardServer>
+public sealed partial class DashboardFlowTests(DashboardServer server) : IClassFixture<DashboardServer>
 {
     [Fact]
     public async Task Submit_fib_20_from_the_submit_page_and_see_6765_without_a_reload()
@@ -231,7 +231,15 @@ public sealed class DashboardFlowTests(DashboardServer server) : IClassFixture<D
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Cancel 3" }).ClickAsync();
         await Expect(p.Page.Locator("#task-list tbody tr")).ToHaveCountAsync(0);
         await p.Goto("#/bulk");
-        await Expect(p.Page.Locator("#bulk-log tbody tr").First).ToContainTextAsync("cancel");
+        // Who, when, on what, how many: When · Who · Action · On · Matched · Changed.
+        var cells = p.Page.Locator("#bulk-log tbody tr").First.Locator("td");
+        await Expect(cells.Nth(0).Locator("time[datetime]")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"\d+s ago"));
+        await Expect(cells.Nth(1)).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^sha256:[0-9a-f]{8}$")); // the admin token has no name: its label
+        await Expect(cells.Nth(2)).ToHaveTextAsync("cancel");
+        await Expect(cells.Nth(3)).ToContainTextAsync("queue = bulk1");
+        await Expect(cells.Nth(3)).ToContainTextAsync("tag = batch=b7");
+        await Expect(cells.Nth(4)).ToHaveTextAsync("3");
+        await Expect(cells.Nth(5)).ToHaveTextAsync("3");
         await server.Post("api/v1/queues/bulk1/resume");
         p.AssertNoProblems();
     }

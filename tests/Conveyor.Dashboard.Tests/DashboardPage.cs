@@ -20,7 +20,7 @@ public sealed class DashboardPage : IAsyncDisposable
         page.PageError += (_, e) => { lock (_problems) _problems.Add("page error: " + e); };
         page.Console += (_, m) =>
         {
-            // A fetch of a route this server lacks logs "Failed to load resource": expected (the page degrades).
+            // A refused fetch (a wrong token at sign-in, an action without admin) logs "Failed to load resource": the page reports it itself.
             if (m.Type == "error" && !m.Text.StartsWith("Failed to load resource", StringComparison.Ordinal))
                 lock (_problems) _problems.Add("console error: " + m.Text);
         };

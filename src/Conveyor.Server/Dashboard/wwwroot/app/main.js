@@ -52,7 +52,7 @@ events.on('status', (s) => {
 function renderSession() {
   const name = document.getElementById('session-name');
   const out = document.getElementById('sign-out');
-  name.textContent = session.signedIn && session.authRequired ? `Signed in${session.name ? ' as ' + session.name : ''}` : '';
+  name.textContent = session.signedIn && session.authRequired ? `Signed in${session.name ? ' as ' + session.name : ''} (${session.scopes.join(', ') || 'read only'})` : '';
   out.hidden = !(session.signedIn && session.authRequired);
   if (needsSignIn()) { liveStatus.textContent = 'signed out'; liveStatus.className = 'live-status'; }
 }

@@ -19,7 +19,7 @@ export function throughputChart(container, { label, bars = false } = {}) {
     title: undefined,
     legend: { live: false },
     cursor: { drag: { x: false, y: false } },
-    scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(5, Math.ceil(max * 1.15))] } },
+    scales: { x: bars ? { time: true, range: (u, min, max) => [min - 30, max + 30] } : { time: true }, y: { range: (u, min, max) => [0, Math.max(5, Math.ceil(max * 1.15))] } },
     axes: [axis, { ...axis, size: 44 }],
     series: [{ label: 'time' }, series('succeeded', css('--ok')), series('failed', css('--bad'))],
   };

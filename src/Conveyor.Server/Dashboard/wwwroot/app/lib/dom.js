@@ -37,24 +37,20 @@ export function replace(node, ...children) {
   return node;
 }
 
-/** A notice for a section whose API route this server does not have (yet). */
-export const unavailable = (what, route) =>
-  h('p', { class: 'notice unavailable' }, `${what} is not available on this server`, route ? ` (it needs ${route}).` : '.');
-
 export const errorBox = (err) => h('p', { class: 'notice error', role: 'alert' }, err?.message || String(err));
 
 /** A <section> with a heading. */
 export const section = (title, ...children) =>
   h('section', { class: 'card', 'aria-label': title }, h('h2', null, title), ...children);
 
-/** A table from column titles and rows of cells (cells are nodes or strings). */
+/** A table from column titles and rows of cells (cells are nodes or strings); on a phone each row is a card of `title: value` lines. */
 export function table(caption, columns, rows, empty = 'Nothing here yet.') {
   if (rows.length === 0) return h('p', { class: 'muted empty' }, empty);
   return h('div', { class: 'table-wrap' },
     h('table', null,
       h('caption', { class: 'visually-hidden' }, caption),
       h('thead', null, h('tr', null, columns.map((c) => h('th', { scope: 'col' }, c)))),
-      h('tbody', null, rows.map((cells) => h('tr', null, cells.map((c) => h('td', null, c)))))));
+      h('tbody', null, rows.map((cells) => h('tr', null, cells.map((c, i) => h('td', { 'data-label': typeof columns[i] === 'string' ? columns[i] : null }, c)))))));
 }
 
 /** "3s ago" as a <time> that keeps to one line. */

@@ -3,10 +3,11 @@
 const nf = new Intl.NumberFormat();
 export const num = (n) => (n == null ? '—' : nf.format(n));
 
+/** "3m 5s ago", or "in 59m 50s" for a time still to come. */
 export function ago(iso, now = Date.now()) {
   if (!iso) return '—';
-  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
-  return duration(s) + ' ago';
+  const s = Math.round((now - Date.parse(iso)) / 1000);
+  return s < 0 ? `in ${duration(-s)}` : `${duration(s)} ago`;
 }
 
 export function age(iso, now = Date.now()) {

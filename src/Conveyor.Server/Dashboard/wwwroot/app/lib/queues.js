@@ -1,25 +1,18 @@
 // The queue table shared by the overview and the queues page.
 
-import { api, optional } from './api.js';
-import { h, table, button } from './dom.js';
+import { api } from './api.js';
+import { h, table, button, when } from './dom.js';
 import { num, age } from './format.js';
 import { href } from './router.js';
 
-/** Queues (GET /api/v1/queues) with, for each, how many live workers consume it. */
-export async function loadQueues() {
-  const [q, w] = await Promise.all([api('/api/v1/queues'), optional('/api/v1/workers')]);
-  const live = w?.workers || [];
-  return (q.queues || []).map((x) => ({
-    ...x,
-    consumers: typeof x.workers === 'number' ? x.workers : live.filter((k) => (k.queues || []).includes(x.name)).length,
-  }));
-}
+/** Queues (GET /api/v1/queues): counts, rates, oldest waiting task, live consumers (`workers`). */
+export const loadQueues = async () => (await api('/api/v1/queues')).queues;
 
 export function queueTable(queues, { actions } = {}) {
   const columns = ['Queue', 'Pending', 'Scheduled', 'Running', 'Dead', 'State', 'Succeeded/min', 'Failed/min', 'Oldest waiting', 'Workers'];
   if (actions) columns.push('Actions');
   const rows = queues.map((q) => {
-    const orphan = q.pending > 0 && q.consumers === 0;
+    const orphan = q.pending > 0 && q.workers === 0;
     const cells = [
       h('a', { href: href('tasks', { queue: q.name }) }, q.name),
       h('a', { href: href('tasks', { queue: q.name, state: 'pending' }), class: 'count', 'data-count': 'pending' }, num(q.pending)),
@@ -29,8 +22,8 @@ export function queueTable(queues, { actions } = {}) {
       q.paused ? h('span', { class: 'badge paused' }, 'paused') : h('span', { class: 'badge active' }, 'active'),
       num(q.succeeded_per_minute),
       num(q.failed_per_minute),
-      q.oldest_pending_at === undefined ? h('span', { class: 'muted', title: 'this server does not report it' }, 'n/a') : age(q.oldest_pending_at),
-      orphan ? h('span', { class: 'warning', role: 'note' }, `⚠ no live worker consumes this queue`) : num(q.consumers),
+      h('span', { 'data-count': 'oldest' }, q.oldest_pending_at ? when(q.oldest_pending_at, age(q.oldest_pending_at)) : h('span', { class: 'muted' }, 'none waiting')),
+      h('span', { 'data-count': 'workers' }, orphan ? h('span', { class: 'warning', role: 'note' }, '⚠ no live worker consumes this queue') : num(q.workers)),
     ];
     if (actions) cells.push(actions(q));
     return cells;

@@ -16,7 +16,7 @@ export async function act(label, fn) {
     toast(label, 'ok');
     return value;
   } catch (e) {
-    toast(e?.missingRoute ? `${label.replace(/\.$/, '')}: not available on this server` : (e?.message || String(e)), 'error');
+    toast(e?.message || String(e), 'error');
     return undefined;
   }
 }

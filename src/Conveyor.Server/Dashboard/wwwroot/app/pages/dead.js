@@ -1,11 +1,11 @@
 // Dead letters: grouped by error type with counts, the dead tasks of a filter, retry one / retry
 // all matching, edit the args then redrive, delete.
 
-import { api, optional, isMissingRoute, enc } from '../lib/api.js';
+import { api, enc } from '../lib/api.js';
 import { h, replace, section, table, button, errorBox, when } from '../lib/dom.js';
 import { ago, num, shortId } from '../lib/format.js';
 import { href, navigate } from '../lib/router.js';
-import { act, confirmDialog, toast } from '../lib/toast.js';
+import { act, confirmDialog } from '../lib/toast.js';
 import { bulkAction } from '../lib/bulk.js';
 import { coalesce } from '../lib/schedule.js';
 import * as events from '../lib/events.js';
@@ -33,18 +33,8 @@ export default {
 
     async function retryMatching() {
       const f = { state: 'failed', queue: filter.queue || undefined, type: filter.type || undefined, error_type: filter.error_type || undefined };
-      await bulkAction('retry', { filter: f }, { describe: 'every dead task matching the filter', onMissing: retryMatchingHere });
+      await bulkAction('retry', { filter: f }, { describe: 'every dead task matching the filter' });
       load();
-    }
-
-    // No bulk route: this server redrives every dead task of a queue (or all of them) in one call.
-    async function retryMatchingHere() {
-      if (filter.type || filter.error_type) { toast('Retrying by type or error type needs POST /api/v1/tasks/bulk, which this server does not have.', 'error'); return null; }
-      const queues = (await api('/api/v1/queues')).queues.filter((q) => !filter.queue || q.name === filter.queue);
-      const n = queues.reduce((s, q) => s + q.failed, 0);
-      if (n === 0) { toast('No dead task matches.'); return; }
-      if (!await confirmDialog(`Retry ${n} dead task${n === 1 ? '' : 's'}?`, `Every dead task${filter.queue ? ` of queue ${filter.queue}` : ''} goes back to pending.`, `Retry ${n}`)) return;
-      return act('Dead tasks queued again.', () => api('/api/v1/dead-letters/retry', { method: 'POST', query: { queue: filter.queue } }));
     }
 
     async function editArgs(t) {
@@ -62,11 +52,7 @@ export default {
       go.addEventListener('click', async () => {
         const args = JSON.parse(area.value);
         dialog.close(); dialog.remove();
-        const ok = await act('Redriven with edited args.', () => api(`/api/v1/dead-letters/${enc(t.id)}/retry`, { method: 'POST', body: { args } }));
-        if (ok !== undefined) {
-          const after = await api(`/api/v1/tasks/${enc(t.id)}`);
-          if (JSON.stringify(after.args) !== JSON.stringify(args)) toast('This server redrove the task with its original args (editing args on redrive is not available here).', 'error');
-        }
+        await act('Redriven with edited args.', () => api(`/api/v1/dead-letters/${enc(t.id)}/retry`, { method: 'POST', body: { args } }));
         load();
       });
       document.body.append(dialog);
@@ -74,34 +60,21 @@ export default {
     }
 
     async function loadGroups() {
-      const data = await optional('/api/v1/dead-letters/groups', { query: { queue: filter.queue } });
-      let groups = data?.groups;
-      let note = null;
-      if (!groups) {
-        // No groups route: group the newest 200 dead tasks here.
-        const page = await api('/api/v1/dead-letters', { query: { queue: filter.queue, limit: 200 } });
-        const by = new Map();
-        for (const t of page.items) {
-          const k = t.error?.type || '(none)';
-          const g = by.get(k) || { error_type: k, count: 0, sample_message: t.error?.message || '', last_at: t.finished_at };
-          g.count++; by.set(k, g);
-        }
-        groups = [...by.values()].sort((a, b) => b.count - a.count);
-        note = h('p', { class: 'muted' }, `Grouped here from the newest ${page.items.length} dead tasks${page.next_cursor ? ' (there are more)' : ''}: this server has no GET /api/v1/dead-letters/groups.`);
-      }
-      replace(groupsBox, table('Dead letters by error type', ['Error type', 'Count', 'Example message', 'Last', ''], groups.map((g) => [
+      const { groups, complete } = await api('/api/v1/dead-letters/groups', { query: { queue: filter.queue } });
+      replace(groupsBox, table('Dead letters by error type', ['Error type', 'Count', 'Latest message', 'Last died', ''], groups.map((g) => [
         h('a', { href: href('dead', { ...filter, error_type: g.error_type }) }, g.error_type), num(g.count),
         h('span', { class: 'error-text' }, g.sample_message), when(g.last_at, ago(g.last_at)),
         h('a', { href: href('dead', { ...filter, error_type: g.error_type }), 'aria-label': `Show the dead tasks with error ${g.error_type}` }, 'Show'),
-      ]), 'No dead letters. 🎉'), note);
+      ]), filter.queue ? `No dead task in queue ${filter.queue}.` : 'No dead letters: every task that ran out of attempts would be listed here.'),
+      complete === false ? h('p', { class: 'muted' }, 'Counted over the newest 10,000 dead tasks of each queue; older ones are not in these counts.') : null);
     }
 
     async function loadList() {
-      // By error type: the task search (state failed, error_type) where the server has it; the page is filtered here too.
+      // By error type: the task search (state failed, error_type), which may answer a short page and a cursor.
       const page = filter.error_type
         ? await api('/api/v1/tasks', { query: { state: 'failed', queue: filter.queue, type: filter.type, error_type: filter.error_type, limit: 50, cursor } })
         : await api('/api/v1/dead-letters', { query: { queue: filter.queue, type: filter.type, limit: 50, cursor } });
-      const items = filter.error_type ? page.items.filter((t) => t.error?.type === filter.error_type) : page.items;
+      const items = page.items;
       replace(listBox, table('Dead tasks', ['Task', 'Type', 'Queue', 'Error', 'Died', 'Actions'], items.map((t) => [
         h('a', { href: `#/tasks/${encodeURIComponent(t.id)}`, class: 'mono' }, shortId(t.id)), t.type, t.queue,
         h('span', { class: 'error-text' }, t.error ? `${t.error.type}: ${t.error.message}` : ''), when(t.finished_at, ago(t.finished_at)),
@@ -112,11 +85,11 @@ export default {
             if (!await confirmDialog('Delete this dead task?', `Task ${t.id} will be removed.`, 'Delete')) return;
             await act('Dead task deleted.', () => api(`/api/v1/dead-letters/${enc(t.id)}`, { method: 'DELETE' })); load();
           }, { class: 'button danger', 'aria-label': `Delete task ${t.id}` })),
-      ]), 'No dead task matches.'),
+      ]), page.next_cursor ? 'No dead task matches in this stretch of the store: the search goes on with Next page.' : 'No dead task matches.'),
       page.next_cursor ? h('nav', { class: 'pager', 'aria-label': 'Pages' }, h('a', { class: 'button', href: href('dead', { ...filter, cursor: page.next_cursor }) }, 'Next page »')) : null);
     }
 
-    const load = () => Promise.all([loadGroups().catch((e) => replace(groupsBox, isMissingRoute(e) ? null : errorBox(e))), loadList().catch((e) => replace(listBox, errorBox(e)))]);
+    const load = () => Promise.all([loadGroups().catch((e) => replace(groupsBox, errorBox(e))), loadList().catch((e) => replace(listBox, errorBox(e)))]);
     load();
     const refresh = coalesce(load, 1500);
     const off = events.on('task', (e) => { if (e.state === 'failed' || e.state === 'pending') refresh(); });

@@ -1,8 +1,8 @@
 // Overview: live throughput (per second, from task events), stored per-minute history, totals by
 // state, the queue table, live workers and recent failures.
 
-import { api, optional } from '../lib/api.js';
-import { h, replace, section, table, unavailable, errorBox, when } from '../lib/dom.js';
+import { api } from '../lib/api.js';
+import { h, replace, section, table, errorBox, when } from '../lib/dom.js';
 import { num, ago, shortId } from '../lib/format.js';
 import { href } from '../lib/router.js';
 import { throughputChart } from '../lib/chart.js';
@@ -44,7 +44,10 @@ export default {
       seen[e.state]++;
       buckets.set(s, b);
       if (e.state === 'failed') refreshFailures();
+      refreshHistory();
     });
+    // The stored history follows outcomes too: one read of its 60 buckets every 2 s at most, while tasks finish.
+    const refreshHistory = coalesce(() => loadHistory(), 2000);
     const drawLive = () => {
       const now = Math.floor(Date.now() / 1000);
       const xs = [], ok = [], bad = [];
@@ -61,17 +64,12 @@ export default {
 
     let history = null;
     const loadHistory = async () => {
-      const data = await optional('/api/v1/history', { query: { minutes: 60 } });
-      if (data === null) {
-        replace(historyNote, unavailable('Stored history', 'GET /api/v1/history'));
-        historyBox.hidden = true;
-        return;
-      }
+      const data = await api('/api/v1/history', { query: { minutes: 60 } });
       if (!history) history = throughputChart(historyBox, { label: 'Tasks succeeded and failed per minute, last hour', bars: true });
-      const b = data.buckets || [];
+      const b = data.buckets;
       history.set(b.map((x) => Date.parse(x.at) / 1000), b.map((x) => x.succeeded), b.map((x) => x.failed));
       const sum = (k) => b.reduce((n, x) => n + (x[k] || 0), 0);
-      replace(historyNote, h('p', { class: 'muted chart-note' }, `Last hour: ${num(sum('succeeded'))} succeeded, ${num(sum('failed'))} failed attempts.`));
+      replace(historyNote, h('p', { class: 'muted chart-note', id: 'history-sums' }, `Last hour: ${num(sum('succeeded'))} succeeded, ${num(sum('failed'))} failed attempts.`));
     };
 
     const renderTotals = (queues) => {
@@ -104,8 +102,8 @@ export default {
     }, 2000);
 
     const refreshWorkers = async () => {
-      const w = await optional('/api/v1/workers');
-      setWorkers(w ? num(w.workers.length) : '?');
+      const w = await api('/api/v1/workers');
+      setWorkers(num(w.workers.length));
     };
 
     const offStats = events.on('stats', (s) => {
@@ -125,7 +123,7 @@ export default {
     return () => {
       offTask(); offTask2(); offStats(); offPoll();
       clearInterval(tick); clearInterval(historyTimer);
-      refreshQueues.cancel(); refreshFailures.cancel(); refreshSoon.cancel();
+      refreshQueues.cancel(); refreshFailures.cancel(); refreshSoon.cancel(); refreshHistory.cancel();
       live.destroy(); history?.destroy();
     };
   },

@@ -1,5 +1,4 @@
-// Sign-in: a token field. With /api/v1/session the server sets an HttpOnly cookie; without it the
-// token is kept for this tab (sessionStorage) and sent as X-API-Token.
+// Sign-in: a token field. POST /api/v1/session checks it and answers an HttpOnly cookie.
 
 import { h } from '../lib/dom.js';
 import { signIn, session } from '../lib/session.js';

@@ -2,7 +2,7 @@
 // built-in, a JSON editor with validation for any type, queue / priority / delay / idempotency key /
 // tags; then watch the task go pending → running → succeeded or failed, live, with its result.
 
-import { api, optional, enc } from '../lib/api.js';
+import { api, enc } from '../lib/api.js';
 import { h, replace, section, badge, json, errorBox } from '../lib/dom.js';
 import { time } from '../lib/format.js';
 import * as events from '../lib/events.js';
@@ -19,6 +19,9 @@ const BUILT_INS = {
   flaky: { about: 'Fails with probability p.', fields: [{ name: 'p', label: 'p', type: 'number', value: 0.5, min: 0, max: 1, step: 0.05 }] },
   heavy: { about: 'Works on its data for a while.', fields: [{ name: 'data', label: 'Data (text)', type: 'text', value: 'some data' }] },
 };
+
+/** The lifecycle's order: a long poll may answer `succeeded` before the event that says `running`. */
+const ORDER = ['scheduled', 'pending', 'running', 'succeeded', 'failed', 'cancelled'];
 
 export default {
   title: 'Submit',
@@ -87,9 +90,8 @@ export default {
     showType(query.get('n') ? { n: Number(query.get('n')) } : undefined);
 
     // Types that live workers announce (GET /api/v1/task-types), beside the built-ins.
-    optional('/api/v1/task-types').then((data) => {
+    api('/api/v1/task-types').then((data) => {
       if (disposed) return;
-      if (!data) { typeAbout.after(h('p', { class: 'muted', id: 'types-note' }, 'This server does not list the types its workers announce (GET /api/v1/task-types): type any name.')); return; }
       for (const t of data.types) if (!BUILT_INS[t.name]) typeList.append(h('option', { value: t.name }, `${t.name} (${t.workers} worker${t.workers === 1 ? '' : 's'})`));
     }).catch(() => {});
 
@@ -127,7 +129,7 @@ export default {
       const steps = [];
       const seen = new Set();
       const view = (t) => {
-        if (!seen.has(t.state)) { seen.add(t.state); steps.push([t.state, new Date().toISOString()]); }
+        if (!seen.has(t.state)) { seen.add(t.state); steps.push([t.state, new Date().toISOString()]); steps.sort((a, b) => ORDER.indexOf(a[0]) - ORDER.indexOf(b[0])); }
         replace(watch,
           h('p', null, 'Task ', h('a', { href: `#/tasks/${encodeURIComponent(t.id)}`, class: 'mono', id: 'watch-link' }, t.id), ` (${t.type})`),
           h('ol', { class: 'steps', id: 'watch-steps' }, steps.map(([s, at]) => h('li', null, badge(s), ` ${time(at)}`))),

@@ -1,22 +1,17 @@
 // Workers: live ones (host, pid, queues, concurrency, types, running tasks with age, counters,
 // last heartbeat) and those that went silent; quiet and stop.
 
-import { api, optional, enc } from '../lib/api.js';
-import { h, replace, section, table, button, unavailable, errorBox, when } from '../lib/dom.js';
+import { api, enc } from '../lib/api.js';
+import { h, replace, section, table, button, errorBox, when } from '../lib/dom.js';
 import { ago, age, num, shortId } from '../lib/format.js';
 import { act, confirmDialog } from '../lib/toast.js';
 import { coalesce } from '../lib/schedule.js';
 import * as events from '../lib/events.js';
 
 function runningCell(w) {
-  if (Array.isArray(w.running)) {
-    if (w.running.length === 0) return h('span', { class: 'muted' }, 'idle');
-    return h('ul', { class: 'plain' }, w.running.map((r) => h('li', null,
-      h('a', { href: `#/tasks/${encodeURIComponent(r.task_id)}`, class: 'mono' }, shortId(r.task_id)), ` ${r.type} · ${age(r.started_at)}`)));
-  }
-  const ids = w.running_task_ids || [];
-  if (ids.length === 0) return h('span', { class: 'muted' }, 'idle');
-  return h('ul', { class: 'plain' }, ids.map((id) => h('li', null, h('a', { href: `#/tasks/${encodeURIComponent(id)}`, class: 'mono' }, shortId(id)))));
+  if (w.running.length === 0) return h('span', { class: 'muted' }, 'idle');
+  return h('ul', { class: 'plain' }, w.running.map((r) => h('li', null,
+    h('a', { href: `#/tasks/${encodeURIComponent(r.task_id)}`, class: 'mono' }, shortId(r.task_id)), ` ${r.type} · `, when(r.started_at, age(r.started_at)))));
 }
 
 export default {
@@ -36,7 +31,7 @@ export default {
 
     const row = (w, actions) => [
       h('span', { class: 'mono' }, w.id), w.host, String(w.pid), (w.queues || []).join(', '), String(w.concurrency),
-      Array.isArray(w.types) ? (w.types.length ? w.types.join(', ') : '—') : h('span', { class: 'muted', title: 'this server does not report handler types' }, 'n/a'),
+      h('span', { class: 'wrap' }, w.types.length ? w.types.join(', ') : '—'),
       h('span', { class: `badge worker-${w.status}` }, w.status), runningCell(w),
       `${num(w.processed)} / ${num(w.failed)}`, when(w.last_heartbeat, ago(w.last_heartbeat)),
       actions ? h('div', { class: 'row-actions' },
@@ -47,11 +42,11 @@ export default {
 
     async function load() {
       try {
-        const data = await optional('/api/v1/workers');
-        if (data === null) { replace(live, unavailable('The worker list', 'GET /api/v1/workers')); return; }
-        replace(live, table('Live workers', [...columns, 'Actions'], data.workers.map((w) => row(w, true)), 'No live worker.'));
-        replace(silent, data.silent === undefined ? unavailable('The list of silent workers', 'the `silent` field of GET /api/v1/workers')
-          : table('Silent workers', columns, data.silent.map((w) => row(w, false)).map((r) => r.slice(0, -1)), 'None.'));
+        const data = await api('/api/v1/workers');
+        replace(live, table('Live workers', [...columns, 'Actions'], data.workers.map((w) => row(w, true)),
+          'No live worker. Start one with `conveyor worker --broker <this server>` (conveyor up runs its own).'));
+        replace(silent, table('Silent workers', columns, data.silent.map((w) => row(w, false).slice(0, -1)),
+          'None: every worker heard from in the last hour is still beating.'));
       } catch (e) { replace(live, errorBox(e)); }
     }
     load();
