@@ -2,6 +2,7 @@ using Conveyor.Json;
 using Conveyor.Model;
 using Conveyor.Sqlite.Internal;
 using Conveyor.Store;
+using Microsoft.Data.Sqlite;
 using static Conveyor.Sqlite.Internal.TaskRows;
 
 namespace Conveyor.Sqlite;
@@ -26,12 +27,20 @@ public sealed partial class SqliteTaskStore
         if (query.IdempotencyKey is null && query.IsSearch) return ValueTask.FromResult(SearchBounded(query, limit));
         var rows = readers.Read(r =>
         {
-            var cmd = r.Command(query.IdempotencyKey is null ? "TaskList.Browse" : "TaskList.ByKey");
-            cmd.Set("$state", query.State is { } s ? State(s) : null);
-            cmd.Set("$queue", query.Queue);
-            cmd.Set("$type", query.Type);
-            cmd.Set("$cursor", query.Cursor);
-            SetSearch(cmd, query);
+            SqliteCommand cmd;
+            if (query.IdempotencyKey is null)
+            {
+                cmd = TaskListCommand(r, TaskListSql.Part.Browse, query);
+            }
+            else
+            {
+                cmd = r.Command("TaskList.ByKey");
+                cmd.Set("$state", query.State is { } s ? State(s) : null);
+                cmd.Set("$queue", query.Queue);
+                cmd.Set("$type", query.Type);
+                cmd.Set("$cursor", query.Cursor);
+                SetSearch(cmd, query);
+            }
             cmd.Set("$limit", limit + 1);
             using var reader = cmd.ExecuteReader();
             return ReadAll(reader);
@@ -39,6 +48,15 @@ public sealed partial class SqliteTaskStore
         var more = rows.Count > limit;
         var items = rows.Take(limit).Select(x => x.Record).ToList();
         return ValueTask.FromResult(new TaskPage(items, more ? items[^1].Id : null));
+    }
+
+    /// <summary>TaskList's statement for the query's filter shape (built once per shape and connection), its filters bound.</summary>
+    private static SqliteCommand TaskListCommand(ReaderConnection r, TaskListSql.Part part, TaskListParams query)
+    {
+        var shape = TaskListSql.Shape(query);
+        var cmd = r.Command(TaskListSql.Name(part, shape), _ => TaskListSql.Sql(part, shape));
+        TaskListSql.Bind(cmd, query);
+        return cmd;
     }
 
     public async ValueTask<TaskRecord?> TaskWait(string id, TimeSpan timeout, CancellationToken ct = default)

@@ -43,16 +43,8 @@ public sealed partial class SqliteTaskStore
 
     private static TaskPage SearchBounded(ReaderConnection r, TaskListParams query, int limit)
     {
-        void Base(SqliteCommand c)
-        {
-            c.Set("$state", query.State is { } s ? State(s) : null);
-            c.Set("$queue", query.Queue);
-            c.Set("$type", query.Type);
-            c.Set("$cursor", query.Cursor);
-            c.Set("$budget", SearchScanBudget);
-        }
-        var scan = r.Command("TaskList.Scan");
-        Base(scan);
+        var scan = TaskListCommand(r, TaskListSql.Part.Scan, query);
+        scan.Set("$budget", SearchScanBudget);
         scan.Set("$tag_key", query.TagKey);
         scan.Set("$tag_value", query.TagValue);
         scan.Set("$error", query.Error);
@@ -62,8 +54,8 @@ public sealed partial class SqliteTaskStore
         using (var reader = scan.ExecuteReader()) rows = ReadAll(reader);
         var items = rows.Take(limit).Select(x => x.Record).ToList();
         if (rows.Count > limit) return new TaskPage(items, items[^1].Id);
-        var end = r.Command("TaskList.ScanEnd");
-        Base(end);
+        var end = TaskListCommand(r, TaskListSql.Part.ScanEnd, query);
+        end.Set("$budget", SearchScanBudget);
         using var ended = end.ExecuteReader();
         ended.Read();
         var looked = ended.GetInt64(0);

@@ -105,12 +105,15 @@ internal sealed class ReaderConnection(SqliteConnection connection) : IDisposabl
 
     public SqliteConnection Connection { get; } = connection;
 
-    public SqliteCommand Command(string name)
+    public SqliteCommand Command(string name) => Command(name, SqlText.Get);
+
+    /// <summary>A command built once per name by <paramref name="sql"/> (TaskList's statements per filter shape).</summary>
+    public SqliteCommand Command(string name, Func<string, string> sql)
     {
         if (!commands.TryGetValue(name, out var cmd))
         {
             cmd = Connection.CreateCommand();
-            cmd.CommandText = SqlText.Get(name);
+            cmd.CommandText = sql(name);
             commands[name] = cmd;
         }
         return cmd;
