@@ -16,6 +16,8 @@ command -v python3 >/dev/null 2>&1 || need_pkgs+=(python3)
 command -v dockerd >/dev/null 2>&1 || need_pkgs+=(docker.io)
 command -v docker-compose >/dev/null 2>&1 || need_pkgs+=(docker-compose)
 command -v debootstrap >/dev/null 2>&1 || need_pkgs+=(debootstrap)
+# The OpenAPI lint test runs @redocly/cli (npm, pinned in tests/tools/package-lock.json) on Node.js.
+command -v npm >/dev/null 2>&1 || need_pkgs+=(npm)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "test.sh: installing ${need_pkgs[*]} (Debian packages)"
   SUDO=""
@@ -29,6 +31,13 @@ fi
 if ! command -v dotnet >/dev/null 2>&1; then
   echo "test.sh: the .NET 10 SDK is required (https://dot.net); dotnet was not found on PATH" >&2
   exit 1
+fi
+
+# The linter, installed once into tests/tools/node_modules (again when the pinned version changes).
+redocly_version="$(sed -n 's/.*"@redocly\/cli": "\([^"]*\)".*/\1/p' tests/tools/package.json)"
+if [ ! -x tests/tools/node_modules/.bin/redocly ] || ! grep -q "\"version\": \"$redocly_version\"" tests/tools/node_modules/@redocly/cli/package.json 2>/dev/null; then
+  echo "test.sh: installing @redocly/cli $redocly_version into tests/tools (npm ci)"
+  (cd tests/tools && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null)
 fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1

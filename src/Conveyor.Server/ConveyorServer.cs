@@ -63,6 +63,8 @@ public static class ConveyorServer
             throw new ServerConfigurationException("MaintenanceInterval and StatsInterval must be positive");
         if (options.SessionLifetime <= TimeSpan.Zero) throw new ServerConfigurationException("SessionLifetime must be positive");
         if (options.DataProtectionKeysPath is { Length: > 0 } keys) AuthSetup.KeysDirectory(keys);
+        if (options.RateLimitPerToken < 0 || options.RateLimitPerAddress < 0 || options.RateLimitWindow <= TimeSpan.Zero)
+            throw new ServerConfigurationException("RateLimitPerToken and RateLimitPerAddress must be 0 (off) or more, RateLimitWindow positive");
         BindGuard.Check(options);
     }
 
@@ -92,7 +94,7 @@ public static class ConveyorServer
         services.AddCors();
         services.AddConveyorAuth(options);
         services.ConfigureHttpJsonOptions(o => ApiDocs.MirrorConveyorJson(o.SerializerOptions));
-        services.AddOpenApi(ApiDocs.Configure);
+        services.AddOpenApi(o => { ApiDocs.Configure(o); ApiSecurityDocs.Configure(o); });
         services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(ConveyorDiagnostics.MeterName, QueueGauges.MeterName).AddPrometheusExporter());
         return services;
     }

@@ -18,8 +18,15 @@ public sealed class ServerOptions
     /// <summary>Full URLs to listen on instead of Host/Port (e.g. "http://0.0.0.0:8000"). Optional.</summary>
     public IList<string> Urls { get; } = new List<string>();
 
-    /// <summary>Accepted tokens. Empty: anonymous access, loopback only.</summary>
-    public IList<ApiToken> Tokens { get; } = new List<ApiToken>();
+    /// <summary>Accepted tokens. Empty: anonymous access, loopback only. Safe to replace while serving (<see cref="TokenList.Replace"/>).</summary>
+    public TokenList Tokens { get; } = new();
+
+    /// <summary>
+    /// The tokens file the tokens of <see cref="Tokens"/> were partly loaded from (<c>--tokens-file</c>,
+    /// <c>CONVEYOR_TOKENS_FILE</c>). When set, the server reloads it when it changes, without a restart
+    /// (<see cref="TokensFileReloader"/>): its tokens are replaced, the others (CONVEYOR_TOKENS...) kept.
+    /// </summary>
+    public string? TokensFile { get; set; }
 
     /// <summary>
     /// Browser origins allowed to call the API (CORS), e.g. "http://localhost:3000" for seed 002's
@@ -60,6 +67,22 @@ public sealed class ServerOptions
     /// out and no other broker accepts this one's cookies. Brokers behind one address must share it.
     /// </summary>
     public string? DataProtectionKeysPath { get; set; }
+
+    /// <summary>
+    /// Requests one token may send per <see cref="RateLimitWindow"/> (the dashboard's cookie counts as
+    /// its token); past it, 429 with <c>Retry-After</c>. 0 (default): no limit. Workers share their
+    /// token, so size it for the whole pool (a worker sends several requests per task it runs).
+    /// </summary>
+    public int RateLimitPerToken { get; set; }
+
+    /// <summary>
+    /// Requests one client address (the connection's peer, never a forwarded header) may send per
+    /// <see cref="RateLimitWindow"/>, whatever token they carry, anonymous ones included. 0 (default): no limit.
+    /// </summary>
+    public int RateLimitPerAddress { get; set; }
+
+    /// <summary>The fixed window both rate limits count in (1 s by default).</summary>
+    public TimeSpan RateLimitWindow { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>The URLs Kestrel is told to bind.</summary>
     public IReadOnlyList<string> ListenUrls() =>

@@ -53,6 +53,8 @@ internal static class HostOptions
                 if (!File.Exists(file)) throw new CliException($"--tokens-file: '{file}' does not exist");
                 foreach (var t in ApiTokens.LoadFile(file)) options.Tokens.Add(t);
             }
+            // The server reloads this file when it changes (tokens rotated without a restart).
+            options.TokensFile = r.GetValue(tokensFile) ?? (Environment.GetEnvironmentVariable(ApiTokens.TokensFileVariable) is { Length: > 0 } env ? env : null);
         }
         catch (FormatException e)
         {

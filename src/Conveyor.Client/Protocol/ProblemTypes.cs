@@ -42,4 +42,6 @@ public static class ProblemTypes
     public const string CrossOrigin = Base + "cross-origin";
     /// <summary>409: the task is not in a state the action applies to (retry of a pending, running or succeeded task; delete of a running one); nothing changed.</summary>
     public const string TaskStateConflict = Base + "task-state-conflict";
+    /// <summary>429: a token or a client address sent more requests than the server's rate limit allows; retry after <c>Retry-After</c> seconds.</summary>
+    public const string RateLimited = Base + "rate-limited";
 }

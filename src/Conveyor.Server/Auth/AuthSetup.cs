@@ -26,13 +26,19 @@ internal static class AuthSetup
 
         // ASP.NET Core applies X-Forwarded-For/-Proto from any peer when ASPNETCORE_FORWARDEDHEADERS_ENABLED
         // is set. An open server trusts loopback peers only, so it never lets a header rewrite who the peer is.
-        if (options.Tokens.Count == 0) services.PostConfigure<ForwardedHeadersOptions>(o => o.ForwardedHeaders = ForwardedHeaders.None);
+        // A server with tokens may sit behind a TLS proxy (X-Forwarded-Proto), but never lets a header name
+        // the client: X-Forwarded-For (and RFC 7239 Forwarded, which ASP.NET Core does not read) cannot turn a
+        // remote peer into 127.0.0.1, nor dodge the per-address rate limit.
+        services.PostConfigure<ForwardedHeadersOptions>(o =>
+            o.ForwardedHeaders = options.Tokens.Count == 0 ? ForwardedHeaders.None : o.ForwardedHeaders & ~ForwardedHeaders.XForwardedFor);
+        services.AddConveyorRateLimits(options);
 
         services.AddAuthentication(AuthSchemes.Default)
             .AddPolicyScheme(AuthSchemes.Default, "Token header, else the dashboard's cookie", o =>
                 o.ForwardDefaultSelector = ctx => AuthSchemes.Presented(ctx.Request) is null ? AuthSchemes.Cookie : AuthSchemes.Token)
             .AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(AuthSchemes.Token, "API token", _ => { })
             .AddCookie(AuthSchemes.Cookie, "Dashboard session", o => SessionCookie.Configure(o, options));
+        if (options.TokensFile is { Length: > 0 }) services.AddHostedService<TokensFileReloader>();
         services.AddAuthorization(ScopePolicies.AddTo);
         services.AddSingleton<IAuthorizationHandler, ScopeAuthorizationHandler>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, ScopeResultHandler>();
@@ -70,6 +76,7 @@ internal static class AuthSetup
     {
         app.UseMiddleware<OpenServerGuard>();
         app.UseAuthentication();
+        app.UseConveyorRateLimits(app.ApplicationServices.GetRequiredService<ServerOptions>());
         app.UseMiddleware<AntiforgeryCheck>();
         app.UseAuthorization();
         return app;

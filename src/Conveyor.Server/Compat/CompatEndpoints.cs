@@ -20,17 +20,17 @@ internal static class CompatEndpoints
     public static void Map(IEndpointRouteBuilder app)
     {
         app.MapPost("/send-email", SendEmail).RequireScope(Scopes.Submit).WithTags(Tag).Accepts<SendEmailRequest>("application/json")
-            .Produces<QueuedResponse>().ProducesProblem(400).WithSummary("Seed 001: queue an email.send task");
+            .Produces<QueuedResponse>().ProducesProblem(400).WithSummary("Seed 001: queue an email.send task").WithName("SeedEmailSubmit");
         app.MapPost("/task", NumberTask).RequireScope(Scopes.Submit).WithTags(Tag).Accepts<NumberTaskRequest>("application/json")
-            .Produces<TaskIdResponse>().ProducesProblem(400).WithSummary("Seed 002: queue fib(number)");
+            .Produces<TaskIdResponse>().ProducesProblem(400).WithSummary("Seed 002: queue fib(number)").WithName("SeedNumberSubmit");
         app.MapGet("/task/{id}", ManagerStatus).RequireScope(Scopes.Submit, Scopes.Work).WithTags(Tag)
-            .Produces<ManagerStatusResponse>().ProducesProblem(404).WithSummary("Seed 002: pending | processing | complete (with result) | failed | cancelled");
+            .Produces<ManagerStatusResponse>().ProducesProblem(404).WithSummary("Seed 002: pending | processing | complete (with result) | failed | cancelled").WithName("SeedNumberStatus");
         app.MapPost("/tasks/submit", CelerySubmit).RequireScope(Scopes.Submit).WithTags(Tag).Accepts<CelerySubmitRequest>("application/json")
-            .Produces<CelerySubmitResponse>().ProducesProblem(400).WithSummary("Seed 004: queue a heavy task (retries with exponential backoff)");
+            .Produces<CelerySubmitResponse>().ProducesProblem(400).WithSummary("Seed 004: queue a heavy task (retries with exponential backoff)").WithName("SeedCelerySubmit");
         app.MapGet("/tasks/{id}", CeleryStatus).RequireScope(Scopes.Submit, Scopes.Work).WithTags(Tag)
-            .Produces<CeleryStatusResponse>().ProducesProblem(404).WithSummary("Seed 004: PENDING | STARTED | RETRY | SUCCESS | FAILURE | REVOKED");
+            .Produces<CeleryStatusResponse>().ProducesProblem(404).WithSummary("Seed 004: PENDING | STARTED | RETRY | SUCCESS | FAILURE | REVOKED").WithName("SeedCeleryStatus");
         app.MapGet("/tasks/status/{id}", CeleryStatus).RequireScope(Scopes.Submit, Scopes.Work).WithTags(Tag)
-            .Produces<CeleryStatusResponse>().ProducesProblem(404).WithSummary("Seed 004: the same, under a /status path");
+            .Produces<CeleryStatusResponse>().ProducesProblem(404).WithSummary("Seed 004: the same, under a /status path").WithName("SeedCeleryStatusAlias");
         Seed003Endpoints.Map(app);
     }
 

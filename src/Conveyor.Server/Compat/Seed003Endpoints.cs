@@ -19,20 +19,20 @@ internal static class Seed003Endpoints
     {
         var tag = CompatEndpoints.Tag;
         app.MapPost("/submit", Submit).RequireScope(Scopes.Submit).WithTags(tag).Accepts<Seed003SubmitRequest>("application/json")
-            .Produces<TaskIdResponse>().ProducesProblem(400).WithSummary("Seed 003: submit {type, payload}");
+            .Produces<TaskIdResponse>().ProducesProblem(400).WithSummary("Seed 003: submit {type, payload}").WithName("Seed003Submit");
         app.MapGet("/get", Get).RequireScope(Scopes.Work).WithTags(tag)
-            .Produces<Seed003Task>().Produces(204).WithSummary("Seed 003: lease the next task (visibility timeout 30 s); 204 when none is ready");
+            .Produces<Seed003Task>().Produces(204).WithSummary("Seed 003: lease the next task (visibility timeout 30 s); 204 when none is ready").WithName("Seed003Lease");
         app.MapPost("/ack", Ack).RequireScope(Scopes.Work).WithTags(tag).Accepts<Seed003AckRequest>("application/json")
             .Produces<StatusMessage>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(409)
-            .WithSummary("Seed 003: acknowledge done (with result) or failed (with error: retried, then dead)");
+            .WithSummary("Seed 003: acknowledge done (with result) or failed (with error: retried, then dead)").WithName("Seed003Ack");
         app.MapGet("/status/{id}", Status).RequireScope(Scopes.Submit, Scopes.Work).WithTags(tag)
-            .Produces<Seed003Status>().ProducesProblem(404).WithSummary("Seed 003: a task's state");
+            .Produces<Seed003Status>().ProducesProblem(404).WithSummary("Seed 003: a task's state").WithName("Seed003Status");
         app.MapGet("/dlq", Dlq).RequireScope(Scopes.Admin).WithTags(tag)
-            .Produces<List<Seed003Status>>().WithSummary("Seed 003: the dead-letter queue (newest 1000)");
+            .Produces<List<Seed003Status>>().WithSummary("Seed 003: the dead-letter queue (newest 1000)").WithName("Seed003DeadLetterList");
         app.MapPost("/dlq/retry/{id}", async (string id, TaskEngine engine, CancellationToken ct) =>
                 await engine.DeadLetterRedrive(new DeadLetterRedriveParams(TaskId: id), ct) > 0
                     ? ApiResults.Ok(new StatusMessage("requeued", id)) : throw ProblemException.NotFound($"no dead task {id}"))
-            .RequireScope(Scopes.Admin).WithTags(tag).Produces<StatusMessage>().ProducesProblem(404).WithSummary("Seed 003: re-queue a dead task");
+            .RequireScope(Scopes.Admin).WithTags(tag).Produces<StatusMessage>().ProducesProblem(404).WithSummary("Seed 003: re-queue a dead task").WithName("Seed003DeadLetterRedrive");
     }
 
     private static async Task<IResult> Submit(HttpContext ctx, TaskEngine engine, ServerOptions options)
