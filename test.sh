@@ -16,6 +16,8 @@ command -v python3 >/dev/null 2>&1 || need_pkgs+=(python3)
 command -v dockerd >/dev/null 2>&1 || need_pkgs+=(docker.io)
 command -v docker-compose >/dev/null 2>&1 || need_pkgs+=(docker-compose)
 command -v debootstrap >/dev/null 2>&1 || need_pkgs+=(debootstrap)
+# The fault tests inject a failed fsync with strace (SqliteFsyncFailureTests).
+command -v strace >/dev/null 2>&1 || need_pkgs+=(strace)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "test.sh: installing ${need_pkgs[*]} (Debian packages)"
   SUDO=""
