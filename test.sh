@@ -18,6 +18,8 @@ command -v docker-compose >/dev/null 2>&1 || need_pkgs+=(docker-compose)
 command -v debootstrap >/dev/null 2>&1 || need_pkgs+=(debootstrap)
 # The OpenAPI lint test runs @redocly/cli (npm, pinned in tests/tools/package-lock.json) on Node.js.
 command -v npm >/dev/null 2>&1 || need_pkgs+=(npm)
+# The fault tests inject a failed fsync with strace (SqliteFsyncFailureTests).
+command -v strace >/dev/null 2>&1 || need_pkgs+=(strace)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "test.sh: installing ${need_pkgs[*]} (Debian packages)"
   SUDO=""

@@ -33,6 +33,12 @@ public sealed record SqliteStoreOptions
     /// <summary>Where the store logs (one warning per episode of a full disk). Default: nowhere.</summary>
     public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; init; }
 
+    /// <summary>
+    /// How long the integrity check at open (<c>PRAGMA quick_check</c>) may read before it is cut short
+    /// with one warning. Default 10 s (a few GB on an ordinary disk); zero skips the check.
+    /// </summary>
+    public TimeSpan OpenCheckTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     public bool IsInMemory => Path == InMemory;
 
     internal void Validate()
@@ -41,5 +47,6 @@ public sealed record SqliteStoreOptions
         if (IdempotencyWindow <= TimeSpan.Zero) throw new ArgumentException("IdempotencyWindow must be positive", nameof(IdempotencyWindow));
         if (MaxBatchOperations < 1) throw new ArgumentException("MaxBatchOperations must be at least 1", nameof(MaxBatchOperations));
         if (BusyTimeout < TimeSpan.Zero) throw new ArgumentException("BusyTimeout must not be negative", nameof(BusyTimeout));
+        if (OpenCheckTimeout < TimeSpan.Zero) throw new ArgumentException("OpenCheckTimeout must not be negative", nameof(OpenCheckTimeout));
     }
 }

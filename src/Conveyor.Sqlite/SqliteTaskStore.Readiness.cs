@@ -13,6 +13,7 @@ public sealed partial class SqliteTaskStore
     public async ValueTask<StoreReadiness> StoreReadinessCheck(CancellationToken ct = default)
     {
         if (!await Ping(ct).ConfigureAwait(false)) return StoreReadiness.Unreachable($"the SQLite file {Options.Path} cannot be read");
+        if (writer.Failed is { } failed) return StoreReadiness.Unreachable(failed);
         if (!diskFull.IsOpen) return StoreReadiness.Ready;
         if (!diskFull.HasRoom()) return new StoreReadiness(StoreCondition.DiskFull, diskFull.Detail);
         try

@@ -91,6 +91,18 @@ public sealed class ConveyorProcess : IAsyncDisposable
         if (!_process.HasExited) _ = SysKill(_process.Id, 15);
     }
 
+    /// <summary>SIGSTOP: the process freezes (as under a long GC pause, a VM stall or a debugger) until <see cref="Resume"/>.</summary>
+    public void Pause()
+    {
+        if (!_process.HasExited) _ = SysKill(_process.Id, 19);
+    }
+
+    /// <summary>SIGCONT: a paused process carries on where it stopped.</summary>
+    public void Resume()
+    {
+        if (!_process.HasExited) _ = SysKill(_process.Id, 18);
+    }
+
     public async Task<int> WaitForExit(TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);
@@ -104,6 +116,7 @@ public sealed class ConveyorProcess : IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         if (!_process.HasExited)
         {
+            Resume(); // a paused process is still killable, but let it not linger stopped if the kill races
             Kill9();
         }
         await Task.CompletedTask;

@@ -59,7 +59,7 @@ internal static class WorkerCommand
                 builder.Services.AddSingleton<ITaskTransport>(sp => new HttpTaskTransport(sp.GetRequiredService<HttpClient>(), token));
                 target = url;
             }
-            builder.Services.AddConveyorWorker(o => WorkerOptionSet.Copy(options, o)).AddBuiltInHandlers(builtIns);
+            builder.Services.AddConveyorWorker(o => WorkerOptionSet.Copy(options, o)).AddBuiltInHandlers(builtIns).AddCrashHandlerFromEnvironment();
             using var host = builder.Build();
             await host.StartAsync(ct).ConfigureAwait(false);
             Console.WriteLine($"worker {host.Services.GetRequiredService<WorkerPool>().WorkerId} on {target}: queues {string.Join(",", options.Queues)}, concurrency {options.Concurrency}");

@@ -42,6 +42,12 @@ internal sealed class ProblemMiddleware(RequestDelegate next, ILogger<ProblemMid
             // The store logs one warning per episode; a full disk must not cost a stack trace per request.
             await ProblemWriter.Write(ctx, 507, ProblemTypes.InsufficientStorage, "The store has no room", f.Message);
         }
+        catch (Conveyor.Store.StoreFailedException f) when (!ctx.Response.HasStarted)
+        {
+            // The store logged it once; 500 for the batch whose sync failed (it may be on disk), 503 after (nothing stored).
+            if (f.OutcomeUnknown) await ProblemWriter.Write(ctx, 500, ProblemTypes.Internal, "The store failed writing this request", f.Message);
+            else await ProblemWriter.Write(ctx, 503, ProblemTypes.Unavailable, "The store refuses writes", f.Message);
+        }
         catch (BadHttpRequestException b) when (!ctx.Response.HasStarted)
         {
             if (b.StatusCode == StatusCodes.Status413PayloadTooLarge)

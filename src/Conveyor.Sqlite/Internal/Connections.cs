@@ -38,10 +38,29 @@ internal sealed class Connections
     public SqliteConnection OpenWriter(SqliteStoreOptions options)
     {
         var c = new SqliteConnection(connectionString);
-        c.Open();
-        var sync = options.Synchronous == SqliteSynchronous.Full ? "FULL" : "NORMAL";
-        var busy = (long)options.BusyTimeout.TotalMilliseconds;
-        Exec(c, memory ? $"PRAGMA synchronous={sync};" : $"PRAGMA journal_mode=WAL; PRAGMA synchronous={sync}; PRAGMA busy_timeout={busy};");
+        try
+        {
+            c.Open();
+            var sync = options.Synchronous == SqliteSynchronous.Full ? "FULL" : "NORMAL";
+            var busy = (long)options.BusyTimeout.TotalMilliseconds;
+            Exec(c, memory ? $"PRAGMA synchronous={sync};" : $"PRAGMA journal_mode=WAL; PRAGMA synchronous={sync}; PRAGMA busy_timeout={busy};");
+            // A corrupted file is refused here, before anything reads or writes it (IntegrityCheck).
+            if (!memory && !IntegrityCheck.Run(c, options.Path, options.OpenCheckTimeout))
+                Microsoft.Extensions.Logging.LoggerExtensions.LogWarning(
+                    (options.LoggerFactory ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger("Conveyor.Sqlite"),
+                    "SQLite {Path}: the integrity check at open was cut short after {Seconds} s (OpenCheckTimeout); the pages it read were sound",
+                    options.Path, options.OpenCheckTimeout.TotalSeconds);
+        }
+        catch (SqliteException e) when (!memory && IntegrityCheck.IsCorruption(e))
+        {
+            c.Dispose();
+            throw IntegrityCheck.Corrupt(options.Path, e.Message);
+        }
+        catch
+        {
+            c.Dispose();
+            throw;
+        }
         // conveyor_time(ticks): a stored time as it appears in the attempts history (TaskRows.JsonTime).
         // The history entry of an attempt is written when the attempt ends, from its started_at column.
         c.CreateFunction<long?, string?>("conveyor_time", static ticks => ticks is { } t ? TaskRows.JsonTime(TaskRows.Time(t)) : null, isDeterministic: true);

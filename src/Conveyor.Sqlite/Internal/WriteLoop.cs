@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
 
 namespace Conveyor.Sqlite.Internal;
 
@@ -88,6 +89,13 @@ internal sealed class WriteLoop : IAsyncDisposable
     /// <summary>One transaction: as many queued operations as fit, each in its savepoint. False when nothing committed.</summary>
     private bool Transact(ChannelReader<WriteOp> reader, List<WriteOp> done)
     {
+        if (failed is not null)
+        {
+            // Failed closed (a sync failed): refuse before touching the file, so nothing is acknowledged past it.
+            var refused = new Conveyor.Store.StoreFailedException($"{failed} Nothing of this request was stored.", outcomeUnknown: false);
+            for (var n = 0; n < maxBatch && reader.TryRead(out var op); n++) op.Fail(refused);
+            return false;
+        }
         try
         {
             ctx.Begin();
@@ -134,7 +142,7 @@ internal sealed class WriteLoop : IAsyncDisposable
         {
             try { ctx.Exec("WriterBatch.Rollback"); } catch (SqliteException) { /* already rolled back */ }
             ctx.Undo((0, 0));
-            var error = diskFull.Translate(ex);
+            var error = FailClosedOnIoError(ex) ?? diskFull.Translate(ex);
             foreach (var op in done) op.Fail(error);
             return false;
         }
@@ -142,6 +150,28 @@ internal sealed class WriteLoop : IAsyncDisposable
         // Only a commit that wrote rows proves there is room again (an empty one writes no page).
         if (diskFull.IsOpen && SQLitePCL.raw.sqlite3_total_changes(ctx.Connection.Handle) > changesBefore) diskFull.LeaveIfRoom();
         return true;
+    }
+
+    private volatile string? failed;
+
+    /// <summary>Set once a commit met an I/O error (a failed fsync): why the store refuses every write since.</summary>
+    public string? Failed => failed;
+
+    /// <summary>
+    /// SQLITE_IOERR at commit (a failed fsync or write): after a failed fsync the kernel may have dropped
+    /// the dirty pages and a later fsync may "succeed" without them, so nothing after it can be promised
+    /// durable. The store fails closed: one error line, the batch answered "outcome unknown", every later
+    /// write refused until a restart (which recovers the file from what reached the disk).
+    /// </summary>
+    private Exception? FailClosedOnIoError(Exception ex)
+    {
+        if (ex is not SqliteException { SqliteErrorCode: 10 } io) return null;
+        if (failed is null)
+        {
+            failed = $"the SQLite store {ctx.Options.Path} failed closed: a commit's sync to disk failed ({io.Message}, extended code {io.SqliteExtendedErrorCode}); it acknowledges no write until Conveyor is restarted.";
+            ctx.Options.LoggerFactory?.CreateLogger("Conveyor.Sqlite").LogError("{Failed}", failed);
+        }
+        return new Conveyor.Store.StoreFailedException($"{failed} This request may or may not have been stored.", outcomeUnknown: true, ex);
     }
 
     public async ValueTask DisposeAsync()

@@ -37,10 +37,14 @@ public static class Histories
     }
 
     /// <summary>Executions, finals and the checker's report in one call.</summary>
-    public static async Task<LossReport> Check(ConveyorClient client, SubmissionLog submissions, params string[] executionLogs)
+    public static Task<LossReport> Check(ConveyorClient client, SubmissionLog submissions, params string[] executionLogs) =>
+        CheckExpectingDead(client, submissions, null, executionLogs);
+
+    /// <summary>As <see cref="Check"/>, with poison tasks that must end dead (in the dead-letter queue) rather than succeeded.</summary>
+    public static async Task<LossReport> CheckExpectingDead(ConveyorClient client, SubmissionLog submissions, IReadOnlySet<string>? expectedDead, params string[] executionLogs)
     {
         var executions = ReadExecutions(executionLogs);
         var finals = await ReadFinals(client, submissions, executions).ConfigureAwait(false);
-        return LossChecker.Check(submissions.All, executions, finals);
+        return LossChecker.Check(submissions.All, executions, finals, expectedDead);
     }
 }

@@ -18,7 +18,9 @@ namespace Conveyor.EndToEnd.Tests.Faults;
 /// </summary>
 public static class LossChecker
 {
-    public static LossReport Check(IEnumerable<Submission> submissions, IEnumerable<Execution> executions, IReadOnlyDictionary<string, FinalTask> finals)
+    /// <param name="expectedDead">Acknowledged tasks meant to end in the dead-letter queue (poison tasks): finished when dead and run.</param>
+    public static LossReport Check(IEnumerable<Submission> submissions, IEnumerable<Execution> executions, IReadOnlyDictionary<string, FinalTask> finals,
+        IReadOnlySet<string>? expectedDead = null)
     {
         var byMark = new Dictionary<string, Submission>(StringComparer.Ordinal);
         foreach (var s in submissions) byMark[s.Mark] = s;
@@ -28,7 +30,8 @@ public static class LossChecker
         var lost = new List<string>();
         foreach (var s in byMark.Values.Where(s => s.Outcome == SubmitOutcome.Acknowledged))
         {
-            var finished = finals.TryGetValue(s.TaskId!, out var f) && f.State == TaskState.Succeeded && runs.ContainsKey(s.TaskId!);
+            var end = expectedDead?.Contains(s.TaskId!) == true ? TaskState.Failed : TaskState.Succeeded;
+            var finished = finals.TryGetValue(s.TaskId!, out var f) && f.State == end && runs.ContainsKey(s.TaskId!);
             if (!finished) lost.Add($"lost {s.TaskId} ({(f is null ? "missing" : f.State.ToWire())}, {(runs.ContainsKey(s.TaskId!) ? "ran" : "never ran")})");
         }
 
