@@ -85,7 +85,7 @@ public static class ConveyorServer
             return new MaintenanceLoop(sp.GetRequiredService<TaskEngine>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<MaintenanceLoop>>())
             {
                 Interval = options.MaintenanceInterval,
-                Retention = options.Retention,
+                Retention = options.Retention.ToPolicy(),
                 AfterRun = (tick, ct) => tick % 5 == 0 ? gauges.Refresh(ct) : Task.CompletedTask,
             };
         });

@@ -33,6 +33,13 @@ public sealed record SqliteStoreOptions
     /// <summary>Where the store logs (one warning per episode of a full disk). Default: nowhere.</summary>
     public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; init; }
 
+    /// <summary>
+    /// An existing file without auto_vacuum=INCREMENTAL (made before Conveyor set it) is converted by one
+    /// VACUUM when it opens if it is at most this large (default 64 MiB); a larger one with
+    /// <c>conveyor store vacuum</c>, while nothing runs on it.
+    /// </summary>
+    public long VacuumOnOpenMaxBytes { get; init; } = 64L * 1024 * 1024;
+
     public bool IsInMemory => Path == InMemory;
 
     internal void Validate()

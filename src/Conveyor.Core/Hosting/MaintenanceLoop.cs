@@ -1,4 +1,5 @@
 using Conveyor.Engine;
+using Conveyor.Retention;
 using Conveyor.Model;
 using Conveyor.Store;
 using Microsoft.Extensions.Hosting;
@@ -21,8 +22,11 @@ public sealed class MaintenanceLoop(TaskEngine engine, TimeProvider time, ILogge
     /// <summary>How often it runs (±20%). Default 1 s.</summary>
     public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>How long terminal tasks are kept. Default 7 days (DESIGN §3).</summary>
-    public TimeSpan Retention { get; init; } = TaskDefaults.Retention;
+    /// <summary>
+    /// How long terminal tasks are kept, per queue and state, when the store holds no policy of its own
+    /// (<see cref="TaskEngine.RetentionSet"/>). Default: 7 days for everything (DESIGN §3).
+    /// </summary>
+    public RetentionPolicy Retention { get; init; } = RetentionPolicy.Uniform(TaskDefaults.Retention);
 
     /// <summary>Every this many runs, the store's readiness is checked. Default 5 (about every 5 s).</summary>
     public int ReadinessEvery { get; init; } = 5;
