@@ -120,6 +120,7 @@ public static class ConveyorServer
         WorkerCommandEndpoints.Map(app);
         TaskTypeEndpoints.Map(app);
         HistoryEndpoints.Map(app);
+        RetentionEndpoints.Map(app);
         EventEndpoints.Map(app);
         HealthEndpoints.Map(app);
         CompatEndpoints.Map(app);
