@@ -57,7 +57,7 @@ internal sealed class Connections
     /// without it is converted here by one VACUUM when it is at most
     /// <see cref="SqliteStoreOptions.VacuumOnOpenMaxBytes"/> (a VACUUM rewrites the whole file and holds the
     /// writer meanwhile); a larger one keeps working as before (freed pages are still reused, the file
-    /// just never shrinks) until <c>conveyor store vacuum</c> converts it. The WAL is checkpointed every
+    /// just never shrinks) until converted offline (docs/operations.md, Retention). The WAL is checkpointed every
     /// 1000 pages (SQLite's default, set explicitly) and truncated back to 64 MiB whenever a checkpoint
     /// resets it, so a burst leaves no large -wal file behind.
     /// </summary>
@@ -71,9 +71,6 @@ internal sealed class Connections
         var bytes = Convert.ToInt64(Scalar(c, "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size();"), System.Globalization.CultureInfo.InvariantCulture);
         if (bytes <= options.VacuumOnOpenMaxBytes) Exec(c, "VACUUM;");
     }
-
-    /// <summary>Rewrites the file with auto_vacuum=INCREMENTAL, however large (<c>conveyor store vacuum</c>); returns the size before and after.</summary>
-    internal static void Vacuum(SqliteConnection c) => Exec(c, "PRAGMA auto_vacuum=INCREMENTAL; VACUUM;");
 
     public SqliteConnection OpenReader()
     {
