@@ -36,7 +36,7 @@ public sealed record SqliteStoreOptions
     /// <summary>
     /// An existing file without auto_vacuum=INCREMENTAL (made before Conveyor set it) is converted by one
     /// VACUUM when it opens if it is at most this large (default 64 MiB); a larger one with
-    /// <c>conveyor store vacuum</c>, while nothing runs on it.
+    /// <c>sqlite3 FILE "PRAGMA auto_vacuum=INCREMENTAL; VACUUM;"</c>, while nothing runs on it (docs/operations.md).
     /// </summary>
     public long VacuumOnOpenMaxBytes { get; init; } = 64L * 1024 * 1024;
 
