@@ -12,6 +12,8 @@ namespace Conveyor.Redis;
 /// conveyor:{q:default}:running     ZSET  by lease deadline ms
 /// conveyor:{q:default}:dead        ZSET  failed (dead-letter queue), by finished ms
 /// conveyor:{q:default}:done        ZSET  every terminal task, by finished ms (retention)
+/// conveyor:{q:default}:fin         LIST  the finish log: (id, finished ms) pairs as tasks end; fin:succeeded, fin:failed,
+///                                  fin:cancelled: the same per state, moved there by retention (MaintenanceRun)
 /// conveyor:{q:default}:all         ZSET  every task id, score 0 (lexical = creation order)
 /// conveyor:{q:default}:meta        HASH  seq, paused, succeeded, cancelled
 /// conveyor:{q:default}:hist:&lt;day&gt;  HASH  outcomes per minute of one UTC day (days since the epoch):
@@ -23,6 +25,7 @@ namespace Conveyor.Redis;
 /// conveyor:{g}:workers / :hb       HASH  worker id -> json / ZSET worker id -> last heartbeat ms
 /// conveyor:{g}:workers:cmd         HASH  worker id -> "quiet" | "stop" (WorkerCommand)
 /// conveyor:{g}:bulk                LIST  the bulk-action audit log (newest first, bounded)
+/// conveyor:{g}:retention           STRING the retention policy set through RetentionSet (JSON)
 /// </code>
 /// </summary>
 internal sealed class RedisKeys(string prefix, bool shardedPubSub = false)
@@ -49,6 +52,8 @@ internal sealed class RedisKeys(string prefix, bool shardedPubSub = false)
     public RedisKey WorkerCommands { get; } = prefix + ":{g}:workers:cmd";
     /// <summary>LIST: the bulk-action audit log, newest first, the last <c>BulkActionRecord.Kept</c> records as JSON.</summary>
     public RedisKey BulkActions { get; } = prefix + ":{g}:bulk";
+    /// <summary>STRING: the retention policy (RetentionPolicy.ToJson) every broker and worker applies; absent: none set.</summary>
+    public RedisKey Retention { get; } = prefix + ":{g}:retention";
 
     /// <summary>Pattern matching every queue's events channel.</summary>
     public RedisChannel EventsPattern { get; } = RedisChannel.Pattern(prefix + ":{q:*}:ev");
@@ -73,6 +78,10 @@ internal sealed class QueueKeys(string tagPrefix, string queue, bool shardedPubS
     public RedisKey Done { get; } = tagPrefix + "done";
     /// <summary>The finish log: a list of (id, finished ms) pairs in the order tasks ended; what retention walks.</summary>
     public RedisKey Finished { get; } = tagPrefix + "fin";
+    /// <summary>One terminal state's finish log (same pairs), filled from <see cref="Finished"/> by MaintenanceRun's retention.</summary>
+    public RedisKey FinishedSucceeded { get; } = tagPrefix + "fin:succeeded";
+    public RedisKey FinishedFailed { get; } = tagPrefix + "fin:failed";
+    public RedisKey FinishedCancelled { get; } = tagPrefix + "fin:cancelled";
     public RedisKey All { get; } = tagPrefix + "all";
     public RedisKey Meta { get; } = tagPrefix + "meta";
     public RedisKey Idem { get; } = tagPrefix + "idem";
@@ -93,5 +102,5 @@ internal sealed class QueueKeys(string tagPrefix, string queue, bool shardedPubS
     public string EventsChannel { get; } = tagPrefix + "ev";
 
     /// <summary>Every key of the queue except task hashes (for the one-slot test).</summary>
-    public IEnumerable<RedisKey> Fixed => [Ready, Scheduled, Running, Dead, Done, Finished, All, Meta, Idem, IdemExpiry];
+    public IEnumerable<RedisKey> Fixed => [Ready, Scheduled, Running, Dead, Done, Finished, FinishedSucceeded, FinishedFailed, FinishedCancelled, All, Meta, Idem, IdemExpiry];
 }

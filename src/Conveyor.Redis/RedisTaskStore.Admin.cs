@@ -81,36 +81,4 @@ public sealed partial class RedisTaskStore
         }, ct))).ConfigureAwait(false);
         return [.. infos.Where(i => i.Paused || i.Pending + i.Scheduled + i.Running + i.Succeeded + i.Failed + i.Cancelled > 0)];
     }
-
-    /// <summary>
-    /// One MaintenanceRun script per known queue, repeated (up to a bound) while a step hit its limit.
-    /// Expired lease reclaim is where "an expired lease is a failed attempt" is decided; see the script.
-    /// </summary>
-    public async ValueTask<MaintenanceResult> MaintenanceRun(TimeSpan retention, CancellationToken ct = default)
-    {
-        int promoted = 0, reclaimed = 0, expired = 0;
-        var reclaims = new MaintenanceReclaims();
-        foreach (var queue in await KnownQueues(ct).ConfigureAwait(false))
-        {
-            var q = Q(queue);
-            for (var round = 0; round < 20; round++)
-            {
-                ct.ThrowIfCancellationRequested();
-                var now = _time.GetUtcNow();
-                RedisValue[] args =
-                [
-                    q.TaskPrefix, now.ToUnixTimeMilliseconds(), (now - retention).ToUnixTimeMilliseconds(), Chunk,
-                    Random.Shared.Next(1, int.MaxValue), q.WakeSpec, q.EventsChannel, queue,
-                ];
-                var keys = new[] { q.Ready, q.Scheduled, q.Running, q.Done, q.Dead, q.All, q.Meta, q.Idem, q.IdemExpiry, q.Finished, q.HistoryAt(now.ToUnixTimeMilliseconds()) };
-                var a = (RedisResult[])(await _scripts.Run(ScriptCatalog.MaintenanceRun, keys, args).ConfigureAwait(false))!;
-                int p = (int)a[0], r = (int)a[1], e = (int)a[2], walked = (int)a[3];
-                promoted += p; reclaimed += r; expired += e;
-                if (e > 0) await _index.Delete(a.Skip(4).Take(e).Select(x => (string)x!)).ConfigureAwait(false);
-                for (var i = 4 + e; i + 1 < a.Length; i += 2) reclaims.Add(queue, (string)a[i]!, dead: (int)a[i + 1] == 1);
-                if (p < Chunk && r < Chunk && walked < Chunk) break;
-            }
-        }
-        return new MaintenanceResult(promoted, reclaimed, expired) { Reclaims = reclaims.ToList() };
-    }
 }

@@ -87,7 +87,7 @@ public static class ConveyorServer
             return new MaintenanceLoop(sp.GetRequiredService<TaskEngine>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<MaintenanceLoop>>())
             {
                 Interval = options.MaintenanceInterval,
-                Retention = options.Retention,
+                Retention = options.Retention.ToPolicy(),
                 AfterRun = (tick, ct) => tick % 5 == 0 ? gauges.Refresh(ct) : Task.CompletedTask,
             };
         });
@@ -122,6 +122,7 @@ public static class ConveyorServer
         WorkerCommandEndpoints.Map(app);
         TaskTypeEndpoints.Map(app);
         HistoryEndpoints.Map(app);
+        RetentionEndpoints.Map(app);
         EventEndpoints.Map(app);
         HealthEndpoints.Map(app);
         CompatEndpoints.Map(app);

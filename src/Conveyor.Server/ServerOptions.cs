@@ -46,8 +46,11 @@ public sealed class ServerOptions
     /// <summary>How often maintenance runs (promote due, reclaim expired leases, expire old), with ±20% jitter.</summary>
     public TimeSpan MaintenanceInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Terminal tasks are kept this long (DESIGN §3: 7 days).</summary>
-    public TimeSpan Retention { get; set; } = TaskDefaults.Retention;
+    /// <summary>
+    /// How long terminal tasks are kept, per queue and state, by age and count (DESIGN §3: 7 days by
+    /// default), while the store holds no policy set through <c>PUT /api/v1/retention</c>.
+    /// </summary>
+    public Conveyor.Retention.RetentionOptions Retention { get; } = new();
 
     /// <summary>How often /api/v1/events sends a "stats" event.</summary>
     public TimeSpan StatsInterval { get; set; } = TimeSpan.FromSeconds(5);

@@ -39,6 +39,13 @@ public sealed record SqliteStoreOptions
     /// </summary>
     public TimeSpan OpenCheckTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// An existing file without auto_vacuum=INCREMENTAL (made before Conveyor set it) is converted by one
+    /// VACUUM when it opens if it is at most this large (default 64 MiB); a larger one with
+    /// <c>sqlite3 FILE "PRAGMA auto_vacuum=INCREMENTAL; VACUUM;"</c>, while nothing runs on it (docs/operations.md).
+    /// </summary>
+    public long VacuumOnOpenMaxBytes { get; init; } = 64L * 1024 * 1024;
+
     public bool IsInMemory => Path == InMemory;
 
     internal void Validate()

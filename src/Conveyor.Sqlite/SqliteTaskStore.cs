@@ -104,8 +104,8 @@ public sealed partial class SqliteTaskStore : ITaskStore
     public async ValueTask WorkerRemove(string workerId, CancellationToken ct = default) =>
         await writer.Enqueue(ctx => AdminOps.WorkerRemove(ctx, workerId)).ConfigureAwait(false);
 
-    public async ValueTask<MaintenanceResult> MaintenanceRun(TimeSpan retention, CancellationToken ct = default) =>
-        await writer.Enqueue(ctx => MaintenanceOps.MaintenanceRun(ctx, retention)).ConfigureAwait(false);
+    public ValueTask<MaintenanceResult> MaintenanceRun(TimeSpan retention, CancellationToken ct = default) =>
+        MaintenanceRun(new MaintenanceRunParams(Conveyor.Retention.RetentionPolicy.Uniform(retention)), ct);
 
     public IDisposable EventsSubscribe(Action<TaskEvent> onEvent) => signals.Subscribe(onEvent);
 

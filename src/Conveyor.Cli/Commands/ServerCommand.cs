@@ -22,11 +22,14 @@ internal static class ServerCommand
         var store = HostOptions.Store($"SQLite file (default ./{StoreSpec.DefaultFile}), :memory:, or redis://host:port");
         var tokens = HostOptions.TokensFile();
         var keys = HostOptions.DataProtectionKeys();
-        var command = new Command("server", "Run a broker: the HTTP API, docs and maintenance, on a store") { port, host, store, tokens, keys };
+        var retention = RetentionCommand.RulesFlag();
+        var retentionMax = RetentionCommand.MaxFlag();
+        var command = new Command("server", "Run a broker: the HTTP API, docs and maintenance, on a store") { port, host, store, tokens, keys, retention, retentionMax };
         command.SetRun(async (r, ct) =>
         {
             var options = HostOptions.Server(r, host, port, tokens);
             options.DataProtectionKeysPath = r.GetValue(keys);
+            RetentionCommand.Apply(r, retention, retentionMax, options.Retention);
             var spec = StoreSpec.Parse(r.GetValue(store));
             return await Run(options, spec, worker: null, builtIns: null, ct).ConfigureAwait(false);
         });

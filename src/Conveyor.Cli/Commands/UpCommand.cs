@@ -16,16 +16,19 @@ internal static class UpCommand
         var store = HostOptions.Store($"SQLite file (default ./{StoreSpec.DefaultFile}), :memory:, or redis://host:port");
         var tokens = HostOptions.TokensFile();
         var keys = HostOptions.DataProtectionKeys();
+        var retention = RetentionCommand.RulesFlag();
+        var retentionMax = RetentionCommand.MaxFlag();
         var workerOptions = new WorkerOptionSet();
         var command = new Command("up", "Start everything on this machine: broker, workers for the built-in task types, SQLite store")
         {
-            port, host, store, tokens, keys,
+            port, host, store, tokens, keys, retention, retentionMax,
         };
         workerOptions.AddTo(command);
         command.SetRun(async (r, ct) =>
         {
             var options = HostOptions.Server(r, host, port, tokens);
             options.DataProtectionKeysPath = r.GetValue(keys);
+            RetentionCommand.Apply(r, retention, retentionMax, options.Retention);
             var worker = workerOptions.Worker(r);
             var spec = StoreSpec.Parse(r.GetValue(store));
             return await ServerCommand.Run(options, spec, worker, workerOptions.BuiltIns(r), ct).ConfigureAwait(false);

@@ -54,4 +54,6 @@ public static class Routes
     public const string DeadLettersGroups = DeadLetters + "/groups";
     /// <summary><c>GET ?queue=&amp;minutes=</c>: succeeded/failed per minute (HistoryList).</summary>
     public const string History = Prefix + "/history";
+    /// <summary><c>GET</c>: the retention policy in force; <c>PUT</c> (admin): store one; <c>DELETE</c> (admin): back to each process's configuration.</summary>
+    public const string Retention = Prefix + "/retention";
 }

@@ -29,11 +29,11 @@ public sealed partial class TaskEngine
     /// Background upkeep through the one door: the store's MaintenanceRun, metered (every reclaimed
     /// lease is a lease expiry and a failed attempt, then retried or dead) and traced.
     /// </summary>
-    public async ValueTask<MaintenanceResult> MaintenanceRun(TimeSpan retention, CancellationToken ct = default)
+    public async ValueTask<MaintenanceResult> MaintenanceRun(MaintenanceRunParams request, CancellationToken ct = default)
     {
         using var activity = ConveyorDiagnostics.ActivitySource.StartActivity("conveyor.maintenance", ActivityKind.Internal);
         var started = Time.GetTimestamp();
-        var result = await Store.MaintenanceRun(retention, ct).ConfigureAwait(false);
+        var result = await Store.MaintenanceRun(request, ct).ConfigureAwait(false);
         StoreTook(StoreOperations.MaintenanceRun, started);
         foreach (var r in result.Reclaims)
         {
@@ -157,4 +157,6 @@ internal static class StoreOperations
     public const string TaskReleaseMany = nameof(TaskReleaseMany);
     public const string TaskCancel = nameof(TaskCancel);
     public const string MaintenanceRun = nameof(MaintenanceRun);
+    public const string RetentionGet = nameof(RetentionGet);
+    public const string RetentionSet = nameof(RetentionSet);
 }

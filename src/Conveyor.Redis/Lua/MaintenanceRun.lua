@@ -6,20 +6,26 @@
        died or hung, and counting it is what lets a task that kills its worker every time end in
        the dead-letter queue instead of looping forever. Attempts left: scheduled after the
        task's backoff; none left: failed (dead);
-    3. delete terminal tasks finished at or before the retention cutoff (bounded memory);
+    3. retention: delete terminal tasks finished at or before their state's cutoff, then the oldest
+       beyond their state's count (bounded memory);
     4. forget expired idempotency keys.
 
   KEYS[1] ready   KEYS[2] scheduled   KEYS[3] running   KEYS[4] done (legacy, see below)   KEYS[5] dead
   KEYS[6] all     KEYS[7] meta        KEYS[8] idem      KEYS[9] idemexp   KEYS[10] fin (the finish log)
   KEYS[11] history of now's day (an expired lease is a failed attempt there too)
+  KEYS[12] fin:succeeded   KEYS[13] fin:failed   KEYS[14] fin:cancelled (each state's finish log, see step 3)
 
-  ARGV[1] P   ARGV[2] now ms   ARGV[3] retention cutoff ms   ARGV[4] limit per step
+  ARGV[1] P   ARGV[2] now ms   ARGV[3] (unused)   ARGV[4] limit per step
   ARGV[5] random seed   ARGV[6] wake ("PUBLISH <channel>" or "SPUBLISH <channel>")   ARGV[7] events channel   ARGV[8] queue
+  ARGV[9] at most this many tasks deleted by this call
+  ARGV[10] succeeded cutoff ms   ARGV[11] succeeded max count (-1: none)
+  ARGV[12] failed cutoff ms      ARGV[13] failed max count
+  ARGV[14] cancelled cutoff ms   ARGV[15] cancelled max count
 
   Returns { promoted, reclaimed, expired, retention step, expired id1, expired id2, ...,
-  then per reclaimed lease: its type, 1 when dead (0: retried) }: retention step is how many
-  finish-log entries (or legacy "done" members) the retention step walked; when it reached the
-  limit, the caller runs again. The reclaim pairs follow the "expired" ids.
+  then per reclaimed lease: its type, 1 when dead (0: retried) }: retention step is the most
+  log entries (or legacy "done" members) one retention move walked; when it reached the limit, the
+  caller runs again. The reclaim pairs follow the "expired" ids.
 ]]
 local P, now, cutoff, limit, q = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[8]
 local evs, rnd = {}, prng(ARGV[5])
@@ -67,29 +73,68 @@ local function delete_task(id, st)
   old[#old + 1] = id
 end
 
--- The finish log, from its head: up to limit entries finished at or before the cutoff. Entries are
--- in append order, so the walk stops at the first one that is newer (brokers' clocks may differ by
--- a little; such an entry waits that long). A stale entry (task redriven, purged or finished again
--- later, which appended a new entry) is dropped without deleting anything.
-local log = redis.call("LRANGE", KEYS[10], 0, 2 * limit - 1)
+-- Retention, in two moves. First the intake: up to limit entries from the head of the finish log
+-- (and of the legacy "done" set) move to their state's log, whatever their age, so that each state's
+-- log is in finish order on its own and a state kept 30 days never stands in the way of one kept an
+-- hour. A stale entry (task redriven, purged or finished again later, which appended a new entry) is
+-- dropped. Then, per state, from the head of its log: delete while the entry is at or before the
+-- state's cutoff or the state holds more than its count, at most "budget" tasks in all.
+local slog = { succeeded = KEYS[12], failed = KEYS[13], cancelled = KEYS[14] }
 local walked = 0
+local log = redis.call("LRANGE", KEYS[10], 0, 2 * limit - 1)
+local moved = {}
 for i = 1, #log, 2 do
-  local at = tonumber(log[i + 1])
-  if at > cutoff then break end
-  walked = walked + 2
   local f = redis.call("HMGET", P .. log[i], "st", "fa")
-  if (f[1] == "succeeded" or f[1] == "failed" or f[1] == "cancelled") and tonumber(f[2]) == at then
-    delete_task(log[i], f[1])
+  if slog[f[1]] and tonumber(f[2]) == tonumber(log[i + 1]) then
+    local m = moved[f[1]] or {}
+    m[#m + 1] = log[i]; m[#m + 1] = log[i + 1]
+    moved[f[1]] = m
   end
 end
-if walked > 0 then redis.call("LTRIM", KEYS[10], walked, -1) end
+if #log > 0 then redis.call("LTRIM", KEYS[10], #log, -1) end
+walked = #log / 2
 
 -- Terminal tasks that versions before the finish log recorded in the "done" sorted set.
-local legacy = redis.call("ZRANGEBYSCORE", KEYS[4], "-inf", cutoff, "LIMIT", 0, limit)
+local legacy = redis.call("ZRANGE", KEYS[4], 0, limit - 1)
 for _, id in ipairs(legacy) do
-  delete_task(id, redis.call("HGET", P .. id, "st"))
+  local f = redis.call("HMGET", P .. id, "st", "fa")
+  if slog[f[1]] and f[2] then
+    local m = moved[f[1]] or {}
+    m[#m + 1] = id; m[#m + 1] = f[2]
+    moved[f[1]] = m
+  end
 end
 if #legacy > 0 then redis.call("ZREM", KEYS[4], unpack(legacy)) end
+walked = math.max(walked, #legacy)
+for st, m in pairs(moved) do fin_push(slog[st], m) end
+
+local budget = tonumber(ARGV[9])
+local kept = {
+  succeeded = tonumber(redis.call("HGET", KEYS[7], "succeeded") or "0"),
+  failed = redis.call("ZCARD", KEYS[5]),
+  cancelled = tonumber(redis.call("HGET", KEYS[7], "cancelled") or "0"),
+}
+for k, st in ipairs({ "succeeded", "failed", "cancelled" }) do
+  local cut, max = tonumber(ARGV[8 + 2 * k]), tonumber(ARGV[9 + 2 * k])
+  if budget <= 0 then break end
+  local n = kept[st]
+  local head = redis.call("LRANGE", slog[st], 0, 2 * limit - 1)
+  local popped = 0
+  for i = 1, #head, 2 do
+    if budget <= 0 then break end
+    local at = tonumber(head[i + 1])
+    if at > cut and (max < 0 or n <= max) then break end
+    popped = popped + 2
+    local f = redis.call("HMGET", P .. head[i], "st", "fa")
+    if f[1] == st and tonumber(f[2]) == at then
+      delete_task(head[i], st)
+      n = n - 1
+      budget = budget - 1
+    end
+  end
+  if popped > 0 then redis.call("LTRIM", slog[st], popped, -1) end
+  walked = math.max(walked, popped / 2)
+end
 
 if #old > 0 then
   zrem_many(KEYS[5], old)
@@ -99,7 +144,7 @@ if #old > 0 then
 end
 for _, id in ipairs(old) do res[#res + 1] = id end
 res[3] = #old
-res[4] = math.max(walked / 2, #legacy)
+res[4] = walked
 for _, x in ipairs(reclaims) do res[#res + 1] = x end
 
 local keys = redis.call("ZRANGEBYSCORE", KEYS[9], "-inf", now, "LIMIT", 0, limit)

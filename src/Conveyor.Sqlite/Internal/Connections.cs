@@ -64,8 +64,31 @@ internal sealed class Connections
         // conveyor_time(ticks): a stored time as it appears in the attempts history (TaskRows.JsonTime).
         // The history entry of an attempt is written when the attempt ends, from its started_at column.
         c.CreateFunction<long?, string?>("conveyor_time", static ticks => ticks is { } t ? TaskRows.JsonTime(TaskRows.Time(t)) : null, isDeterministic: true);
+        if (!memory) SpaceReuse(c, options);
         Migrate(c);
         return c;
+    }
+
+    /// <summary>
+    /// Keeps the file from growing without bound (issue 11 item 7). auto_vacuum=INCREMENTAL lets
+    /// MaintenanceRun hand pages that retention freed back to the file system in bounded steps
+    /// (<c>PRAGMA incremental_vacuum(N)</c>). A new file gets it before its first table; an existing file
+    /// without it is converted here by one VACUUM when it is at most
+    /// <see cref="SqliteStoreOptions.VacuumOnOpenMaxBytes"/> (a VACUUM rewrites the whole file and holds the
+    /// writer meanwhile); a larger one keeps working as before (freed pages are still reused, the file
+    /// just never shrinks) until converted offline (docs/operations.md, Retention). The WAL is checkpointed every
+    /// 1000 pages (SQLite's default, set explicitly) and truncated back to 64 MiB whenever a checkpoint
+    /// resets it, so a burst leaves no large -wal file behind.
+    /// </summary>
+    private static void SpaceReuse(SqliteConnection c, SqliteStoreOptions options)
+    {
+        Exec(c, "PRAGMA wal_autocheckpoint=1000; PRAGMA journal_size_limit=67108864;");
+        if (Convert.ToInt64(Scalar(c, "PRAGMA auto_vacuum;"), System.Globalization.CultureInfo.InvariantCulture) == 2) return;
+        var fresh = Convert.ToInt64(Scalar(c, "SELECT count(*) FROM sqlite_schema;"), System.Globalization.CultureInfo.InvariantCulture) == 0;
+        Exec(c, "PRAGMA auto_vacuum=INCREMENTAL;");
+        if (fresh) return;
+        var bytes = Convert.ToInt64(Scalar(c, "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size();"), System.Globalization.CultureInfo.InvariantCulture);
+        if (bytes <= options.VacuumOnOpenMaxBytes) Exec(c, "VACUUM;");
     }
 
     public SqliteConnection OpenReader()

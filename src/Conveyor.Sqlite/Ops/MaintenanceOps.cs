@@ -8,11 +8,11 @@ namespace Conveyor.Sqlite.Ops;
 /// <summary>MaintenanceRun, run by the writer (Sql/MaintenanceRun.sql).</summary>
 internal static class MaintenanceOps
 {
-    public static MaintenanceResult MaintenanceRun(WriteContext ctx, TimeSpan retention)
+    public static MaintenanceResult MaintenanceRun(WriteContext ctx, MaintenanceRunParams request)
     {
         var now = ctx.Now();
         var reclaims = new MaintenanceReclaims();
-        return new MaintenanceResult(Promote(ctx, now), Reclaim(ctx, now, reclaims), Expire(ctx, now, retention)) { Reclaims = reclaims.ToList() };
+        return new MaintenanceResult(Promote(ctx, now), Reclaim(ctx, now, reclaims), Expire(ctx, now, request)) { Reclaims = reclaims.ToList() };
     }
 
     private static int Promote(WriteContext ctx, DateTimeOffset now)
@@ -49,13 +49,9 @@ internal static class MaintenanceOps
         return reclaimed;
     }
 
-    private static int Expire(WriteContext ctx, DateTimeOffset now, TimeSpan retention)
+    private static int Expire(WriteContext ctx, DateTimeOffset now, MaintenanceRunParams request)
     {
-        var cmd = ctx.Command("MaintenanceRun.Expire");
-        cmd.Set("$before", Ticks(now - retention));
-        var expired = 0;
-        using (var reader = cmd.ExecuteReader())
-            while (reader.Read()) expired++;
+        var expired = RetentionOps.Apply(ctx, now, request.Retention, request.RetentionLimit);
         var keys = ctx.Command("MaintenanceRun.KeysExpire");
         keys.Set("$before", Ticks(now - ctx.Options.IdempotencyWindow));
         keys.ExecuteNonQuery();

@@ -1,4 +1,4 @@
--- MaintenanceRun: background upkeep (promote due, reclaim expired leases, expire old terminal tasks).
+-- MaintenanceRun: background upkeep (promote due, reclaim expired leases, retention of terminal tasks).
 -- Each step names its index (INDEXED BY): without statistics the planner would otherwise take the
 -- listing index tasks_state_id (migration 3) and walk every task of the state.
 
@@ -16,16 +16,31 @@ RETURNING id, queue, type;
 -- Parameters: $now (ticks). Result: id of each running task whose lease deadline has passed.
 SELECT id FROM tasks INDEXED BY tasks_running WHERE state = 'running' AND lease_deadline < $now ORDER BY lease_deadline LIMIT 10000;
 
--- name: Expire
--- At most 10,000 per run, so one run never holds the writer for long; the next run takes the rest.
--- Parameters: $before (ticks: now - retention). Result: id of each deleted task.
-DELETE FROM tasks
-WHERE rowid IN (
-    SELECT rowid FROM tasks INDEXED BY tasks_finished
-    WHERE state IN ('succeeded', 'failed', 'cancelled') AND finished_at < $before
-    LIMIT 10000)
-RETURNING id;
-
 -- name: KeysExpire
 -- Parameters: $before (ticks: now - idempotency window). Result: none.
 DELETE FROM idempotency_keys WHERE created_at <= $before;
+
+-- The retention step (issue 11 item 7), one (queue, state) at a time, along the
+-- tasks_retention index (migration 8): oldest finish first.
+
+-- name: RetentionQueues
+-- Result: queue, succeeded, failed, cancelled (the kept counts, migration 3) of each queue with terminal tasks.
+SELECT queue, succeeded, failed, cancelled FROM queue_counts WHERE succeeded + failed + cancelled > 0;
+
+-- name: RetentionByAge
+-- Parameters: $queue, $state, $before (ticks: now - max age), $limit. Result: id of each deleted task.
+DELETE FROM tasks
+WHERE rowid IN (
+    SELECT rowid FROM tasks INDEXED BY tasks_retention
+    WHERE queue = $queue AND state = $state AND state IN ('succeeded', 'failed', 'cancelled') AND finished_at < $before
+    ORDER BY finished_at LIMIT $limit)
+RETURNING id;
+
+-- name: RetentionByCount
+-- Parameters: $queue, $state, $limit (how many of the oldest to delete). Result: id of each deleted task.
+DELETE FROM tasks
+WHERE rowid IN (
+    SELECT rowid FROM tasks INDEXED BY tasks_retention
+    WHERE queue = $queue AND state = $state AND state IN ('succeeded', 'failed', 'cancelled')
+    ORDER BY finished_at LIMIT $limit)
+RETURNING id;

@@ -23,7 +23,8 @@ public sealed class QueryPlanTests : IDisposable
     [InlineData("TaskLease.Promote", "USING INDEX tasks_scheduled (queue=? AND scheduled_for<?)")]
     [InlineData("MaintenanceRun.Promote", "USING INDEX tasks_scheduled")]
     [InlineData("MaintenanceRun.Expired", "USING INDEX tasks_running (lease_deadline<?)")]
-    [InlineData("MaintenanceRun.Expire", "USING INDEX tasks_finished (finished_at<?)")]
+    [InlineData("MaintenanceRun.RetentionByAge", "COVERING INDEX tasks_retention (queue=? AND state=? AND finished_at<?)")]
+    [InlineData("MaintenanceRun.RetentionByCount", "COVERING INDEX tasks_retention (queue=? AND state=?)")]
     [InlineData("QueueList.OldestPending", "INDEX tasks_pending_oldest (queue=?)")]
     [InlineData("HistoryList.Queue", "USING PRIMARY KEY (minute>? AND minute<?)")]
     [InlineData("HistoryList.All", "USING PRIMARY KEY (minute>? AND minute<?)")]
@@ -38,7 +39,7 @@ public sealed class QueryPlanTests : IDisposable
         var sql = SqlText.Get(query);
         cmd.CommandText = "EXPLAIN QUERY PLAN " + sql;
         foreach (var name in Regex.Matches(sql, @"\$\w+").Select(m => m.Value).Distinct())
-            cmd.Parameters.AddWithValue(name, name == "$queue" ? "q" : DBNull.Value);
+            cmd.Parameters.AddWithValue(name, name switch { "$queue" => "q", "$state" => "succeeded", _ => DBNull.Value });
         var plan = new List<string>();
         using (var reader = cmd.ExecuteReader())
             while (reader.Read()) plan.Add(reader.GetString(3));

@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Conveyor.Client.Protocol;
+using Xunit.Abstractions;
+
+namespace Conveyor.EndToEnd.Tests;
+
+/// <summary>
+/// Issue 11 item 7: a real <c>conveyor up</c> with a short retention (succeeded=5s) under continuous
+/// submission of no-op tasks through <c>POST /api/v1/tasks/batch</c>: once warmed up, the store stops
+/// growing while tens of thousands of tasks pass. SQLite: the file plus its -wal; Redis: INFO memory
+/// used_memory. Bounded: 40 s of submission (or 500,000 tasks). The figures are printed.
+/// </summary>
+public sealed class RetentionSoakTests(ITestOutputHelper output) : IDisposable
+{
+    private static readonly TimeSpan Soak = TimeSpan.FromSeconds(40);
+    private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(15);
+    private const int MaxTasks = 500_000;
+    private const int Batch = 250;
+    private readonly TestEnvironment _env = new();
+
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("redis")]
+    public async Task The_store_stays_bounded_under_a_short_retention(string kind)
+    {
+        using var redis = kind == "redis" ? new RedisServer(_env.Directory) : null;
+        redis?.Start();
+        var port = TestEnvironment.FreePort();
+        await using var up = ConveyorProcess.Start(_env.Directory, "up", "--port", port.ToString(CultureInfo.InvariantCulture),
+            "--store", redis?.Url ?? _env.DatabasePath, "--retention", "succeeded=5s", "--concurrency", "20", "--queues", "soak");
+        await up.WaitForOutput("Conveyor is running");
+        var (client, http) = TestEnvironment.Client($"http://127.0.0.1:{port}");
+        using var _ = http;
+        Func<long> size = redis is null ? SqliteBytes : () => RedisUsedMemory(redis.Port);
+
+        var body = new StringBuilder("{\"tasks\":[");
+        for (var i = 0; i < Batch; i++) body.Append(i == 0 ? "" : ",").Append("{\"type\":\"noop\",\"queue\":\"soak\"}");
+        var json = body.Append("]}").ToString();
+        var clock = Stopwatch.StartNew();
+        long submitted = 0, warmSize = 0, maxAfter = 0;
+        var samples = new List<string>();
+        var nextSample = TimeSpan.Zero;
+        while (clock.Elapsed < Soak && submitted < MaxTasks)
+        {
+            using var response = await http.PostAsync(Routes.TasksBatch, new StringContent(json, Encoding.UTF8, "application/json"));
+            Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+            submitted += Batch;
+            // Keep the backlog small: submission paced by the workers (no point measuring a queue of pending tasks).
+            var queue = (await client.Queues()).FirstOrDefault(q => q.Name == "soak");
+            if (queue is { Pending: > 2_000 }) await Task.Delay(100);
+            if (clock.Elapsed >= nextSample)
+            {
+                var s = size();
+                samples.Add($"{clock.Elapsed.TotalSeconds:0}s {submitted} tasks {s / 1024} KiB succeeded-kept {queue?.Succeeded}");
+                // The bound is the largest size of the warm-up (retention's steady state is reached within it: 5 s).
+                if (clock.Elapsed < WarmUp) warmSize = Math.Max(warmSize, s);
+                else maxAfter = Math.Max(maxAfter, s);
+                nextSample += TimeSpan.FromSeconds(3);
+            }
+        }
+        var last = size();
+        maxAfter = Math.Max(maxAfter, last);
+        foreach (var s in samples) output.WriteLine(s);
+        output.WriteLine($"{kind}: {submitted} tasks in {clock.Elapsed.TotalSeconds:0} s ({submitted / clock.Elapsed.TotalSeconds:0}/s); size at warm-up {warmSize / 1024} KiB, max after {maxAfter / 1024} KiB, last {last / 1024} KiB");
+        Assert.True(submitted >= 10_000, $"only {submitted} tasks passed");
+        Assert.True(clock.Elapsed >= WarmUp, "the soak ended before its warm-up");
+        // Bounded: after the warm-up the store may breathe, but not grow with the tasks that pass.
+        Assert.True(maxAfter <= warmSize * 2 + 8 * 1024 * 1024, $"grew from {warmSize} to {maxAfter} bytes");
+    }
+
+    private long SqliteBytes() =>
+        new[] { _env.DatabasePath, _env.DatabasePath + "-wal" }.Where(File.Exists).Sum(f => new FileInfo(f).Length);
+
+    private static long RedisUsedMemory(int port)
+    {
+        using var p = Process.Start(new ProcessStartInfo("redis-cli", ["-p", port.ToString(CultureInfo.InvariantCulture), "INFO", "memory"]) { RedirectStandardOutput = true })!;
+        var text = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        var line = text.Split('\n').First(l => l.StartsWith("used_memory:", StringComparison.Ordinal));
+        return long.Parse(line["used_memory:".Length..].Trim(), CultureInfo.InvariantCulture);
+    }
+
+    public void Dispose() => _env.Dispose();
+}
