@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Conveyor.Transport;
 
 namespace Conveyor.Worker.Runtime;
 
@@ -14,8 +15,13 @@ internal static class TransportErrors
 
     public static string Reason(Exception ex) => ex.InnerException is SocketException s ? $"{ex.Message} ({s.SocketErrorCode})" : ex.Message;
 
+    /// <summary>The broker refused the worker's token: unknown or revoked (401), or without the work scope (403).</summary>
+    public static bool IsCredentialsRefusal(Exception ex) => ex is ITransportRefusal { Status: 401 or 403 };
+
     private static bool IsTransient(Exception ex) => ex switch
     {
+        // The broker answered with a problem: its status and message say it all; our stack adds nothing.
+        ITransportRefusal => true,
         HttpRequestException or SocketException or TimeoutException or TaskCanceledException or IOException => true,
         // A store out of room (full disk, Redis OOM) logs its own episode; the loops retry until room is made.
         Conveyor.Store.StoreFullException => true,
