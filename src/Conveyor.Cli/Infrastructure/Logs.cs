@@ -18,7 +18,9 @@ internal static class Logs
         // The host reads its Logging section from its own configuration: give it ours (file, env, flags).
         host.AddConfiguration(settings.Configuration);
         logging.ClearProviders();
-        logging.AddConsole();
+        // Name the formatter always: without a name the console logger falls back to its legacy
+        // options, which ignore the formatter options below (multi-line entries).
+        logging.AddConsole(o => o.FormatterName = settings.ConsoleLog.FormatterName.ToLowerInvariant());
         logging.Services.Configure<SimpleConsoleFormatterOptions>(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
         logging.Services.Configure<JsonConsoleFormatterOptions>(o => { o.IncludeScopes = true; o.UseUtcTimestamp = true; o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ"; });
         // One line per request at Information would drown the useful lines (and cost throughput).
