@@ -48,20 +48,25 @@ internal static class HostOptions
 /// <summary>Copies the bound settings onto the options a hosted worker (and its built-in handlers) are configured with.</summary>
 internal static class WorkerOptionSet
 {
-    public static void Copy(WorkerOptions from, WorkerOptions to)
+    /// <summary>
+    /// The settings the CLI always sets, and the others only when configured: a key left unset keeps
+    /// the hosted worker's own default.
+    /// </summary>
+    public static void Copy(WorkerOptions from, WorkerOptions to, Microsoft.Extensions.Configuration.IConfiguration set)
     {
+        bool Has(string key) => set["Worker:" + key] is not null;
         to.Queues = [.. from.Queues];
         to.Concurrency = from.Concurrency;
         to.LeaseDuration = from.LeaseDuration;
-        to.LeaseBatch = from.LeaseBatch;
-        to.MaxPrefetch = from.MaxPrefetch;
-        to.LeaseWait = from.LeaseWait;
         to.DrainTimeout = from.DrainTimeout;
-        to.HeartbeatInterval = from.HeartbeatInterval;
-        to.AckBatch = from.AckBatch;
-        to.WorkerId = from.WorkerId;
-        to.MaxResultBytes = from.MaxResultBytes;
+        to.MaxPrefetch = from.MaxPrefetch;
         to.OnTaskStart = from.OnTaskStart;
+        if (Has(nameof(WorkerOptions.LeaseBatch))) to.LeaseBatch = from.LeaseBatch;
+        if (Has(nameof(WorkerOptions.LeaseWait))) to.LeaseWait = from.LeaseWait;
+        if (Has(nameof(WorkerOptions.HeartbeatInterval))) to.HeartbeatInterval = from.HeartbeatInterval;
+        if (Has(nameof(WorkerOptions.AckBatch))) to.AckBatch = from.AckBatch;
+        if (Has(nameof(WorkerOptions.WorkerId))) to.WorkerId = from.WorkerId;
+        if (Has(nameof(WorkerOptions.MaxResultBytes))) to.MaxResultBytes = from.MaxResultBytes;
     }
 
     public static void Copy(BuiltInHandlerOptions from, BuiltInHandlerOptions to)

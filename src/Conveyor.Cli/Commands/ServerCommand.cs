@@ -53,7 +53,7 @@ internal static class ServerCommand
         if (worker is not null)
         {
             builder.Services.AddSingleton<ITaskTransport>(sp => new EngineTransport(sp.GetRequiredService<Engine.TaskEngine>()));
-            builder.Services.AddConveyorWorker(o => WorkerOptionSet.Copy(worker, o)).AddBuiltInHandlers(b => WorkerOptionSet.Copy(settings.BuiltIns, b));
+            builder.Services.AddConveyorWorker(o => WorkerOptionSet.Copy(worker, o, settings.Configuration)).AddBuiltInHandlers(b => WorkerOptionSet.Copy(settings.BuiltIns, b));
             builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(h => h.ShutdownTimeout = worker.DrainTimeout + TimeSpan.FromSeconds(10));
         }
         await using var app = builder.Build();

@@ -57,7 +57,7 @@ internal static class WorkerCommand
                 builder.Services.AddSingleton<ITaskTransport>(sp => new HttpTaskTransport(sp.GetRequiredService<HttpClient>(), token));
                 target = url;
             }
-            builder.Services.AddConveyorWorker(o => WorkerOptionSet.Copy(options, o)).AddBuiltInHandlers(b => WorkerOptionSet.Copy(settings.BuiltIns, b));
+            builder.Services.AddConveyorWorker(o => WorkerOptionSet.Copy(options, o, settings.Configuration)).AddBuiltInHandlers(b => WorkerOptionSet.Copy(settings.BuiltIns, b));
             using var host = builder.Build();
             await host.StartAsync(ct).ConfigureAwait(false);
             Console.WriteLine($"worker {host.Services.GetRequiredService<WorkerPool>().WorkerId} on {target}: queues {string.Join(",", options.Queues)}, concurrency {options.Concurrency}");
