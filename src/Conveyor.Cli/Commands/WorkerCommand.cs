@@ -52,7 +52,7 @@ internal static class WorkerCommand
                 var token = GlobalOptions.ResolveToken(r);
                 // Lease calls block up to 10 s on the broker; the client's timeout must be longer.
                 var http = new HttpClient { BaseAddress = new Uri(url + "/"), Timeout = TimeSpan.FromSeconds(90) };
-                await BrokerTokenCheck.Check(http, url, token, ct).ConfigureAwait(false);
+                await BrokerTokenCheck.Check(http.BaseAddress, url, token, ct).ConfigureAwait(false);
                 builder.Services.AddSingleton(http);
                 builder.Services.AddSingleton<ITaskTransport>(sp => new HttpTaskTransport(sp.GetRequiredService<HttpClient>(), token));
                 target = url;

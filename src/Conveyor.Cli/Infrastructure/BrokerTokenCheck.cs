@@ -12,8 +12,10 @@ namespace Conveyor.Cli.Infrastructure;
 /// </summary>
 internal static class BrokerTokenCheck
 {
-    public static async Task Check(HttpClient http, string url, string? token, CancellationToken ct)
+    public static async Task Check(Uri baseAddress, string url, string? token, CancellationToken ct)
     {
+        // A client of its own: the answer sets an anti-forgery cookie that the worker's client must not carry.
+        using var http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
         using var request = new HttpRequestMessage(HttpMethod.Get, Routes.Session.TrimStart('/'));
         if (token is not null) request.Headers.Authorization = new("Bearer", token);
         HttpResponseMessage response;
