@@ -36,7 +36,11 @@ public static class ConveyorServer
         Validate(options);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args ?? [] });
         builder.WebHost.UseUrls([.. options.ListenUrls()]);
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxBatchBodyBytes + 1);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = options.MaxBatchBodyBytes + 1;
+            if (options.Tls.Enabled) k.ConfigureHttpsDefaults(h => h.ServerCertificate = options.Tls.Load());
+        });
         // Per-request framework logs (request starting/finished, endpoint executing, result writing) at
         // Information cost ~5 console lines per call: at thousands of calls a second that was most of
         // the broker's CPU. Warnings and errors still show; our own categories keep their level.
@@ -65,6 +69,7 @@ public static class ConveyorServer
         if (options.DataProtectionKeysPath is { Length: > 0 } keys) AuthSetup.KeysDirectory(keys);
         if (options.RateLimitPerToken < 0 || options.RateLimitPerAddress < 0 || options.RateLimitWindow <= TimeSpan.Zero)
             throw new ServerConfigurationException("RateLimitPerToken and RateLimitPerAddress must be 0 (off) or more, RateLimitWindow positive");
+        if (options.Tls.Enabled) options.Tls.Load().Dispose(); // an unreadable certificate stops the start, naming the file
         BindGuard.Check(options);
     }
 

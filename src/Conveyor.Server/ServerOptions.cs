@@ -87,7 +87,10 @@ public sealed class ServerOptions
     /// <summary>The fixed window both rate limits count in (1 s by default).</summary>
     public TimeSpan RateLimitWindow { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>HTTPS from a certificate file (off by default). The dashboard's session cookie is then Secure.</summary>
+    public Hosting.TlsOptions Tls { get; set; } = new();
+
     /// <summary>The URLs Kestrel is told to bind.</summary>
     public IReadOnlyList<string> ListenUrls() =>
-        Urls.Count > 0 ? [.. Urls] : [$"http://{(Host.Contains(':') && !Host.StartsWith('[') ? $"[{Host}]" : Host)}:{Port}"];
+        Urls.Count > 0 ? [.. Urls] : [$"{(Tls.Enabled ? "https" : "http")}://{(Host.Contains(':') && !Host.StartsWith('[') ? $"[{Host}]" : Host)}:{Port}"];
 }

@@ -20,7 +20,7 @@ public sealed class CliBadInputTests : IDisposable
         { ["submit", "fib", "{}", "--queue", "Bad Queue"], 2, "is not a valid queue name" },
         { ["submit", "fib", "{}", "--broker", "ftp://example"], 2, "is not an http:// or https:// URL" },
         { ["status", "not-an-id"], 2, "is not a task id" },
-        { ["server", "--port", "99999"], 2, "--port must be between 0 and 65535" },
+        { ["server", "--port", "99999"], 2, "Server:Port = '99999': must be between 0 and 65535" },
         { ["server", "--host", "0.0.0.0", "--port", "0"], 2, "refusing to listen on" },
         { ["server", "--store", "/no/such/folder/x.db"], 2, "does not exist" },
         { ["worker", "--concurrency", "0", "--store", ":memory:"], 2, "concurrency must be between 1" },

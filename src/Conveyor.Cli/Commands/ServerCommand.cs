@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Conveyor.Cli.Configuration;
 using Conveyor.Cli.Infrastructure;
 using Conveyor.Server;
 using Conveyor.Server.Hosting;
@@ -17,49 +18,47 @@ internal static class ServerCommand
 {
     public static Command Create()
     {
-        var port = HostOptions.Port();
-        var host = HostOptions.Host();
-        var store = HostOptions.Store($"SQLite file (default ./{StoreSpec.DefaultFile}), :memory:, or redis://host:port");
-        var tokens = HostOptions.TokensFile();
-        var keys = HostOptions.DataProtectionKeys();
+        ConfigFlag[] flags = [.. HostOptions.Server(), HostOptions.Store($"SQLite file (default ./{StoreSpec.DefaultFile}), :memory:, or redis://host:port")];
+        var command = new Command("server", "Run a broker: the HTTP API, docs and maintenance, on a store");
+        HostOptions.AddTo(command, flags);
         var retention = RetentionCommand.RulesFlag();
         var retentionMax = RetentionCommand.MaxFlag();
-        var command = new Command("server", "Run a broker: the HTTP API, docs and maintenance, on a store") { port, host, store, tokens, keys, retention, retentionMax };
+        command.Options.Add(retention);
+        command.Options.Add(retentionMax);
         command.SetRun(async (r, ct) =>
         {
-            var options = HostOptions.Server(r, host, port, tokens);
-            options.DataProtectionKeysPath = r.GetValue(keys);
-            RetentionCommand.Apply(r, retention, retentionMax, options.Retention);
-            var spec = StoreSpec.Parse(r.GetValue(store));
-            return await Run(options, spec, worker: null, builtIns: null, ct).ConfigureAwait(false);
+            var settings = ConveyorSettings.Load(r, flags, HostRole.Server);
+            RetentionCommand.Apply(r, retention, retentionMax, settings.Server.Retention);
+            return await Run(settings, withWorker: false, ct).ConfigureAwait(false);
         });
         return command;
     }
 
     /// <summary>Hosts a broker (and, for <c>up</c>, an in-process worker pool) until Ctrl-C or SIGTERM.</summary>
-    internal static async Task<int> Run(ServerOptions options, StoreSpec spec, WorkerOptions? worker, Action<BuiltInHandlerOptions>? builtIns, CancellationToken ct)
+    internal static async Task<int> Run(ConveyorSettings settings, bool withWorker, CancellationToken ct)
     {
+        var options = settings.Server;
+        var spec = settings.Spec!;
+        var worker = withWorker ? settings.Worker : null;
+        var time = TimeProvider.System;
+        using var storeLogging = StoreLogging.Create();
+        await using var store = await StoreFactory.Open(spec, time, storeLogging).ConfigureAwait(false);
+        WebApplicationBuilder builder;
         try
         {
-            ConveyorServer.Validate(options);
+            builder = ConveyorServer.CreateBuilder(options, _ => store);
         }
         catch (ServerConfigurationException e)
         {
             throw new CliException(e.Message);
         }
-        var time = TimeProvider.System;
-        using var storeLogging = StoreLogging.Create();
-        await using var store = await StoreFactory.Open(spec, time, storeLogging).ConfigureAwait(false);
-        var builder = ConveyorServer.CreateBuilder(options, _ => store);
         builder.Services.AddSingleton(time);
         Telemetry.AddOtlp(builder.Services, worker is null ? "conveyor-server" : "conveyor-up");
-        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
-        // One line per request at Information would drown the useful lines (and cost throughput).
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        Logs.Configure(builder.Logging, builder.Configuration, settings);
         if (worker is not null)
         {
             builder.Services.AddSingleton<ITaskTransport>(sp => new EngineTransport(sp.GetRequiredService<Engine.TaskEngine>()));
-            builder.Services.AddConveyorWorker(o => WorkerOptionSet.Copy(worker, o)).AddBuiltInHandlers(builtIns);
+            builder.Services.AddConveyorWorker(o => WorkerOptionSet.Copy(worker, o, settings.Configuration)).AddBuiltInHandlers(b => WorkerOptionSet.Copy(settings.BuiltIns, b));
             builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(h => h.ShutdownTimeout = worker.DrainTimeout + TimeSpan.FromSeconds(10));
         }
         await using var app = builder.Build();

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Conveyor.Cli.Configuration;
 using Conveyor.Cli.Infrastructure;
 
 namespace Conveyor.Cli.Commands;
@@ -11,27 +12,18 @@ internal static class UpCommand
 {
     public static Command Create()
     {
-        var port = HostOptions.Port();
-        var host = HostOptions.Host();
-        var store = HostOptions.Store($"SQLite file (default ./{StoreSpec.DefaultFile}), :memory:, or redis://host:port");
-        var tokens = HostOptions.TokensFile();
-        var keys = HostOptions.DataProtectionKeys();
+        ConfigFlag[] flags = [.. HostOptions.Server(), HostOptions.Store($"SQLite file (default ./{StoreSpec.DefaultFile}), :memory:, or redis://host:port"), .. HostOptions.Worker()];
+        var command = new Command("up", "Start everything on this machine: broker, workers for the built-in task types, SQLite store");
+        HostOptions.AddTo(command, flags);
         var retention = RetentionCommand.RulesFlag();
         var retentionMax = RetentionCommand.MaxFlag();
-        var workerOptions = new WorkerOptionSet();
-        var command = new Command("up", "Start everything on this machine: broker, workers for the built-in task types, SQLite store")
-        {
-            port, host, store, tokens, keys, retention, retentionMax,
-        };
-        workerOptions.AddTo(command);
+        command.Options.Add(retention);
+        command.Options.Add(retentionMax);
         command.SetRun(async (r, ct) =>
         {
-            var options = HostOptions.Server(r, host, port, tokens);
-            options.DataProtectionKeysPath = r.GetValue(keys);
-            RetentionCommand.Apply(r, retention, retentionMax, options.Retention);
-            var worker = workerOptions.Worker(r);
-            var spec = StoreSpec.Parse(r.GetValue(store));
-            return await ServerCommand.Run(options, spec, worker, workerOptions.BuiltIns(r), ct).ConfigureAwait(false);
+            var settings = ConveyorSettings.Load(r, flags, HostRole.Both);
+            RetentionCommand.Apply(r, retention, retentionMax, settings.Server.Retention);
+            return await ServerCommand.Run(settings, withWorker: true, ct).ConfigureAwait(false);
         });
         return command;
     }

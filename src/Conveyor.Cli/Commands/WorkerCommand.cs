@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Conveyor.Cli.Configuration;
 using Conveyor.Cli.Infrastructure;
 using Conveyor.Client;
 using Conveyor.Hosting;
@@ -19,31 +20,27 @@ internal static class WorkerCommand
 {
     public static Command Create()
     {
-        var store = HostOptions.Store("Work straight on a store (SQLite file or redis://...) instead of through a broker");
-        var workerOptions = new WorkerOptionSet();
-        var metricsPort = new Option<int?>("--metrics-port") { Description = "Serve this worker's metrics (Prometheus text) on http://127.0.0.1:PORT/metrics" };
-        var command = new Command("worker", "Run a worker for the built-in task types (via --broker URL, or --store)") { store, metricsPort };
-        workerOptions.AddTo(command);
+        ConfigFlag[] flags =
+        [
+            HostOptions.Store("Work straight on a store (SQLite file or redis://...) instead of through a broker"),
+            .. HostOptions.Worker(),
+            ConfigFlag.Create("--metrics-port", "Telemetry:MetricsPort", "Serve this worker's metrics (Prometheus text) on http://127.0.0.1:PORT/metrics"),
+        ];
+        var command = new Command("worker", "Run a worker for the built-in task types (via --broker URL, or --store)");
+        HostOptions.AddTo(command, flags);
         command.SetRun(async (r, ct) =>
         {
-            var options = workerOptions.Worker(r);
-            var builtIns = workerOptions.BuiltIns(r);
-            var direct = r.GetValue(store);
+            var settings = ConveyorSettings.Load(r, flags, HostRole.Worker);
+            var options = settings.Worker;
             var builder = Host.CreateApplicationBuilder();
-            builder.Logging.ClearProviders();
-            builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+            Logs.Configure(builder.Logging, builder.Configuration, settings);
             builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(h => h.ShutdownTimeout = options.DrainTimeout + TimeSpan.FromSeconds(10));
             Telemetry.AddOtlp(builder.Services, "conveyor-worker");
-            if (r.GetValue(metricsPort) is { } mp)
-            {
-                if (mp is < 1 or > 65535) throw new CliException($"--metrics-port must be between 1 and 65535; got {mp}");
-                Telemetry.AddMetricsEndpoint(builder.Services, mp);
-            }
+            if (settings.Telemetry.MetricsPort is { } mp) Telemetry.AddMetricsEndpoint(builder.Services, mp);
             string target;
             using var storeLogging = StoreLogging.Create();
-            if (direct is not null)
+            if (settings.Spec is { } spec)
             {
-                var spec = StoreSpec.Parse(direct);
                 var opened = await StoreFactory.Open(spec, TimeProvider.System, storeLogging).ConfigureAwait(false);
                 builder.Services.AddConveyor(o => o.UseStore(_ => opened));
                 builder.Services.AddHostedService(sp => new MaintenanceLoop(sp.GetRequiredService<Engine.TaskEngine>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<MaintenanceLoop>>()));
@@ -55,11 +52,12 @@ internal static class WorkerCommand
                 var token = GlobalOptions.ResolveToken(r);
                 // Lease calls block up to 10 s on the broker; the client's timeout must be longer.
                 var http = new HttpClient { BaseAddress = new Uri(url + "/"), Timeout = TimeSpan.FromSeconds(90) };
+                await BrokerTokenCheck.Check(http.BaseAddress, url, token, ct).ConfigureAwait(false);
                 builder.Services.AddSingleton(http);
                 builder.Services.AddSingleton<ITaskTransport>(sp => new HttpTaskTransport(sp.GetRequiredService<HttpClient>(), token));
                 target = url;
             }
-            builder.Services.AddConveyorWorker(o => WorkerOptionSet.Copy(options, o)).AddBuiltInHandlers(builtIns).AddCrashHandlerFromEnvironment();
+            builder.Services.AddConveyorWorker(o => WorkerOptionSet.Copy(options, o, settings.Configuration)).AddBuiltInHandlers(b => WorkerOptionSet.Copy(settings.BuiltIns, b)).AddCrashHandlerFromEnvironment();
             using var host = builder.Build();
             await host.StartAsync(ct).ConfigureAwait(false);
             Console.WriteLine($"worker {host.Services.GetRequiredService<WorkerPool>().WorkerId} on {target}: queues {string.Join(",", options.Queues)}, concurrency {options.Concurrency}");

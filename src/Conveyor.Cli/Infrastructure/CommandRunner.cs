@@ -25,6 +25,12 @@ internal static class CommandRunner
                 await Console.Error.WriteLineAsync($"conveyor {command.Name}: {e.Message}").ConfigureAwait(false);
                 return e.ExitCode;
             }
+            catch (Configuration.SettingsException e)
+            {
+                foreach (var error in e.Errors)
+                    await Console.Error.WriteLineAsync($"conveyor {command.Name}: {error}").ConfigureAwait(false);
+                return ExitCodes.Usage;
+            }
             catch (ConveyorValidationException e)
             {
                 foreach (var error in e.Errors)

@@ -2,11 +2,17 @@ using System.Globalization;
 
 namespace Conveyor.Cli.Infrastructure;
 
-/// <summary>Durations on the command line: "30" (seconds), "250ms", "30s", "5m", "2h", "1d".</summary>
+/// <summary>Durations on the command line and in configuration: "30" (seconds), "250ms", "30s", "5m", "2h", "1d".</summary>
 internal static class Durations
 {
-    public static TimeSpan Parse(string text, string option)
+    public static TimeSpan Parse(string text, string option) =>
+        TryParse(text, out var value, out var problem) ? value : throw new CliException($"{option}: '{text}' {problem}");
+
+    /// <summary>False with the problem in words ("is not a duration (examples: ...)") when <paramref name="text"/> is not one.</summary>
+    public static bool TryParse(string text, out TimeSpan value, out string problem)
     {
+        value = default;
+        problem = "";
         var t = text.Trim().ToLowerInvariant();
         (string number, double unit) = t switch
         {
@@ -17,10 +23,18 @@ internal static class Durations
             _ when t.EndsWith('d') => (t[..^1], 86400),
             _ => (t, 1),
         };
-        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || double.IsNaN(value) || double.IsInfinity(value) || Math.Abs(value * unit) > 10 * 365 * 86400)
-            throw new CliException($"{option}: '{text}' is not a duration (examples: 30, 250ms, 30s, 5m, 2h)");
-        if (value < 0) throw new CliException($"{option}: '{text}' is negative; a duration must be 0 or more");
-        return TimeSpan.FromSeconds(value * unit);
+        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || double.IsNaN(v) || double.IsInfinity(v) || Math.Abs(v * unit) > 10 * 365 * 86400)
+        {
+            problem = "is not a duration (examples: 30, 250ms, 30s, 5m, 2h)";
+            return false;
+        }
+        if (v < 0)
+        {
+            problem = "is negative; a duration must be 0 or more";
+            return false;
+        }
+        value = TimeSpan.FromSeconds(v * unit);
+        return true;
     }
 
     public static TimeSpan? ParseOptional(string? text, string option) => text is null ? null : Parse(text, option);

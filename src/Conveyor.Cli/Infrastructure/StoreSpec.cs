@@ -8,30 +8,30 @@ internal sealed record StoreSpec(StoreKind Kind, string Location)
 {
     public const string DefaultFile = "conveyor.db";
 
-    public static StoreSpec Parse(string? text, string? defaultFile = DefaultFile)
+    public static StoreSpec Parse(string? text, string? defaultFile = DefaultFile, string label = "--store")
     {
         if (string.IsNullOrWhiteSpace(text))
         {
-            if (defaultFile is null) throw new CliException("--store is required");
+            if (defaultFile is null) throw new CliException($"{label} is required");
             return new StoreSpec(StoreKind.Sqlite, Path.GetFullPath(defaultFile));
         }
         text = text.Trim();
         if (text.StartsWith("redis://", StringComparison.OrdinalIgnoreCase) || text.StartsWith("rediss://", StringComparison.OrdinalIgnoreCase))
         {
             if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Host))
-                throw new CliException($"--store: '{text}' is not a valid Redis URL (redis://host:port[/db])");
+                throw new CliException($"{label}: '{text}' is not a valid Redis URL (redis://host:port[/db])");
             return new StoreSpec(StoreKind.Redis, text);
         }
         if (text == ":memory:") return new StoreSpec(StoreKind.Sqlite, text);
         if (text.Contains("://", StringComparison.Ordinal))
-            throw new CliException($"--store: '{text}' is neither a file path, ':memory:' nor a redis:// URL");
+            throw new CliException($"{label}: '{text}' is neither a file path, ':memory:' nor a redis:// URL");
         if (text.StartsWith("sqlite:", StringComparison.OrdinalIgnoreCase)) text = text["sqlite:".Length..];
         var full = Path.GetFullPath(text);
         var dir = Path.GetDirectoryName(full);
         if (dir is not null && !Directory.Exists(dir))
-            throw new CliException($"--store: the folder '{dir}' does not exist");
+            throw new CliException($"{label}: the folder '{dir}' does not exist");
         if (Directory.Exists(full))
-            throw new CliException($"--store: '{full}' is a folder; name a database file");
+            throw new CliException($"{label}: '{full}' is a folder; name a database file");
         return new StoreSpec(StoreKind.Sqlite, full);
     }
 

@@ -35,12 +35,19 @@ internal sealed class LeaseLoop(WorkerRuntime runtime, ChannelWriter<LeasedTask>
                     leased = await runtime.Transport.Lease(new TaskLeaseParams(runtime.WorkerId, o.Queues, room, o.LeaseDuration, wait), stop).ConfigureAwait(false);
                     if (leased.Count > 0) runtime.LeaseTook(runtime.Time.GetElapsedTime(started));
                     errors = 0;
+                    runtime.Refusal.Accepted();
                 }
                 catch (Exception ex) when (!stop.IsCancellationRequested)
                 {
                     runtime.ReturnRoom(room);
-                    var delay = ErrorDelays[Math.Min(errors++, ErrorDelays.Length - 1)];
-                    runtime.Logger.LogWarning(TransportErrors.StackFor(ex), "leasing failed ({Reason}); trying again in {Delay}", TransportErrors.Reason(ex), delay);
+                    TimeSpan delay;
+                    if (runtime.Refusal.Observe(ex))
+                        delay = CredentialsRefusal.Delays[Math.Min(errors++, CredentialsRefusal.Delays.Length - 1)];
+                    else
+                    {
+                        delay = ErrorDelays[Math.Min(errors++, ErrorDelays.Length - 1)];
+                        runtime.Logger.LogWarning(TransportErrors.StackFor(ex), "leasing failed ({Reason}); trying again in {Delay}", TransportErrors.Reason(ex), delay);
+                    }
                     await Task.Delay(delay, runtime.Time, stop).ConfigureAwait(false);
                     continue;
                 }

@@ -50,7 +50,8 @@ internal sealed class LeaseRenewer(WorkerRuntime runtime)
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {
-            runtime.Logger.LogWarning(TransportErrors.StackFor(ex), "renewing {Count} leases failed ({Reason})", items.Count, TransportErrors.Reason(ex));
+            if (!runtime.Refusal.Observe(ex))
+                runtime.Logger.LogWarning(TransportErrors.StackFor(ex), "renewing {Count} leases failed ({Reason})", items.Count, TransportErrors.Reason(ex));
             // We cannot reach the broker. Once a lease has run out by our own clock it is (or will be)
             // reclaimed and run elsewhere: stop our copy rather than finish it twice.
             var now = runtime.Time.GetUtcNow();

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Conveyor.Transport;
 
 namespace Conveyor.Worker.Runtime;
 
@@ -12,10 +13,34 @@ internal static class TransportErrors
     /// <summary>The exception to attach to a log entry: null for an expected transport failure.</summary>
     public static Exception? StackFor(Exception ex) => IsTransient(ex) ? null : ex;
 
-    public static string Reason(Exception ex) => ex.InnerException is SocketException s ? $"{ex.Message} ({s.SocketErrorCode})" : ex.Message;
+    public static string Reason(Exception ex) => Brief(ex.InnerException is SocketException s ? $"{ex.Message} ({s.SocketErrorCode})" : ex.Message);
+
+    /// <summary>
+    /// One line: StackExchange.Redis appends a dump of its counters to a connection error's message
+    /// ("... - Last Connection Exception: UnableToConnect on host:port/Interactive, ..."): keep what
+    /// failed and where, not the counters.
+    /// </summary>
+    internal static string Brief(string message)
+    {
+        const string marker = " - Last Connection Exception: ";
+        var i = message.IndexOf(marker, StringComparison.Ordinal);
+        if (i >= 0)
+        {
+            var rest = message[(i + marker.Length)..];
+            var comma = rest.IndexOf(',', StringComparison.Ordinal);
+            message = $"{message[..i]} ({(comma < 0 ? rest : rest[..comma])}); the store is unreachable, retrying";
+        }
+        var newline = message.IndexOfAny(['\r', '\n']);
+        return newline < 0 ? message : message[..newline];
+    }
+
+    /// <summary>The broker refused the worker's token: unknown or revoked (401), or without the work scope (403).</summary>
+    public static bool IsCredentialsRefusal(Exception ex) => ex is ITransportRefusal { Status: 401 or 403 };
 
     private static bool IsTransient(Exception ex) => ex switch
     {
+        // The broker answered with a problem: its status and message say it all; our stack adds nothing.
+        ITransportRefusal => true,
         HttpRequestException or SocketException or TimeoutException or TaskCanceledException or IOException => true,
         // A store out of room (full disk, Redis OOM) logs its own episode; the loops retry until room is made.
         Conveyor.Store.StoreFullException => true,

@@ -40,9 +40,11 @@ internal sealed class WorkerHeartbeater(WorkerRuntime runtime, WorkerLifecycle l
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {
-            runtime.Logger.LogWarning(TransportErrors.StackFor(ex), "the worker heartbeat failed ({Reason})", TransportErrors.Reason(ex));
+            if (!runtime.Refusal.Observe(ex))
+                runtime.Logger.LogWarning(TransportErrors.StackFor(ex), "the worker heartbeat failed ({Reason})", TransportErrors.Reason(ex));
             return;
         }
+        runtime.Refusal.Accepted();
         foreach (var id in answer.Cancel)
             foreach (var slot in runtime.Slots)
                 if (slot.TryCancel(id, CancelReason.CancelRequested))

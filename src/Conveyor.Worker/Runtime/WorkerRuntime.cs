@@ -36,6 +36,7 @@ internal sealed class WorkerRuntime
         Slots = new ExecutionSlot[options.Concurrency];
         for (var i = 0; i < Slots.Length; i++) Slots[i] = new ExecutionSlot(time, ProgressReported);
         Acks = new AckBuffer(transport, options.AckBatch, time, Logger);
+        Refusal = new CredentialsRefusal(Logger);
     }
 
     public string WorkerId { get; }
@@ -48,6 +49,7 @@ internal sealed class WorkerRuntime
     public ILogger TaskLogger { get; }
     public ExecutionSlot[] Slots { get; }
     public AckBuffer Acks { get; }
+    public CredentialsRefusal Refusal { get; }
     public int MaxResultBytes => Options.MaxResultBytes;
 
     public long Processed => Interlocked.Read(ref _processed);
