@@ -56,10 +56,11 @@ public sealed class MaintenanceLoop(TaskEngine engine, TimeProvider time, ILogge
             {
                 return;
             }
-            catch (StoreFullException)
+            catch (Exception e) when (e is StoreFullException or StoreFailedException)
             {
                 behind = false;
-                // The store logs one warning per episode of refused writes; nothing to add every second.
+                // The store logs one line per episode of refused writes, and one when it fails closed
+                // after a failed sync; nothing to add every second.
             }
             catch (Exception e)
             {
