@@ -1,4 +1,5 @@
 using System.Globalization;
+using Conveyor.Model;
 
 namespace Conveyor.Cli.Infrastructure;
 
@@ -13,27 +14,17 @@ internal static class Durations
     {
         value = default;
         problem = "";
-        var t = text.Trim().ToLowerInvariant();
-        (string number, double unit) = t switch
-        {
-            _ when t.EndsWith("ms", StringComparison.Ordinal) => (t[..^2], 0.001),
-            _ when t.EndsWith('s') => (t[..^1], 1),
-            _ when t.EndsWith('m') => (t[..^1], 60),
-            _ when t.EndsWith('h') => (t[..^1], 3600),
-            _ when t.EndsWith('d') => (t[..^1], 86400),
-            _ => (t, 1),
-        };
-        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || double.IsNaN(v) || double.IsInfinity(v) || Math.Abs(v * unit) > 10 * 365 * 86400)
+        if (!DurationText.TryParseSeconds(text, out var seconds) || Math.Abs(seconds) > 10 * 365 * 86400)
         {
             problem = "is not a duration (examples: 30, 250ms, 30s, 5m, 2h)";
             return false;
         }
-        if (v < 0)
+        if (seconds < 0)
         {
             problem = "is negative; a duration must be 0 or more";
             return false;
         }
-        value = TimeSpan.FromSeconds(v * unit);
+        value = TimeSpan.FromSeconds(seconds);
         return true;
     }
 

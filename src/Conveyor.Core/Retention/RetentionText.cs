@@ -15,19 +15,8 @@ public static class RetentionText
     public static bool TryParse(string text, out TimeSpan age)
     {
         age = default;
-        var t = text.Trim().ToLowerInvariant();
-        (string number, double unit) = t switch
-        {
-            _ when t.EndsWith("ms", StringComparison.Ordinal) => (t[..^2], 0.001),
-            _ when t.EndsWith('s') => (t[..^1], 1),
-            _ when t.EndsWith('m') => (t[..^1], 60),
-            _ when t.EndsWith('h') => (t[..^1], 3600),
-            _ when t.EndsWith('d') => (t[..^1], 86400),
-            _ => (t, 1),
-        };
-        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || double.IsNaN(v) || double.IsInfinity(v)
-            || v < 0 || v * unit > RetentionPolicy.MaxAgeLimit.TotalSeconds + 1) return false;
-        age = TimeSpan.FromSeconds(v * unit);
+        if (!DurationText.TryParseSeconds(text, out var seconds) || seconds < 0 || seconds > RetentionPolicy.MaxAgeLimit.TotalSeconds + 1) return false;
+        age = TimeSpan.FromSeconds(seconds);
         return true;
     }
 

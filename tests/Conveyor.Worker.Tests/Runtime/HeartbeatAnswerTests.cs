@@ -124,22 +124,16 @@ public sealed class HeartbeatAnswerTests
     }
 
     /// <summary>A transport whose lease call does not stop when the lease loop's token fires.</summary>
-    private sealed class DeafLease(ITaskTransport inner) : ITaskTransport
+    private sealed class DeafLease(ITaskTransport inner) : PassThroughTransport(inner)
     {
         public int Waiting, Answered;
-        public async ValueTask<IReadOnlyList<LeasedTask>> Lease(TaskLeaseParams request, CancellationToken ct = default)
+        public override async ValueTask<IReadOnlyList<LeasedTask>> Lease(TaskLeaseParams request, CancellationToken ct = default)
         {
             Interlocked.Increment(ref Waiting);
-            var leased = await inner.Lease(request, CancellationToken.None);
+            var leased = await base.Lease(request, CancellationToken.None);
             if (leased.Count > 0) Interlocked.Increment(ref Answered);
             return leased;
         }
-        public ValueTask<IReadOnlyList<AckResult>> CompleteMany(IReadOnlyList<TaskCompleteParams> items, CancellationToken ct = default) => inner.CompleteMany(items, ct);
-        public ValueTask<IReadOnlyList<AckResult>> FailMany(IReadOnlyList<TaskFailParams> items, CancellationToken ct = default) => inner.FailMany(items, ct);
-        public ValueTask<IReadOnlyList<LeaseExtendResult>> ExtendMany(IReadOnlyList<LeaseExtendParams> items, CancellationToken ct = default) => inner.ExtendMany(items, ct);
-        public ValueTask<IReadOnlyList<AckResult>> ReleaseMany(IReadOnlyList<TaskReleaseParams> items, CancellationToken ct = default) => inner.ReleaseMany(items, ct);
-        public ValueTask<WorkerHeartbeatResult> WorkerHeartbeat(WorkerInfo worker, CancellationToken ct = default) => inner.WorkerHeartbeat(worker, ct);
-        public ValueTask WorkerRemove(string workerId, CancellationToken ct = default) => inner.WorkerRemove(workerId, ct);
     }
 
     [Fact]
@@ -209,19 +203,25 @@ public sealed class HeartbeatAnswerTests
     private static async Task<WorkerListResult> Registry(WorkerHarness h) => await h.Engine.WorkerList(TimeSpan.FromHours(1));
 
     /// <summary>The real transport, counting lease renewals (ExtendMany calls that carried items).</summary>
-    internal sealed class RenewalCounting(ITaskTransport inner) : ITaskTransport
+    internal sealed class RenewalCounting(ITaskTransport inner) : PassThroughTransport(inner)
     {
         public int Extends;
-        public ValueTask<IReadOnlyList<LeasedTask>> Lease(TaskLeaseParams request, CancellationToken ct = default) => inner.Lease(request, ct);
-        public ValueTask<IReadOnlyList<AckResult>> CompleteMany(IReadOnlyList<TaskCompleteParams> items, CancellationToken ct = default) => inner.CompleteMany(items, ct);
-        public ValueTask<IReadOnlyList<AckResult>> FailMany(IReadOnlyList<TaskFailParams> items, CancellationToken ct = default) => inner.FailMany(items, ct);
-        public ValueTask<IReadOnlyList<LeaseExtendResult>> ExtendMany(IReadOnlyList<LeaseExtendParams> items, CancellationToken ct = default)
+        public override ValueTask<IReadOnlyList<LeaseExtendResult>> ExtendMany(IReadOnlyList<LeaseExtendParams> items, CancellationToken ct = default)
         {
             if (items.Count > 0) Interlocked.Increment(ref Extends);
-            return inner.ExtendMany(items, ct);
+            return base.ExtendMany(items, ct);
         }
-        public ValueTask<IReadOnlyList<AckResult>> ReleaseMany(IReadOnlyList<TaskReleaseParams> items, CancellationToken ct = default) => inner.ReleaseMany(items, ct);
-        public ValueTask<WorkerHeartbeatResult> WorkerHeartbeat(WorkerInfo worker, CancellationToken ct = default) => inner.WorkerHeartbeat(worker, ct);
-        public ValueTask WorkerRemove(string workerId, CancellationToken ct = default) => inner.WorkerRemove(workerId, ct);
     }
+}
+
+/// <summary>The real transport, every call passed on; tests override the calls they observe or bend.</summary>
+internal abstract class PassThroughTransport(ITaskTransport inner) : ITaskTransport
+{
+    public virtual ValueTask<IReadOnlyList<LeasedTask>> Lease(TaskLeaseParams request, CancellationToken ct = default) => inner.Lease(request, ct);
+    public virtual ValueTask<IReadOnlyList<AckResult>> CompleteMany(IReadOnlyList<TaskCompleteParams> items, CancellationToken ct = default) => inner.CompleteMany(items, ct);
+    public virtual ValueTask<IReadOnlyList<AckResult>> FailMany(IReadOnlyList<TaskFailParams> items, CancellationToken ct = default) => inner.FailMany(items, ct);
+    public virtual ValueTask<IReadOnlyList<LeaseExtendResult>> ExtendMany(IReadOnlyList<LeaseExtendParams> items, CancellationToken ct = default) => inner.ExtendMany(items, ct);
+    public virtual ValueTask<IReadOnlyList<AckResult>> ReleaseMany(IReadOnlyList<TaskReleaseParams> items, CancellationToken ct = default) => inner.ReleaseMany(items, ct);
+    public virtual ValueTask<WorkerHeartbeatResult> WorkerHeartbeat(WorkerInfo worker, CancellationToken ct = default) => inner.WorkerHeartbeat(worker, ct);
+    public virtual ValueTask WorkerRemove(string workerId, CancellationToken ct = default) => inner.WorkerRemove(workerId, ct);
 }
