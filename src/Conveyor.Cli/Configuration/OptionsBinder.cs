@@ -21,9 +21,10 @@ internal static class OptionsBinder
             var key = $"{section}:{p.Name}";
             if (IsNested(p.PropertyType))
             {
-                var nested = p.GetValue(target) ?? Activator.CreateInstance(p.PropertyType)!;
+                // Nested sections (Server:Tls...) are created by their options class; nothing is made from a
+                // type named in configuration.
+                var nested = p.GetValue(target) ?? throw new InvalidOperationException($"{target.GetType().Name}.{p.Name} must be initialised: it is the section {key}");
                 Bind(config, key, nested, errors);
-                p.SetValue(target, nested);
                 continue;
             }
             var s = config.GetSection(key);
