@@ -7,7 +7,7 @@ using Conveyor.Json;
 
 namespace Conveyor.Client;
 
-/// <summary>The HTTP plumbing shared by <see cref="ConveyorClient"/> and <see cref="HttpTaskTransport"/>.</summary>
+/// <summary>The HTTP plumbing shared by <see cref="ConveyorClient"/> and <see cref="HttpWorkerGateway"/>.</summary>
 internal sealed class ApiConnection(HttpClient http, string? token)
 {
     public async Task<HttpResponseMessage> Send(HttpMethod method, string path, object? body, CancellationToken ct)

@@ -7,7 +7,7 @@ namespace Conveyor.Client;
 /// <see cref="Problem.Type"/> (see <see cref="ProblemTypes"/>), never on the message.
 /// </summary>
 public sealed class ConveyorApiException(Problem problem)
-    : Exception($"{problem.Status} {problem.Title}{(problem.Detail is null ? "" : ": " + problem.Detail)}"), Conveyor.Transport.ITransportRefusal
+    : Exception($"{problem.Status} {problem.Title}{(problem.Detail is null ? "" : ": " + problem.Detail)}"), Conveyor.Gateway.IGatewayRefusal
 {
     public Problem Problem { get; } = problem;
     public int Status => Problem.Status;

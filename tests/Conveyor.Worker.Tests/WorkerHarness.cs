@@ -3,7 +3,7 @@ using Conveyor.Engine;
 using Conveyor.Json;
 using Conveyor.Model;
 using Conveyor.Sqlite;
-using Conveyor.Transport;
+using Conveyor.Gateway;
 
 namespace Conveyor.Worker.Tests;
 
@@ -22,14 +22,14 @@ internal sealed class WorkerHarness : IAsyncDisposable
         StoreTime = storeTime ?? TimeProvider.System;
         Store = new SqliteTaskStore(new SqliteStoreOptions { Path = SqliteStoreOptions.InMemory }, StoreTime);
         Engine = new TaskEngine(Store, StoreTime);
-        Transport = new EngineTransport(Engine);
+        Transport = new EngineGateway(Engine);
     }
 
     public TimeProvider StoreTime { get; }
     public SqliteTaskStore Store { get; }
     public TaskEngine Engine { get; }
     /// <summary>What the pool talks to: the engine in-process, unless a test wraps it.</summary>
-    public ITaskTransport Transport { get; set; }
+    public IWorkerGateway Transport { get; set; }
     public HandlerRegistry Handlers { get; } = new();
     public WorkerOptions Options { get; } = new() { Concurrency = 4, LeaseDuration = TimeSpan.FromSeconds(3), LeaseWait = TimeSpan.FromSeconds(2), DrainTimeout = TimeSpan.FromSeconds(10) };
     public Microsoft.Extensions.Logging.ILoggerFactory? Loggers { get; set; }

@@ -1,7 +1,7 @@
 using Conveyor.Client;
 using Conveyor.Engine;
 using Conveyor.Model;
-using Conveyor.Transport;
+using Conveyor.Gateway;
 
 namespace Conveyor.Cli.Bench;
 
@@ -12,7 +12,7 @@ namespace Conveyor.Cli.Bench;
 internal interface IBenchTarget : IAsyncDisposable
 {
     string Name { get; }
-    ITaskTransport Transport { get; }
+    IWorkerGateway Transport { get; }
     Task Submit(TaskSubmission submission, CancellationToken ct);
     Task SubmitMany(IReadOnlyList<TaskSubmission> submissions, CancellationToken ct);
 }
@@ -20,7 +20,7 @@ internal interface IBenchTarget : IAsyncDisposable
 internal sealed class EngineBenchTarget(TaskEngine engine, string name, Func<ValueTask> dispose) : IBenchTarget
 {
     public string Name { get; } = name;
-    public ITaskTransport Transport { get; } = new EngineTransport(engine);
+    public IWorkerGateway Transport { get; } = new EngineGateway(engine);
     public TaskEngine Engine => engine;
     public async Task Submit(TaskSubmission submission, CancellationToken ct) => await engine.Submit(submission, ct).ConfigureAwait(false);
     public async Task SubmitMany(IReadOnlyList<TaskSubmission> submissions, CancellationToken ct) => await engine.SubmitMany(submissions, ct).ConfigureAwait(false);
@@ -41,12 +41,12 @@ internal sealed class HttpBenchTarget : IBenchTarget
             Timeout = TimeSpan.FromSeconds(100),
         };
         _client = new ConveyorClient(_http, token);
-        Transport = new HttpTaskTransport(_http, token);
+        Transport = new HttpWorkerGateway(_http, token);
         Name = $"http:{brokerUrl}";
     }
 
     public string Name { get; }
-    public ITaskTransport Transport { get; }
+    public IWorkerGateway Transport { get; }
     public Task Submit(TaskSubmission submission, CancellationToken ct) => _client.Submit(submission, ct);
     public Task SubmitMany(IReadOnlyList<TaskSubmission> submissions, CancellationToken ct) => _client.SubmitMany(submissions, ct);
 

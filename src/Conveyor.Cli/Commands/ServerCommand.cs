@@ -4,7 +4,7 @@ using Conveyor.Cli.Infrastructure;
 using Conveyor.Server;
 using Conveyor.Server.Hosting;
 using Conveyor.Store;
-using Conveyor.Transport;
+using Conveyor.Gateway;
 using Conveyor.Worker;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -57,7 +57,7 @@ internal static class ServerCommand
         Logs.Configure(builder.Logging, builder.Configuration, settings);
         if (worker is not null)
         {
-            builder.Services.AddSingleton<ITaskTransport>(sp => new EngineTransport(sp.GetRequiredService<Engine.TaskEngine>()));
+            builder.Services.AddSingleton<IWorkerGateway>(sp => new EngineGateway(sp.GetRequiredService<Engine.TaskEngine>()));
             builder.Services.AddConveyorWorker(o => WorkerOptionSet.Copy(worker, o, settings.Configuration)).AddBuiltInHandlers(b => WorkerOptionSet.Copy(settings.BuiltIns, b));
             builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(h => h.ShutdownTimeout = worker.DrainTimeout + TimeSpan.FromSeconds(10));
         }

@@ -4,7 +4,7 @@ using Conveyor.Cli.Infrastructure;
 using Conveyor.Client;
 using Conveyor.Hosting;
 using Conveyor.Store;
-using Conveyor.Transport;
+using Conveyor.Gateway;
 using Conveyor.Worker;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -54,7 +54,7 @@ internal static class WorkerCommand
                 var http = new HttpClient { BaseAddress = new Uri(url + "/"), Timeout = TimeSpan.FromSeconds(90) };
                 await BrokerTokenCheck.Check(http.BaseAddress, url, token, ct).ConfigureAwait(false);
                 builder.Services.AddSingleton(http);
-                builder.Services.AddSingleton<ITaskTransport>(sp => new HttpTaskTransport(sp.GetRequiredService<HttpClient>(), token));
+                builder.Services.AddSingleton<IWorkerGateway>(sp => new HttpWorkerGateway(sp.GetRequiredService<HttpClient>(), token));
                 target = url;
             }
             builder.Services.AddConveyorWorker(o => WorkerOptionSet.Copy(options, o, settings.Configuration)).AddBuiltInHandlers(b => WorkerOptionSet.Copy(settings.BuiltIns, b)).AddCrashHandlerFromEnvironment();

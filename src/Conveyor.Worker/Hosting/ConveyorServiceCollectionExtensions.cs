@@ -1,7 +1,7 @@
 using Conveyor.Engine;
 using Conveyor.Hosting;
 using Conveyor.Store;
-using Conveyor.Transport;
+using Conveyor.Gateway;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -15,7 +15,7 @@ public static class ConveyorServiceCollectionExtensions
     /// <summary>
     /// Registers the store (from <see cref="ConveyorOptions.UseStore"/>), the <see cref="TaskEngine"/>,
     /// <see cref="TimeProvider.System"/> (unless one is registered) and, as the worker's default transport,
-    /// <see cref="EngineTransport"/> (unless another <see cref="ITaskTransport"/> is registered).
+    /// <see cref="EngineGateway"/> (unless another <see cref="IWorkerGateway"/> is registered).
     /// </summary>
     public static IServiceCollection AddConveyor(this IServiceCollection services, Action<ConveyorOptions> configure)
     {
@@ -30,7 +30,7 @@ public static class ConveyorServiceCollectionExtensions
         {
             SubmitMiddleware = [.. sp.GetServices<ISubmitMiddleware>()],
         });
-        services.TryAddSingleton<ITaskTransport>(sp => new EngineTransport(sp.GetRequiredService<TaskEngine>()));
+        services.TryAddSingleton<IWorkerGateway>(sp => new EngineGateway(sp.GetRequiredService<TaskEngine>()));
         return services;
     }
 
@@ -45,7 +45,7 @@ public static class ConveyorServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Runs a worker pool as a hosted service over the registered <see cref="ITaskTransport"/>. Returns
+    /// Runs a worker pool as a hosted service over the registered <see cref="IWorkerGateway"/>. Returns
     /// the builder to register handlers on. Options are validated when the host starts.
     /// </summary>
     public static ConveyorWorkerBuilder AddConveyorWorker(this IServiceCollection services, Action<WorkerOptions>? configure = null)
@@ -60,8 +60,8 @@ public static class ConveyorServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => registrations.Build(sp));
         services.AddSingleton<WorkerPool>(sp => new WorkerPool(
-            sp.GetService<ITaskTransport>() ?? throw new InvalidOperationException(
-                "the worker has no transport: call services.AddConveyor(o => o.UseSqlite(...)) to work on a store in-process, or register an ITaskTransport (e.g. the HTTP client's) to work for a broker"),
+            sp.GetService<IWorkerGateway>() ?? throw new InvalidOperationException(
+                "the worker has no transport: call services.AddConveyor(o => o.UseSqlite(...)) to work on a store in-process, or register an IWorkerGateway (e.g. the HTTP client's) to work for a broker"),
             sp.GetRequiredService<HandlerRegistry>(),
             sp.GetRequiredService<IOptions<WorkerOptions>>().Value,
             sp.GetRequiredService<TimeProvider>(),

@@ -1,7 +1,7 @@
 using System.Threading.Channels;
 using Conveyor.Engine;
 using Conveyor.Store;
-using Conveyor.Transport;
+using Conveyor.Gateway;
 using Microsoft.Extensions.Logging;
 
 namespace Conveyor.Worker.Runtime;
@@ -12,7 +12,7 @@ namespace Conveyor.Worker.Runtime;
 /// goes out at once when nothing else is pending. This is group commit from the worker's side: no
 /// round trip per task, and no added latency when idle.
 /// </summary>
-internal sealed class AckBuffer(ITaskTransport transport, int maxBatch, TimeProvider time, ILogger logger)
+internal sealed class AckBuffer(IWorkerGateway transport, int maxBatch, TimeProvider time, ILogger logger)
 {
     private readonly Channel<object> _channel = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
     private Task _loop = Task.CompletedTask;

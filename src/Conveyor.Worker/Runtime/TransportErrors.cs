@@ -1,5 +1,5 @@
 using System.Net.Sockets;
-using Conveyor.Transport;
+using Conveyor.Gateway;
 
 namespace Conveyor.Worker.Runtime;
 
@@ -35,12 +35,12 @@ internal static class TransportErrors
     }
 
     /// <summary>The broker refused the worker's token: unknown or revoked (401), or without the work scope (403).</summary>
-    public static bool IsCredentialsRefusal(Exception ex) => ex is ITransportRefusal { Status: 401 or 403 };
+    public static bool IsCredentialsRefusal(Exception ex) => ex is IGatewayRefusal { Status: 401 or 403 };
 
     private static bool IsTransient(Exception ex) => ex switch
     {
         // The broker answered with a problem: its status and message say it all; our stack adds nothing.
-        ITransportRefusal => true,
+        IGatewayRefusal => true,
         HttpRequestException or SocketException or TimeoutException or TaskCanceledException or IOException => true,
         // A store out of room (full disk, Redis OOM) logs its own episode; the loops retry until room is made.
         Conveyor.Store.StoreFullException => true,

@@ -1,6 +1,6 @@
 using System.Threading.Channels;
 using Conveyor.Store;
-using Conveyor.Transport;
+using Conveyor.Gateway;
 using Conveyor.Worker.Runtime;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -9,7 +9,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Conveyor.Worker;
 
 /// <summary>
-/// A worker pool over any <see cref="ITaskTransport"/> (in-process <see cref="EngineTransport"/>, or a
+/// A worker pool over any <see cref="IWorkerGateway"/> (in-process <see cref="EngineGateway"/>, or a
 /// broker over HTTP): Sidekiq's Launcher. It starts one lease loop, <see cref="WorkerOptions.Concurrency"/>
 /// executors, one lease renewer, one ack buffer and one heartbeat, and stops them in drain order.
 /// </summary>
@@ -24,7 +24,7 @@ public sealed class WorkerPool : IAsyncDisposable
     private Task _leaseLoop = Task.CompletedTask, _executors = Task.CompletedTask, _renewer = Task.CompletedTask, _heartbeat = Task.CompletedTask;
     private int _state; // 0 new, 1 started, 2 stopped
 
-    public WorkerPool(ITaskTransport transport, HandlerRegistry handlers, WorkerOptions options,
+    public WorkerPool(IWorkerGateway transport, HandlerRegistry handlers, WorkerOptions options,
         TimeProvider? time = null, ILoggerFactory? loggers = null, IServiceScopeFactory? scopes = null)
     {
         ArgumentNullException.ThrowIfNull(transport);
@@ -143,7 +143,7 @@ public sealed class WorkerPool : IAsyncDisposable
     private void Quiet()
     {
         _runtime.Logger.LogInformation("worker {WorkerId} is quiet: it leases nothing more and finishes what it holds", WorkerId);
-        // A lease call in flight may still answer (HttpTaskTransport.LeaseStopGrace): what it brings is
+        // A lease call in flight may still answer (HttpWorkerGateway.LeaseStopGrace): what it brings is
         // handed back by the executors, not run, since a quiet worker takes no new work.
         _runtime.StopLeasing();
         // CancelAsync: the lease loop's cancellation callbacks run off the heartbeat loop.

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Conveyor.Model;
 using Conveyor.Store;
-using Conveyor.Transport;
+using Conveyor.Gateway;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -22,7 +22,7 @@ internal sealed class WorkerRuntime
     private int _progressPending;
     private volatile bool _stopping;
 
-    public WorkerRuntime(string workerId, ITaskTransport transport, HandlerRegistry handlers, WorkerOptions options,
+    public WorkerRuntime(string workerId, IWorkerGateway transport, HandlerRegistry handlers, WorkerOptions options,
         TimeProvider time, ILoggerFactory loggers, IServiceScopeFactory? scopes)
     {
         WorkerId = workerId;
@@ -40,7 +40,7 @@ internal sealed class WorkerRuntime
     }
 
     public string WorkerId { get; }
-    public ITaskTransport Transport { get; }
+    public IWorkerGateway Transport { get; }
     public HandlerRegistry Handlers { get; }
     public WorkerOptions Options { get; }
     public TimeProvider Time { get; }

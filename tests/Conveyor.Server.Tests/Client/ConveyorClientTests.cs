@@ -13,13 +13,13 @@ public sealed class ConveyorClientTests : IAsyncLifetime
     private const string Admin = "client-admin";
     private Broker broker = null!;
     private ConveyorClient client = null!;
-    private HttpTaskTransport transport = null!;
+    private HttpWorkerGateway transport = null!;
 
     public async Task InitializeAsync()
     {
         broker = await Broker.Start(o => o.Tokens.Add(ApiToken.FromSecret(Admin, [Scopes.Admin])));
         client = new ConveyorClient(broker.Client(null), Admin);
-        transport = new HttpTaskTransport(broker.Client(null), Admin);
+        transport = new HttpWorkerGateway(broker.Client(null), Admin);
     }
 
     public async Task DisposeAsync() => await broker.DisposeAsync();

@@ -69,7 +69,7 @@ public sealed class TypeNamePayloadTests : IAsyncLifetime
     public async Task Through_the_dotnet_client_they_stay_JsonElements_and_strings()
     {
         var client = new ConveyorClient(broker.Client(null), Admin);
-        var transport = new HttpTaskTransport(broker.Client(null), Admin);
+        var transport = new HttpWorkerGateway(broker.Client(null), Admin);
         var args = JsonDocument.Parse(Gadget).RootElement;
         var submitted = await client.Submit(new TaskSubmission { Type = "gadget", Queue = "tn-client", Args = args, Metadata = Metadata, MaxAttempts = 1 });
         var again = await client.Submit(new TaskSubmission { Type = "gadget", Queue = "tn-client", Args = args, MaxAttempts = 1 });

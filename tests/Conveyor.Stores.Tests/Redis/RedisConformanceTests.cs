@@ -4,37 +4,105 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Conveyor.Stores.Tests.Redis;
 
-/// <summary>The store contract suite on a real standalone redis-server; a fresh key prefix per test.</summary>
-public sealed class RedisConformanceTests(RedisServerFixture redis) : TaskStoreConformanceTests, IClassFixture<RedisServerFixture>
+/// <summary>The four contract suites share one redis-server (they run one after another in this collection).</summary>
+[CollectionDefinition(Name)]
+public sealed class RedisConformanceCollection : ICollectionFixture<RedisServerFixture>
 {
-    protected override TimeSpan TimePrecision => TimeSpan.FromMilliseconds(1);
+    public const string Name = "redis-conformance";
+}
 
+/// <summary>The four contract suites share one Redis Cluster, in a collection of their own (it runs beside the standalone one).</summary>
+[CollectionDefinition(Name)]
+public sealed class RedisClusterConformanceCollection : ICollectionFixture<RedisClusterFixture>
+{
+    public const string Name = "redis-cluster-conformance";
+}
+
+/// <summary>Stores on a real standalone redis-server; a fresh key prefix per test, reopened on the same keys for a restart.</summary>
+public sealed class RedisStores(string connectionString, bool cluster = false)
+{
     private string prefix = "";
 
-    protected override async ValueTask<ITaskStore> CreateStore(FakeTimeProvider time)
+    public async ValueTask<ITaskStore> Create(FakeTimeProvider time)
     {
-        prefix = "t" + Guid.NewGuid().ToString("N")[..12];
-        return await Open(time);
+        prefix = (cluster ? "c" : "t") + Guid.NewGuid().ToString("N")[..12];
+        return await Reopen(time);
     }
 
     /// <summary>A new store instance on the keys of the last one created: a broker restart.</summary>
-    protected override async ValueTask<ITaskStore?> ReopenStore(FakeTimeProvider time) => await Open(time);
-
-    private async Task<ITaskStore> Open(FakeTimeProvider time) =>
-        await RedisTaskStore.ConnectAsync(new RedisStoreOptions { ConnectionString = redis.ConnectionString, KeyPrefix = prefix, TimeProvider = time });
-}
-
-/// <summary>The store contract suite on a real three-node Redis Cluster on loopback, waking leasers over sharded pub/sub.</summary>
-public sealed class RedisClusterConformanceTests(RedisClusterFixture cluster) : TaskStoreConformanceTests, IClassFixture<RedisClusterFixture>
-{
-    protected override TimeSpan TimePrecision => TimeSpan.FromMilliseconds(1);
-
-    protected override async ValueTask<ITaskStore> CreateStore(FakeTimeProvider time) =>
+    public async ValueTask<ITaskStore> Reopen(FakeTimeProvider time) =>
         await RedisTaskStore.ConnectAsync(new RedisStoreOptions
         {
-            ConnectionString = cluster.ConnectionString,
-            KeyPrefix = "c" + Guid.NewGuid().ToString("N")[..12],
-            TimeProvider = time,
-            ShardedPubSub = true,
+            ConnectionString = connectionString, KeyPrefix = prefix, TimeProvider = time, ShardedPubSub = cluster,
         });
+}
+
+// The contract suites on a real standalone redis-server: the three parts are one store (one script per transition).
+[Collection(RedisConformanceCollection.Name)]
+public sealed class RedisDeliveryConformanceTests(RedisServerFixture redis) : TaskDeliveryConformanceTests
+{
+    private readonly RedisStores stores = new(redis.ConnectionString);
+    protected override TimeSpan TimePrecision => TimeSpan.FromMilliseconds(1);
+    protected override ValueTask<ITaskStore> CreateStore(FakeTimeProvider time) => stores.Create(time);
+    protected override async ValueTask<ITaskStore?> ReopenStore(FakeTimeProvider time) => await stores.Reopen(time);
+}
+
+[Collection(RedisConformanceCollection.Name)]
+public sealed class RedisRecordsConformanceTests(RedisServerFixture redis) : TaskRecordsConformanceTests
+{
+    private readonly RedisStores stores = new(redis.ConnectionString);
+    protected override TimeSpan TimePrecision => TimeSpan.FromMilliseconds(1);
+    protected override ValueTask<ITaskStore> CreateStore(FakeTimeProvider time) => stores.Create(time);
+    protected override async ValueTask<ITaskStore?> ReopenStore(FakeTimeProvider time) => await stores.Reopen(time);
+}
+
+[Collection(RedisConformanceCollection.Name)]
+public sealed class RedisWorkersConformanceTests(RedisServerFixture redis) : WorkerRegistryConformanceTests
+{
+    private readonly RedisStores stores = new(redis.ConnectionString);
+    protected override TimeSpan TimePrecision => TimeSpan.FromMilliseconds(1);
+    protected override ValueTask<ITaskStore> CreateStore(FakeTimeProvider time) => stores.Create(time);
+    protected override async ValueTask<ITaskStore?> ReopenStore(FakeTimeProvider time) => await stores.Reopen(time);
+}
+
+[Collection(RedisConformanceCollection.Name)]
+public sealed class RedisConformanceTests(RedisServerFixture redis) : TaskStoreConformanceTests
+{
+    private readonly RedisStores stores = new(redis.ConnectionString);
+    protected override TimeSpan TimePrecision => TimeSpan.FromMilliseconds(1);
+    protected override ValueTask<ITaskStore> CreateStore(FakeTimeProvider time) => stores.Create(time);
+    protected override async ValueTask<ITaskStore?> ReopenStore(FakeTimeProvider time) => await stores.Reopen(time);
+}
+
+// The contract suites on a real three-node Redis Cluster on loopback, waking leasers over sharded pub/sub.
+[Collection(RedisClusterConformanceCollection.Name)]
+public sealed class RedisClusterDeliveryConformanceTests(RedisClusterFixture cluster) : TaskDeliveryConformanceTests
+{
+    private readonly RedisStores stores = new(cluster.ConnectionString, cluster: true);
+    protected override TimeSpan TimePrecision => TimeSpan.FromMilliseconds(1);
+    protected override ValueTask<ITaskStore> CreateStore(FakeTimeProvider time) => stores.Create(time);
+}
+
+[Collection(RedisClusterConformanceCollection.Name)]
+public sealed class RedisClusterRecordsConformanceTests(RedisClusterFixture cluster) : TaskRecordsConformanceTests
+{
+    private readonly RedisStores stores = new(cluster.ConnectionString, cluster: true);
+    protected override TimeSpan TimePrecision => TimeSpan.FromMilliseconds(1);
+    protected override ValueTask<ITaskStore> CreateStore(FakeTimeProvider time) => stores.Create(time);
+}
+
+[Collection(RedisClusterConformanceCollection.Name)]
+public sealed class RedisClusterWorkersConformanceTests(RedisClusterFixture cluster) : WorkerRegistryConformanceTests
+{
+    private readonly RedisStores stores = new(cluster.ConnectionString, cluster: true);
+    protected override TimeSpan TimePrecision => TimeSpan.FromMilliseconds(1);
+    protected override ValueTask<ITaskStore> CreateStore(FakeTimeProvider time) => stores.Create(time);
+}
+
+[Collection(RedisClusterConformanceCollection.Name)]
+public sealed class RedisClusterConformanceTests(RedisClusterFixture cluster) : TaskStoreConformanceTests
+{
+    private readonly RedisStores stores = new(cluster.ConnectionString, cluster: true);
+    protected override TimeSpan TimePrecision => TimeSpan.FromMilliseconds(1);
+    protected override ValueTask<ITaskStore> CreateStore(FakeTimeProvider time) => stores.Create(time);
 }

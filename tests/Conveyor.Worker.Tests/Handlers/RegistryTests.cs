@@ -78,7 +78,7 @@ public sealed class RegistryTests
     }
 
     /// <summary>Only for the constructor test: options are refused before any call is made.</summary>
-    private sealed class NeverTransport : Conveyor.Transport.ITaskTransport
+    private sealed class NeverTransport : Conveyor.Gateway.IWorkerGateway
     {
         private static T Never<T>() => throw new InvalidOperationException("not called");
         public ValueTask<IReadOnlyList<Store.LeasedTask>> Lease(Store.TaskLeaseParams r, CancellationToken ct = default) => Never<ValueTask<IReadOnlyList<Store.LeasedTask>>>();

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Conveyor.Model;
 using Conveyor.Store;
-using Conveyor.Transport;
+using Conveyor.Gateway;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Conveyor.Worker.Tests.Runtime;
@@ -101,7 +101,7 @@ public sealed class HeartbeatAnswerTests
     [Fact]
     public async Task Quiet_hands_back_what_a_lease_call_in_flight_brings_after_it()
     {
-        // An HTTP lease call may still answer after the worker stopped leasing (HttpTaskTransport's
+        // An HTTP lease call may still answer after the worker stopped leasing (HttpWorkerGateway's
         // LeaseStopGrace). Here the transport ignores the lease loop's token altogether: the lease
         // waiting in the store when quiet arrives brings the next task anyway. A quiet worker takes no
         // new work, so that task goes back to the queue, its attempt not charged, and never runs.
@@ -124,7 +124,7 @@ public sealed class HeartbeatAnswerTests
     }
 
     /// <summary>A transport whose lease call does not stop when the lease loop's token fires.</summary>
-    private sealed class DeafLease(ITaskTransport inner) : PassThroughTransport(inner)
+    private sealed class DeafLease(IWorkerGateway inner) : PassThroughTransport(inner)
     {
         public int Waiting, Answered;
         public override async ValueTask<IReadOnlyList<LeasedTask>> Lease(TaskLeaseParams request, CancellationToken ct = default)
@@ -203,7 +203,7 @@ public sealed class HeartbeatAnswerTests
     private static async Task<WorkerListResult> Registry(WorkerHarness h) => await h.Engine.WorkerList(TimeSpan.FromHours(1));
 
     /// <summary>The real transport, counting lease renewals (ExtendMany calls that carried items).</summary>
-    internal sealed class RenewalCounting(ITaskTransport inner) : PassThroughTransport(inner)
+    internal sealed class RenewalCounting(IWorkerGateway inner) : PassThroughTransport(inner)
     {
         public int Extends;
         public override ValueTask<IReadOnlyList<LeaseExtendResult>> ExtendMany(IReadOnlyList<LeaseExtendParams> items, CancellationToken ct = default)
@@ -215,7 +215,7 @@ public sealed class HeartbeatAnswerTests
 }
 
 /// <summary>The real transport, every call passed on; tests override the calls they observe or bend.</summary>
-internal abstract class PassThroughTransport(ITaskTransport inner) : ITaskTransport
+internal abstract class PassThroughTransport(IWorkerGateway inner) : IWorkerGateway
 {
     public virtual ValueTask<IReadOnlyList<LeasedTask>> Lease(TaskLeaseParams request, CancellationToken ct = default) => inner.Lease(request, ct);
     public virtual ValueTask<IReadOnlyList<AckResult>> CompleteMany(IReadOnlyList<TaskCompleteParams> items, CancellationToken ct = default) => inner.CompleteMany(items, ct);

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Conveyor.Model;
-using Conveyor.Transport;
+using Conveyor.Gateway;
 using Conveyor.Worker.Runtime;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -77,7 +77,7 @@ public sealed class PrefetchTests
     }
 
     /// <summary>Counts tasks leased and not yet started by a handler (the test's handler decrements).</summary>
-    private sealed class HeldCounting(ITaskTransport inner) : ITaskTransport
+    private sealed class HeldCounting(IWorkerGateway inner) : IWorkerGateway
     {
         public int Held;
         public int MostHeld;

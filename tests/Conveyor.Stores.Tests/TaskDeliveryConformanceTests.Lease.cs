@@ -5,7 +5,7 @@ using Conveyor.Store;
 namespace Conveyor.Stores.Tests;
 
 // TaskLease: ordering, priorities, queue preference, delays, blocking, concurrency.
-public abstract partial class TaskStoreConformanceTests
+public abstract partial class TaskDeliveryConformanceTests
 {
     [Fact]
     public async Task TaskLease_is_fifo_within_a_priority_even_within_one_millisecond()

@@ -1,6 +1,6 @@
 using Conveyor.Client.Protocol;
 using Conveyor.Store;
-using Conveyor.Transport;
+using Conveyor.Gateway;
 
 namespace Conveyor.Client;
 
@@ -10,7 +10,7 @@ namespace Conveyor.Client;
 /// <see cref="AckOutcome.StaleLease"/> per item, never as an exception. The HttpClient's Timeout must
 /// exceed the longest lease wait (60 s); refusals throw <see cref="ConveyorApiException"/>.
 /// </summary>
-public sealed class HttpTaskTransport(HttpClient http, string? token = null) : ITaskTransport
+public sealed class HttpWorkerGateway(HttpClient http, string? token = null) : IWorkerGateway
 {
     private readonly ApiConnection api = new(http, token);
 

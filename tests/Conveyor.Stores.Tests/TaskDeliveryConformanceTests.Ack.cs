@@ -5,7 +5,7 @@ using Conveyor.Store;
 namespace Conveyor.Stores.Tests;
 
 // Complete, fail (retries, backoff, dead), extend, release, lease expiry, fencing.
-public abstract partial class TaskStoreConformanceTests
+public abstract partial class TaskDeliveryConformanceTests
 {
     [Fact]
     public async Task TaskCompleteMany_stores_the_result_and_finishes_the_attempt()
@@ -292,7 +292,7 @@ public abstract partial class TaskStoreConformanceTests
     }
 }
 
-public abstract partial class TaskStoreConformanceTests
+public abstract partial class TaskDeliveryConformanceTests
 {
     [Fact]
     public async Task Every_way_an_attempt_ends_leaves_one_history_entry_with_its_number_worker_start_and_end()

@@ -1,6 +1,6 @@
 namespace Conveyor.Store;
 
-public partial interface ITaskStore
+public partial interface ITaskRecords
 {
     /// <summary>
     /// Succeeded and failed attempts per minute, of one queue or of all (<see cref="HistoryListParams.Queue"/>

@@ -3,7 +3,7 @@ using Conveyor.Model;
 namespace Conveyor.Store;
 
 // The dashboard's task actions (issue 10): retry now, delete, the bulk-action audit log, dead letters by error type.
-public partial interface ITaskStore
+public partial interface ITaskRecords
 {
     /// <summary>
     /// "Retry now", per id: scheduled → pending now (attempts kept); failed (dead) or cancelled → pending

@@ -5,7 +5,7 @@ using Conveyor.Store;
 namespace Conveyor.Stores.Tests;
 
 // The worker registry's announcements, silent workers, commands and the heartbeat's answer.
-public abstract partial class TaskStoreConformanceTests
+public abstract partial class WorkerRegistryConformanceTests
 {
     private static WorkerInfo Announced(string id, params RunningTask[] running) => new()
     {
@@ -119,5 +119,31 @@ public abstract partial class TaskStoreConformanceTests
         // Only the ids the worker announces are looked at; an unknown id is no answer.
         var other = await store.WorkerHeartbeat(Announced("w2", RunningOf(d[0]), new RunningTask(TaskIds.New(time), "test.noop", Start, "default")));
         Assert.Empty(other.Cancel);
+    }
+
+    [Fact]
+    public async Task WorkerRegistry_heartbeat_list_and_remove()
+    {
+        var time = NewClock();
+        await using var store = await CreateStore(time);
+        WorkerInfo Worker(string id) => new()
+        {
+            Id = id, Host = "host-1", Pid = 4242, Queues = ["default", "mail"], Concurrency = 10,
+            RunningTaskIds = ["t-1"], Processed = 7, Failed = 1, StartedAt = Start, Status = "running",
+        };
+        await store.WorkerHeartbeat(Worker("w1"));
+        await store.WorkerHeartbeat(Worker("w2"));
+        time.Advance(TimeSpan.FromSeconds(20));
+        await store.WorkerHeartbeat(Worker("w2") with { Processed = 9, Status = "draining" });
+        var live = (await store.WorkerList(TimeSpan.FromSeconds(15))).Live;
+        var w2 = Assert.Single(live);
+        Assert.Equal(("w2", "host-1", 4242, 10, 9L, 1L, "draining"), (w2.Id, w2.Host, w2.Pid, w2.Concurrency, w2.Processed, w2.Failed, w2.Status));
+        Assert.Equal(["default", "mail"], w2.Queues);
+        Assert.Equal(["t-1"], w2.RunningTaskIds);
+        AssertTime(time.GetUtcNow(), w2.LastHeartbeat);
+        AssertTime(Start, w2.StartedAt);
+        Assert.Equal(2, (await store.WorkerList(TimeSpan.FromMinutes(1))).Live.Count);
+        await store.WorkerRemove("w2");
+        Assert.Equal(["w1"], (await store.WorkerList(TimeSpan.FromMinutes(1))).Live.Select(w => w.Id));
     }
 }

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace Conveyor.Stores.Tests;
 
 // Cancel, dead letters, idempotency, retention, counts.
-public abstract partial class TaskStoreConformanceTests
+public abstract partial class TaskRecordsConformanceTests
 {
     [Fact]
     public async Task TaskCancel_pending_and_scheduled_tasks_at_once()

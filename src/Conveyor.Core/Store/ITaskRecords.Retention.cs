@@ -2,7 +2,7 @@ using Conveyor.Retention;
 
 namespace Conveyor.Store;
 
-public partial interface ITaskStore
+public partial interface ITaskRecords
 {
     /// <summary>
     /// The retention policy set through <see cref="RetentionSet"/> (the API, the CLI), kept in the store so

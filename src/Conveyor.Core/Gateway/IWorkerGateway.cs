@@ -1,14 +1,14 @@
 using Conveyor.Engine;
 using Conveyor.Store;
 
-namespace Conveyor.Transport;
+namespace Conveyor.Gateway;
 
 /// <summary>
 /// What a worker needs from the outside world: the same operations whether the worker runs next to
-/// the store (<see cref="EngineTransport"/>) or talks to a broker over HTTP (the client's
-/// <c>HttpTaskTransport</c>). One handler code runs either way.
+/// the store (<see cref="EngineGateway"/>) or talks to a broker over HTTP (the client's
+/// <c>HttpWorkerGateway</c>). One handler code runs either way.
 /// </summary>
-public interface ITaskTransport
+public interface IWorkerGateway
 {
     ValueTask<IReadOnlyList<LeasedTask>> Lease(TaskLeaseParams request, CancellationToken ct = default);
     ValueTask<IReadOnlyList<AckResult>> CompleteMany(IReadOnlyList<TaskCompleteParams> items, CancellationToken ct = default);
@@ -20,8 +20,8 @@ public interface ITaskTransport
     ValueTask WorkerRemove(string workerId, CancellationToken ct = default);
 }
 
-/// <summary>The in-process transport: straight to the engine (and so to the store).</summary>
-public sealed class EngineTransport(TaskEngine engine) : ITaskTransport
+/// <summary>The in-process gateway: straight to the engine (and so to the store).</summary>
+public sealed class EngineGateway(TaskEngine engine) : IWorkerGateway
 {
     public ValueTask<IReadOnlyList<LeasedTask>> Lease(TaskLeaseParams request, CancellationToken ct = default) => engine.Lease(request, ct);
     public ValueTask<IReadOnlyList<AckResult>> CompleteMany(IReadOnlyList<TaskCompleteParams> items, CancellationToken ct = default) => engine.CompleteMany(items, ct);

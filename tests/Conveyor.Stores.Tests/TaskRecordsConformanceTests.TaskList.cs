@@ -5,7 +5,7 @@ namespace Conveyor.Stores.Tests;
 
 // TaskList by every filter shape: each store serves every combination of state, queue and type from
 // its own indexes (SQLite one statement per shape), browsing and searching alike.
-public abstract partial class TaskStoreConformanceTests
+public abstract partial class TaskRecordsConformanceTests
 {
     [Fact]
     public async Task TaskList_pages_every_filter_shape_newest_first()

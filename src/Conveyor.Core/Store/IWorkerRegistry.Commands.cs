@@ -1,6 +1,6 @@
 namespace Conveyor.Store;
 
-public partial interface ITaskStore
+public partial interface IWorkerRegistry
 {
     /// <summary>
     /// Set a command (quiet or stop) for a worker in the registry; its next WorkerHeartbeat answers it.

@@ -1,6 +1,6 @@
 namespace Conveyor.Store;
 
-public partial interface ITaskStore
+public partial interface IStorePart
 {
     /// <summary>
     /// Whether the store can take work now, and if not, why (for <c>/readyz</c> and the maintenance

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace Conveyor.Stores.Tests;
 
 // TaskList's search filters and paging (the dashboard's actions are in TaskStoreConformanceTests.TaskActions.cs).
-public abstract partial class TaskStoreConformanceTests
+public abstract partial class TaskRecordsConformanceTests
 {
     private static TaskRecord Tagged(FakeTimeProvider time, string queue, string tag, string? key = null, string type = "test.noop") =>
         NewTask(time, queue: queue, key: key, type: type) is var t ? t with { Metadata = new Dictionary<string, string> { ["env"] = tag, ["n"] = "x=y" } } : t;

@@ -5,14 +5,8 @@ using Microsoft.Extensions.Time.Testing;
 namespace Conveyor.Stores.Tests;
 
 // HistoryList (per-minute outcome counts), the kept queue counts and OldestPendingAt.
-public abstract partial class TaskStoreConformanceTests
+public abstract partial class TaskRecordsConformanceTests
 {
-    /// <summary>
-    /// Capability: the same store opened again after <paramref name="old"/> was disposed (a restart), or
-    /// null when the store cannot outlive its instance (":memory:").
-    /// </summary>
-    protected virtual ValueTask<ITaskStore?> ReopenStore(FakeTimeProvider time) => ValueTask.FromResult<ITaskStore?>(null);
-
     private static long Minute(DateTimeOffset t) => HistoryMinutes.Of(t);
 
     private static async Task<IReadOnlyList<HistoryBucket>> History(ITaskStore store, string? queue, DateTimeOffset from, int minutes) =>

@@ -6,7 +6,7 @@ using Conveyor.Store;
 namespace Conveyor.Stores.Tests;
 
 // TaskRetryMany, TaskDeleteMany, BulkActionRecord/List (and BulkAction through the engine), DeadLetterGroups, redrive with new args.
-public abstract partial class TaskStoreConformanceTests
+public abstract partial class TaskRecordsConformanceTests
 {
     [Fact]
     public async Task TaskRetryMany_moves_scheduled_now_and_redrives_failed_and_cancelled()

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace Conveyor.Stores.Tests;
 
 // RetentionGet / RetentionSet, and MaintenanceRun's retention by state, by age and by count (issue 11 item 7).
-public abstract partial class TaskStoreConformanceTests
+public abstract partial class TaskRecordsConformanceTests
 {
     private static RetentionPolicy Policy(string rules, long? max = null, TimeSpan? defaultAge = null) =>
         new RetentionPolicy { DefaultMaxAge = defaultAge ?? TaskDefaults.Retention, Rules = RetentionText.ParseRules(rules, max) }.Validated();
