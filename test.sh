@@ -20,6 +20,8 @@ command -v debootstrap >/dev/null 2>&1 || need_pkgs+=(debootstrap)
 command -v npm >/dev/null 2>&1 || need_pkgs+=(npm)
 # The fault tests inject a failed fsync with strace (SqliteFsyncFailureTests).
 command -v strace >/dev/null 2>&1 || need_pkgs+=(strace)
+# The RabbitMQ store tests start a real rabbitmq-server (Debian 12: 3.10) on free loopback ports.
+[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || need_pkgs+=(rabbitmq-server)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "test.sh: installing ${need_pkgs[*]} (Debian packages)"
   SUDO=""

@@ -16,7 +16,7 @@ internal static class BenchCommand
 {
     public static Command Create()
     {
-        var store = new Option<string?>("--store") { Description = "SQLite file, :memory:, or redis://host:port (default: a fresh temporary SQLite file)" };
+        var store = new Option<string?>("--store") { Description = "SQLite file, :memory:, redis://host:port, or rabbitmq://…?records=redis://… (default: a fresh temporary SQLite file)" };
         var tasks = new Option<int>("--tasks", "-n") { Description = "W1: tasks enqueued one call each, and as many again in batches (default 10000); W4: tasks the store is filled with (default 1000000)", DefaultValueFactory = _ => 10_000 };
         var warmup = new Option<int?>("--warmup") { Description = "W1: tasks run unmeasured first, so the measured phases see a warm process (default: as many as W1 runs, 2 x --tasks; 0: cold)" };
         var workloads = new Option<string>("--workloads") { Description = "Which workloads to run: w1,w2,w3 (default), and w4 (the dashboard's reads over a store filled with --tasks tasks; needs --store)", DefaultValueFactory = _ => "w1,w2,w3" };

@@ -18,7 +18,7 @@ internal static class ServerCommand
 {
     public static Command Create()
     {
-        ConfigFlag[] flags = [.. HostOptions.Server(), HostOptions.Store($"SQLite file (default ./{StoreSpec.DefaultFile}), :memory:, or redis://host:port")];
+        ConfigFlag[] flags = [.. HostOptions.Server(), HostOptions.Store($"SQLite file (default ./{StoreSpec.DefaultFile}), :memory:, redis://host:port, or rabbitmq://user:pass@host:port/vhost?records=redis://host:port")];
         var command = new Command("server", "Run a broker: the HTTP API, docs and maintenance, on a store");
         HostOptions.AddTo(command, flags);
         var retention = RetentionCommand.RulesFlag();

@@ -12,7 +12,7 @@ internal static class UpCommand
 {
     public static Command Create()
     {
-        ConfigFlag[] flags = [.. HostOptions.Server(), HostOptions.Store($"SQLite file (default ./{StoreSpec.DefaultFile}), :memory:, or redis://host:port"), .. HostOptions.Worker()];
+        ConfigFlag[] flags = [.. HostOptions.Server(), HostOptions.Store($"SQLite file (default ./{StoreSpec.DefaultFile}), :memory:, redis://host:port, or rabbitmq://user:pass@host:port/vhost?records=redis://host:port"), .. HostOptions.Worker()];
         var command = new Command("up", "Start everything on this machine: broker, workers for the built-in task types, SQLite store");
         HostOptions.AddTo(command, flags);
         var retention = RetentionCommand.RulesFlag();

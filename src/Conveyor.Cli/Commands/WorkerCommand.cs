@@ -22,7 +22,7 @@ internal static class WorkerCommand
     {
         ConfigFlag[] flags =
         [
-            HostOptions.Store("Work straight on a store (SQLite file or redis://...) instead of through a broker"),
+            HostOptions.Store("Work straight on a store (SQLite file, redis://... or rabbitmq://...?records=redis://...) instead of through a broker"),
             .. HostOptions.Worker(),
             ConfigFlag.Create("--metrics-port", "Telemetry:MetricsPort", "Serve this worker's metrics (Prometheus text) on http://127.0.0.1:PORT/metrics"),
         ];

@@ -3,7 +3,7 @@ namespace Conveyor.Cli.Configuration;
 /// <summary><c>Store</c>: where tasks live.</summary>
 internal sealed class StoreSettings
 {
-    /// <summary>A SQLite file (default <c>./conveyor.db</c>), <c>:memory:</c>, or <c>redis://host:port[/db]</c> (<c>rediss://</c> for TLS).</summary>
+    /// <summary>A SQLite file (default <c>./conveyor.db</c>), <c>:memory:</c>, <c>redis://host:port[/db]</c> (<c>rediss://</c> for TLS), or <c>rabbitmq://user:pass@host:port/vhost?records=redis://host:port</c>.</summary>
     public string? Location { get; set; }
 }
 

@@ -1,3 +1,4 @@
+using Conveyor.RabbitMq;
 using Conveyor.Redis;
 using Conveyor.Sqlite;
 using Conveyor.Store;
@@ -14,6 +15,7 @@ internal static class StoreFactory
         {
             return spec.Kind switch
             {
+                StoreKind.RabbitMq => await OpenRabbitMq(spec, time, loggers).ConfigureAwait(false),
                 StoreKind.Redis => await RedisTaskStore.ConnectAsync(new RedisStoreOptions
                 {
                     ConnectionString = spec.Location,
@@ -27,5 +29,14 @@ internal static class StoreFactory
         {
             throw new CliException($"cannot open the store {spec}: {e.Message}", ExitCodes.Unavailable);
         }
+    }
+
+    /// <summary>RabbitMQ delivers, Redis keeps the records and the registry (docs/rabbitmq.md).</summary>
+    private static async Task<ITaskStore> OpenRabbitMq(StoreSpec spec, TimeProvider time, ILoggerFactory? loggers)
+    {
+        var options = RabbitMqStoreOptions.FromUrl(spec.Location);
+        options.TimeProvider = time;
+        options.LoggerFactory = loggers;
+        return await RabbitMqTaskStore.ConnectAsync(options).ConfigureAwait(false);
     }
 }

@@ -2,7 +2,8 @@ namespace Conveyor.Cli.Infrastructure;
 
 /// <summary>
 /// What <c>--store</c> names: a SQLite file (the default: <c>conveyor.db</c> in the working
-/// directory), <c>:memory:</c>, or a Redis URL (<c>redis://host:port[/db]</c>, <c>rediss://…</c>).
+/// directory), <c>:memory:</c>, a Redis URL (<c>redis://host:port[/db]</c>, <c>rediss://…</c>), or
+/// RabbitMQ with its Redis records (<c>rabbitmq://user:pass@host:port/vhost?records=redis://…</c>).
 /// </summary>
 internal sealed record StoreSpec(StoreKind Kind, string Location)
 {
@@ -22,9 +23,10 @@ internal sealed record StoreSpec(StoreKind Kind, string Location)
                 throw new CliException($"{label}: '{text}' is not a valid Redis URL (redis://host:port[/db])");
             return new StoreSpec(StoreKind.Redis, text);
         }
+        if (text.StartsWith("rabbitmq://", StringComparison.OrdinalIgnoreCase)) return RabbitMq(text, label); // rabbit
         if (text == ":memory:") return new StoreSpec(StoreKind.Sqlite, text);
         if (text.Contains("://", StringComparison.Ordinal))
-            throw new CliException($"{label}: '{text}' is neither a file path, ':memory:' nor a redis:// URL");
+            throw new CliException($"{label}: '{text}' is neither a file path, ':memory:', a redis:// nor a rabbitmq:// URL");
         if (text.StartsWith("sqlite:", StringComparison.OrdinalIgnoreCase)) text = text["sqlite:".Length..];
         var full = Path.GetFullPath(text);
         var dir = Path.GetDirectoryName(full);
@@ -35,7 +37,19 @@ internal sealed record StoreSpec(StoreKind Kind, string Location)
         return new StoreSpec(StoreKind.Sqlite, full);
     }
 
-    public override string ToString() => Kind == StoreKind.Redis ? RedactPassword(Location) : $"sqlite:{Location}";
+    public override string ToString() => Kind switch
+    {
+        StoreKind.Redis => RedactPassword(Location),
+        StoreKind.RabbitMq => Conveyor.RabbitMq.RabbitMqStoreOptions.Redacted(Location),
+        _ => $"sqlite:{Location}",
+    };
+
+    private static StoreSpec RabbitMq(string text, string label)
+    {
+        try { Conveyor.RabbitMq.RabbitMqStoreOptions.FromUrl(text); }
+        catch (ArgumentException e) { throw new CliException($"{label}: {e.Message.Split(" (Parameter")[0]}"); }
+        return new StoreSpec(StoreKind.RabbitMq, text);
+    }
 
     private static string RedactPassword(string url) =>
         Uri.TryCreate(url, UriKind.Absolute, out var u) && !string.IsNullOrEmpty(u.UserInfo)
@@ -43,4 +57,4 @@ internal sealed record StoreSpec(StoreKind Kind, string Location)
             : url;
 }
 
-internal enum StoreKind { Sqlite, Redis }
+internal enum StoreKind { Sqlite, Redis, RabbitMq }

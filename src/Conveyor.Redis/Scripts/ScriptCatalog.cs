@@ -33,6 +33,7 @@ internal static partial class ScriptCatalog
         TaskList, DeadLetterRedrive, DeadLetterPurge, QueuePause, QueueResume, QueueCounts, MaintenanceRun,
         WorkerHeartbeat, WorkerRemove, WorkerList, WorkerHeartbeatCancels, WorkerCommand,
         .. Search,
+        .. Outbox, // rabbit: records for a delivery kept outside Redis
         HistoryList,
     ];
 
