@@ -43,6 +43,9 @@ public sealed class RedisStoreOptions
     {
         var c = Configuration?.Clone() ?? RedisUrl.ToConfiguration(ConnectionString);
         c.AbortOnConnectFail = false;
+        // ops: a command with no connection to send it on fails at once (the server answers 503, a worker
+        // backs off) instead of waiting in the client's backlog for its timeout; reconnecting goes on.
+        c.BacklogPolicy = BacklogPolicy.FailFast;
         if (string.IsNullOrEmpty(c.ClientName)) c.ClientName = "conveyor";
         return c;
     }

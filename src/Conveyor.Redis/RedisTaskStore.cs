@@ -71,8 +71,11 @@ public sealed partial class RedisTaskStore : ITaskStore
     public static async Task<RedisTaskStore> ConnectAsync(RedisStoreOptions options)
     {
         options.Validate();
-        var mux = await ConnectionMultiplexer.ConnectAsync(options.BuildConfiguration()).ConfigureAwait(false);
+        var configuration = options.BuildConfiguration();
+        var mux = await ConnectionMultiplexer.ConnectAsync(configuration).ConfigureAwait(false);
         var store = new RedisTaskStore(mux, options, ownsMultiplexer: true);
+        // ops: not up yet is not a failure to open: one line, then the store connects by itself.
+        store.UnreachableAtStart(string.Join(",", configuration.EndPoints.Select(EndpointName)));
         await store._scripts.Preload().ConfigureAwait(false);
         await store.RefuseEvictingRedis().ConfigureAwait(false);
         return store;
@@ -120,14 +123,15 @@ public sealed partial class RedisTaskStore : ITaskStore
 
     private long NowMs() => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
+    // ops: one line per episode (RedisTaskStore.Reachability.cs), not one per reconnect attempt with the client's dump.
     private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e) =>
-        _logger.LogWarning(e.Exception, "Redis connection to {Endpoint} ({Type}) failed: {Failure}; reconnecting in the background",
-            e.EndPoint, e.ConnectionType, e.FailureType);
+        EndpointFailed(e.EndPoint, e.ConnectionType, e.FailureType);
 
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
     {
-        _logger.LogInformation("Redis connection to {Endpoint} ({Type}) restored", e.EndPoint, e.ConnectionType);
-        if (e.ConnectionType == ConnectionType.Interactive) _ = _scripts.Preload(e.EndPoint);
+        if (EndpointRestored(e.EndPoint, e.ConnectionType))
+            _logger.LogInformation("the store is reachable: Redis {Endpoint} connected", EndpointName(e.EndPoint));
+        if (e.ConnectionType == ConnectionType.Interactive) _ = FirstConnected();
     }
 
     /// <summary>

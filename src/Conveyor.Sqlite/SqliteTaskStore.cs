@@ -36,6 +36,7 @@ public sealed partial class SqliteTaskStore : ITaskStore
         diskFull = new DiskFull(Options);
         writer = new WriteLoop(new WriteContext(writerConnection, time, Options), signals, diskFull, connections.MemoryGate);
         readers = new ReaderPool(connections);
+        otherProcesses = WatchOtherProcesses(connections); // ops: cross-process wake (SqliteTaskStore.OtherProcesses.cs)
     }
 
     public string Name => "sqlite";
@@ -123,6 +124,7 @@ public sealed partial class SqliteTaskStore : ITaskStore
     {
         if (Interlocked.Exchange(ref disposed, 1) != 0) return;
         await shutdown.CancelAsync().ConfigureAwait(false);
+        otherProcesses?.Dispose(); // ops
         await writer.DisposeAsync().ConfigureAwait(false);
         readers.Dispose();
         writerConnection.Dispose();

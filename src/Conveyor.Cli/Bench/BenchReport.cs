@@ -8,6 +8,8 @@ internal sealed record BenchReport
     public required string Target { get; init; }
     public W1Result? W1 { get; init; }
     public W2Result? W2 { get; init; }
+    /// <summary>ops: W2 with the worker in another process on the same SQLite file (<c>--workloads w2x</c>).</summary>
+    public W2Result? W2OtherProcess { get; init; }
     public W3Result? W3 { get; init; }
     public RedisCost? Redis { get; init; }
     public W4Result? W4 { get; init; }
@@ -19,6 +21,8 @@ internal sealed record BenchReport
             yield return string.Create(c, $"W1 throughput  target={Target} tasks={w1.Processed} enqueue_single={w1.EnqueueSinglePerSecond:F0}/s (callers={w1.EnqueueCallers} p50={w1.SubmitP50Ms:F2}ms p99={w1.SubmitP99Ms:F2}ms) enqueue_batch={w1.EnqueueBatchPerSecond:F0}/s (batch={w1.BatchSize}) processed={w1.ProcessedPerSecond:F0}/s (concurrency={w1.Concurrency}) lost={w1.Lost} duplicates={w1.Duplicates}");
         if (W2 is { } w2)
             yield return string.Create(c, $"W2 pickup      target={Target} samples={w2.Samples} p50={w2.P50Ms:F3}ms p99={w2.P99Ms:F3}ms max={w2.MaxMs:F3}ms");
+        if (W2OtherProcess is { } w2x) // ops
+            yield return string.Create(c, $"W2 other proc  target={Target} samples={w2x.Samples} p50={w2x.P50Ms:F3}ms p99={w2x.P99Ms:F3}ms max={w2x.MaxMs:F3}ms");
         if (W3 is { } w3)
             yield return string.Create(c, $"W3 io-bound    target={Target} tasks={w3.Tasks} sleep={w3.SleepMs}ms concurrency={w3.Concurrency} processed={w3.ProcessedPerSecond:F0}/s lost={w3.Lost}");
         if (W4 is { } w4)

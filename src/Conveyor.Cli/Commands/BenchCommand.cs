@@ -19,7 +19,7 @@ internal static class BenchCommand
         var store = new Option<string?>("--store") { Description = "SQLite file, :memory:, redis://host:port, or rabbitmq://…?records=redis://… (default: a fresh temporary SQLite file)" };
         var tasks = new Option<int>("--tasks", "-n") { Description = "W1: tasks enqueued one call each, and as many again in batches (default 10000); W4: tasks the store is filled with (default 1000000)", DefaultValueFactory = _ => 10_000 };
         var warmup = new Option<int?>("--warmup") { Description = "W1: tasks run unmeasured first, so the measured phases see a warm process (default: as many as W1 runs, 2 x --tasks; 0: cold)" };
-        var workloads = new Option<string>("--workloads") { Description = "Which workloads to run: w1,w2,w3 (default), and w4 (the dashboard's reads over a store filled with --tasks tasks; needs --store)", DefaultValueFactory = _ => "w1,w2,w3" };
+        var workloads = new Option<string>("--workloads") { Description = "Which workloads to run: w1,w2,w3 (default), w4 (the dashboard's reads over a store filled with --tasks tasks; needs --store), and w2x (W2 with a conveyor worker in another process on the same SQLite file)", DefaultValueFactory = _ => "w1,w2,w3" };
         var quiet = new Option<bool>("--quiet") { Description = "No progress display" };
         var command = new Command("bench", "Measure throughput and latency of a store or a broker") { store, tasks, warmup, workloads, quiet };
         command.SetRun(async (r, ct) =>
@@ -27,12 +27,13 @@ internal static class BenchCommand
             var n = r.GetValue(tasks);
             var wanted = r.GetValue(workloads)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(w => w.ToLowerInvariant()).ToHashSet();
             foreach (var w in wanted)
-                if (w is not ("w1" or "w2" or "w3" or "w4")) throw new CliException($"--workloads: '{w}' is not one of w1, w2, w3, w4");
+                if (w is not ("w1" or "w2" or "w3" or "w4" or "w2x")) throw new CliException($"--workloads: '{w}' is not one of w1, w2, w3, w4, w2x");
             // W4 fills a million tasks unless --tasks says otherwise; W1's default stays 10,000.
             var w4Tasks = r.GetResult(tasks) is { Implicit: false } ? n : 1_000_000;
             if (wanted.Contains("w4") && w4Tasks is < 1 or > 10_000_000) throw new CliException($"--tasks must be between 1 and 10000000 for w4; got {w4Tasks}");
             if (wanted.Any(w => w != "w4") && n is < 1 or > 1_000_000) throw new CliException($"--tasks must be between 1 and 1000000; got {n}");
             if (wanted.Contains("w4") && r.GetValue(GlobalOptions.Broker) is not null) throw new CliException("w4 measures a store's reads: give --store, not --broker");
+            if (wanted.Contains("w2x") && r.GetValue(GlobalOptions.Broker) is not null) throw new CliException("w2x runs a worker on the same SQLite file: give --store FILE (or nothing), not --broker");
             var warm = r.GetValue(warmup);
             if (warm is < 0 or > 2_000_000) throw new CliException($"--warmup must be between 0 and 2000000; got {warm}");
             var settings = new BenchSettings { W1Tasks = n, W1Warmup = warm };
@@ -56,6 +57,8 @@ internal static class BenchCommand
                     text = tempFile;
                 }
                 var spec = StoreSpec.Parse(text);
+                if (wanted.Contains("w2x") && (spec.Kind != StoreKind.Sqlite || spec.Location == Conveyor.Sqlite.SqliteStoreOptions.InMemory))
+                    throw new CliException("w2x runs a worker in another process on the same file: give a SQLite file (or no --store), not " + spec);
                 var opened = await StoreFactory.Open(spec, TimeProvider.System).ConfigureAwait(false);
                 target = new EngineBenchTarget(new TaskEngine(opened, TimeProvider.System), spec.ToString(), opened.DisposeAsync);
                 if (opened is RedisTaskStore redis) meter = await RedisCostMeter.Open(redis, spec.Location).ConfigureAwait(false);
@@ -74,6 +77,8 @@ internal static class BenchCommand
                     W2 = wanted.Contains("w2") ? await runner.RunW2(ct).ConfigureAwait(false) : null,
                     W3 = wanted.Contains("w3") ? await runner.RunW3(ct).ConfigureAwait(false) : null,
                 };
+                if (wanted.Contains("w2x") && target is EngineBenchTarget w2xTarget) // ops
+                    report = report with { W2OtherProcess = await new W2OtherProcess(w2xTarget.Engine, StoreSpec.Parse(r.GetValue(store) ?? tempFile!).Location, settings.W2Samples, progress).Run(ct).ConfigureAwait(false) };
                 if (wanted.Contains("w4") && target is EngineBenchTarget dashboardTarget)
                     report = report with { W4 = await new W4Dashboard(dashboardTarget.Engine, progress).Run(w4Tasks, ct).ConfigureAwait(false) };
                 if (meter is not null && report.W1 is { } w1 && target is EngineBenchTarget engineTarget)

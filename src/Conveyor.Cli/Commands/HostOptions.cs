@@ -21,6 +21,13 @@ internal static class HostOptions
             + "Default: in memory, so a restart signs browsers out; brokers sharing a directory accept each other's sessions"),
         ConfigFlag.Create("--tls-cert", "Server:Tls:CertificateFile", "Serve HTTPS with this certificate (PEM with --tls-key, or .pfx)"),
         ConfigFlag.Create("--tls-key", "Server:Tls:KeyFile", "The PEM private key of --tls-cert"),
+        // ops: rate limits and retention, also from appsettings.json and CONVEYOR__… (docs/configuration.md)
+        ConfigFlag.Create("--rate-limit-per-token", "Server:RateLimitPerToken", "Requests one token may send per --rate-limit-window; past it 429 (default 0: off)"),
+        ConfigFlag.Create("--rate-limit-per-address", "Server:RateLimitPerAddress", "Requests one client address may send per --rate-limit-window (default 0: off)"),
+        ConfigFlag.Create("--rate-limit-window", "Server:RateLimitWindow", "The window both rate limits count in (default 1s)"),
+        ConfigFlag.Create("--retention", "Retention:Rules", "How long terminal tasks are kept while the store holds no policy: " + RetentionCommand.RulesHelp + " (default: 7d for everything)"),
+        ConfigFlag.Create("--retention-max", "Retention:MaxCount", "At most this many tasks kept per queue and terminal state (default: no limit)"),
+        ConfigFlag.Create("--retention-default", "Retention:DefaultMaxAge", "How long a terminal task is kept when no rule names its state (default 7d)"),
     ];
 
     public static ConfigFlag Store(string help) => ConfigFlag.Create("--store", "Store:Location", help);

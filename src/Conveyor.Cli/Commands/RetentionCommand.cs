@@ -17,18 +17,6 @@ internal static class RetentionCommand
     public static Option<string?> RulesFlag() => new("--retention") { Description = "How long terminal tasks are kept while the store holds no policy: " + RulesHelp + " (default: 7d for everything)" };
     public static Option<long?> MaxFlag() => new("--retention-max") { Description = "At most this many tasks kept per queue and terminal state (default: no limit)" };
 
-    /// <summary>Applies the two flags to a broker's options (a bad rule stops the command with one line).</summary>
-    public static void Apply(ParseResult r, Option<string?> rules, Option<long?> max, RetentionOptions options)
-    {
-        try
-        {
-            if (r.GetValue(max) is < 0) throw new CliException($"--retention-max must be 0 or more; got {r.GetValue(max)}");
-            options.Apply(r.GetValue(rules), r.GetValue(max)).ToPolicy();
-        }
-        catch (FormatException e) { throw new CliException($"--retention: {e.Message}"); }
-        catch (ConveyorValidationException e) { throw new CliException($"--retention: {e.Message}"); }
-    }
-
     public static Command Create()
     {
         var command = new Command("retention", "Show or set how long terminal tasks are kept (per queue and state, by age and count)");

@@ -21,14 +21,9 @@ internal static class ServerCommand
         ConfigFlag[] flags = [.. HostOptions.Server(), HostOptions.Store($"SQLite file (default ./{StoreSpec.DefaultFile}), :memory:, redis://host:port, or rabbitmq://user:pass@host:port/vhost?records=redis://host:port")];
         var command = new Command("server", "Run a broker: the HTTP API, docs and maintenance, on a store");
         HostOptions.AddTo(command, flags);
-        var retention = RetentionCommand.RulesFlag();
-        var retentionMax = RetentionCommand.MaxFlag();
-        command.Options.Add(retention);
-        command.Options.Add(retentionMax);
         command.SetRun(async (r, ct) =>
         {
             var settings = ConveyorSettings.Load(r, flags, HostRole.Server);
-            RetentionCommand.Apply(r, retention, retentionMax, settings.Server.Retention);
             return await Run(settings, withWorker: false, ct).ConfigureAwait(false);
         });
         return command;

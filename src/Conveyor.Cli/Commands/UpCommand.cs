@@ -15,14 +15,9 @@ internal static class UpCommand
         ConfigFlag[] flags = [.. HostOptions.Server(), HostOptions.Store($"SQLite file (default ./{StoreSpec.DefaultFile}), :memory:, redis://host:port, or rabbitmq://user:pass@host:port/vhost?records=redis://host:port"), .. HostOptions.Worker()];
         var command = new Command("up", "Start everything on this machine: broker, workers for the built-in task types, SQLite store");
         HostOptions.AddTo(command, flags);
-        var retention = RetentionCommand.RulesFlag();
-        var retentionMax = RetentionCommand.MaxFlag();
-        command.Options.Add(retention);
-        command.Options.Add(retentionMax);
         command.SetRun(async (r, ct) =>
         {
             var settings = ConveyorSettings.Load(r, flags, HostRole.Both);
-            RetentionCommand.Apply(r, retention, retentionMax, settings.Server.Retention);
             return await ServerCommand.Run(settings, withWorker: true, ct).ConfigureAwait(false);
         });
         return command;

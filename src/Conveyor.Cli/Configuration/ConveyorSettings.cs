@@ -20,7 +20,7 @@ internal sealed class ConveyorSettings
 
     /// <summary>
     /// Every section and the options type bound to it; docs/configuration.md lists their keys (a test
-    /// keeps the two in step). Retention (p2-retention) adds its own section to this table.
+    /// keeps the two in step).
     /// </summary>
     public static readonly IReadOnlyList<(string Section, Type Type)> Sections =
     [
@@ -31,6 +31,7 @@ internal sealed class ConveyorSettings
         ("Auth", typeof(AuthSettings)),
         ("Telemetry", typeof(TelemetrySettings)),
         ("Logging:Console", typeof(ConsoleLogSettings)),
+        ("Retention", typeof(RetentionSettings)), // ops
     ];
 
     public static readonly Option<string?> ConfigFile = new("--config") { Description = $"A JSON settings file (default: ./{DefaultFile} when present)" };
@@ -44,6 +45,7 @@ internal sealed class ConveyorSettings
     public AuthSettings Auth { get; } = new();
     public TelemetrySettings Telemetry { get; } = new();
     public ConsoleLogSettings ConsoleLog { get; } = new();
+    public RetentionSettings Retention { get; } = new(); // ops
 
     /// <summary>The store <see cref="Store"/> names, once checked; null for a worker that goes through a broker.</summary>
     public StoreSpec? Spec { get; set; }
@@ -81,7 +83,7 @@ internal sealed class ConveyorSettings
     }
 
     private IEnumerable<(string, object)> Targets() =>
-        [("Server", Server), ("Store", Store), ("Worker", Worker), ("BuiltIns", BuiltIns), ("Auth", Auth), ("Telemetry", Telemetry), ("Logging:Console", ConsoleLog)];
+        [("Server", Server), ("Store", Store), ("Worker", Worker), ("BuiltIns", BuiltIns), ("Auth", Auth), ("Telemetry", Telemetry), ("Logging:Console", ConsoleLog), ("Retention", Retention)];
 
     /// <summary>The value a key holds (for messages), or null.</summary>
     public string? Raw(string key) => Configuration[key];

@@ -40,6 +40,8 @@ internal static class SettingsChecks
         }
         if (!role.HasFlag(HostRole.Server)) return;
         if (s.Server.Port is < 0 or > 65535) Bad("Server:Port", "must be between 0 and 65535");
+        HostChecks.RateLimits(s, Bad); // ops
+        HostChecks.Retention(s, Bad); // ops
         LoadTokens(s, Bad);
         if (s.Server.DataProtectionKeysPath is null && Environment.GetEnvironmentVariable("CONVEYOR_DATA_PROTECTION_KEYS") is { Length: > 0 } keys)
             s.Server.DataProtectionKeysPath = keys;

@@ -56,11 +56,11 @@ public sealed class MaintenanceLoop(TaskEngine engine, TimeProvider time, ILogge
             {
                 return;
             }
-            catch (Exception e) when (e is StoreFullException or StoreFailedException)
+            catch (Exception e) when (e is StoreFullException or StoreFailedException || StoreUnavailableException.IsUnreachable(e)) // ops: unreachable too
             {
                 behind = false;
-                // The store logs one line per episode of refused writes, and one when it fails closed
-                // after a failed sync; nothing to add every second.
+                // The store logs one line per episode of refused writes (or of being unreachable), and one
+                // when it fails closed after a failed sync; nothing to add every second.
             }
             catch (Exception e)
             {

@@ -52,9 +52,24 @@ internal sealed class EventHub : IDisposable
     public IDisposable Subscribe(Action<TaskEvent> handler)
     {
         lock (_gate) _handlers = new([.. _handlers.List, handler]);
-        _ = EnsureSubscribed().ContinueWith(t => _logger.LogWarning(t.Exception, "could not subscribe to Conveyor events"),
-            TaskContinuationOptions.OnlyOnFaulted);
+        _ = EnsureSubscribed().ContinueWith(LogSubscribeFailure, TaskContinuationOptions.OnlyOnFaulted);
         return new Unsubscriber(this, handler);
+    }
+
+    // ops: Redis not answering is logged once by the store; here one line, and Resubscribe when it connects.
+    private void LogSubscribeFailure(Task t)
+    {
+        if (Conveyor.Store.StoreUnavailableException.IsUnreachable(t.Exception))
+            _logger.LogDebug("could not subscribe to Conveyor events yet ({Reason}); subscribing when Redis connects", Conveyor.Store.StoreUnavailableException.Brief(t.Exception!));
+        else
+            _logger.LogWarning(t.Exception, "could not subscribe to Conveyor events");
+    }
+
+    /// <summary>After a (re)connect: a subscription that failed is tried again when anyone listens.</summary>
+    public void Resubscribe()
+    {
+        if (_handlers.List.Length == 0) return;
+        _ = EnsureSubscribed().ContinueWith(LogSubscribeFailure, TaskContinuationOptions.OnlyOnFaulted);
     }
 
     /// <summary>A waiter completing on the task's next terminal event; dispose it when done waiting.</summary>

@@ -49,7 +49,7 @@ internal sealed class WakeHub : IDisposable
     private void OnRestored(object? sender, ConnectionFailedEventArgs e)
     {
         if (e.ConnectionType != ConnectionType.Subscription) return;
-        _logger.LogInformation("Redis subscription connection restored ({Endpoint}); waking every waiting leaser", e.EndPoint);
+        _logger.LogDebug("Redis subscription connection restored ({Endpoint}); waking every waiting leaser", e.EndPoint);
         foreach (var s in _queues.Values) s.Fire();
     }
 

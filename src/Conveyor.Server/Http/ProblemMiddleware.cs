@@ -59,6 +59,14 @@ internal sealed class ProblemMiddleware(RequestDelegate next, ILogger<ProblemMid
         {
             // The client went away (a long poll it gave up on): nothing to answer.
         }
+        catch (Exception e) when (!ctx.Response.HasStarted && Conveyor.Store.StoreUnavailableException.IsUnreachable(e))
+        {
+            // ops: the store is not reachable (Redis not up yet, or its connection lost). It logs one line
+            // per episode and keeps reconnecting; nothing of the request was done, so the client may retry.
+            ctx.Response.Headers.RetryAfter = ((int)Conveyor.Store.StoreUnavailableException.RetryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await ProblemWriter.Write(ctx, 503, ProblemTypes.Unavailable, "The store is unreachable",
+                $"{Conveyor.Store.StoreUnavailableException.Brief(e)}; nothing was done, retry later (GET /readyz says when the store is back)");
+        }
         catch (Exception e) when (!ctx.Response.HasStarted)
         {
             log.LogError(e, "Unhandled error on {Method} {Path}", ctx.Request.Method, ctx.Request.Path);

@@ -15,6 +15,9 @@ namespace Conveyor.Sqlite.Internal;
 internal sealed class Connections
 {
     private readonly string connectionString;
+
+    /// <summary>The connection string every connection of this store opens with (the other-process watch opens one more).</summary>
+    public string ConnectionString => connectionString;
     private readonly bool memory;
 
     /// <summary>Held by each write batch and each read of an in-memory database; null for a file (WAL isolates them).</summary>
@@ -43,7 +46,9 @@ internal sealed class Connections
             c.Open();
             var sync = options.Synchronous == SqliteSynchronous.Full ? "FULL" : "NORMAL";
             var busy = (long)options.BusyTimeout.TotalMilliseconds;
-            Exec(c, memory ? $"PRAGMA synchronous={sync};" : $"PRAGMA journal_mode=WAL; PRAGMA synchronous={sync}; PRAGMA busy_timeout={busy};");
+            // ops: busy_timeout first, so that a process opening a new file at the same moment as another waits for
+            // its lock (switching to WAL takes it) instead of failing.
+            Exec(c, memory ? $"PRAGMA synchronous={sync};" : $"PRAGMA busy_timeout={busy}; PRAGMA journal_mode=WAL; PRAGMA synchronous={sync};");
             // A corrupted file is refused here, before anything reads or writes it (IntegrityCheck).
             if (!memory && !IntegrityCheck.Run(c, options.Path, options.OpenCheckTimeout))
                 Microsoft.Extensions.Logging.LoggerExtensions.LogWarning(
@@ -113,6 +118,13 @@ internal sealed class Connections
             Exec(c, "BEGIN IMMEDIATE;");
             try
             {
+                // ops: several processes may open a new file at once. BEGIN IMMEDIATE takes the write lock; the
+                // version read under it is the truth: a migration another process applied meanwhile is skipped.
+                if (Convert.ToInt32(Scalar(c, "PRAGMA user_version;"), System.Globalization.CultureInfo.InvariantCulture) >= version)
+                {
+                    Exec(c, "COMMIT;");
+                    continue;
+                }
                 Exec(c, sql);
                 Exec(c, $"PRAGMA user_version = {version};");
                 Exec(c, "COMMIT;");

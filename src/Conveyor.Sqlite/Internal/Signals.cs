@@ -67,6 +67,28 @@ internal sealed class Signals
         public int Count { get; set; }
     }
 
+    /// <summary>True while a leaser or a <c>TaskWait</c> of this process is blocked (the other-process watch has someone to wake).</summary>
+    public bool HasWaiters
+    {
+        get { lock (gate) return queues.Count > 0 || tasks.Count > 0; }
+    }
+
+    /// <summary>
+    /// Another process committed (OtherProcessWatch): which queues or tasks it touched is not known here, so
+    /// every blocked leaser and waiter looks again. A look that finds nothing waits again, at no cost but one pass.
+    /// </summary>
+    public void WakeAll()
+    {
+        List<TaskCompletionSource> wake;
+        lock (gate)
+        {
+            wake = [.. queues.Values, .. tasks.Values.Select(w => w.Done)];
+            queues.Clear();
+            tasks.Clear();
+        }
+        foreach (var tcs in wake) tcs.TrySetResult();
+    }
+
     /// <summary>Publishes the effects of a committed batch.</summary>
     public void Publish(List<TaskEvent> events, HashSet<string> wakeQueues)
     {

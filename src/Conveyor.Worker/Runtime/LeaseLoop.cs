@@ -36,6 +36,7 @@ internal sealed class LeaseLoop(WorkerRuntime runtime, ChannelWriter<LeasedTask>
                     if (leased.Count > 0) runtime.LeaseTook(runtime.Time.GetElapsedTime(started));
                     errors = 0;
                     runtime.Refusal.Accepted();
+                    runtime.Outage.Answered(); // ops
                 }
                 catch (Exception ex) when (!stop.IsCancellationRequested)
                 {
@@ -43,6 +44,8 @@ internal sealed class LeaseLoop(WorkerRuntime runtime, ChannelWriter<LeasedTask>
                     TimeSpan delay;
                     if (runtime.Refusal.Observe(ex))
                         delay = CredentialsRefusal.Delays[Math.Min(errors++, CredentialsRefusal.Delays.Length - 1)];
+                    else if (runtime.Outage.Observe(ex)) // ops: logged once per episode
+                        delay = ErrorDelays[Math.Min(errors++, ErrorDelays.Length - 1)];
                     else
                     {
                         delay = ErrorDelays[Math.Min(errors++, ErrorDelays.Length - 1)];

@@ -40,11 +40,12 @@ internal sealed class WorkerHeartbeater(WorkerRuntime runtime, WorkerLifecycle l
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {
-            if (!runtime.Refusal.Observe(ex))
+            if (!runtime.Refusal.Observe(ex) && !runtime.Outage.Observe(ex)) // ops: an unreachable store is logged once per episode
                 runtime.Logger.LogWarning(TransportErrors.StackFor(ex), "the worker heartbeat failed ({Reason})", TransportErrors.Reason(ex));
             return;
         }
         runtime.Refusal.Accepted();
+        runtime.Outage.Answered(); // ops
         foreach (var id in answer.Cancel)
             foreach (var slot in runtime.Slots)
                 if (slot.TryCancel(id, CancelReason.CancelRequested))

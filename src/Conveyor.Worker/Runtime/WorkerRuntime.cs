@@ -37,6 +37,7 @@ internal sealed class WorkerRuntime
         for (var i = 0; i < Slots.Length; i++) Slots[i] = new ExecutionSlot(time, ProgressReported);
         Acks = new AckBuffer(transport, options.AckBatch, time, Logger);
         Refusal = new CredentialsRefusal(Logger);
+        Outage = new StoreOutage(Logger); // ops
     }
 
     public string WorkerId { get; }
@@ -50,6 +51,7 @@ internal sealed class WorkerRuntime
     public ExecutionSlot[] Slots { get; }
     public AckBuffer Acks { get; }
     public CredentialsRefusal Refusal { get; }
+    public StoreOutage Outage { get; } // ops: one line per store-unreachable episode
     public int MaxResultBytes => Options.MaxResultBytes;
 
     public long Processed => Interlocked.Read(ref _processed);

@@ -1,0 +1,125 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace Conveyor.Sqlite.Internal;
+
+/// <summary>
+/// Wakes this process's blocked leasers and waiters when ANOTHER process commits to the same file (a
+/// <c>conveyor server</c> and a <c>conveyor worker --store conveyor.db</c> beside it: the seeds' shape),
+/// where the in-process <see cref="Signals"/> cannot reach. Every commit appends frames to the
+/// <c>-wal</c> file, which the kernel reports at once (inotify, through <see cref="FileSystemWatcher"/>);
+/// the watch then asks <c>PRAGMA data_version</c> on its own connection (it changes when any other
+/// connection committed) and, when it moved, wakes everyone blocked here. Nothing runs while nobody is
+/// blocked, and nothing polls: only where the file cannot be watched (no inotify) is data_version
+/// checked every <see cref="SafetyInterval"/> instead. Our own commits move data_version
+/// too; the wake-up they cause is one extra, empty lease pass for a leaser that was blocked anyway.
+/// </summary>
+internal sealed class OtherProcessWatch : IDisposable
+{
+    public static readonly TimeSpan SafetyInterval = TimeSpan.FromSeconds(1);
+
+    private readonly Signals signals;
+    private readonly SqliteConnection connection;
+    private readonly FileSystemWatcher? watcher;
+    private readonly ITimer? timer;
+    private readonly Lock gate = new();
+    private long lastVersion;
+    private readonly TimeProvider time;
+    private int checkQueued;
+    private int eventSeen;
+    private volatile bool disposed;
+
+    public OtherProcessWatch(string connectionString, string path, Signals signals, TimeProvider time, ILogger logger)
+    {
+        this.signals = signals;
+        connection = new SqliteConnection(connectionString);
+        connection.Open();
+        Connections.Exec(connection, "PRAGMA query_only=1; PRAGMA busy_timeout=5000;");
+        lastVersion = DataVersion();
+        var full = System.IO.Path.GetFullPath(path);
+        try
+        {
+            watcher = new FileSystemWatcher(System.IO.Path.GetDirectoryName(full)!, System.IO.Path.GetFileName(full) + "-wal")
+            {
+                NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.FileName,
+                IncludeSubdirectories = false,
+            };
+            watcher.Changed += OnFileEvent;
+            watcher.Created += OnFileEvent;
+            watcher.EnableRaisingEvents = true;
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or PlatformNotSupportedException or UnauthorizedAccessException)
+        {
+            watcher?.Dispose();
+            watcher = null;
+            logger.LogInformation("SQLite {Path}: cannot watch the -wal file ({Reason}); other processes' work is noticed within {Seconds} s", path, e.Message, SafetyInterval.TotalSeconds);
+        }
+        this.time = time;
+        timer = watcher is null ? time.CreateTimer(_ => Check(), null, SafetyInterval, SafetyInterval) : null;
+    }
+
+    private void OnFileEvent(object sender, FileSystemEventArgs e)
+    {
+        if (!signals.HasWaiters) return;
+        // Events come in bursts (a few per commit): one chain of checks at a time covers them all, and an
+        // event during a chain makes it run once more.
+        Volatile.Write(ref eventSeen, 1);
+        if (Interlocked.Exchange(ref checkQueued, 1) == 1) return;
+        _ = Task.Run(CheckChain);
+    }
+
+    /// <summary>
+    /// A commit's frames reach the -wal (the event) before its fsync and the wal-index update that moves
+    /// data_version, so a check that finds no change looks again every millisecond for 10 ms (an fsync's
+    /// time), then less often, for about 140 ms in all: a commit is seen within a millisecond or two of its end.
+    /// </summary>
+    private async Task CheckChain()
+    {
+        try
+        {
+            do
+            {
+                Volatile.Write(ref eventSeen, 0);
+                foreach (var ms in RecheckDelays)
+                {
+                    if (ms > 0) await Task.Delay(TimeSpan.FromMilliseconds(ms), time).ConfigureAwait(false);
+                    if (Check()) break;
+                }
+            }
+            while (Volatile.Read(ref eventSeen) == 1 && !disposed);
+        }
+        finally
+        {
+            Volatile.Write(ref checkQueued, 0);
+        }
+    }
+
+    private static readonly int[] RecheckDelays = [0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 4, 8, 16, 32, 64];
+
+    /// <summary>True when there is nothing more to look for (a change was seen and woken, or nobody waits).</summary>
+    private bool Check()
+    {
+        if (disposed || !signals.HasWaiters) return true;
+        long version;
+        lock (gate)
+        {
+            if (disposed) return true;
+            try { version = DataVersion(); }
+            catch (SqliteException) { return false; } // busy or closing: look again
+            if (version == lastVersion) return false;
+            lastVersion = version;
+        }
+        signals.WakeAll();
+        return true;
+    }
+
+    private long DataVersion() => Convert.ToInt64(Connections.Scalar(connection, "PRAGMA data_version;"), System.Globalization.CultureInfo.InvariantCulture);
+
+    public void Dispose()
+    {
+        disposed = true;
+        timer?.Dispose();
+        watcher?.Dispose();
+        lock (gate) connection.Dispose();
+    }
+}
