@@ -1,5 +1,5 @@
 using Conveyor.Store;
-using Conveyor.Transport;
+using Conveyor.Gateway;
 using Microsoft.Extensions.Logging;
 
 namespace Conveyor.Worker.Runtime;
@@ -17,9 +17,9 @@ internal sealed class StoreOutage(ILogger logger)
     /// <summary>True when <paramref name="ex"/> is the store being unreachable (logged once per episode).</summary>
     public bool Observe(Exception ex)
     {
-        if (!StoreUnavailableException.IsUnreachable(ex) && ex is not ITransportRefusal { Status: 503 }) return false;
+        if (!StoreUnavailableException.IsUnreachable(ex) && ex is not IGatewayRefusal { Status: 503 }) return false;
         // A store this process opened logs its own episode (one line); a broker's 503 is the worker's to tell.
-        var level = ex is ITransportRefusal ? LogLevel.Warning : LogLevel.Debug;
+        var level = ex is IGatewayRefusal ? LogLevel.Warning : LogLevel.Debug;
         if (Interlocked.Exchange(ref _open, 1) == 0)
         {
             _level = level;
