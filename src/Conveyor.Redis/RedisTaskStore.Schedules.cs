@@ -96,7 +96,8 @@ public sealed partial class RedisTaskStore
         if (queue.IsNull) return new ScheduleClaimResult(false, []);
         var q = Q((string)queue!);
         var tasks = request.Tasks;
-        if (tasks.Any(t => t.Queue != q.Name)) throw new ArgumentException("a schedule's tasks go to its own queue", nameof(request));
+        // The schedule moved to another queue since it was read: this claim is stale (the next run reads it anew).
+        if (tasks.Any(t => t.Queue != q.Name)) return new ScheduleClaimResult(false, []);
         if (tasks.Count > 0)
             await Task.WhenAll(_index.Set([.. tasks.Select(t => (t.Id, t.Queue))]), RememberQueues([q.Name])).ConfigureAwait(false);
         var args = new List<RedisValue>(13 + tasks.Count * 9)

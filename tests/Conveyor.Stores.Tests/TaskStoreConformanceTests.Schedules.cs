@@ -199,6 +199,11 @@ public abstract partial class TaskStoreConformanceTests
         time.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal(1, await engine.ScheduleTick());
         Assert.Single(await TasksOf(store, "sch-pause"));
+        // Stored again without "paused" (a broker storing its configured schedules at start): it stays paused.
+        await engine.SchedulePause("paused");
+        var (again, _) = await engine.ScheduleUpsert(Cron("paused", "* * * * * *", "sch-pause"));
+        Assert.True(again.Paused);
+        Assert.Null(again.NextRunAt);
         Assert.Null(await engine.SchedulePause("no-such-schedule"));
         Assert.Null(await engine.ScheduleResume("no-such-schedule"));
     }

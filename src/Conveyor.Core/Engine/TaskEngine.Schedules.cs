@@ -16,7 +16,8 @@ public sealed partial class TaskEngine
 
     /// <summary>
     /// Creates or replaces a schedule. An edit that keeps the timing (cron, interval, time zone) keeps the
-    /// next run; a new timing starts at its first tick after now. Throws <see cref="ConveyorValidationException"/>
+    /// next run; a new timing starts at its first tick after now. A definition without <c>paused</c> keeps
+    /// the stored paused flag. Throws <see cref="ConveyorValidationException"/>
     /// for a bad definition, before anything is stored. Returns the stored schedule and whether it was created.
     /// </summary>
     public async ValueTask<(Schedule Schedule, bool Created)> ScheduleUpsert(ScheduleDefinition definition, CancellationToken ct = default)
@@ -25,7 +26,9 @@ public sealed partial class TaskEngine
         if (errors.Count > 0) throw new ConveyorValidationException(errors);
         var d = definition.Normalized();
         var existing = await Store.ScheduleGet(d.Name, ct).ConfigureAwait(false);
-        var paused = d.Paused ?? false;
+        // Omitted, "paused" keeps what the schedule had: a broker that stores its configured schedules at
+        // start does not resume one an operator paused.
+        var paused = definition.Paused ?? existing?.Paused ?? false;
         DateTimeOffset? next = paused ? null
             : existing is { Paused: false, NextRunAt: { } kept } && existing.Definition.SameTiming(d) ? kept
             : ScheduleRules.NextAfter(d, Time.GetUtcNow());
