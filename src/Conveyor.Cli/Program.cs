@@ -15,6 +15,7 @@ root.Subcommands.Add(TaskCommands.Wait());
 root.Subcommands.Add(TaskCommands.Cancel());
 root.Subcommands.Add(DlqCommand.Create());
 root.Subcommands.Add(QueuesCommand.Create());
+root.Subcommands.Add(SchedulesCommand.Create()); // cron
 root.Subcommands.Add(RetentionCommand.Create());
 root.Subcommands.Add(WorkersCommand.Create());
 root.Subcommands.Add(TokenCommand.Create());

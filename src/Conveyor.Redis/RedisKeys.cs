@@ -26,6 +26,10 @@ namespace Conveyor.Redis;
 /// conveyor:{g}:workers:cmd         HASH  worker id -> "quiet" | "stop" (WorkerCommand)
 /// conveyor:{g}:bulk                LIST  the bulk-action audit log (newest first, bounded)
 /// conveyor:{g}:retention           STRING the retention policy set through RetentionSet (JSON)
+/// conveyor:{g}:schedules           HASH  schedule name -> its queue (where its keys live)
+/// conveyor:{q:default}:sch:&lt;name&gt;  HASH  one schedule of this queue: d definition json, p paused, n next run ms
+///                                  ("" none), l last run ms, lt last task id, c created ms, u updated ms
+/// conveyor:{q:default}:sch:due     ZSET  schedule name -> next run ms (unpaused schedules only)
 /// </code>
 /// </summary>
 internal sealed class RedisKeys(string prefix, bool shardedPubSub = false)
@@ -54,6 +58,9 @@ internal sealed class RedisKeys(string prefix, bool shardedPubSub = false)
     public RedisKey BulkActions { get; } = prefix + ":{g}:bulk";
     /// <summary>STRING: the retention policy (RetentionPolicy.ToJson) every broker and worker applies; absent: none set.</summary>
     public RedisKey Retention { get; } = prefix + ":{g}:retention";
+
+    /// <summary>HASH: schedule name -> the queue whose slot holds it (cron; RedisTaskStore.Schedules.cs).</summary>
+    public RedisKey Schedules { get; } = prefix + ":{g}:schedules";
 
     /// <summary>Pattern matching every queue's events channel.</summary>
     public RedisChannel EventsPattern { get; } = RedisChannel.Pattern(prefix + ":{q:*}:ev");
@@ -87,6 +94,11 @@ internal sealed class QueueKeys(string tagPrefix, string queue, bool shardedPubS
     public RedisKey Idem { get; } = tagPrefix + "idem";
     public RedisKey IdemExpiry { get; } = tagPrefix + "idem:exp";
     private readonly string historyPrefix = tagPrefix + "hist:";
+    /// <summary>Key prefix of this queue's schedules (a schedule lives in the slot of the queue it submits to).</summary>
+    public string SchedulePrefix { get; } = tagPrefix + "sch:";
+    public RedisKey Schedule(string name) => SchedulePrefix + name;
+    /// <summary>ZSET: this queue's unpaused schedules by next run ms (ScheduleDue).</summary>
+    public RedisKey SchedulesDue { get; } = tagPrefix + "sch:due";
 
     /// <summary>The outcome counts of one UTC day (<paramref name="day"/>: days since the Unix epoch), per minute.</summary>
     public RedisKey History(long day) => historyPrefix + day.ToString(System.Globalization.CultureInfo.InvariantCulture);

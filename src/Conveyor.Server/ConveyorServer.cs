@@ -96,6 +96,7 @@ public static class ConveyorServer
                 AfterRun = (tick, ct) => tick % 5 == 0 ? gauges.Refresh(ct) : Task.CompletedTask,
             };
         });
+        if (options.Schedules.Count > 0) services.AddHostedService<Hosting.ConfiguredSchedules>(); // cron
         services.AddCors();
         services.AddConveyorAuth(options);
         services.ConfigureHttpJsonOptions(o => ApiDocs.MirrorConveyorJson(o.SerializerOptions));
@@ -128,6 +129,7 @@ public static class ConveyorServer
         TaskTypeEndpoints.Map(app);
         HistoryEndpoints.Map(app);
         RetentionEndpoints.Map(app);
+        ScheduleEndpoints.Map(app); // cron
         EventEndpoints.Map(app);
         HealthEndpoints.Map(app);
         CompatEndpoints.Map(app);

@@ -52,6 +52,9 @@ public sealed class ServerOptions
     /// </summary>
     public Conveyor.Retention.RetentionOptions Retention { get; } = new();
 
+    /// <summary>cron: schedules from configuration (<c>Schedules:&lt;name&gt;:…</c>), stored at start (<see cref="Hosting.ConfiguredSchedules"/>).</summary>
+    public IList<Conveyor.Schedules.ScheduleDefinition> Schedules { get; } = new List<Conveyor.Schedules.ScheduleDefinition>();
+
     /// <summary>How often /api/v1/events sends a "stats" event.</summary>
     public TimeSpan StatsInterval { get; set; } = TimeSpan.FromSeconds(5);
 

@@ -63,7 +63,7 @@ internal static class SubmitCommand
         return command;
     }
 
-    private static JsonElement? ParseArgs(string? text)
+    internal static JsonElement? ParseArgs(string? text)
     {
         if (text is null) return null;
         try

@@ -56,4 +56,10 @@ public static class Routes
     public const string History = Prefix + "/history";
     /// <summary><c>GET</c>: the retention policy in force; <c>PUT</c> (admin): store one; <c>DELETE</c> (admin): back to each process's configuration.</summary>
     public const string Retention = Prefix + "/retention";
+    // cron: recurring tasks. GET (any token): the list / one; PUT/POST/DELETE and the actions: admin.
+    public const string Schedules = Prefix + "/schedules";
+    public static string Schedule(string name) => $"{Schedules}/{Uri.EscapeDataString(name)}";
+    public static string SchedulePause(string name) => Schedule(name) + "/pause";
+    public static string ScheduleResume(string name) => Schedule(name) + "/resume";
+    public static string ScheduleRunNow(string name) => Schedule(name) + "/run";
 }

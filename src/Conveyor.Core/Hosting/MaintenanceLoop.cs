@@ -50,6 +50,7 @@ public sealed class MaintenanceLoop(TaskEngine engine, TimeProvider time, ILogge
                 behind = r.Expired >= MaintenanceRunParams.DefaultRetentionLimit;
                 if (r.Promoted + r.Reclaimed + r.Expired > 0)
                     log.LogInformation("Maintenance: promoted {Promoted}, reclaimed {Reclaimed} expired leases, removed {Expired}", r.Promoted, r.Reclaimed, r.Expired);
+                await engine.ScheduleTick(stoppingToken).ConfigureAwait(false); // cron: submit due schedule ticks (TaskEngine.Schedules.cs)
                 if (AfterRun is not null) await AfterRun(tick, stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -26,6 +26,12 @@ internal static partial class ScriptCatalog
     public static readonly StoreScript WorkerHeartbeatCancels = Load(nameof(WorkerHeartbeatCancels));
     public static readonly StoreScript WorkerCommand = Load(nameof(WorkerCommand));
     public static readonly StoreScript HistoryList = Load(nameof(HistoryList));
+    // cron: recurring tasks (ScheduleClaim runs TaskEnqueueMany's body after its compare-and-set).
+    public static readonly StoreScript ScheduleUpsert = Load(nameof(ScheduleUpsert));
+    public static readonly StoreScript SchedulePause = Load(nameof(SchedulePause));
+    public static readonly StoreScript ScheduleDelete = Load(nameof(ScheduleDelete));
+    public static readonly StoreScript ScheduleDue = Load(nameof(ScheduleDue));
+    public static readonly StoreScript ScheduleClaim = new(nameof(ScheduleClaim), Prelude.Prepend(ReadResource(nameof(ScheduleClaim)) + "\n" + ReadResource(nameof(TaskEnqueueMany))));
 
     public static IReadOnlyList<StoreScript> All { get; } =
     [
@@ -35,6 +41,7 @@ internal static partial class ScriptCatalog
         .. Search,
         .. Outbox, // rabbit: records for a delivery kept outside Redis
         HistoryList,
+        ScheduleUpsert, SchedulePause, ScheduleDelete, ScheduleDue, ScheduleClaim, // cron
     ];
 
     /// <summary>The raw text of an embedded file (tests read it too).</summary>
