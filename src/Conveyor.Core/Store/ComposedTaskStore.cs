@@ -1,5 +1,6 @@
 using Conveyor.Model;
 using Conveyor.Retention;
+using Conveyor.Schedules;
 
 namespace Conveyor.Store;
 
@@ -69,6 +70,16 @@ public sealed class ComposedTaskStore(ITaskDelivery delivery, ITaskRecords recor
     public ValueTask BulkActionRecord(BulkActionRecord record, CancellationToken ct = default) => Records.BulkActionRecord(record, ct);
     public ValueTask<IReadOnlyList<BulkActionRecord>> BulkActionList(int limit, CancellationToken ct = default) => Records.BulkActionList(limit, ct);
     public ValueTask<DeadLetterGroups> DeadLetterGroups(string? queue, CancellationToken ct = default) => Records.DeadLetterGroups(queue, ct);
+
+    // Schedules (records: a claimed tick's tasks become ready in the records, then reach the delivery by the sweep)
+    public ValueTask<bool> ScheduleUpsert(ScheduleUpsertParams request, CancellationToken ct = default) => Records.ScheduleUpsert(request, ct);
+    public ValueTask<Schedule?> ScheduleGet(string name, CancellationToken ct = default) => Records.ScheduleGet(name, ct);
+    public ValueTask<IReadOnlyList<Schedule>> ScheduleList(CancellationToken ct = default) => Records.ScheduleList(ct);
+    public ValueTask<bool> ScheduleDelete(string name, CancellationToken ct = default) => Records.ScheduleDelete(name, ct);
+    public ValueTask<bool> SchedulePause(SchedulePauseParams request, CancellationToken ct = default) => Records.SchedulePause(request, ct);
+    public ValueTask<IReadOnlyList<Schedule>> ScheduleDue(int max, CancellationToken ct = default) => Records.ScheduleDue(max, ct);
+    public async ValueTask<ScheduleClaimResult> ScheduleClaim(ScheduleClaimParams request, CancellationToken ct = default) =>
+        await Swept(await Records.ScheduleClaim(request, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
 
     // Worker registry
     public ValueTask<WorkerHeartbeatResult> WorkerHeartbeat(WorkerInfo worker, CancellationToken ct = default) => Workers.WorkerHeartbeat(worker, ct);

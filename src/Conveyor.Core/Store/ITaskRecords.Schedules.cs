@@ -4,7 +4,7 @@ namespace Conveyor.Store;
 
 // Recurring tasks (issue 14 item 1). The store keeps each schedule's definition and where it stands;
 // the engine computes the ticks (ScheduleRules); ScheduleClaim is the one transition that submits them.
-public partial interface ITaskStore
+public partial interface ITaskRecords
 {
     /// <summary>
     /// Creates or replaces a schedule (by name) with its definition, paused flag and next run. Keeps its
