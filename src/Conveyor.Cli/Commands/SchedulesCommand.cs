@@ -52,7 +52,7 @@ internal static class SchedulesCommand
         var timeout = new Option<string?>("--timeout") { Description = "Per-attempt time limit (default 30m)" };
         var misfire = new Option<string?>("--misfire") { Description = "Missed ticks: skip, once, catch_up (default catch_up)" };
         var catchUp = new Option<string?>("--catch-up") { Description = "How far back catch_up submits missed ticks (default 1h)" };
-        var paused = new Option<bool>("--paused") { Description = "Store it paused" };
+        var paused = new Option<bool>("--paused") { Description = "Store it paused (without it, an existing schedule keeps its paused flag)" };
         var command = new Command("set", "Create or replace a schedule") { name, type, args, cron, every, zone, queue, priority, maxAttempts, timeout, misfire, catchUp, paused };
         command.SetRun(async (r, ct) =>
         {

@@ -13,7 +13,8 @@ namespace Conveyor.Hosting;
 /// dead instead of looping), delete terminal tasks past retention. Every store makes MaintenanceRun
 /// safe to run from many processes at once, so brokers and direct workers all run it and nothing
 /// coordinates; the jitter keeps them from hitting the store in lock-step. It runs through the engine
-/// (<see cref="TaskEngine.MaintenanceRun"/>), so lease expiries reach the failed/dead metrics. Every few
+/// (<see cref="TaskEngine.MaintenanceRun"/>), so lease expiries reach the failed/dead metrics; then it claims
+/// due schedule ticks (<see cref="TaskEngine.ScheduleTick"/>, exactly once across processes). Every few
 /// runs it also asks whether the store is ready (<see cref="TaskEngine.ReadinessCheck"/>), so a Redis whose
 /// eviction policy was changed under it is noticed (and logged, once per change) even when no probe calls /readyz.
 /// </summary>
