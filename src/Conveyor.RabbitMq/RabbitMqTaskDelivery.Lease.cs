@@ -43,7 +43,7 @@ public sealed partial class RabbitMqTaskDelivery
             DateTimeOffset? nextDue = null;
             foreach (var queue in request.Queues)
             {
-                var (_, paused, due) = await Publish(queue, ct).ConfigureAwait(false);
+                var (_, paused, due) = await Publish(queue, ct, orLast: true).ConfigureAwait(false);
                 if (!paused) open.Add(queue);
                 if (due is { } d && (nextDue is null || d < nextDue)) nextDue = d;
             }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text;
 using Conveyor.Model;
 using Conveyor.Store;
@@ -9,6 +10,9 @@ namespace Conveyor.RabbitMq;
 // Enqueue and the outbox: records first (the outbox is written with them), then publish with confirms.
 public sealed partial class RabbitMqTaskDelivery
 {
+    /// <summary>What the last finished sweep of each queue learnt: paused, and the next due scheduled task.</summary>
+    private readonly ConcurrentDictionary<string, (bool Paused, DateTimeOffset? NextDue)> _lastSweep = new(StringComparer.Ordinal);
+
     /// <summary>
     /// Writes the records (each new pending task enters the outbox in that write), then publishes the
     /// outbox of each queue touched and answers only once RabbitMQ confirmed. When RabbitMQ does not
@@ -51,16 +55,25 @@ public sealed partial class RabbitMqTaskDelivery
     /// confirmed in the records. One round at a time per queue in this process (other processes may
     /// publish the same entries: a duplicate message finds its task running and is spent).
     /// </summary>
-    private async Task<(int Published, bool Paused, DateTimeOffset? NextDue)> Publish(string queue, CancellationToken ct)
+    /// <param name="orLast">
+    /// A lease's sweep: when another sweep of the queue is running in this process (it promotes and
+    /// publishes the same outbox), answer what the last finished sweep learnt instead of queueing behind it.
+    /// </param>
+    private async Task<(int Published, bool Paused, DateTimeOffset? NextDue)> Publish(string queue, CancellationToken ct, bool orLast = false)
     {
         var gate = _publishLocks.GetOrAdd(queue, _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(ct).ConfigureAwait(false);
+        if (orLast && _lastSweep.TryGetValue(queue, out var last))
+        {
+            if (!await gate.WaitAsync(0, ct).ConfigureAwait(false)) return (0, last.Paused, last.NextDue);
+        }
+        else await gate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
             var published = 0;
             while (true)
             {
                 var batch = await _records.OutboxTake(queue, _options.OutboxBatch, ct).ConfigureAwait(false);
+                _lastSweep[queue] = (batch.Paused, batch.NextDue);
                 if (batch.Ready.Count == 0) return (published, batch.Paused, batch.NextDue);
                 await Declare(queue).ConfigureAwait(false);
                 var ch = await Rent(ct).ConfigureAwait(false);
