@@ -64,6 +64,7 @@ public sealed partial class RedisTaskStore : ITaskStore
         var mux = ConnectionMultiplexer.Connect(options.BuildConfiguration());
         var store = new RedisTaskStore(mux, options, ownsMultiplexer: true);
         store.RefuseEvictingRedis().AsTask().GetAwaiter().GetResult();
+        store.OpenLayout().GetAwaiter().GetResult(); // redis-index: the key layout, upgraded at open
         return store;
     }
 
@@ -75,6 +76,7 @@ public sealed partial class RedisTaskStore : ITaskStore
         var store = new RedisTaskStore(mux, options, ownsMultiplexer: true);
         await store._scripts.Preload().ConfigureAwait(false);
         await store.RefuseEvictingRedis().ConfigureAwait(false);
+        await store.OpenLayout().ConfigureAwait(false); // redis-index: the key layout, upgraded at open
         return store;
     }
 

@@ -100,6 +100,34 @@ local function fin_push(key, pairs_)
   end
 end
 
+-- redis-index: the state index (key "ix", RedisKeys.StateIndex), what TaskList reads: a ZSET of
+-- score 0 whose members are a state's letter followed by the task id, so the ids of one state are
+-- one lexical range in id order (UUIDv7: creation order), read newest first with ZREVRANGEBYLEX from
+-- a cursor. Every script that creates, moves or deletes a task keeps it, in the same call: one ZREM of
+-- the old members and one ZADD of the new ones per call (ix_add, ix_rem collect them; ix_flush
+-- writes). A new state gets a letter here (TaskIndexLayout.Letters in .NET is the same table).
+local IX = { pending = "p", scheduled = "d", running = "r", succeeded = "s", failed = "f", cancelled = "c",
+  expired = "x", waiting = "w" }
+
+local function ix_add(adds, st, id)
+  adds[#adds + 1] = "0"; adds[#adds + 1] = IX[st] .. id
+end
+
+local function ix_rem(rems, st, id)
+  rems[#rems + 1] = IX[st] .. id
+end
+
+-- One task from state "from" to state "to" (either nil: created or deleted), written at once.
+local function ix_move(key, id, from, to)
+  if from then redis.call("ZREM", key, IX[from] .. id) end
+  if to then redis.call("ZADD", key, "0", IX[to] .. id) end
+end
+
+local function ix_flush(key, adds, rems)
+  if #rems > 0 then zrem_many(key, rems) end
+  if #adds > 0 then zadd_many(key, adds) end
+end
+
 -- Wake blocked leasers of the queue: spec is "<PUBLISH|SPUBLISH> <channel>" (sharded pub/sub keeps
 -- the message on the queue's own shard in a cluster; the channel carries the queue's hash tag).
 local function wake_leasers(spec)
@@ -155,22 +183,25 @@ local function backoff_ms(kind, base, factor, cap, failed_attempt, r)
   return math.floor(ceil * r)
 end
 
--- Move due scheduled tasks (score <= now) into ready, oldest due first. Returns how many.
-local function promote_due(ready, scheduled, meta, P, q, now, limit, evs)
+-- Move due scheduled tasks (score <= now) into ready, oldest due first, and in ix (the state index).
+-- Returns how many.
+local function promote_due(ready, scheduled, meta, P, q, now, limit, evs, ix)
   local due = redis.call("ZRANGEBYSCORE", scheduled, "-inf", now, "LIMIT", 0, limit)
   if #due == 0 then return 0 end
   local seq = redis.call("HINCRBY", meta, "seq", #due) - #due
-  local adds = {}
+  local adds, ixadd, ixrem = {}, {}, {}
   for _, id in ipairs(due) do
     local tkey = P .. id
     local f = redis.call("HMGET", tkey, "pr", "ty")
     seq = seq + 1
     redis.call("HSET", tkey, "st", "pending", "sq", seq)
     adds[#adds + 1] = ready_score(f[1], seq); adds[#adds + 1] = id
+    ix_rem(ixrem, "scheduled", id); ix_add(ixadd, "pending", id)
     if evs then ev_add(evs, id, q, f[2], "pending", now) end
   end
   zadd_many(ready, adds)
   zrem_many(scheduled, due)
+  ix_flush(ix, ixadd, ixrem)
   return #due
 end
 

@@ -11,7 +11,7 @@
     4. forget expired idempotency keys.
 
   KEYS[1] ready   KEYS[2] scheduled   KEYS[3] running   KEYS[4] done (legacy, see below)   KEYS[5] dead
-  KEYS[6] all     KEYS[7] meta        KEYS[8] idem      KEYS[9] idemexp   KEYS[10] fin (the finish log)
+  KEYS[6] ix (the state index, see IX in Lib.lua)     KEYS[7] meta        KEYS[8] idem      KEYS[9] idemexp   KEYS[10] fin (the finish log)
   KEYS[11] history of now's day (an expired lease is a failed attempt there too)
   KEYS[12] fin:succeeded   KEYS[13] fin:failed   KEYS[14] fin:cancelled (each state's finish log, see step 3)
 
@@ -29,9 +29,10 @@
 ]]
 local P, now, cutoff, limit, q = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[8]
 local evs, rnd = {}, prng(ARGV[5])
-local promoted = promote_due(KEYS[1], KEYS[2], KEYS[7], P, q, now, limit, evs)
+local promoted = promote_due(KEYS[1], KEYS[2], KEYS[7], P, q, now, limit, evs, KEYS[6])
 
 local reclaimed, wake, reclaims = 0, promoted > 0, {}
+local ixadd, ixrem = {}, {} -- redis-index
 local expired_leases = redis.call("ZRANGEBYSCORE", KEYS[3], "-inf", now, "LIMIT", 0, limit)
 for _, id in ipairs(expired_leases) do
   local tkey = P .. id
@@ -39,6 +40,7 @@ for _, id in ipairs(expired_leases) do
   redis.call("ZREM", KEYS[3], id)
   if f[1] == "running" then
     reclaimed = reclaimed + 1
+    ix_rem(ixrem, "running", id) -- redis-index
     local at = tonumber(f[2])
     local err = cjson.encode({ type = "lease_expired",
       message = "the lease of worker '" .. (f[3] or "?") .. "' expired before the attempt was acknowledged" })
@@ -50,12 +52,14 @@ for _, id in ipairs(expired_leases) do
       local sf = now + backoff_ms(bk, bb, bf, bc, at, rnd())
       redis.call("HSET", tkey, "st", "scheduled", "sf", sf)
       redis.call("ZADD", KEYS[2], sf, id)
+      ix_add(ixadd, "scheduled", id) -- redis-index
       wake = true
       ev_add(evs, id, q, f[5], "scheduled", now)
       reclaims[#reclaims + 1] = f[5] or ""; reclaims[#reclaims + 1] = 0
     else
       redis.call("HSET", tkey, "st", "failed", "fa", now)
       redis.call("ZADD", KEYS[5], now, id)
+      ix_add(ixadd, "failed", id) -- redis-index
       redis.call("RPUSH", KEYS[10], id, now)
       ev_add(evs, id, q, f[5], "failed", now)
       reclaims[#reclaims + 1] = f[5] or ""; reclaims[#reclaims + 1] = 1
@@ -64,13 +68,15 @@ for _, id in ipairs(expired_leases) do
 end
 
 if reclaimed > 0 then outcomes_add(KEYS[11], "f", now, reclaimed) end
+ix_flush(KEYS[6], ixadd, ixrem) -- redis-index
 
 local res = { promoted, reclaimed, 0, 0 }
-local old, succeeded, cancelled = {}, 0, 0
+local old, olds, succeeded, cancelled = {}, {}, 0, 0
 local function delete_task(id, st)
   if st == "succeeded" then succeeded = succeeded + 1 elseif st == "cancelled" then cancelled = cancelled + 1 end
   redis.call("DEL", P .. id)
   old[#old + 1] = id
+  ix_rem(olds, st, id) -- redis-index
 end
 
 -- Retention, in two moves. First the intake: up to limit entries from the head of the finish log
@@ -138,7 +144,7 @@ end
 
 if #old > 0 then
   zrem_many(KEYS[5], old)
-  zrem_many(KEYS[6], old)
+  zrem_many(KEYS[6], olds) -- redis-index: the state index
   if succeeded > 0 then redis.call("HINCRBY", KEYS[7], "succeeded", -succeeded) end
   if cancelled > 0 then redis.call("HINCRBY", KEYS[7], "cancelled", -cancelled) end
 end

@@ -3,6 +3,7 @@
   Due scheduled tasks are promoted first, so a lease never waits for maintenance.
 
   KEYS[1] ready   KEYS[2] scheduled   KEYS[3] running (ZSET id -> lease deadline ms)   KEYS[4] meta
+  KEYS[5] ix (the state index, see IX in Lib.lua)
 
   ARGV[1] P   ARGV[2] now ms   ARGV[3] max   ARGV[4] lease duration ms   ARGV[5] worker id
   ARGV[6] token prefix ("<queue>/<nonce>."; the task's lease token is prefix .. i)
@@ -21,12 +22,12 @@ local now = tonumber(nows)
 local worker, q = ARGV[5], ARGV[8]
 if redis.call("HGET", KEYS[4], "paused") == "1" then return { -2 } end
 local evs = {}
-promote_due(KEYS[1], KEYS[2], KEYS[4], P, q, nows, tonumber(ARGV[9]), evs)
+promote_due(KEYS[1], KEYS[2], KEYS[4], P, q, nows, tonumber(ARGV[9]), evs, KEYS[5])
 local popped = redis.call("ZPOPMIN", KEYS[1], max)
 local res = { 0 }
 -- Strings formatted once per call, not once per task (see ev_add in Lib.lua).
 local dl = tostring(now + lease)
-local running = {}
+local running, ixadd, ixrem = {}, {}, {}
 for i = 1, #popped, 2 do
   local id = popped[i]
   local tkey = P .. id
@@ -44,10 +45,12 @@ for i = 1, #popped, 2 do
   local tok = ARGV[6] .. string.format("%d", (i + 1) / 2)
   redis.call("HSET", tkey, "st", "running", "at", at, "tk", tok, "dl", dl, "wk", worker, "sa", nows)
   running[#running + 1] = dl; running[#running + 1] = id
+  ix_rem(ixrem, "pending", id); ix_add(ixadd, "running", id) -- redis-index
   res[#res + 1] = h
   ev_add(evs, id, q, h[1], "running", nows)
 end
 zadd_many(KEYS[3], running)
+ix_flush(KEYS[5], ixadd, ixrem) -- redis-index
 if #res == 1 then
   local first = redis.call("ZRANGE", KEYS[2], 0, 0, "WITHSCORES")
   if #first == 2 then res[1] = tonumber(first[2]) else res[1] = -1 end

@@ -1,16 +1,16 @@
 --[[
-  TaskList (read only): one page of ONE queue's tasks, newest first (ids are UUIDv7, so the
-  lexical order of the "all" index is creation order), filtered by state, type and the search
-  filters. The scan is bounded by a budget: a page may come back short with a cursor, never scan
-  without end. What a filter costs per task looked at: state and type one HMGET; error and
-  error_type also decode the last error's JSON ("er", only on tasks that have one); tag decodes the
-  metadata JSON of the spec. An idempotency key scans nothing: it is one HGET of the queue's
-  idempotency index (so it finds the task that holds the key within its window). A state that has
-  a set of its own (pending: ready, scheduled, running, failed: dead) whose size is within the budget
-  is read from that set (sorted by id here) instead of walking the "all" index.
+  TaskList (read only): one page of ONE queue's tasks, newest first, read from the state index
+  ("ix", see IX in Lib.lua: one lexical range of ids per state, in id order; UUIDv7 ids sort by
+  creation time). A state filter reads its own range from the cursor down (ZREVRANGEBYLEX, O(log n +
+  page)); no state filter merges the ranges of every state (few). State alone is an index read and
+  looks at no task it does not return. The type and search filters look at each task of that order
+  in steps of 200, bounded by the scan budget: a page may come back short with a cursor, never scan
+  without end. What they cost per task looked at: type one HGET; error and error_type also decode the
+  last error's JSON ("er", only on tasks that have one); tag decodes the metadata JSON of the spec.
+  An idempotency key scans nothing: it is one HGET of the queue's idempotency index (so it finds the
+  task that holds the key within its window).
 
-  KEYS[1] all   KEYS[2] idem (HASH idempotency key -> id)
-  KEYS[3] the state's own set (a ZSET of ids), or "all" again when the state has none or none is given
+  KEYS[1] ix (the state index)   KEYS[2] idem (HASH idempotency key -> id)
 
   ARGV[1] P   ARGV[2] cursor ("" from the newest; else only ids below it)   ARGV[3] want
   ARGV[4] state ("" any)   ARGV[5] type ("" any)   ARGV[6] scan budget
@@ -66,47 +66,45 @@ if ik ~= "" then
 end
 
 local search = tk ~= "" or et ~= "" or etype ~= ""
+local filtered = search or ty ~= ""
 
-if KEYS[3] ~= KEYS[1] and redis.call("ZCARD", KEYS[3]) <= budget then
-  -- The whole state set fits the budget: its ids below the cursor, newest first, then the filters.
-  local cands = {}
-  for _, id in ipairs(redis.call("ZRANGE", KEYS[3], 0, -1)) do
-    if ARGV[2] == "" or id < ARGV[2] then cands[#cands + 1] = id end
-  end
-  table.sort(cands, function(a, b) return a > b end)
-  local res, found = { 1, "" }, 0
-  for i, id in ipairs(cands) do
-    res[2] = id
-    local tkey = P .. id
-    if state_match(tkey) and (not search or search_match(tkey)) then
-      res[#res + 1] = redis.call("HGETALL", tkey)
-      found = found + 1
-      if found >= want then
-        if i < #cands then res[1] = 0 end
-        break
-      end
-    end
-  end
-  return res
+local letters = {}
+if st ~= "" then
+  if not IX[st] then return { 1, "" } end
+  letters[1] = IX[st]
+else
+  for _, l in pairs(IX) do letters[#letters + 1] = l end
 end
-local maxid = ARGV[2] == "" and "+" or "(" .. ARGV[2]
-local res = { 0, "" }
-local scanned, found = 0, 0
-while found < want and scanned < budget do
-  local page = redis.call("ZREVRANGEBYLEX", KEYS[1], maxid, "-", "LIMIT", 0, 200)
-  for _, id in ipairs(page) do
+
+-- Steps: up to "step" ids of each state's range below pos, merged newest first; the first "step" of
+-- the merge are the next "step" ids of the queue in that order (a range that gave fewer has no more).
+local step = filtered and 200 or want
+local pos, res, found, scanned = ARGV[2], { 0, "" }, 0, 0
+while true do
+  local merged, full = {}, false
+  for _, l in ipairs(letters) do
+    local max = pos == "" and ("[" .. l .. "\255") or ("(" .. l .. pos)
+    local page = redis.call("ZREVRANGEBYLEX", KEYS[1], max, "[" .. l, "LIMIT", 0, step)
+    if #page == step then full = true end
+    for _, m in ipairs(page) do merged[#merged + 1] = string.sub(m, 2) end
+  end
+  if #letters > 1 then table.sort(merged, function(a, b) return a > b end) end
+  local take = math.min(#merged, step)
+  for i = 1, take do
+    local id = merged[i]
     scanned = scanned + 1
     res[2] = id
     local tkey = P .. id
-    if state_match(tkey) and (not search or search_match(tkey)) then
-      res[#res + 1] = redis.call("HGETALL", tkey)
-      found = found + 1
-      if found >= want then break end
+    if not filtered or ((ty == "" or redis.call("HGET", tkey, "ty") == ty) and (not search or search_match(tkey))) then
+      local h = redis.call("HGETALL", tkey)
+      if #h > 0 then
+        res[#res + 1] = h
+        found = found + 1
+        if found >= want then return res end
+      end
     end
-    if scanned >= budget then break end
+    if scanned >= budget then return res end
   end
-  if #page < 200 and found < want and scanned < budget then res[1] = 1 break end
-  if #page == 0 then res[1] = 1 break end
-  maxid = "(" .. res[2]
+  if take == #merged and not full then res[1] = 1 return res end
+  pos = res[2]
 end
-return res
