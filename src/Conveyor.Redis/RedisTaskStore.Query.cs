@@ -38,7 +38,7 @@ public sealed partial class RedisTaskStore
         {
             var q = Q(queue);
             RedisValue[] args = [q.TaskPrefix, query.Cursor ?? "", want, query.State?.ToWire() ?? "", query.Type ?? "", ListScanBudget, .. SearchArgs(query)];
-            return (RedisResult[])(await _scripts.Run(ScriptCatalog.TaskList, [q.StateIndex, q.Idem], args).ConfigureAwait(false))!;
+            return (RedisResult[])(await _scripts.Run(ScriptCatalog.TaskList, [q.StateIndex, q.Idem, q.Running], args).ConfigureAwait(false))!;
         }, ct))).ConfigureAwait(false);
 
         // A queue whose scan ran out of budget has only been read down to its last scanned id; items of

@@ -29,8 +29,8 @@ local BAND = 1099511627776 -- 2^40: room for 2^40 enqueues per queue, all scores
 -- ar (args JSON), sq (ready seq); while running tk (lease token), dl (deadline ms), wk (worker),
 -- sa (attempt started ms); then fa (finished ms), re (result), er (last error), pg (progress),
 -- hi (attempt history, see hist_entry).
--- Hashes written before "sp" existed hold ma, bk, bb, bf, bc, to, cr, ik, md as fields of their own;
--- every script reads both layouts (legacy_spec, retry_spec), and .NET does too.
+-- Every hash has "sp": the development builds that wrote its nine fields one by one were never
+-- released, and their readers are gone (layout 2, RedisTaskStore.Layout.cs).
 --
 -- A lease reads LEASE_READ, then reads "er" and deletes "pg" (progress is the attempt's) only when
 -- "hi" is there: a task that has an error or progress has had an attempt end (failed, lease expired
@@ -47,27 +47,11 @@ local NEXT_ATTEMPT = { ["0"] = "1", ["1"] = "2", ["2"] = "3", ["3"] = "4", ["4"]
 
 local BACKOFF_WIRE = { e = "exponential", f = "fixed", n = "none" }
 
--- A legacy hash's spec, packed as .NET packs it (for the lease answer).
-local function legacy_spec(tkey)
-  local f = redis.call("HMGET", tkey, "ma", "bk", "bb", "bf", "bc", "to", "cr", "md", "ik")
-  local bk = f[2] == "fixed" and "f" or (f[2] == "none" and "n" or "e")
-  local md = f[8] or ""
-  if md == "{}" then md = "" end
-  local sp = (f[1] or "0") .. "|" .. bk .. "|" .. (f[3] or "0") .. "|" .. (f[4] or "2") .. "|" .. (f[5] or "0") ..
-    "|" .. (f[6] or "0") .. "|" .. (f[7] or "0") .. "|" .. md
-  if f[9] and f[9] ~= "" then sp = sp .. "\n" .. f[9] end
-  return sp
-end
-
 -- What a retry needs of the spec: max attempts, backoff kind (wire name), base, factor, cap.
 local function retry_spec(tkey)
-  local sp = redis.call("HGET", tkey, "sp")
-  if sp then
-    local ma, bk, bb, bf, bc = string.match(sp, "^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|")
-    return ma, BACKOFF_WIRE[bk] or "exponential", bb, bf, bc
-  end
-  local f = redis.call("HMGET", tkey, "ma", "bk", "bb", "bf", "bc")
-  return f[1], f[2], f[3], f[4], f[5]
+  local sp = redis.call("HGET", tkey, "sp") or ""
+  local ma, bk, bb, bf, bc = string.match(sp, "^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|")
+  return ma or "0", BACKOFF_WIRE[bk] or "exponential", bb, bf, bc
 end
 
 local function ready_score(pr, seq)
@@ -103,24 +87,28 @@ end
 -- redis-index: the state index (key "ix", RedisKeys.StateIndex), what TaskList reads: a ZSET of
 -- score 0 whose members are a state's letter followed by the task id, so the ids of one state are
 -- one lexical range in id order (UUIDv7: creation order), read newest first with ZREVRANGEBYLEX from
--- a cursor. Every script that creates, moves or deletes a task keeps it, in the same call: one ZREM of
--- the old members and one ZADD of the new ones per call (ix_add, ix_rem collect them; ix_flush
--- writes). A new state gets a letter here (TaskIndexLayout.Letters in .NET is the same table).
-local IX = { pending = "p", scheduled = "d", running = "r", succeeded = "s", failed = "f", cancelled = "c",
+-- a cursor. Every script that creates, moves or deletes a task keeps it, in the same call (ix_add and
+-- ix_rem collect the members, ix_flush writes them: one ZREM and one ZADD per call). Running tasks
+-- are not in it: the "running" set holds exactly them and is as large as what workers hold leased,
+-- so TaskList reads that set, and a lease and its acknowledgement each pay one index write, not two.
+-- A new state gets a letter here (RedisTaskStore.Layout.cs lists them).
+local IX = { pending = "p", scheduled = "d", succeeded = "s", failed = "f", cancelled = "c",
   expired = "x", waiting = "w" }
 
 local function ix_add(adds, st, id)
-  adds[#adds + 1] = "0"; adds[#adds + 1] = IX[st] .. id
+  local l = IX[st]
+  if l then adds[#adds + 1] = "0"; adds[#adds + 1] = l .. id end
 end
 
 local function ix_rem(rems, st, id)
-  rems[#rems + 1] = IX[st] .. id
+  local l = IX[st]
+  if l then rems[#rems + 1] = l .. id end
 end
 
 -- One task from state "from" to state "to" (either nil: created or deleted), written at once.
 local function ix_move(key, id, from, to)
-  if from then redis.call("ZREM", key, IX[from] .. id) end
-  if to then redis.call("ZADD", key, "0", IX[to] .. id) end
+  if from and IX[from] then redis.call("ZREM", key, IX[from] .. id) end
+  if to and IX[to] then redis.call("ZADD", key, "0", IX[to] .. id) end
 end
 
 local function ix_flush(key, adds, rems)

@@ -10,7 +10,7 @@
        beyond their state's count (bounded memory);
     4. forget expired idempotency keys.
 
-  KEYS[1] ready   KEYS[2] scheduled   KEYS[3] running   KEYS[4] done (legacy, see below)   KEYS[5] dead
+  KEYS[1] ready   KEYS[2] scheduled   KEYS[3] running   KEYS[4] done (unused: only unreleased builds wrote it)   KEYS[5] dead
   KEYS[6] ix (the state index, see IX in Lib.lua)     KEYS[7] meta        KEYS[8] idem      KEYS[9] idemexp   KEYS[10] fin (the finish log)
   KEYS[11] history of now's day (an expired lease is a failed attempt there too)
   KEYS[12] fin:succeeded   KEYS[13] fin:failed   KEYS[14] fin:cancelled (each state's finish log, see step 3)
@@ -24,7 +24,7 @@
 
   Returns { promoted, reclaimed, expired, retention step, expired id1, expired id2, ...,
   then per reclaimed lease: its type, 1 when dead (0: retried) }: retention step is the most
-  log entries (or legacy "done" members) one retention move walked; when it reached the limit, the
+  log entries one retention move walked; when it reached the limit, the
   caller runs again. The reclaim pairs follow the "expired" ids.
 ]]
 local P, now, cutoff, limit, q = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[8]
@@ -40,7 +40,6 @@ for _, id in ipairs(expired_leases) do
   redis.call("ZREM", KEYS[3], id)
   if f[1] == "running" then
     reclaimed = reclaimed + 1
-    ix_rem(ixrem, "running", id) -- redis-index
     local at = tonumber(f[2])
     local err = cjson.encode({ type = "lease_expired",
       message = "the lease of worker '" .. (f[3] or "?") .. "' expired before the attempt was acknowledged" })
@@ -80,7 +79,7 @@ local function delete_task(id, st)
 end
 
 -- Retention, in two moves. First the intake: up to limit entries from the head of the finish log
--- (and of the legacy "done" set) move to their state's log, whatever their age, so that each state's
+-- move to their state's log, whatever their age, so that each state's
 -- log is in finish order on its own and a state kept 30 days never stands in the way of one kept an
 -- hour. A stale entry (task redriven, purged or finished again later, which appended a new entry) is
 -- dropped. Then, per state, from the head of its log: delete while the entry is at or before the
@@ -100,18 +99,6 @@ end
 if #log > 0 then redis.call("LTRIM", KEYS[10], #log, -1) end
 walked = #log / 2
 
--- Terminal tasks that versions before the finish log recorded in the "done" sorted set.
-local legacy = redis.call("ZRANGE", KEYS[4], 0, limit - 1)
-for _, id in ipairs(legacy) do
-  local f = redis.call("HMGET", P .. id, "st", "fa")
-  if slog[f[1]] and f[2] then
-    local m = moved[f[1]] or {}
-    m[#m + 1] = id; m[#m + 1] = f[2]
-    moved[f[1]] = m
-  end
-end
-if #legacy > 0 then redis.call("ZREM", KEYS[4], unpack(legacy)) end
-walked = math.max(walked, #legacy)
 for st, m in pairs(moved) do fin_push(slog[st], m) end
 
 local budget = tonumber(ARGV[9])

@@ -16,7 +16,7 @@ local out = {}
 for i = 2, #ARGV do
   local id = ARGV[i]
   local tkey = P .. id
-  local f = redis.call("HMGET", tkey, "st", "sp", "ik")
+  local f = redis.call("HMGET", tkey, "st", "sp")
   local st = f[1]
   if not st then
     out[#out + 1] = 1
@@ -30,7 +30,7 @@ for i = 2, #ARGV do
     elseif st == "cancelled" then redis.call("HINCRBY", KEYS[6], "cancelled", -1) end
     redis.call("ZREM", KEYS[4], id)
     ix_move(KEYS[5], id, st, nil) -- redis-index
-    local ik = f[2] and string.match(f[2], "\n(.*)$") or f[3]
+    local ik = f[2] and string.match(f[2], "\n(.*)$")
     if ik and ik ~= "" and redis.call("HGET", KEYS[7], ik) == id then
       redis.call("HDEL", KEYS[7], ik)
       redis.call("ZREM", KEYS[8], ik)

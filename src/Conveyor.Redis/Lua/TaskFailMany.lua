@@ -17,7 +17,7 @@
 ]]
 local P, now, q, n = ARGV[1], tonumber(ARGV[2]), ARGV[5], tonumber(ARGV[6])
 local out, evs, wake, failed = {}, {}, false, 0
-local ixadd, ixrem = {}, {} -- redis-index
+local ixadd, ixrem = {}, {} -- redis-index (a running task is in no index: only adds)
 for i = 0, n - 1 do
   local o = 7 + i * 6
   local id, err = ARGV[o], ARGV[o + 2]
@@ -34,7 +34,6 @@ for i = 0, n - 1 do
     redis.call("HDEL", tkey, "tk", "dl", "wk")
     redis.call("HSET", tkey, "er", err)
     redis.call("ZREM", KEYS[1], id)
-    ix_rem(ixrem, "running", id) -- redis-index
     local ma, bk, bb, bf, bc = retry_spec(tkey)
     if ARGV[o + 3] == "1" and at < tonumber(ma) then
       local delay = tonumber(ARGV[o + 4])

@@ -2,7 +2,8 @@
   TaskList (read only): one page of ONE queue's tasks, newest first, read from the state index
   ("ix", see IX in Lib.lua: one lexical range of ids per state, in id order; UUIDv7 ids sort by
   creation time). A state filter reads its own range from the cursor down (ZREVRANGEBYLEX, O(log n +
-  page)); no state filter merges the ranges of every state (few). State alone is an index read and
+  page)); running tasks, which the index leaves out, come from the "running" set (as large as what
+  workers hold leased), sorted here; no state filter merges the ranges of every state (few). State alone is an index read and
   looks at no task it does not return. The type and search filters look at each task of that order
   in steps of 200, bounded by the scan budget: a page may come back short with a cursor, never scan
   without end. What they cost per task looked at: type one HGET; error and error_type also decode the
@@ -11,6 +12,7 @@
   task that holds the key within its window).
 
   KEYS[1] ix (the state index)   KEYS[2] idem (HASH idempotency key -> id)
+  KEYS[3] running (ZSET id -> lease deadline: running tasks are not in the state index)
 
   ARGV[1] P   ARGV[2] cursor ("" from the newest; else only ids below it)   ARGV[3] want
   ARGV[4] state ("" any)   ARGV[5] type ("" any)   ARGV[6] scan budget
@@ -28,7 +30,7 @@ local function search_match(tkey)
   if tk ~= "" then
     local sp = redis.call("HGET", tkey, "sp")
     local md
-    if sp then md = string.match(sp, "^[^|]*|[^|]*|[^|]*|[^|]*|[^|]*|[^|]*|[^|]*|([^\n]*)") else md = redis.call("HGET", tkey, "md") end
+    if sp then md = string.match(sp, "^[^|]*|[^|]*|[^|]*|[^|]*|[^|]*|[^|]*|[^|]*|([^\n]*)") end
     if not md or md == "" then return false end
     local ok, m = pcall(cjson.decode, md)
     if not ok or type(m) ~= "table" or m[tk] ~= tv then return false end
@@ -59,7 +61,7 @@ if ik ~= "" then
   if id and (ARGV[2] == "" or id < ARGV[2]) then
     local tkey = P .. id
     local sp = redis.call("HGET", tkey, "sp")
-    local held = sp and string.match(sp, "\n(.*)$") or redis.call("HGET", tkey, "ik")
+    local held = sp and string.match(sp, "\n(.*)$")
     if held == ik and state_match(tkey) and search_match(tkey) then res[3] = redis.call("HGETALL", tkey) end
   end
   return res
@@ -68,33 +70,73 @@ end
 local search = tk ~= "" or et ~= "" or etype ~= ""
 local filtered = search or ty ~= ""
 
-local letters = {}
-if st ~= "" then
+-- The sources, each giving ids below a position, newest first: a state's range of the state index,
+-- or for running tasks (not in the index) the "running" set, as large as what workers hold leased,
+-- read whole and sorted by id once.
+local sources = {}
+local function letter_source(l)
+  return function(pos, n)
+    local max = pos == "" and ("[" .. l .. "\255") or ("(" .. l .. pos)
+    local page = redis.call("ZREVRANGEBYLEX", KEYS[1], max, "[" .. l, "LIMIT", 0, n)
+    for i = 1, #page do page[i] = string.sub(page[i], 2) end
+    return page
+  end
+end
+local function running_source()
+  local ids = {}
+  local total = redis.call("ZCARD", KEYS[3])
+  for from = 0, total - 1, 1000 do
+    for _, id in ipairs(redis.call("ZRANGE", KEYS[3], from, from + 999)) do ids[#ids + 1] = id end
+  end
+  table.sort(ids, function(a, b) return a > b end)
+  return function(pos, n)
+    local lo, hi = 1, #ids + 1 -- the first index whose id is below pos
+    if pos ~= "" then
+      while lo < hi do
+        local mid = math.floor((lo + hi) / 2)
+        if ids[mid] >= pos then lo = mid + 1 else hi = mid end
+      end
+    end
+    local page = {}
+    for i = lo, math.min(#ids, lo + n - 1) do page[#page + 1] = ids[i] end
+    return page
+  end
+end
+if st == "running" then
+  sources[1] = running_source()
+elseif st ~= "" then
   if not IX[st] then return { 1, "" } end
-  letters[1] = IX[st]
+  sources[1] = letter_source(IX[st])
 else
-  for _, l in pairs(IX) do letters[#letters + 1] = l end
+  for _, l in pairs(IX) do sources[#sources + 1] = letter_source(l) end
+  sources[#sources + 1] = running_source()
 end
 
--- Steps: up to "step" ids of each state's range below pos, merged newest first; the first "step" of
--- the merge are the next "step" ids of the queue in that order (a range that gave fewer has no more).
-local step = filtered and 200 or want
+-- Steps: up to "step" ids of each source below pos, merged newest first; the first "step" ids of the
+-- merge are the queue's next "step" ids in that order (a source that gave fewer has no more). A
+-- filtered listing doubles its step up to 400 while it finds too few.
+local step = want
 local pos, res, found, scanned = ARGV[2], { 0, "" }, 0, 0
 while true do
-  local merged, full = {}, false
-  for _, l in ipairs(letters) do
-    local max = pos == "" and ("[" .. l .. "\255") or ("(" .. l .. pos)
-    local page = redis.call("ZREVRANGEBYLEX", KEYS[1], max, "[" .. l, "LIMIT", 0, step)
-    if #page == step then full = true end
-    for _, m in ipairs(page) do merged[#merged + 1] = string.sub(m, 2) end
+  local pages, heads, full = {}, {}, false
+  for k, src in ipairs(sources) do
+    pages[k] = src(pos, step)
+    heads[k] = 1
+    if #pages[k] == step then full = true end
   end
-  if #letters > 1 then table.sort(merged, function(a, b) return a > b end) end
-  local take = math.min(#merged, step)
-  for i = 1, take do
-    local id = merged[i]
+  local taken = 0
+  while taken < step do
+    local best, bk = nil, 0
+    for k = 1, #pages do
+      local id = pages[k][heads[k]]
+      if id and (not best or id > best) then best, bk = id, k end
+    end
+    if not best then break end
+    heads[bk] = heads[bk] + 1
+    taken = taken + 1
     scanned = scanned + 1
-    res[2] = id
-    local tkey = P .. id
+    res[2] = best
+    local tkey = P .. best
     if not filtered or ((ty == "" or redis.call("HGET", tkey, "ty") == ty) and (not search or search_match(tkey))) then
       local h = redis.call("HGETALL", tkey)
       if #h > 0 then
@@ -105,6 +147,8 @@ while true do
     end
     if scanned >= budget then return res end
   end
-  if take == #merged and not full then res[1] = 1 return res end
+  if taken < step and not full then res[1] = 1 return res end
+  if taken == 0 then res[1] = 1 return res end
   pos = res[2]
+  if step < 400 then step = step * 2 end
 end
