@@ -3,13 +3,13 @@
   ("ix", see IX in Lib.lua: one lexical range of ids per state, in id order; UUIDv7 ids sort by
   creation time). A state filter reads its own range from the cursor down (ZREVRANGEBYLEX, O(log n +
   page)); running tasks, which the index leaves out, come from the "running" set (as large as what
-  workers hold leased), sorted here; no state filter merges the ranges of every state (few). State alone is an index read and
-  looks at no task it does not return. The type and search filters look at each task of that order
-  in steps of 200, bounded by the scan budget: a page may come back short with a cursor, never scan
-  without end. What they cost per task looked at: type one HGET; error and error_type also decode the
-  last error's JSON ("er", only on tasks that have one); tag decodes the metadata JSON of the spec.
-  An idempotency key scans nothing: it is one HGET of the queue's idempotency index (so it finds the
-  task that holds the key within its window).
+  workers hold leased), sorted here; no state filter merges the ranges of every state (few). State
+  alone is an index read and looks at no task it does not return. The type and search filters look
+  at each task of that order (read in growing chunks), bounded by the scan budget: a page may come
+  back short with a cursor, never scan without end. What they cost per task looked at: type one HGET;
+  error and error_type also decode the last error's JSON ("er", only on tasks that have one); tag
+  decodes the metadata JSON of the spec. An idempotency key scans nothing: it is one HGET of the
+  queue's idempotency index (so it finds the task that holds the key within its window).
 
   KEYS[1] ix (the state index)   KEYS[2] idem (HASH idempotency key -> id)
   KEYS[3] running (ZSET id -> lease deadline: running tasks are not in the state index)
@@ -112,43 +112,43 @@ else
   sources[#sources + 1] = running_source()
 end
 
--- Steps: up to "step" ids of each source below pos, merged newest first; the first "step" ids of the
--- merge are the queue's next "step" ids in that order (a source that gave fewer has no more). A
--- filtered listing doubles its step up to 400 while it finds too few.
-local step = want
-local pos, res, found, scanned = ARGV[2], { 0, "" }, 0, 0
+-- A k-way merge of the sources, newest first. Each source is read in chunks below its own last id,
+-- refilled only when the merge has taken its chunk: so the ids read are about those looked at. A
+-- filtered listing (type, search) reads chunks growing from the page size to 512.
+local chunk0 = filtered and math.max(want, 32) or want
+local heads = {}
+for k, src in ipairs(sources) do heads[k] = { fetch = src, buf = {}, i = 1, pos = ARGV[2], done = false, n = chunk0 } end
+local function head(h)
+  if h.i > #h.buf then
+    if h.done then return nil end
+    h.buf, h.i = h.fetch(h.pos, h.n), 1
+    if #h.buf < h.n then h.done = true end
+    if #h.buf == 0 then return nil end
+    h.pos = h.buf[#h.buf]
+    if h.n < 512 then h.n = h.n * 2 end
+  end
+  return h.buf[h.i]
+end
+
+local res, found, scanned = { 0, "" }, 0, 0
 while true do
-  local pages, heads, full = {}, {}, false
-  for k, src in ipairs(sources) do
-    pages[k] = src(pos, step)
-    heads[k] = 1
-    if #pages[k] == step then full = true end
+  local best, bh = nil, nil
+  for _, h in ipairs(heads) do
+    local id = head(h)
+    if id and (not best or id > best) then best, bh = id, h end
   end
-  local taken = 0
-  while taken < step do
-    local best, bk = nil, 0
-    for k = 1, #pages do
-      local id = pages[k][heads[k]]
-      if id and (not best or id > best) then best, bk = id, k end
+  if not best then res[1] = 1 return res end
+  bh.i = bh.i + 1
+  scanned = scanned + 1
+  res[2] = best
+  local tkey = P .. best
+  if not filtered or ((ty == "" or redis.call("HGET", tkey, "ty") == ty) and (not search or search_match(tkey))) then
+    local h = redis.call("HGETALL", tkey)
+    if #h > 0 then
+      res[#res + 1] = h
+      found = found + 1
+      if found >= want then return res end
     end
-    if not best then break end
-    heads[bk] = heads[bk] + 1
-    taken = taken + 1
-    scanned = scanned + 1
-    res[2] = best
-    local tkey = P .. best
-    if not filtered or ((ty == "" or redis.call("HGET", tkey, "ty") == ty) and (not search or search_match(tkey))) then
-      local h = redis.call("HGETALL", tkey)
-      if #h > 0 then
-        res[#res + 1] = h
-        found = found + 1
-        if found >= want then return res end
-      end
-    end
-    if scanned >= budget then return res end
   end
-  if taken < step and not full then res[1] = 1 return res end
-  if taken == 0 then res[1] = 1 return res end
-  pos = res[2]
-  if step < 400 then step = step * 2 end
+  if scanned >= budget then return res end
 end
