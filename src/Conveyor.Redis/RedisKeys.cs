@@ -14,7 +14,9 @@ namespace Conveyor.Redis;
 /// conveyor:{q:default}:done        ZSET  every terminal task, by finished ms (retention)
 /// conveyor:{q:default}:fin         LIST  the finish log: (id, finished ms) pairs as tasks end; fin:succeeded, fin:failed,
 ///                                  fin:cancelled: the same per state, moved there by retention (MaintenanceRun)
-/// conveyor:{q:default}:all         ZSET  every task id, score 0 (lexical = creation order)
+/// conveyor:{q:default}:ix          ZSET  the state index: state letter + id, score 0 (lexical = creation order
+///                                  within a state); what TaskList reads (IX in Lua/Lib.lua, StateIndexLetters)
+/// conveyor:{q:default}:all         ZSET  layout 1 only: every task id, score 0; LayoutUpgrade turns it into ix
 /// conveyor:{q:default}:meta        HASH  seq, paused, succeeded, cancelled
 /// conveyor:{q:default}:hist:&lt;day&gt;  HASH  outcomes per minute of one UTC day (days since the epoch):
 ///                                  "s&lt;minute of day&gt;" succeeded, "f&lt;minute of day&gt;" failed; expires 8 days after the day
@@ -30,6 +32,7 @@ namespace Conveyor.Redis;
 /// conveyor:{q:default}:sch:&lt;name&gt;  HASH  one schedule of this queue: d definition json, p paused, n next run ms
 ///                                  ("" none), l last run ms, lt last task id, c created ms, u updated ms
 /// conveyor:{q:default}:sch:due     ZSET  schedule name -> next run ms (unpaused schedules only)
+/// conveyor:{g}:layout              STRING the key layout version (RedisLayout.Current); absent: layout 1
 /// </code>
 /// </summary>
 internal sealed class RedisKeys(string prefix, bool shardedPubSub = false)
@@ -58,6 +61,8 @@ internal sealed class RedisKeys(string prefix, bool shardedPubSub = false)
     public RedisKey BulkActions { get; } = prefix + ":{g}:bulk";
     /// <summary>STRING: the retention policy (RetentionPolicy.ToJson) every broker and worker applies; absent: none set.</summary>
     public RedisKey Retention { get; } = prefix + ":{g}:retention";
+    /// <summary>STRING: the layout version of the keys under this prefix (RedisLayout); absent: layout 1, the layout before the state index.</summary>
+    public RedisKey Layout { get; } = prefix + ":{g}:layout";
 
     /// <summary>HASH: schedule name -> the queue whose slot holds it (cron; RedisTaskStore.Schedules.cs).</summary>
     public RedisKey Schedules { get; } = prefix + ":{g}:schedules";
@@ -89,7 +94,10 @@ internal sealed class QueueKeys(string tagPrefix, string queue, bool shardedPubS
     public RedisKey FinishedSucceeded { get; } = tagPrefix + "fin:succeeded";
     public RedisKey FinishedFailed { get; } = tagPrefix + "fin:failed";
     public RedisKey FinishedCancelled { get; } = tagPrefix + "fin:cancelled";
+    /// <summary>Layout 1's id index (every id, score 0): only LayoutUpgrade reads it, and deletes it as it goes.</summary>
     public RedisKey All { get; } = tagPrefix + "all";
+    /// <summary>The state index: ZSET, score 0, member = the state's letter + the id (IX in Lua/Lib.lua): what TaskList reads.</summary>
+    public RedisKey StateIndex { get; } = tagPrefix + "ix";
     public RedisKey Meta { get; } = tagPrefix + "meta";
     public RedisKey Idem { get; } = tagPrefix + "idem";
     public RedisKey IdemExpiry { get; } = tagPrefix + "idem:exp";
@@ -114,5 +122,5 @@ internal sealed class QueueKeys(string tagPrefix, string queue, bool shardedPubS
     public string EventsChannel { get; } = tagPrefix + "ev";
 
     /// <summary>Every key of the queue except task hashes (for the one-slot test).</summary>
-    public IEnumerable<RedisKey> Fixed => [Ready, Scheduled, Running, Dead, Done, Finished, FinishedSucceeded, FinishedFailed, FinishedCancelled, All, Meta, Idem, IdemExpiry];
+    public IEnumerable<RedisKey> Fixed => [Ready, Scheduled, Running, Dead, Done, Finished, FinishedSucceeded, FinishedFailed, FinishedCancelled, All, StateIndex, Meta, Idem, IdemExpiry];
 }

@@ -24,7 +24,7 @@ public sealed partial class RedisTaskStore
                 args.Add(items[i].LeaseToken);
                 args.Add(items[i].Result is { } r ? r.GetRawText() : "");
             }
-            var a = (RedisResult[])(await _scripts.Run(ScriptCatalog.TaskCompleteMany, [q.Running, q.Finished, q.Meta, q.HistoryAt(now)], [.. args]).ConfigureAwait(false))!;
+            var a = (RedisResult[])(await _scripts.Run(ScriptCatalog.TaskCompleteMany, [q.Running, q.Finished, q.Meta, q.HistoryAt(now), q.StateIndex], [.. args]).ConfigureAwait(false))!;
             for (var k = 0; k < g.Indexes.Count; k++)
                 results[g.Indexes[k]] = Ack(items[g.Indexes[k]].TaskId, (int)a[2 * k], (string?)a[2 * k + 1], 0);
         }).ConfigureAwait(false);
@@ -52,7 +52,7 @@ public sealed partial class RedisTaskStore
                 // The full-jitter random is drawn here: Redis Lua's math.random is not a source to rely on.
                 args.Add(Random.Shared.NextDouble().ToString("R", System.Globalization.CultureInfo.InvariantCulture));
             }
-            var keys = new[] { q.Running, q.Scheduled, q.Dead, q.Finished, q.HistoryAt(now) };
+            var keys = new[] { q.Running, q.Scheduled, q.Dead, q.Finished, q.HistoryAt(now), q.StateIndex };
             var a = (RedisResult[])(await _scripts.Run(ScriptCatalog.TaskFailMany, keys, [.. args]).ConfigureAwait(false))!;
             for (var k = 0; k < g.Indexes.Count; k++)
                 results[g.Indexes[k]] = Ack(items[g.Indexes[k]].TaskId, (int)a[3 * k], (string?)a[3 * k + 1], (long)a[3 * k + 2]);
@@ -71,7 +71,7 @@ public sealed partial class RedisTaskStore
             var q = Q(g.Queue);
             var args = new List<RedisValue>(6 + g.Indexes.Count * 2) { q.TaskPrefix, now, q.WakeSpec, q.EventsChannel, q.Name, g.Indexes.Count };
             foreach (var i in g.Indexes) { args.Add(items[i].TaskId); args.Add(items[i].LeaseToken); }
-            var a = (RedisResult[])(await _scripts.Run(ScriptCatalog.TaskReleaseMany, [q.Running, q.Ready], [.. args]).ConfigureAwait(false))!;
+            var a = (RedisResult[])(await _scripts.Run(ScriptCatalog.TaskReleaseMany, [q.Running, q.Ready, q.StateIndex], [.. args]).ConfigureAwait(false))!;
             for (var k = 0; k < g.Indexes.Count; k++)
                 results[g.Indexes[k]] = Ack(items[g.Indexes[k]].TaskId, (int)a[2 * k], (string?)a[2 * k + 1], 0);
         }).ConfigureAwait(false);

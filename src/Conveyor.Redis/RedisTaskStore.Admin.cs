@@ -20,7 +20,7 @@ public sealed partial class RedisTaskStore
             {
                 var chunk = Math.Min(Chunk, request.Limit - total);
                 RedisValue[] args = [q.TaskPrefix, NowMs(), id ?? "", chunk, q.WakeSpec, q.EventsChannel, queue, NewArgs(request)];
-                var moved = (int)await _scripts.Run(ScriptCatalog.DeadLetterRedrive, [q.Dead, q.Done, q.Ready, q.Meta], args).ConfigureAwait(false);
+                var moved = (int)await _scripts.Run(ScriptCatalog.DeadLetterRedrive, [q.Dead, q.Done, q.Ready, q.Meta, q.StateIndex], args).ConfigureAwait(false);
                 total += moved;
                 if (id is not null || moved < chunk) break;
             }
@@ -36,7 +36,7 @@ public sealed partial class RedisTaskStore
             var q = Q(queue);
             while (true)
             {
-                var deleted = (RedisValue[])(await _scripts.Run(ScriptCatalog.DeadLetterPurge, [q.Dead, q.Done, q.All], [q.TaskPrefix, id ?? "", Chunk]).ConfigureAwait(false))!;
+                var deleted = (RedisValue[])(await _scripts.Run(ScriptCatalog.DeadLetterPurge, [q.Dead, q.Done, q.StateIndex], [q.TaskPrefix, id ?? "", Chunk]).ConfigureAwait(false))!;
                 if (deleted.Length > 0) await _index.Delete(deleted.Select(d => (string)d!)).ConfigureAwait(false);
                 total += deleted.Length;
                 if (id is not null || deleted.Length < Chunk) break;

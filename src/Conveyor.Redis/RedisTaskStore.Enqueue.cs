@@ -44,7 +44,7 @@ public sealed partial class RedisTaskStore
             {
                 q.TaskPrefix, now, TaskHash.Ms(_idempotencyWindow), q.WakeSpec, q.EventsChannel, q.Name, g.Value.Count,
             };
-            var keys = new List<RedisKey>(7) { q.Ready, q.Scheduled, q.All, q.Meta, q.Idem, q.IdemExpiry };
+            var keys = new List<RedisKey>(7) { q.Ready, q.Scheduled, q.StateIndex, q.Meta, q.Idem, q.IdemExpiry };
             foreach (var i in g.Value)
             {
                 var indexKey = 0;

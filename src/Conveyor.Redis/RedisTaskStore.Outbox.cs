@@ -12,7 +12,7 @@ public sealed partial class RedisTaskStore : IOutboxRecords
     public async ValueTask<OutboxBatch> OutboxTake(string queue, int limit, CancellationToken ct = default)
     {
         var q = Q(queue);
-        var a = (RedisResult[])(await _scripts.Run(ScriptCatalog.OutboxTake, [q.Ready, q.Scheduled, q.Meta],
+        var a = (RedisResult[])(await _scripts.Run(ScriptCatalog.OutboxTake, [q.Ready, q.Scheduled, q.Meta, q.StateIndex],
             [q.TaskPrefix, NowMs(), limit, q.EventsChannel, queue, PromoteLimit]).ConfigureAwait(false))!;
         var entries = new List<OutboxEntry>((a.Length - 2) / 3);
         for (var i = 2; i + 2 < a.Length; i += 3)
@@ -38,7 +38,7 @@ public sealed partial class RedisTaskStore : IOutboxRecords
             q.TaskPrefix, nowMs, leaseMs, request.WorkerId, written.TokenPrefix, q.EventsChannel, request.Queue,
         };
         foreach (var id in request.TaskIds) args.Add(id);
-        var a = (RedisResult[])(await _scripts.Run(ScriptCatalog.TaskLeaseByIds, [q.Ready, q.Running, q.Meta], [.. args]).ConfigureAwait(false))!;
+        var a = (RedisResult[])(await _scripts.Run(ScriptCatalog.TaskLeaseByIds, [q.Ready, q.Running, q.Meta, q.StateIndex], [.. args]).ConfigureAwait(false))!;
         if ((long)a[0] == -2) return new(true, [.. request.TaskIds.Select(_ => (LeasedTask?)null)]);
         var leased = new LeasedTask?[request.TaskIds.Count];
         for (var i = 1; i < a.Length; i++)
@@ -60,7 +60,7 @@ public sealed partial class RedisTaskStore : IOutboxRecords
             var q = Q(g.Queue);
             var args = new List<RedisValue>(5 + g.Indexes.Count * 2) { q.TaskPrefix, now, q.EventsChannel, q.Name, g.Indexes.Count };
             foreach (var i in g.Indexes) { args.Add(items[i].TaskId); args.Add(items[i].LeaseToken); }
-            var a = (RedisResult[])(await _scripts.Run(ScriptCatalog.OutboxRelease, [q.Running, q.Ready, q.Meta], [.. args]).ConfigureAwait(false))!;
+            var a = (RedisResult[])(await _scripts.Run(ScriptCatalog.OutboxRelease, [q.Running, q.Ready, q.Meta, q.StateIndex], [.. args]).ConfigureAwait(false))!;
             for (var k = 0; k < g.Indexes.Count; k++)
                 results[g.Indexes[k]] = Ack(items[g.Indexes[k]].TaskId, (int)a[2 * k], (string?)a[2 * k + 1], 0);
         }).ConfigureAwait(false);

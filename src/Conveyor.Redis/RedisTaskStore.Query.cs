@@ -25,18 +25,20 @@ public sealed partial class RedisTaskStore
     }
 
     /// <summary>
-    /// Newest first. One TaskList script per queue (all known queues when none is given), each
-    /// bounded by a scan budget; pages are merged by id (UUIDv7 ids sort by creation time).
+    /// Newest first. One TaskList script per queue (all known queues when none is given), each reading
+    /// the queue's state index (a state's ids in id order) and bounded by a scan budget where a type or
+    /// search filter looks at tasks; pages are merged by id (UUIDv7 ids sort by creation time).
     /// </summary>
     public async ValueTask<TaskPage> TaskList(TaskListParams query, CancellationToken ct = default)
     {
+        await LayoutReady().WaitAsync(ct).ConfigureAwait(false); // redis-index: the index is built
         var queues = query.Queue is { } one ? [one] : await KnownQueues(ct).ConfigureAwait(false);
         var want = query.Limit + 1;
         var pages = await Task.WhenAll(queues.Select(queue => Idempotent(async () =>
         {
             var q = Q(queue);
             RedisValue[] args = [q.TaskPrefix, query.Cursor ?? "", want, query.State?.ToWire() ?? "", query.Type ?? "", ListScanBudget, .. SearchArgs(query)];
-            return (RedisResult[])(await _scripts.Run(ScriptCatalog.TaskList, [q.All, q.Idem, StateSet(q, query.State)], args).ConfigureAwait(false))!;
+            return (RedisResult[])(await _scripts.Run(ScriptCatalog.TaskList, [q.StateIndex, q.Idem, q.Running], args).ConfigureAwait(false))!;
         }, ct))).ConfigureAwait(false);
 
         // A queue whose scan ran out of budget has only been read down to its last scanned id; items of
@@ -88,7 +90,7 @@ public sealed partial class RedisTaskStore
         if (queue is null) return new CancelResult(CancelOutcome.NotFound, null);
         var q = Q(queue);
         RedisValue[] args = [q.TaskPrefix, NowMs(), id, q.EventsChannel, queue];
-        var a = (RedisResult[])(await _scripts.Run(ScriptCatalog.TaskCancel, [q.Ready, q.Scheduled, q.Running, q.Finished, q.Meta], args).ConfigureAwait(false))!;
+        var a = (RedisResult[])(await _scripts.Run(ScriptCatalog.TaskCancel, [q.Ready, q.Scheduled, q.Running, q.Finished, q.Meta, q.StateIndex], args).ConfigureAwait(false))!;
         return (int)a[0] switch
         {
             0 => new CancelResult(CancelOutcome.Cancelled, TaskHash.Read(a[1])),

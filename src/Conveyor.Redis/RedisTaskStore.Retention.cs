@@ -51,7 +51,7 @@ public sealed partial class RedisTaskStore
                 ];
                 var keys = new[]
                 {
-                    q.Ready, q.Scheduled, q.Running, q.Done, q.Dead, q.All, q.Meta, q.Idem, q.IdemExpiry, q.Finished,
+                    q.Ready, q.Scheduled, q.Running, q.Done, q.Dead, q.StateIndex, q.Meta, q.Idem, q.IdemExpiry, q.Finished,
                     q.HistoryAt(now.ToUnixTimeMilliseconds()), q.FinishedSucceeded, q.FinishedFailed, q.FinishedCancelled,
                 };
                 var a = (RedisResult[])(await _scripts.Run(ScriptCatalog.MaintenanceRun, keys, args).ConfigureAwait(false))!;

@@ -111,7 +111,7 @@ public sealed partial class RedisTaskStore
             tasks.Count > 0 ? tasks[^1].Id : "",
         ]);
         var answer = (RedisResult[])(await _scripts.Run(ScriptCatalog.ScheduleClaim,
-            [q.Ready, q.Scheduled, q.All, q.Meta, q.Idem, q.IdemExpiry, q.Schedule(request.Name), q.SchedulesDue], [.. args]).ConfigureAwait(false))!;
+            [q.Ready, q.Scheduled, q.StateIndex, q.Meta, q.Idem, q.IdemExpiry, q.Schedule(request.Name), q.SchedulesDue], [.. args]).ConfigureAwait(false))!;
         if (answer.Length == 1 && answer[0].Resp2Type == ResultType.Integer)
         {
             if (tasks.Count > 0) await _index.Delete(tasks.Select(t => t.Id)).ConfigureAwait(false);

@@ -15,16 +15,6 @@ public sealed partial class RedisTaskStore
     private static RedisValue[] SearchArgs(TaskListParams query) =>
         [query.IdempotencyKey ?? "", query.TagKey ?? "", query.TagValue ?? "", query.Error ?? "", query.ErrorType ?? ""];
 
-    /// <summary>The set that holds exactly the tasks of <paramref name="state"/>, when it has one; else the "all" index.</summary>
-    private static RedisKey StateSet(QueueKeys q, TaskState? state) => state switch
-    {
-        TaskState.Pending => q.Ready,
-        TaskState.Scheduled => q.Scheduled,
-        TaskState.Running => q.Running,
-        TaskState.Failed => q.Dead,
-        _ => q.All,
-    };
-
     private static RedisValue NewArgs(DeadLetterRedriveParams request) =>
         request.TaskId is not null && request.Args is { } args ? args.GetRawText() : "";
 
@@ -40,7 +30,7 @@ public sealed partial class RedisTaskStore
             }
             var q = Q(queue);
             RedisValue[] args = [q.TaskPrefix, NowMs(), q.WakeSpec, q.EventsChannel, queue, .. positions.Select(i => (RedisValue)ids[i])];
-            var a = (RedisResult[])(await _scripts.Run(ScriptCatalog.TaskRetryMany, [q.Ready, q.Scheduled, q.Dead, q.Done, q.Meta], args).ConfigureAwait(false))!;
+            var a = (RedisResult[])(await _scripts.Run(ScriptCatalog.TaskRetryMany, [q.Ready, q.Scheduled, q.Dead, q.Done, q.Meta, q.StateIndex], args).ConfigureAwait(false))!;
             for (var k = 0; k < positions.Count; k++)
             {
                 var r = (RedisResult[])a[k]!;
@@ -68,7 +58,7 @@ public sealed partial class RedisTaskStore
             }
             var q = Q(queue);
             RedisValue[] args = [q.TaskPrefix, .. positions.Select(i => (RedisValue)ids[i])];
-            var keys = new[] { q.Ready, q.Scheduled, q.Dead, q.Done, q.All, q.Meta, q.Idem, q.IdemExpiry };
+            var keys = new[] { q.Ready, q.Scheduled, q.Dead, q.Done, q.StateIndex, q.Meta, q.Idem, q.IdemExpiry };
             var codes = (int[])(await _scripts.Run(ScriptCatalog.TaskDeleteMany, keys, args).ConfigureAwait(false))!;
             var deleted = new List<string>();
             for (var k = 0; k < positions.Count; k++)

@@ -64,6 +64,7 @@ public sealed partial class RedisTaskStore : ITaskStore
         var mux = ConnectionMultiplexer.Connect(options.BuildConfiguration());
         var store = new RedisTaskStore(mux, options, ownsMultiplexer: true);
         store.RefuseEvictingRedis().AsTask().GetAwaiter().GetResult();
+        store.OpenLayout().GetAwaiter().GetResult(); // redis-index: the key layout, upgraded at open
         return store;
     }
 
@@ -78,6 +79,7 @@ public sealed partial class RedisTaskStore : ITaskStore
         store.UnreachableAtStart(string.Join(",", configuration.EndPoints.Select(EndpointName)));
         await store._scripts.Preload().ConfigureAwait(false);
         await store.RefuseEvictingRedis().ConfigureAwait(false);
+        await store.OpenLayout().ConfigureAwait(false); // redis-index: the key layout, upgraded at open
         return store;
     }
 

@@ -72,16 +72,6 @@ internal static class TaskHash
             md.IsEmpty ? TaskRecord.EmptyMetadata : Metadata(md.ToString()));
     }
 
-    /// <summary>The spec of a hash written before "sp" existed: its fields one by one.</summary>
-    private static TaskSpec LegacySpec(Dictionary<string, RedisValue> f) => new(
-        (int)Long(f, "ma"),
-        new BackoffPolicy(ParseBackoffKind(Str(f, "bk")), TimeSpan.FromMilliseconds(Long(f, "bb")),
-            double.Parse(Str(f, "bf") ?? "2", CultureInfo.InvariantCulture), TimeSpan.FromMilliseconds(Long(f, "bc"))),
-        TimeSpan.FromMilliseconds(Long(f, "to")),
-        Time(f, "cr") ?? DateTimeOffset.UnixEpoch,
-        Str(f, "ik") is { Length: > 0 } ik ? ik : null,
-        Str(f, "md") is { Length: > 2 } md ? Metadata(md) : TaskRecord.EmptyMetadata);
-
     private static IReadOnlyDictionary<string, string> Metadata(string json) =>
         JsonSerializer.Deserialize<Dictionary<string, string>>(json, ConveyorJson.Options) ?? TaskRecord.EmptyMetadata;
 
@@ -146,14 +136,13 @@ internal static class TaskHash
     private static TaskRecord Read(Dictionary<string, RedisValue> f)
     {
         var state = TaskStates.TryParse(Str(f, "st"), out var s) ? s : throw new InvalidDataException($"task hash has no valid state: '{Str(f, "st")}'");
-        var spec = Str(f, "sp") is { } sp ? ParseSpec(sp) : LegacySpec(f);
+        var spec = ParseSpec(Str(f, "sp") ?? throw new InvalidDataException("task hash has no spec"));
         var attempt = (int)Long(f, "at");
         var attempts = ReadAttempts(Str(f, "hi"));
         if (state == TaskState.Running)
             attempts.Add(new AttemptRecord(attempt, Str(f, "wk"), Time(f, "sa") ?? DateTimeOffset.UnixEpoch, null, AttemptOutcome.Running));
-        // The succeeding attempt is not written into "hi" (TaskCompleteMany.lua): it is the attempt the
-        // fields describe. Hashes completed by older versions have it there already, as the last entry.
-        else if (state == TaskState.Succeeded && attempts is not [.., { Outcome: AttemptOutcome.Succeeded }])
+        // The succeeding attempt is not written into "hi" (TaskCompleteMany.lua): it is the attempt the fields describe.
+        else if (state == TaskState.Succeeded)
             attempts.Add(new AttemptRecord(attempt, Str(f, "wk") is { Length: > 0 } wk ? wk : null,
                 Time(f, "sa") ?? DateTimeOffset.UnixEpoch, Time(f, "fa"), AttemptOutcome.Succeeded));
         return new TaskRecord
@@ -194,13 +183,6 @@ internal static class TaskHash
         BackoffKind.Fixed => 'f',
         BackoffKind.None => 'n',
         _ => 'e',
-    };
-
-    private static BackoffKind ParseBackoffKind(string? s) => s switch
-    {
-        "fixed" => BackoffKind.Fixed,
-        "none" => BackoffKind.None,
-        _ => BackoffKind.Exponential,
     };
 
     private static List<AttemptRecord> ReadAttempts(string? history)

@@ -2,7 +2,7 @@
   DeadLetterPurge: delete dead tasks of ONE queue: one id, or up to limit of the oldest.
 
   KEYS[1] dead   KEYS[2] done (legacy: where versions before the finish log kept terminal tasks; the
-  task's finish-log entry is left to go stale, and retention drops it)   KEYS[3] all
+  task's finish-log entry is left to go stale, and retention drops it)   KEYS[3] ix (the state index, see IX in Lib.lua)
 
   ARGV[1] P   ARGV[2] id ("" for every dead task)   ARGV[3] limit
 
@@ -19,5 +19,7 @@ if #ids == 0 then return {} end
 for _, id in ipairs(ids) do redis.call("DEL", P .. id) end
 redis.call("ZREM", KEYS[1], unpack(ids))
 redis.call("ZREM", KEYS[2], unpack(ids))
-redis.call("ZREM", KEYS[3], unpack(ids))
+local ixrem = {} -- redis-index: every purged task was failed
+for _, id in ipairs(ids) do ix_rem(ixrem, "failed", id) end
+zrem_many(KEYS[3], ixrem)
 return ids

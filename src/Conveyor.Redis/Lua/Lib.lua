@@ -29,8 +29,8 @@ local BAND = 1099511627776 -- 2^40: room for 2^40 enqueues per queue, all scores
 -- ar (args JSON), sq (ready seq); while running tk (lease token), dl (deadline ms), wk (worker),
 -- sa (attempt started ms); then fa (finished ms), re (result), er (last error), pg (progress),
 -- hi (attempt history, see hist_entry).
--- Hashes written before "sp" existed hold ma, bk, bb, bf, bc, to, cr, ik, md as fields of their own;
--- every script reads both layouts (legacy_spec, retry_spec), and .NET does too.
+-- Every hash has "sp": the development builds that wrote its nine fields one by one were never
+-- released, and their readers are gone (layout 2, RedisTaskStore.Layout.cs).
 --
 -- A lease reads LEASE_READ, then reads "er" and deletes "pg" (progress is the attempt's) only when
 -- "hi" is there: a task that has an error or progress has had an attempt end (failed, lease expired
@@ -47,27 +47,11 @@ local NEXT_ATTEMPT = { ["0"] = "1", ["1"] = "2", ["2"] = "3", ["3"] = "4", ["4"]
 
 local BACKOFF_WIRE = { e = "exponential", f = "fixed", n = "none" }
 
--- A legacy hash's spec, packed as .NET packs it (for the lease answer).
-local function legacy_spec(tkey)
-  local f = redis.call("HMGET", tkey, "ma", "bk", "bb", "bf", "bc", "to", "cr", "md", "ik")
-  local bk = f[2] == "fixed" and "f" or (f[2] == "none" and "n" or "e")
-  local md = f[8] or ""
-  if md == "{}" then md = "" end
-  local sp = (f[1] or "0") .. "|" .. bk .. "|" .. (f[3] or "0") .. "|" .. (f[4] or "2") .. "|" .. (f[5] or "0") ..
-    "|" .. (f[6] or "0") .. "|" .. (f[7] or "0") .. "|" .. md
-  if f[9] and f[9] ~= "" then sp = sp .. "\n" .. f[9] end
-  return sp
-end
-
 -- What a retry needs of the spec: max attempts, backoff kind (wire name), base, factor, cap.
 local function retry_spec(tkey)
-  local sp = redis.call("HGET", tkey, "sp")
-  if sp then
-    local ma, bk, bb, bf, bc = string.match(sp, "^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|")
-    return ma, BACKOFF_WIRE[bk] or "exponential", bb, bf, bc
-  end
-  local f = redis.call("HMGET", tkey, "ma", "bk", "bb", "bf", "bc")
-  return f[1], f[2], f[3], f[4], f[5]
+  local sp = redis.call("HGET", tkey, "sp") or ""
+  local ma, bk, bb, bf, bc = string.match(sp, "^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|")
+  return ma or "0", BACKOFF_WIRE[bk] or "exponential", bb, bf, bc
 end
 
 local function ready_score(pr, seq)
@@ -98,6 +82,38 @@ local function fin_push(key, pairs_)
   for i = 1, #pairs_, 1000 do
     redis.call("RPUSH", key, unpack(pairs_, i, math.min(i + 999, #pairs_)))
   end
+end
+
+-- redis-index: the state index (key "ix", RedisKeys.StateIndex), what TaskList reads: a ZSET of
+-- score 0 whose members are a state's letter followed by the task id, so the ids of one state are
+-- one lexical range in id order (UUIDv7: creation order), read newest first with ZREVRANGEBYLEX from
+-- a cursor. Every script that creates, moves or deletes a task keeps it, in the same call (ix_add and
+-- ix_rem collect the members, ix_flush writes them: one ZREM and one ZADD per call). Running tasks
+-- are not in it: the "running" set holds exactly them and is as large as what workers hold leased,
+-- so TaskList reads that set, and a lease and its acknowledgement each pay one index write, not two.
+-- A new state gets a letter here (RedisTaskStore.Layout.cs lists them).
+local IX = { pending = "p", scheduled = "d", succeeded = "s", failed = "f", cancelled = "c",
+  expired = "x", waiting = "w" }
+
+local function ix_add(adds, st, id)
+  local l = IX[st]
+  if l then adds[#adds + 1] = "0"; adds[#adds + 1] = l .. id end
+end
+
+local function ix_rem(rems, st, id)
+  local l = IX[st]
+  if l then rems[#rems + 1] = l .. id end
+end
+
+-- One task from state "from" to state "to" (either nil: created or deleted), written at once.
+local function ix_move(key, id, from, to)
+  if from and IX[from] then redis.call("ZREM", key, IX[from] .. id) end
+  if to and IX[to] then redis.call("ZADD", key, "0", IX[to] .. id) end
+end
+
+local function ix_flush(key, adds, rems)
+  if #rems > 0 then zrem_many(key, rems) end
+  if #adds > 0 then zadd_many(key, adds) end
 end
 
 -- Wake blocked leasers of the queue: spec is "<PUBLISH|SPUBLISH> <channel>" (sharded pub/sub keeps
@@ -155,22 +171,25 @@ local function backoff_ms(kind, base, factor, cap, failed_attempt, r)
   return math.floor(ceil * r)
 end
 
--- Move due scheduled tasks (score <= now) into ready, oldest due first. Returns how many.
-local function promote_due(ready, scheduled, meta, P, q, now, limit, evs)
+-- Move due scheduled tasks (score <= now) into ready, oldest due first, and in ix (the state index).
+-- Returns how many.
+local function promote_due(ready, scheduled, meta, P, q, now, limit, evs, ix)
   local due = redis.call("ZRANGEBYSCORE", scheduled, "-inf", now, "LIMIT", 0, limit)
   if #due == 0 then return 0 end
   local seq = redis.call("HINCRBY", meta, "seq", #due) - #due
-  local adds = {}
+  local adds, ixadd, ixrem = {}, {}, {}
   for _, id in ipairs(due) do
     local tkey = P .. id
     local f = redis.call("HMGET", tkey, "pr", "ty")
     seq = seq + 1
     redis.call("HSET", tkey, "st", "pending", "sq", seq)
     adds[#adds + 1] = ready_score(f[1], seq); adds[#adds + 1] = id
+    ix_rem(ixrem, "scheduled", id); ix_add(ixadd, "pending", id)
     if evs then ev_add(evs, id, q, f[2], "pending", now) end
   end
   zadd_many(ready, adds)
   zrem_many(scheduled, due)
+  ix_flush(ix, ixadd, ixrem)
   return #due
 end
 

@@ -10,8 +10,8 @@
        beyond their state's count (bounded memory);
     4. forget expired idempotency keys.
 
-  KEYS[1] ready   KEYS[2] scheduled   KEYS[3] running   KEYS[4] done (legacy, see below)   KEYS[5] dead
-  KEYS[6] all     KEYS[7] meta        KEYS[8] idem      KEYS[9] idemexp   KEYS[10] fin (the finish log)
+  KEYS[1] ready   KEYS[2] scheduled   KEYS[3] running   KEYS[4] done (unused: only unreleased builds wrote it)   KEYS[5] dead
+  KEYS[6] ix (the state index, see IX in Lib.lua)     KEYS[7] meta        KEYS[8] idem      KEYS[9] idemexp   KEYS[10] fin (the finish log)
   KEYS[11] history of now's day (an expired lease is a failed attempt there too)
   KEYS[12] fin:succeeded   KEYS[13] fin:failed   KEYS[14] fin:cancelled (each state's finish log, see step 3)
 
@@ -24,14 +24,15 @@
 
   Returns { promoted, reclaimed, expired, retention step, expired id1, expired id2, ...,
   then per reclaimed lease: its type, 1 when dead (0: retried) }: retention step is the most
-  log entries (or legacy "done" members) one retention move walked; when it reached the limit, the
+  log entries one retention move walked; when it reached the limit, the
   caller runs again. The reclaim pairs follow the "expired" ids.
 ]]
 local P, now, cutoff, limit, q = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[8]
 local evs, rnd = {}, prng(ARGV[5])
-local promoted = promote_due(KEYS[1], KEYS[2], KEYS[7], P, q, now, limit, evs)
+local promoted = promote_due(KEYS[1], KEYS[2], KEYS[7], P, q, now, limit, evs, KEYS[6])
 
 local reclaimed, wake, reclaims = 0, promoted > 0, {}
+local ixadd, ixrem = {}, {} -- redis-index
 local expired_leases = redis.call("ZRANGEBYSCORE", KEYS[3], "-inf", now, "LIMIT", 0, limit)
 for _, id in ipairs(expired_leases) do
   local tkey = P .. id
@@ -50,12 +51,14 @@ for _, id in ipairs(expired_leases) do
       local sf = now + backoff_ms(bk, bb, bf, bc, at, rnd())
       redis.call("HSET", tkey, "st", "scheduled", "sf", sf)
       redis.call("ZADD", KEYS[2], sf, id)
+      ix_add(ixadd, "scheduled", id) -- redis-index
       wake = true
       ev_add(evs, id, q, f[5], "scheduled", now)
       reclaims[#reclaims + 1] = f[5] or ""; reclaims[#reclaims + 1] = 0
     else
       redis.call("HSET", tkey, "st", "failed", "fa", now)
       redis.call("ZADD", KEYS[5], now, id)
+      ix_add(ixadd, "failed", id) -- redis-index
       redis.call("RPUSH", KEYS[10], id, now)
       ev_add(evs, id, q, f[5], "failed", now)
       reclaims[#reclaims + 1] = f[5] or ""; reclaims[#reclaims + 1] = 1
@@ -64,17 +67,19 @@ for _, id in ipairs(expired_leases) do
 end
 
 if reclaimed > 0 then outcomes_add(KEYS[11], "f", now, reclaimed) end
+ix_flush(KEYS[6], ixadd, ixrem) -- redis-index
 
 local res = { promoted, reclaimed, 0, 0 }
-local old, succeeded, cancelled = {}, 0, 0
+local old, olds, succeeded, cancelled = {}, {}, 0, 0
 local function delete_task(id, st)
   if st == "succeeded" then succeeded = succeeded + 1 elseif st == "cancelled" then cancelled = cancelled + 1 end
   redis.call("DEL", P .. id)
   old[#old + 1] = id
+  ix_rem(olds, st, id) -- redis-index
 end
 
 -- Retention, in two moves. First the intake: up to limit entries from the head of the finish log
--- (and of the legacy "done" set) move to their state's log, whatever their age, so that each state's
+-- move to their state's log, whatever their age, so that each state's
 -- log is in finish order on its own and a state kept 30 days never stands in the way of one kept an
 -- hour. A stale entry (task redriven, purged or finished again later, which appended a new entry) is
 -- dropped. Then, per state, from the head of its log: delete while the entry is at or before the
@@ -94,18 +99,6 @@ end
 if #log > 0 then redis.call("LTRIM", KEYS[10], #log, -1) end
 walked = #log / 2
 
--- Terminal tasks that versions before the finish log recorded in the "done" sorted set.
-local legacy = redis.call("ZRANGE", KEYS[4], 0, limit - 1)
-for _, id in ipairs(legacy) do
-  local f = redis.call("HMGET", P .. id, "st", "fa")
-  if slog[f[1]] and f[2] then
-    local m = moved[f[1]] or {}
-    m[#m + 1] = id; m[#m + 1] = f[2]
-    moved[f[1]] = m
-  end
-end
-if #legacy > 0 then redis.call("ZREM", KEYS[4], unpack(legacy)) end
-walked = math.max(walked, #legacy)
 for st, m in pairs(moved) do fin_push(slog[st], m) end
 
 local budget = tonumber(ARGV[9])
@@ -138,7 +131,7 @@ end
 
 if #old > 0 then
   zrem_many(KEYS[5], old)
-  zrem_many(KEYS[6], old)
+  zrem_many(KEYS[6], olds) -- redis-index: the state index
   if succeeded > 0 then redis.call("HINCRBY", KEYS[7], "succeeded", -succeeded) end
   if cancelled > 0 then redis.call("HINCRBY", KEYS[7], "cancelled", -cancelled) end
 end

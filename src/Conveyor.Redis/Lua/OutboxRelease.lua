@@ -4,7 +4,7 @@
   task lands past the outbox watermark (OutboxTake) in the same script: a crash after the release
   cannot strand it. (The delivery's queue has no "original place" to return to anyway.)
 
-  KEYS[1] running   KEYS[2] ready   KEYS[3] meta
+  KEYS[1] running   KEYS[2] ready   KEYS[3] meta   KEYS[4] ix (the state index)
 
   ARGV[1] P   ARGV[2] now ms   ARGV[3] events channel   ARGV[4] queue
   ARGV[5] n, then n items of 2 values: id, lease token
@@ -30,6 +30,7 @@ for i = 0, n - 1 do
     redis.call("HDEL", tkey, "tk", "dl", "wk")
     redis.call("ZREM", KEYS[1], id)
     redis.call("ZADD", KEYS[2], ready_score(f[7], seq), id)
+    ix_move(KEYS[4], id, "running", "pending") -- redis-index
     ev_add(evs, id, q, f[6], "pending", now)
     out[#out + 1] = 0; out[#out + 1] = "pending"
   end

@@ -6,7 +6,7 @@
   written in the same script as the record, so no crash can leave a ready task outside it.
   Due scheduled tasks are promoted first (a retry's backoff and a delay are held here, not in RabbitMQ).
 
-  KEYS[1] ready   KEYS[2] scheduled   KEYS[3] meta
+  KEYS[1] ready   KEYS[2] scheduled   KEYS[3] meta   KEYS[4] ix (the state index)
 
   ARGV[1] P   ARGV[2] now ms   ARGV[3] limit   ARGV[4] events channel   ARGV[5] queue   ARGV[6] promote limit
 
@@ -16,7 +16,7 @@
 ]]
 local P, nows, limit, q = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[5]
 local evs = {}
-promote_due(KEYS[1], KEYS[2], KEYS[3], P, q, nows, tonumber(ARGV[6]), evs)
+promote_due(KEYS[1], KEYS[2], KEYS[3], P, q, nows, tonumber(ARGV[6]), evs, KEYS[4])
 ev_flush(ARGV[4], evs)
 local meta = redis.call("HMGET", KEYS[3], "paused", "ob")
 local ob = tonumber(meta[2]) or 0

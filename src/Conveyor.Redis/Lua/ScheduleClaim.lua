@@ -3,7 +3,7 @@
   tasks are enqueued in this same script. The catalog appends TaskEnqueueMany.lua's body after this
   prologue, so the enqueue is the very code of TaskEnqueueMany (idempotency keys, counts, events, wake).
 
-  KEYS[1..6] as TaskEnqueueMany (ready, scheduled, all, meta, idem, idemexp) of the schedule's queue
+  KEYS[1..6] as TaskEnqueueMany (ready, scheduled, ix, meta, idem, idemexp) of the schedule's queue
   KEYS[7] schedule  HASH (see RedisKeys)        KEYS[8] due  ZSET name -> next run ms
 
   ARGV as TaskEnqueueMany (ARGV[1..7], then 9 values per task, with index key 0: the caller writes the

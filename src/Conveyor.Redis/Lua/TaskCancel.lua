@@ -4,6 +4,7 @@
   it answers "cancel requested" so the worker fires the handler's token).
 
   KEYS[1] ready   KEYS[2] scheduled   KEYS[3] running   KEYS[4] fin (the finish log)   KEYS[5] meta
+  KEYS[6] ix (the state index, see IX in Lib.lua)
 
   ARGV[1] P   ARGV[2] now ms   ARGV[3] id   ARGV[4] events channel   ARGV[5] queue
 
@@ -31,6 +32,7 @@ else
   redis.call("ZREM", KEYS[2], id)
 end
 redis.call("HSET", tkey, "st", "cancelled", "fa", now)
+ix_move(KEYS[6], id, st, "cancelled") -- redis-index
 redis.call("RPUSH", KEYS[4], id, now)
 redis.call("HINCRBY", KEYS[5], "cancelled", 1)
 local evs = {}

@@ -2,7 +2,7 @@
   TaskCompleteMany: running -> succeeded for tasks of ONE queue, each fenced by its lease token.
 
   KEYS[1] running   KEYS[2] fin (the finish log, see fin_push in Lib.lua)   KEYS[3] meta
-  KEYS[4] history of now's day (outcomes_add in Lib.lua)
+  KEYS[4] history of now's day (outcomes_add in Lib.lua)   KEYS[5] ix (the state index: its head comment in Lib.lua)
 
   ARGV[1] P   ARGV[2] now ms   ARGV[3] events channel   ARGV[4] queue   ARGV[5] n
   then n items of 3 values: id, lease token, result json ("" for no result)
@@ -13,7 +13,7 @@
 -- now stays the ARGV string: it is only written and concatenated, never compared (see ev_add).
 local P, now, q, n = ARGV[1], ARGV[2], ARGV[4], tonumber(ARGV[5])
 local out, evs, done = {}, {}, 0
-local finished, gone = {}, {}
+local finished, gone, ixadd = {}, {}, {}
 for i = 0, n - 1 do
   local o = 6 + i * 3
   local id = ARGV[o]
@@ -34,6 +34,7 @@ for i = 0, n - 1 do
       redis.call("HSET", tkey, "st", "succeeded", "fa", now)
     end
     gone[#gone + 1] = id
+    ixadd[#ixadd + 1] = "0"; ixadd[#ixadd + 1] = "s" .. id -- redis-index: into the state index (letter s: succeeded)
     finished[#finished + 1] = id; finished[#finished + 1] = now
     done = done + 1
     ev_add(evs, id, q, f[3], "succeeded", now)
@@ -42,6 +43,7 @@ for i = 0, n - 1 do
 end
 if done > 0 then
   zrem_many(KEYS[1], gone)
+  zadd_many(KEYS[5], ixadd) -- redis-index
   fin_push(KEYS[2], finished)
   redis.call("HINCRBY", KEYS[3], "succeeded", done)
   outcomes_add(KEYS[4], "s", now, done)

@@ -1,10 +1,10 @@
 --[[
   TaskDeleteMany: delete tasks of ONE queue that are not running, with their entries in the state
-  sets, the "all" index, the kept counts and the idempotency index (when the task holds its key).
+  sets, the state index, the kept counts and the idempotency index (when the task holds its key).
   The finish-log entry goes stale (retention drops it); .NET then drops the ids from the global
   id -> queue index.
 
-  KEYS[1] ready   KEYS[2] scheduled   KEYS[3] dead   KEYS[4] done (legacy)   KEYS[5] all
+  KEYS[1] ready   KEYS[2] scheduled   KEYS[3] dead   KEYS[4] done (legacy)   KEYS[5] ix (the state index, see IX in Lib.lua)
   KEYS[6] meta   KEYS[7] idem   KEYS[8] idem:exp
 
   ARGV[1] P   ARGV[2..] ids
@@ -16,7 +16,7 @@ local out = {}
 for i = 2, #ARGV do
   local id = ARGV[i]
   local tkey = P .. id
-  local f = redis.call("HMGET", tkey, "st", "sp", "ik")
+  local f = redis.call("HMGET", tkey, "st", "sp")
   local st = f[1]
   if not st then
     out[#out + 1] = 1
@@ -29,8 +29,8 @@ for i = 2, #ARGV do
     elseif st == "succeeded" then redis.call("HINCRBY", KEYS[6], "succeeded", -1)
     elseif st == "cancelled" then redis.call("HINCRBY", KEYS[6], "cancelled", -1) end
     redis.call("ZREM", KEYS[4], id)
-    redis.call("ZREM", KEYS[5], id)
-    local ik = f[2] and string.match(f[2], "\n(.*)$") or f[3]
+    ix_move(KEYS[5], id, st, nil) -- redis-index
+    local ik = f[2] and string.match(f[2], "\n(.*)$")
     if ik and ik ~= "" and redis.call("HGET", KEYS[7], ik) == id then
       redis.call("HDEL", KEYS[7], ik)
       redis.call("ZREM", KEYS[8], ik)

@@ -3,7 +3,7 @@
 
   KEYS[1] ready      ZSET  id -> ready score
   KEYS[2] scheduled  ZSET  id -> due ms
-  KEYS[3] all        ZSET  id (score 0, lexical = creation order for UUIDv7 ids)
+  KEYS[3] ix         ZSET  the state index (state letter .. id, score 0; see IX in Lib.lua)
   KEYS[4] meta       HASH  seq, paused, succeeded, cancelled
   KEYS[5] idem       HASH  idempotency key -> task id
   KEYS[6] idemexp    ZSET  idempotency key -> expiry ms
@@ -26,7 +26,7 @@
 local P, now, win = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local q, n, S, base = ARGV[6], tonumber(ARGV[7]), 9, 8
 local out, evs, wake = {}, {}, false
-local ready, sched, all, index = {}, {}, {}, {}
+local ready, sched, ixadd, index = {}, {}, {}, {}
 local seq = redis.call("HINCRBY", KEYS[4], "seq", n) - n
 for i = 0, n - 1 do
   local o = base + i * S
@@ -59,7 +59,7 @@ for i = 0, n - 1 do
       else
         sched[#sched + 1] = sf; sched[#sched + 1] = id
       end
-      all[#all + 1] = 0; all[#all + 1] = id
+      ix_add(ixadd, st, id) -- redis-index: the state index, written in the zadd_many below
       local ix = tonumber(ARGV[o + 8])
       if ix > 0 then
         local b = index[ix]
@@ -78,7 +78,7 @@ for i = 0, n - 1 do
 end
 zadd_many(KEYS[1], ready)
 zadd_many(KEYS[2], sched)
-zadd_many(KEYS[3], all)
+zadd_many(KEYS[3], ixadd) -- redis-index: the state index
 -- One HSET per index bucket, not one per task.
 for ix, pairs_ in pairs(index) do
   for i = 1, #pairs_, 1000 do

@@ -5,6 +5,7 @@
 
   KEYS[1] running   KEYS[2] scheduled   KEYS[3] dead (ZSET id -> finished ms)   KEYS[4] fin (the finish log)
   KEYS[5] history of now's day (outcomes_add in Lib.lua: every failed attempt counts, retried or dead)
+  KEYS[6] ix (the state index, see IX in Lib.lua)
 
   ARGV[1] P   ARGV[2] now ms   ARGV[3] wake ("PUBLISH <channel>" or "SPUBLISH <channel>")   ARGV[4] events channel   ARGV[5] queue
   ARGV[6] n, then n items of 6 values:
@@ -16,6 +17,7 @@
 ]]
 local P, now, q, n = ARGV[1], tonumber(ARGV[2]), ARGV[5], tonumber(ARGV[6])
 local out, evs, wake, failed = {}, {}, false, 0
+local ixadd, ixrem = {}, {} -- redis-index (a running task is in no index: only adds)
 for i = 0, n - 1 do
   local o = 7 + i * 6
   local id, err = ARGV[o], ARGV[o + 2]
@@ -39,12 +41,14 @@ for i = 0, n - 1 do
       local sf = now + delay
       redis.call("HSET", tkey, "st", "scheduled", "sf", sf)
       redis.call("ZADD", KEYS[2], sf, id)
+      ix_add(ixadd, "scheduled", id) -- redis-index
       wake = true
       ev_add(evs, id, q, f[6], "scheduled", now)
       out[#out + 1] = 0; out[#out + 1] = "scheduled"; out[#out + 1] = sf
     else
       redis.call("HSET", tkey, "st", "failed", "fa", now)
       redis.call("ZADD", KEYS[3], now, id)
+      ix_add(ixadd, "failed", id) -- redis-index
       redis.call("RPUSH", KEYS[4], id, now)
       ev_add(evs, id, q, f[6], "failed", now)
       out[#out + 1] = 0; out[#out + 1] = "failed"; out[#out + 1] = 0
@@ -52,6 +56,7 @@ for i = 0, n - 1 do
   end
 end
 if failed > 0 then outcomes_add(KEYS[5], "f", now, failed) end
+ix_flush(KEYS[6], ixadd, ixrem) -- redis-index
 if wake then wake_leasers(ARGV[3]) end
 ev_flush(ARGV[4], evs)
 return out

@@ -3,13 +3,14 @@
   Due scheduled tasks are promoted first, so a lease never waits for maintenance.
 
   KEYS[1] ready   KEYS[2] scheduled   KEYS[3] running (ZSET id -> lease deadline ms)   KEYS[4] meta
+  KEYS[5] ix (the state index: its head comment in Lib.lua)
 
   ARGV[1] P   ARGV[2] now ms   ARGV[3] max   ARGV[4] lease duration ms   ARGV[5] worker id
   ARGV[6] token prefix ("<queue>/<nonce>."; the task's lease token is prefix .. i)
   ARGV[7] events channel   ARGV[8] queue   ARGV[9] promote limit
 
   Returns { next, task1, task2, ... }: each leased task as the 7 values of LEASE_READ (Lib.lua) as
-  read (sp packed from the legacy fields for a hash older than sp), then er (false unless hi is
+  read, then er (false unless hi is
   there) and its id. A new attempt starts without progress: "pg" is deleted. What the lease wrote
   .NET knows already (TaskHash.ReadLeased): st "running", at = the read at + 1, tk = ARGV[6] .. n
   for the n-th task of the answer, dl = now + lease, wk, sa = now.
@@ -21,18 +22,17 @@ local now = tonumber(nows)
 local worker, q = ARGV[5], ARGV[8]
 if redis.call("HGET", KEYS[4], "paused") == "1" then return { -2 } end
 local evs = {}
-promote_due(KEYS[1], KEYS[2], KEYS[4], P, q, nows, tonumber(ARGV[9]), evs)
+promote_due(KEYS[1], KEYS[2], KEYS[4], P, q, nows, tonumber(ARGV[9]), evs, KEYS[5])
 local popped = redis.call("ZPOPMIN", KEYS[1], max)
 local res = { 0 }
 -- Strings formatted once per call, not once per task (see ev_add in Lib.lua).
 local dl = tostring(now + lease)
-local running = {}
+local running, ixrem = {}, {}
 for i = 1, #popped, 2 do
   local id = popped[i]
   local tkey = P .. id
   -- Read once, write once, and answer with the read values only (.NET derives what was written).
   local h = redis.call("HMGET", tkey, unpack(LEASE_READ))
-  if not h[4] then h[4] = legacy_spec(tkey) end
   if h[7] then
     h[8] = redis.call("HGET", tkey, "er")
     redis.call("HDEL", tkey, "pg")
@@ -44,10 +44,12 @@ for i = 1, #popped, 2 do
   local tok = ARGV[6] .. string.format("%d", (i + 1) / 2)
   redis.call("HSET", tkey, "st", "running", "at", at, "tk", tok, "dl", dl, "wk", worker, "sa", nows)
   running[#running + 1] = dl; running[#running + 1] = id
+  ixrem[#ixrem + 1] = "p" .. id -- redis-index: out of the state index (letter p: pending; running tasks are not in it)
   res[#res + 1] = h
   ev_add(evs, id, q, h[1], "running", nows)
 end
 zadd_many(KEYS[3], running)
+zrem_many(KEYS[5], ixrem) -- redis-index
 if #res == 1 then
   local first = redis.call("ZRANGE", KEYS[2], 0, 0, "WITHSCORES")
   if #first == 2 then res[1] = tonumber(first[2]) else res[1] = -1 end

@@ -3,7 +3,7 @@
   ONE queue, fenced by the lease token. A draining worker hands work back: the task goes back to
   its original place in the ready order (its seq), so a release never sends it to the back.
 
-  KEYS[1] running   KEYS[2] ready
+  KEYS[1] running   KEYS[2] ready   KEYS[3] ix (the state index, see IX in Lib.lua)
 
   ARGV[1] P   ARGV[2] now ms   ARGV[3] wake ("PUBLISH <channel>" or "SPUBLISH <channel>")   ARGV[4] events channel   ARGV[5] queue
   ARGV[6] n, then n items of 2 values: id, lease token
@@ -28,6 +28,7 @@ for i = 0, n - 1 do
     redis.call("HDEL", tkey, "tk", "dl", "wk")
     redis.call("ZREM", KEYS[1], id)
     redis.call("ZADD", KEYS[2], ready_score(f[7], f[8]), id)
+    ix_move(KEYS[3], id, "running", "pending") -- redis-index
     ev_add(evs, id, q, f[6], "pending", now)
     out[#out + 1] = 0; out[#out + 1] = "pending"
   end

@@ -5,6 +5,7 @@
   retention drops it). Each moved task gets a fresh FIFO position.
 
   KEYS[1] ready   KEYS[2] scheduled   KEYS[3] dead   KEYS[4] done (legacy)   KEYS[5] meta
+  KEYS[6] ix (the state index, see IX in Lib.lua)
 
   ARGV[1] P   ARGV[2] now ms   ARGV[3] wake ("PUBLISH <channel>" or "SPUBLISH <channel>")
   ARGV[4] events channel   ARGV[5] queue   ARGV[6..] ids
@@ -37,6 +38,7 @@ for i = 6, #ARGV do
       redis.call("HDEL", tkey, "fa", "tk", "dl", "wk", "ct")
     end
     redis.call("ZADD", KEYS[1], ready_score(f[2], seq), id)
+    ix_move(KEYS[6], id, st, "pending") -- redis-index
     ev_add(evs, id, q, f[3], "pending", ARGV[2])
     moved = moved + 1
     out[#out + 1] = { 0, "pending" }

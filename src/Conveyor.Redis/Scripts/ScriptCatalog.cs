@@ -42,6 +42,7 @@ internal static partial class ScriptCatalog
         .. Outbox, // rabbit: records for a delivery kept outside Redis
         HistoryList,
         ScheduleUpsert, SchedulePause, ScheduleDelete, ScheduleDue, ScheduleClaim, // cron
+        LayoutUpgrade, // redis-index
     ];
 
     /// <summary>The raw text of an embedded file (tests read it too).</summary>

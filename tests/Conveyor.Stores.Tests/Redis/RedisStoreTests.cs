@@ -212,25 +212,6 @@ public sealed class RedisStoreTests(RedisServerFixture redis) : IClassFixture<Re
         Assert.Equal(new AttemptRecord(1, worker, started, started.AddMilliseconds(1234), AttemptOutcome.Succeeded), attempt);
     }
 
-    [Fact]
-    public async Task A_hash_completed_by_an_older_version_keeps_its_one_succeeded_entry()
-    {
-        await using var store = await Open(NewPrefix());
-        var task = NewTask();
-        await store.TaskEnqueueMany([task]);
-        var started = _time.GetUtcNow();
-        var lease = Assert.Single(await store.TaskLease(new TaskLeaseParams("w", ["default"], 1, TimeSpan.FromSeconds(30), TimeSpan.Zero)));
-        _time.Advance(TimeSpan.FromSeconds(1));
-        await store.TaskCompleteMany([new TaskCompleteParams(task.Id, lease.LeaseToken, null)]);
-        // What older versions wrote on completion: the succeeded entry appended to "hi".
-        var s = started.ToUnixTimeMilliseconds();
-        Assert.Matches("^:[01]\r", redis.Command($"HSET {store.Keys.Queue("default").Task(task.Id)} hi '{{\"n\":1,\"w\":\"w\",\"s\":{s},\"f\":{s + 1000},\"o\":\"succeeded\"}}'"));
-
-        var done = Assert.IsType<TaskRecord>(await store.TaskGet(task.Id));
-        var attempt = Assert.Single(done.Attempts);
-        Assert.Equal(new AttemptRecord(1, "w", started, started.AddSeconds(1), AttemptOutcome.Succeeded), attempt);
-    }
-
     private TaskRecord UnusualTask() => TaskValidator.Build(new TaskSubmission
     {
         Type = "test.spec",
@@ -293,56 +274,12 @@ public sealed class RedisStoreTests(RedisServerFixture redis) : IClassFixture<Re
     }
 
     [Fact]
-    public async Task A_hash_written_before_the_packed_spec_still_reads_leases_and_retries_by_its_own_fields()
-    {
-        await using var store = await Open(NewPrefix());
-        var task = UnusualTask() with { MaxAttempts = 2 };
-        await store.TaskEnqueueMany([task]);
-        // Rewrite the hash as versions before "sp" wrote it: the spec as nine fields of their own.
-        var key = store.Keys.Queue("default").Task(task.Id);
-        await using (var mux = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString))
-        {
-            var db = mux.GetDatabase();
-            Assert.True(await db.HashDeleteAsync(key, "sp"));
-            await db.HashSetAsync(key,
-            [
-                new("ma", 2), new("bk", "fixed"), new("bb", 250), new("bf", "1.5"), new("bc", 5000), new("to", 42_000),
-                new("cr", task.CreatedAt.ToUnixTimeMilliseconds()), new("ik", task.IdempotencyKey),
-                new("md", JsonSerializer.Serialize(task.Metadata)),
-            ]);
-        }
-
-        AssertSameSpec(task, Assert.IsType<TaskRecord>(await store.TaskGet(task.Id)));
-        var lease = Assert.Single(await store.TaskLease(new TaskLeaseParams("w", ["default"], 1, TimeSpan.FromSeconds(30), TimeSpan.Zero)));
-        AssertSameSpec(task, lease.Task);
-
-        // A retry takes the backoff from the legacy fields: fixed 250 ms.
-        var fail = Assert.Single(await store.TaskFailMany([new TaskFailParams(task.Id, lease.LeaseToken, new TaskError("boom", "first"))]));
-        Assert.Equal(AckOutcome.Ok, fail.Outcome);
-        var retrying = Assert.IsType<TaskRecord>(await store.TaskGet(task.Id));
-        Assert.Equal(TaskState.Scheduled, retrying.State);
-        Assert.Equal(_time.GetUtcNow().AddMilliseconds(250), retrying.ScheduledFor);
-
-        // The second lease has history, an error, and the spec still from the legacy fields; its lease
-        // expires, and maintenance sees max attempts (2) reached: failed for good.
-        _time.Advance(TimeSpan.FromMilliseconds(250));
-        var again = Assert.Single(await store.TaskLease(new TaskLeaseParams("w", ["default"], 1, TimeSpan.FromSeconds(1), TimeSpan.Zero)));
-        AssertSameSpec(task with { ScheduledFor = retrying.ScheduledFor }, again.Task);
-        Assert.Equal(("boom", 2), (again.Task.Error?.Type, again.Task.Attempt));
-        _time.Advance(TimeSpan.FromSeconds(2));
-        Assert.Equal(1, (await store.MaintenanceRun(TimeSpan.FromDays(7))).Reclaimed);
-        var dead = Assert.IsType<TaskRecord>(await store.TaskGet(task.Id));
-        Assert.Equal((TaskState.Failed, "lease_expired"), (dead.State, dead.Error?.Type));
-        Assert.Equal([AttemptOutcome.Failed, AttemptOutcome.LeaseExpired], dead.Attempts.Select(a => a.Outcome));
-    }
-
-    [Fact]
-    public async Task Finished_tasks_go_to_the_finish_log_and_retention_still_drains_the_older_done_set()
+    public async Task Finished_tasks_go_to_the_finish_log_and_retention_drains_it()
     {
         await using var store = await Open(NewPrefix());
         var q = store.Keys.Queue("default");
-        var (kept, legacy) = (NewTask(), NewTask());
-        await store.TaskEnqueueMany([kept, legacy]);
+        var (kept, other) = (NewTask(), NewTask());
+        await store.TaskEnqueueMany([kept, other]);
         var leased = await store.TaskLease(new TaskLeaseParams("w", ["default"], 2, TimeSpan.FromSeconds(30), TimeSpan.Zero));
         await store.TaskCompleteMany([.. leased.Select(l => new TaskCompleteParams(l.Task.Id, l.LeaseToken, null))]);
         var finished = _time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -353,16 +290,10 @@ public sealed class RedisStoreTests(RedisServerFixture redis) : IClassFixture<Re
         Assert.StartsWith(":0", redis.Command($"EXISTS {q.Done}"));
         Assert.Contains(finished.ToString(), redis.Command($"LINDEX {q.Finished} 1"));
 
-        // What a version before the finish log left behind: the task in "done", not in the log.
-        Assert.StartsWith(":1", redis.Command($"LREM {q.Finished} 1 {legacy.Id}"));
-        Assert.StartsWith(":1", redis.Command($"LREM {q.Finished} 1 {finished}"));
-        Assert.StartsWith(":1", redis.Command($"ZADD {q.Done} {finished} {legacy.Id}"));
-
         _time.Advance(TimeSpan.FromDays(7) + TimeSpan.FromSeconds(1));
         Assert.Equal(2, (await store.MaintenanceRun(TimeSpan.FromDays(7))).Expired);
         Assert.Null(await store.TaskGet(kept.Id));
-        Assert.Null(await store.TaskGet(legacy.Id));
-        Assert.StartsWith(":0", redis.Command($"EXISTS {q.Done}"));
+        Assert.Null(await store.TaskGet(other.Id));
         Assert.StartsWith(":0", redis.Command($"EXISTS {q.Finished}"));
     }
 
