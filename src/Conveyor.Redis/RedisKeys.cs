@@ -26,6 +26,8 @@ namespace Conveyor.Redis;
 /// conveyor:{g}:workers:cmd         HASH  worker id -> "quiet" | "stop" (WorkerCommand)
 /// conveyor:{g}:bulk                LIST  the bulk-action audit log (newest first, bounded)
 /// conveyor:{g}:retention           STRING the retention policy set through RetentionSet (JSON)
+/// conveyor:{wf:&lt;id&gt;}              HASH  one workflow: d its record (JSON), v its version (own slot)
+/// conveyor:{g}:workflows           ZSET  unsettled workflow ids -> when maintenance next looks (ms)
 /// </code>
 /// </summary>
 internal sealed class RedisKeys(string prefix, bool shardedPubSub = false)
@@ -54,6 +56,10 @@ internal sealed class RedisKeys(string prefix, bool shardedPubSub = false)
     public RedisKey BulkActions { get; } = prefix + ":{g}:bulk";
     /// <summary>STRING: the retention policy (RetentionPolicy.ToJson) every broker and worker applies; absent: none set.</summary>
     public RedisKey Retention { get; } = prefix + ":{g}:retention";
+    /// <summary>HASH: one workflow's record; its own hash tag, so it sits in one slot whatever queues its steps use.</summary>
+    public RedisKey Workflow(string id) => Prefix + ":{wf:" + id + "}";
+    /// <summary>ZSET: unsettled workflows by when maintenance's WorkflowSweep next looks at them (ms).</summary>
+    public RedisKey WorkflowsUnsettled { get; } = prefix + ":{g}:workflows";
 
     /// <summary>Pattern matching every queue's events channel.</summary>
     public RedisChannel EventsPattern { get; } = RedisChannel.Pattern(prefix + ":{q:*}:ev");

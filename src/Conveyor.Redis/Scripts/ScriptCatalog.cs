@@ -34,6 +34,7 @@ internal static partial class ScriptCatalog
         WorkerHeartbeat, WorkerRemove, WorkerList, WorkerHeartbeatCancels, WorkerCommand,
         .. Search,
         HistoryList,
+        .. Workflows,
     ];
 
     /// <summary>The raw text of an embedded file (tests read it too).</summary>
