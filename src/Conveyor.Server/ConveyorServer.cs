@@ -128,6 +128,7 @@ public static class ConveyorServer
         TaskTypeEndpoints.Map(app);
         HistoryEndpoints.Map(app);
         RetentionEndpoints.Map(app);
+        WorkflowEndpoints.Map(app); // workflows
         EventEndpoints.Map(app);
         HealthEndpoints.Map(app);
         CompatEndpoints.Map(app);

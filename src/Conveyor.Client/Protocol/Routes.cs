@@ -56,4 +56,8 @@ public static class Routes
     public const string History = Prefix + "/history";
     /// <summary><c>GET</c>: the retention policy in force; <c>PUT</c> (admin): store one; <c>DELETE</c> (admin): back to each process's configuration.</summary>
     public const string Retention = Prefix + "/retention";
+    // Workflows: POST submits one (WorkflowSubmit), GET reads it with its steps (WorkflowGet), /cancel (WorkflowCancel).
+    public const string Workflows = Prefix + "/workflows";
+    public static string Workflow(string id) => $"{Workflows}/{Uri.EscapeDataString(id)}";
+    public static string WorkflowCancel(string id) => Workflow(id) + "/cancel";
 }
