@@ -16,8 +16,9 @@ import queues from './pages/queues.js';
 import workers from './pages/workers.js';
 import submit from './pages/submit.js';
 import signin from './pages/signin.js';
+import workflows from './pages/workflows.js'; // workflows
 
-const pages = { overview, tasks, bulk, dead, queues, workers, submit, signin };
+const pages = { overview, tasks, bulk, dead, queues, workers, submit, signin, workflows };
 const main = document.getElementById('main');
 let cleanup = null;
 
