@@ -24,13 +24,14 @@ internal static class WorkflowCommand
 
     private static Command Submit()
     {
-        var body = new Argument<string>("WORKFLOW_JSON") { Description = "The workflow as JSON ({\"workflow\": {\"chain\": [...]}}), or @FILE to read it from a file" };
+        var body = new Argument<string?>("WORKFLOW_JSON") { Description = "The workflow as JSON ({\"workflow\": {\"chain\": [...]}})", Arity = ArgumentArity.ZeroOrOne };
+        var file = new Option<string?>("--file", "-f") { Description = "Read the workflow's JSON from this file instead" };
         var wait = new Option<bool>("--wait") { Description = "Wait until the workflow finishes; exit 0 when it succeeded" };
         var timeout = new Option<string>("--wait-timeout") { Description = "How long --wait waits", DefaultValueFactory = _ => "5m" };
-        var command = new Command("submit", "Submit a workflow") { body, wait, timeout };
+        var command = new Command("submit", "Submit a workflow") { body, file, wait, timeout };
         command.SetRun(async (r, ct) =>
         {
-            var submission = Parse(r.GetValue(body)!);
+            var submission = Parse(r.GetValue(body), r.GetValue(file));
             var limit = Durations.Parse(r.GetValue(timeout)!, "--wait-timeout");
             var client = BrokerClient.Create(r, out var http);
             using (http)
@@ -142,18 +143,21 @@ internal static class WorkflowCommand
 
     private static string Wire<T>(T value) where T : struct, Enum => JsonSerializer.Serialize(value, Conveyor.Json.ConveyorJson.Options).Trim('"');
 
-    private static WorkflowSubmission Parse(string text)
+    private static WorkflowSubmission Parse(string? text, string? path)
     {
-        if (text.StartsWith('@'))
+        if ((text is null) == (path is null)) throw new CliException("give the workflow as WORKFLOW_JSON or --file FILE (one of them)");
+        if (path is not null)
         {
-            var path = text[1..];
             try { text = File.ReadAllText(path); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new CliException($"cannot read {path}: {e.Message}"); }
         }
         try
         {
-            using var doc = JsonDocument.Parse(text);
-            return WorkflowJson.Parse(doc.RootElement);
+            using var doc = JsonDocument.Parse(text!);
+            var submission = WorkflowJson.Parse(doc.RootElement);
+            // Planned here too (with the default limits), so a bad tree is refused before any broker is asked.
+            WorkflowPlanner.Build(submission, TaskIds.New(TimeProvider.System), () => TaskIds.New(TimeProvider.System), DateTimeOffset.UtcNow, TaskLimits.Default);
+            return submission;
         }
         catch (JsonException e) { throw new CliException($"the workflow is not valid JSON: {e.Message}"); }
         catch (ConveyorValidationException e) { throw new CliException(e.Message); }

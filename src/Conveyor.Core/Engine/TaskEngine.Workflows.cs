@@ -15,7 +15,7 @@ public sealed partial class TaskEngine
     // transaction). Empty, and never touched by an ack, while no workflow step is leased: a task outside
     // a workflow costs one metadata lookup at lease time. An ack through another broker, or a step that
     // ended by a lease expiry, is advanced by maintenance (WorkflowSweep) instead.
-    private readonly ConcurrentDictionary<string, string> _stepLeases = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (string Workflow, long LeasedAt)> _stepLeases = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Submit a workflow: validated and planned as a whole (all or nothing), then stored with one task
@@ -53,14 +53,17 @@ public sealed partial class TaskEngine
         TaskIds.IsValid(id) ? Timed(StoreOperations.WorkflowAdvance, Time.GetTimestamp(), Store.WorkflowAdvance(id, ct)) : ValueTask.FromResult<WorkflowRecord?>(null);
 
     /// <summary>Maintenance's part for workflows (called by <see cref="MaintenanceRun(MaintenanceRunParams, CancellationToken)"/>).</summary>
-    public ValueTask<int> WorkflowSweep(int max = WorkflowSweepBatch, CancellationToken ct = default) =>
-        Timed(StoreOperations.WorkflowSweep, Time.GetTimestamp(), Store.WorkflowSweep(max, ct));
+    public ValueTask<int> WorkflowSweep(int max = WorkflowSweepBatch, CancellationToken ct = default)
+    {
+        PurgeStepLeases();
+        return Timed(StoreOperations.WorkflowSweep, Time.GetTimestamp(), Store.WorkflowSweep(max, ct));
+    }
 
     private void NoteWorkflowSteps(IReadOnlyList<LeasedTask> leased)
     {
         foreach (var l in leased)
             if (l.Task.Metadata.Count > 0 && l.Task.Metadata.TryGetValue(WorkflowPlanner.WorkflowKey, out var wf))
-                _stepLeases[l.LeaseToken] = wf;
+                _stepLeases[l.LeaseToken] = (wf, Time.GetTimestamp());
     }
 
     /// <summary>After complete or fail: advance the workflows of the steps that ended (nothing when no step lease is open).</summary>
@@ -70,7 +73,8 @@ public sealed partial class TaskEngine
         HashSet<string>? due = null;
         for (var i = 0; i < tokens.Count; i++)
         {
-            if (!_stepLeases.TryRemove(tokens[i], out var wf)) continue;
+            if (!_stepLeases.TryRemove(tokens[i], out var entry)) continue;
+            var wf = entry.Workflow;
             // A retried step is leased again under a new token; only an ended step moves its workflow.
             if (results[i].Outcome == AckOutcome.Ok && results[i].State is { } st && st.IsTerminal()) (due ??= []).Add(wf);
         }
@@ -81,6 +85,13 @@ public sealed partial class TaskEngine
             try { await Store.WorkflowAdvance(wf, ct).ConfigureAwait(false); }
             catch (Exception) when (!ct.IsCancellationRequested) { }
         }
+    }
+
+    /// <summary>Drops step leases never acknowledged here (their worker died; maintenance advances those workflows).</summary>
+    private void PurgeStepLeases()
+    {
+        foreach (var (token, e) in _stepLeases)
+            if (Time.GetElapsedTime(e.LeasedAt) > LeaseTags.KeepFor) _stepLeases.TryRemove(token, out _);
     }
 
     private static TaskState? ViewState(WorkflowStepState s) => s switch

@@ -90,7 +90,7 @@ public sealed partial class TaskEngine(ITaskStore store, TimeProvider time, Task
                 throw new ConveyorValidationException(items.Count == 1 ? "result" : $"items[{i}].result", e) { IsTooLarge = true };
         var results = await Timed(StoreOperations.TaskCompleteMany, Time.GetTimestamp(), Store.TaskCompleteMany(items, ct)).ConfigureAwait(false);
         await MeterOutcomes([.. items.Select(i => i.LeaseToken)], results, completed: true, ct).ConfigureAwait(false);
-        await AdvanceWorkflows([.. items.Select(i => i.LeaseToken)], results, ct).ConfigureAwait(false); // workflows
+        if (!_stepLeases.IsEmpty) await AdvanceWorkflows([.. items.Select(i => i.LeaseToken)], results, ct).ConfigureAwait(false); // workflows
         return results;
     }
 
@@ -104,7 +104,7 @@ public sealed partial class TaskEngine(ITaskStore store, TimeProvider time, Task
         var clipped = items.Select(i => i with { Error = i.Error.Truncated() }).ToList();
         var results = await Timed(StoreOperations.TaskFailMany, Time.GetTimestamp(), Store.TaskFailMany(clipped, ct)).ConfigureAwait(false);
         await MeterOutcomes([.. items.Select(i => i.LeaseToken)], results, completed: false, ct).ConfigureAwait(false);
-        await AdvanceWorkflows([.. items.Select(i => i.LeaseToken)], results, ct).ConfigureAwait(false); // workflows
+        if (!_stepLeases.IsEmpty) await AdvanceWorkflows([.. items.Select(i => i.LeaseToken)], results, ct).ConfigureAwait(false); // workflows
         return results;
     }
 
