@@ -276,4 +276,25 @@ public abstract partial class TaskStoreConformanceTests
         var parse = Assert.Throws<ConveyorValidationException>(() => WorkflowJson.Parse(JsonSerializer.SerializeToElement(JsonNode.Parse("""{"workflow": {"chain": [{"priority": 3}]}}"""))));
         Assert.Equal("workflow.chain[0]", Assert.Single(parse.Errors).Field);
     }
+
+    [Fact]
+    public async Task A_step_cancelled_on_its_own_fails_its_workflow_at_the_next_sweep()
+    {
+        var time = NewClock();
+        await using var store = await CreateStore(time);
+        var engine = new TaskEngine(store, time);
+        var wf = await engine.WorkflowSubmit(new WorkflowSubmission { Root = WorkflowNode.Chain(Sum("[1]"), Sum("[2]"), Sum("[3]")) });
+        var cancel = await engine.Cancel(wf.Steps[1].TaskId); // a waiting step, cancelled as a task
+        Assert.Equal(CancelOutcome.Cancelled, cancel.Outcome);
+        Assert.Equal(TaskState.Cancelled, (await Get(store, wf.Steps[1].TaskId)).State);
+
+        await RunReady(engine); // the first step runs; the cancelled one is never released
+        time.Advance(TimeSpan.FromMinutes(1));
+        await engine.WorkflowSweep();
+        var end = await engine.WorkflowGet(wf.Id);
+        Assert.Equal(WorkflowState.Failed, end!.State);
+        Assert.Equal(WorkflowStepState.Cancelled, end.Steps[1].State);
+        Assert.Equal(TaskState.Cancelled, (await Get(store, wf.Steps[2].TaskId)).State);
+        Assert.Equal(0, await RunReady(engine));
+    }
 }
