@@ -102,6 +102,14 @@ internal static class WorkflowOps
         var ids = new List<string>();
         using (var r = due.ExecuteReader()) while (r.Read()) ids.Add(r.GetString(0));
         foreach (var id in ids) Advance(ctx, id);
+        // A finished workflow's record is kept as long as a task's (the default retention), as Redis expires it.
+        foreach (var name in (string[])["WorkflowSweep.ExpireSteps", "WorkflowSweep.Expire"])
+        {
+            var expire = ctx.Command(name);
+            expire.Set("$before", Ticks(now - TaskDefaults.Retention));
+            expire.Set("$limit", max);
+            expire.ExecuteNonQuery();
+        }
         return ids.Count;
     }
 
