@@ -22,6 +22,7 @@ root.Subcommands.Add(TokenCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(HealthCommand.Create());
 root.Subcommands.Add(StoreCommand.Create()); // ops
+root.Subcommands.Add(WorkflowCommand.Create()); // workflows
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

@@ -33,6 +33,8 @@ namespace Conveyor.Redis;
 ///                                  ("" none), l last run ms, lt last task id, c created ms, u updated ms
 /// conveyor:{q:default}:sch:due     ZSET  schedule name -> next run ms (unpaused schedules only)
 /// conveyor:{g}:layout              STRING the key layout version (RedisLayout.Current); absent: layout 1
+/// conveyor:{wf:&lt;id&gt;}              HASH  one workflow: d its record (JSON), v its version (own slot)
+/// conveyor:{g}:workflows           ZSET  unsettled workflow ids -> when maintenance next looks (ms)
 /// </code>
 /// </summary>
 internal sealed class RedisKeys(string prefix, bool shardedPubSub = false)
@@ -66,6 +68,10 @@ internal sealed class RedisKeys(string prefix, bool shardedPubSub = false)
 
     /// <summary>HASH: schedule name -> the queue whose slot holds it (cron; RedisTaskStore.Schedules.cs).</summary>
     public RedisKey Schedules { get; } = prefix + ":{g}:schedules";
+    /// <summary>HASH: one workflow's record; its own hash tag, so it sits in one slot whatever queues its steps use.</summary>
+    public RedisKey Workflow(string id) => Prefix + ":{wf:" + id + "}";
+    /// <summary>ZSET: unsettled workflows by when maintenance's WorkflowSweep next looks at them (ms).</summary>
+    public RedisKey WorkflowsUnsettled { get; } = prefix + ":{g}:workflows";
 
     /// <summary>Pattern matching every queue's events channel.</summary>
     public RedisChannel EventsPattern { get; } = RedisChannel.Pattern(prefix + ":{q:*}:ev");

@@ -130,6 +130,7 @@ public static class ConveyorServer
         HistoryEndpoints.Map(app);
         RetentionEndpoints.Map(app);
         ScheduleEndpoints.Map(app); // cron
+        WorkflowEndpoints.Map(app); // workflows
         EventEndpoints.Map(app);
         HealthEndpoints.Map(app);
         CompatEndpoints.Map(app);

@@ -29,6 +29,12 @@ public sealed class CliBadInputTests : IDisposable
         { ["token", "create", "--scope", "root"], 2, "is not a scope" },
         { ["dlq", "retry"], 2, "name a task ID, or --all" },
         { ["frobnicate"], 2, "Unrecognized command or argument 'frobnicate'" },
+        // workflows:
+        { ["workflow", "status", "nope"], 2, "is not a workflow id" },
+        { ["workflow", "submit", "{\"workflow\": {\"chain\": []}}"], 2, "workflow.chain: a chain needs at least one step" },
+        { ["workflow", "submit", "{oops"], 2, "the workflow is not valid JSON" },
+        { ["workflow", "submit", "--file", "/no/such/flow.json"], 2, "cannot read /no/such/flow.json" },
+        { ["workflow", "submit"], 2, "give the workflow as WORKFLOW_JSON or --file FILE" },
     };
 
     [Theory]

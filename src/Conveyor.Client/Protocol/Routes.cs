@@ -62,4 +62,8 @@ public static class Routes
     public static string SchedulePause(string name) => Schedule(name) + "/pause";
     public static string ScheduleResume(string name) => Schedule(name) + "/resume";
     public static string ScheduleRunNow(string name) => Schedule(name) + "/run";
+    // Workflows: POST submits one (WorkflowSubmit), GET reads it with its steps (WorkflowGet), /cancel (WorkflowCancel).
+    public const string Workflows = Prefix + "/workflows";
+    public static string Workflow(string id) => $"{Workflows}/{Uri.EscapeDataString(id)}";
+    public static string WorkflowCancel(string id) => Workflow(id) + "/cancel";
 }

@@ -35,6 +35,7 @@ public sealed partial class TaskEngine
         var started = Time.GetTimestamp();
         var result = await Store.MaintenanceRun(request, ct).ConfigureAwait(false);
         StoreTook(StoreOperations.MaintenanceRun, started);
+        await WorkflowSweep(WorkflowSweepBatch, ct).ConfigureAwait(false); // workflows: finish what a dead process left undone
         foreach (var r in result.Reclaims)
         {
             var tags = ConveyorDiagnostics.Tags(r.Queue, r.Type);
@@ -157,6 +158,11 @@ internal static class StoreOperations
     public const string TaskReleaseMany = nameof(TaskReleaseMany);
     public const string TaskCancel = nameof(TaskCancel);
     public const string MaintenanceRun = nameof(MaintenanceRun);
+    // workflows:
+    public const string WorkflowCreate = nameof(WorkflowCreate);
+    public const string WorkflowAdvance = nameof(WorkflowAdvance);
+    public const string WorkflowCancel = nameof(WorkflowCancel);
+    public const string WorkflowSweep = nameof(WorkflowSweep);
     public const string RetentionGet = nameof(RetentionGet);
     public const string RetentionSet = nameof(RetentionSet);
 }

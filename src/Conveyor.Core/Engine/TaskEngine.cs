@@ -79,6 +79,7 @@ public sealed partial class TaskEngine(ITaskStore store, TimeProvider time, Task
 
         var leased = await Timed(StoreOperations.TaskLease, Time.GetTimestamp(), Store.TaskLease(request, ct)).ConfigureAwait(false);
         MeterLeased(leased);
+        NoteWorkflowSteps(leased); // workflows
         return leased;
     }
 
@@ -89,6 +90,7 @@ public sealed partial class TaskEngine(ITaskStore store, TimeProvider time, Task
                 throw new ConveyorValidationException(items.Count == 1 ? "result" : $"items[{i}].result", e) { IsTooLarge = true };
         var results = await Timed(StoreOperations.TaskCompleteMany, Time.GetTimestamp(), Store.TaskCompleteMany(items, ct)).ConfigureAwait(false);
         await MeterOutcomes([.. items.Select(i => i.LeaseToken)], results, completed: true, ct).ConfigureAwait(false);
+        if (!_stepLeases.IsEmpty) await AdvanceWorkflows([.. items.Select(i => i.LeaseToken)], results, ct).ConfigureAwait(false); // workflows
         return results;
     }
 
@@ -102,6 +104,7 @@ public sealed partial class TaskEngine(ITaskStore store, TimeProvider time, Task
         var clipped = items.Select(i => i with { Error = i.Error.Truncated() }).ToList();
         var results = await Timed(StoreOperations.TaskFailMany, Time.GetTimestamp(), Store.TaskFailMany(clipped, ct)).ConfigureAwait(false);
         await MeterOutcomes([.. items.Select(i => i.LeaseToken)], results, completed: false, ct).ConfigureAwait(false);
+        if (!_stepLeases.IsEmpty) await AdvanceWorkflows([.. items.Select(i => i.LeaseToken)], results, ct).ConfigureAwait(false); // workflows
         return results;
     }
 

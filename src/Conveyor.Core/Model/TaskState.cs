@@ -17,6 +17,8 @@ public enum TaskState
     Failed,
     /// <summary>Terminal: cancelled before or while running.</summary>
     Cancelled,
+    /// <summary>A workflow step held until the steps before it finish (never leased while waiting).</summary>
+    Waiting,
 }
 
 public static class TaskStates
@@ -33,6 +35,7 @@ public static class TaskStates
         TaskState.Succeeded => "succeeded",
         TaskState.Failed => "failed",
         TaskState.Cancelled => "cancelled",
+        TaskState.Waiting => "waiting",
         _ => throw new ArgumentOutOfRangeException(nameof(state), state, null),
     };
 
@@ -46,10 +49,11 @@ public static class TaskStates
             case "succeeded": state = TaskState.Succeeded; return true;
             case "failed": state = TaskState.Failed; return true;
             case "cancelled": state = TaskState.Cancelled; return true;
+            case "waiting": state = TaskState.Waiting; return true;
             default: state = default; return false;
         }
     }
 
     public static IReadOnlyList<TaskState> All { get; } =
-        [TaskState.Pending, TaskState.Scheduled, TaskState.Running, TaskState.Succeeded, TaskState.Failed, TaskState.Cancelled];
+        [TaskState.Pending, TaskState.Scheduled, TaskState.Running, TaskState.Succeeded, TaskState.Failed, TaskState.Cancelled, TaskState.Waiting];
 }

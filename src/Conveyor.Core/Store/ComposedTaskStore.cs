@@ -1,6 +1,7 @@
 using Conveyor.Model;
 using Conveyor.Retention;
 using Conveyor.Schedules;
+using Conveyor.Workflows;
 
 namespace Conveyor.Store;
 
@@ -80,6 +81,19 @@ public sealed class ComposedTaskStore(ITaskDelivery delivery, ITaskRecords recor
     public ValueTask<IReadOnlyList<Schedule>> ScheduleDue(int max, CancellationToken ct = default) => Records.ScheduleDue(max, ct);
     public async ValueTask<ScheduleClaimResult> ScheduleClaim(ScheduleClaimParams request, CancellationToken ct = default) =>
         await Swept(await Records.ScheduleClaim(request, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
+
+    // Workflows (records: a released step becomes ready in the records, then reaches the delivery by the sweep)
+    public async ValueTask WorkflowCreate(WorkflowRecord workflow, IReadOnlyList<TaskRecord> tasks, CancellationToken ct = default)
+    {
+        await Records.WorkflowCreate(workflow, tasks, ct).ConfigureAwait(false);
+        await Delivery.OutboxSweep(ct).ConfigureAwait(false);
+    }
+    public ValueTask<WorkflowRecord?> WorkflowGet(string id, CancellationToken ct = default) => Records.WorkflowGet(id, ct);
+    public async ValueTask<WorkflowRecord?> WorkflowAdvance(string id, CancellationToken ct = default) =>
+        await Swept(await Records.WorkflowAdvance(id, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
+    public ValueTask<WorkflowRecord?> WorkflowCancel(string id, CancellationToken ct = default) => Records.WorkflowCancel(id, ct);
+    public async ValueTask<int> WorkflowSweep(int max, CancellationToken ct = default) =>
+        await Swept(await Records.WorkflowSweep(max, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
 
     // Worker registry
     public ValueTask<WorkerHeartbeatResult> WorkerHeartbeat(WorkerInfo worker, CancellationToken ct = default) => Workers.WorkerHeartbeat(worker, ct);

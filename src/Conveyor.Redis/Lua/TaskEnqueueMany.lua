@@ -13,7 +13,7 @@
   ARGV[1] P (task key prefix)   ARGV[2] now ms   ARGV[3] idempotency window ms
   ARGV[4] wake ("PUBLISH <channel>" or "SPUBLISH <channel>")          ARGV[5] events channel   ARGV[6] queue   ARGV[7] n
   then n tasks of 9 values each:
-    id, type, priority, state (pending|scheduled), scheduled_for ms, spec ("sp", see Lib.lua),
+    id, type, priority, state (pending|scheduled|waiting), scheduled_for ms, spec ("sp", see Lib.lua),
     idempotency key ("" for none; also inside the spec), args json,
     index key: k > 0 writes id -> queue into KEYS[6 + k] with the task (standalone: one call, and
     atomic with the task); 0 when the caller wrote the index before (a cluster, where the index
@@ -56,7 +56,8 @@ for i = 0, n - 1 do
         "ar", ARGV[o + 7], "sf", sf, "st", st, "q", q, "sq", seq)
       if st == "pending" then
         ready[#ready + 1] = ready_score(ARGV[o + 2], seq); ready[#ready + 1] = id
-      else
+      -- workflows: a waiting step is in neither set until WorkflowStepRelease makes it pending
+      elseif st ~= "waiting" then
         sched[#sched + 1] = sf; sched[#sched + 1] = id
       end
       ix_add(ixadd, st, id) -- redis-index: the state index, written in the zadd_many below

@@ -32,6 +32,7 @@ internal static class AckOps
             }
         }
         tally.Write(ctx, now);
+        WorkflowOps.StepsEnded(ctx, done); // workflows: a step's end releases what follows in this transaction
         var results = new List<AckResult>(items.Count);
         foreach (var item in items)
             results.Add(done.Remove(item.TaskId) ? new AckResult(item.TaskId, AckOutcome.Ok, TaskState.Succeeded) : Miss(ctx, item.TaskId));
@@ -107,6 +108,7 @@ internal static class AckOps
         cmd.ExecuteNonQuery();
         ctx.Event(row.Id, row.Queue, row.Type, state, now);
         if (again) ctx.Wake(row.Queue);
+        else WorkflowOps.StepsEnded(ctx, [row.Id]); // workflows: a dead step moves its workflow in this transaction
         return (state, scheduledFor);
     }
 

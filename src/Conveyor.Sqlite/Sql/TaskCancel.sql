@@ -3,9 +3,10 @@
 -- heartbeat (LeaseExtendMany) learns that cancellation was asked and fires the handler's token.
 
 -- name: Pending
--- Parameters: $id, $now (ticks). Result: queue, type when the task was pending or scheduled.
+-- Parameters: $id, $now (ticks). Result: queue, type when the task was pending, scheduled or waiting
+-- (workflows: a waiting step; its workflow learns it at its next advance, as on Redis).
 UPDATE tasks SET state = 'cancelled', finished_at = $now
-WHERE id = $id AND state IN ('pending', 'scheduled')
+WHERE id = $id AND state IN ('pending', 'scheduled', 'waiting')
 RETURNING queue, type;
 
 -- name: Running

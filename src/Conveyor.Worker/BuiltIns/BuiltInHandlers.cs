@@ -17,11 +17,11 @@ public sealed class BuiltInHandlerOptions
 
 /// <summary>
 /// The built-in task types used by <c>conveyor up</c>, the demos, the tests and the benchmarks:
-/// <c>fib</c>, <c>email.send</c>, <c>sleep</c>, <c>noop</c>, <c>fail</c>, <c>flaky</c>, <c>heavy</c>.
+/// <c>fib</c>, <c>email.send</c>, <c>sleep</c>, <c>noop</c>, <c>fail</c>, <c>flaky</c>, <c>heavy</c>, <c>sum</c> (workflows).
 /// </summary>
 public static class BuiltInHandlers
 {
-    public static readonly IReadOnlyList<string> Kinds = ["fib", "email.send", "sleep", "noop", "fail", "flaky", "heavy"];
+    public static readonly IReadOnlyList<string> Kinds = ["fib", "email.send", "sleep", "noop", "fail", "flaky", "heavy", "sum"];
 
     /// <summary>Registers every built-in type into <paramref name="registry"/>.</summary>
     public static HandlerRegistry AddBuiltIns(this HandlerRegistry registry, BuiltInHandlerOptions? options = null, TimeProvider? time = null)
@@ -35,6 +35,7 @@ public static class BuiltInHandlers
         registry.Add("fail", new FailHandler());
         registry.Add("flaky", new FlakyHandler(options.Random));
         registry.Add("heavy", new HeavyHandler(options.HeavyDuration, time));
+        registry.Add("sum", new SumHandler(time)); // workflows
         return registry;
     }
 

@@ -135,6 +135,20 @@ public sealed class BuiltInHandlerTests
     {
         var registry = new HandlerRegistry().AddBuiltIns();
         Assert.Equal(BuiltInHandlers.Kinds.Order(), registry.Kinds.Order());
-        Assert.Equal(["email.send", "fail", "fib", "flaky", "heavy", "noop", "sleep"], registry.Kinds.Order());
+        Assert.Equal(["email.send", "fail", "fib", "flaky", "heavy", "noop", "sleep", "sum"], registry.Kinds.Order());
+    }
+
+    [Fact]
+    public async Task Sum_adds_arrays_and_a_workflow_steps_values_and_input()
+    {
+        await using var h = WithBuiltIns();
+        var flat = await h.SubmitAsync("sum", Json("""[1, [2, 3], null, 4.5]"""));
+        var step = await h.SubmitAsync("sum", Json("""{"values": [10], "input": [1, 2], "ms": 20}"""));
+        var bad = await h.SubmitAsync("sum", Json("""{"ms": -1}"""), maxAttempts: 3);
+        await h.StartAsync();
+        Assert.Equal(10.5, (await h.WaitTerminalAsync(flat)).Result!.Value.GetDouble());
+        Assert.Equal(13, (await h.WaitTerminalAsync(step)).Result!.Value.GetDouble());
+        var refused = await h.WaitTerminalAsync(bad);
+        Assert.Equal((TaskState.Failed, 1, "invalid_args"), (refused.State, refused.Attempt, refused.Error?.Type));
     }
 }

@@ -17,8 +17,9 @@ import workers from './pages/workers.js';
 import submit from './pages/submit.js';
 import signin from './pages/signin.js';
 import schedules from './pages/schedules.js'; // cron
+import workflows from './pages/workflows.js'; // workflows
 
-const pages = { overview, tasks, bulk, dead, queues, workers, submit, signin, schedules };
+const pages = { overview, tasks, bulk, dead, queues, workers, submit, signin, schedules, workflows };
 const main = document.getElementById('main');
 let cleanup = null;
 
