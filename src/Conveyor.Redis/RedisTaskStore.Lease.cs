@@ -16,17 +16,29 @@ public sealed partial class RedisTaskStore
     public async ValueTask<IReadOnlyList<LeasedTask>> TaskLease(TaskLeaseParams request, CancellationToken ct = default)
     {
         var deadline = _time.GetUtcNow() + request.Wait;
-        while (true)
+        for (var pass = 0; ; pass++)
         {
             ct.ThrowIfCancellationRequested();
             Task[]? wakes = null;
-            if (request.Wait > TimeSpan.Zero)
+            List<LeasedTask> leased;
+            long nextDueMs;
+            try
             {
-                wakes = new Task[request.Queues.Count];
-                for (var i = 0; i < wakes.Length; i++) wakes[i] = await _wake.Arm(request.Queues[i]).ConfigureAwait(false);
+                if (request.Wait > TimeSpan.Zero)
+                {
+                    wakes = new Task[request.Queues.Count];
+                    for (var i = 0; i < wakes.Length; i++) wakes[i] = await _wake.Arm(request.Queues[i]).ConfigureAwait(false);
+                }
+                (leased, nextDueMs) = await LeaseOnce(request).ConfigureAwait(false);
             }
-
-            var (leased, nextDueMs) = await LeaseOnce(request).ConfigureAwait(false);
+            catch (Exception e) when (pass > 0 && StoreUnavailableException.IsUnreachable(e) && _time.GetUtcNow() < deadline && !_closing.IsCancellationRequested)
+            {
+                // ops: a lease already blocked rides out a Redis restart (commands fail fast while no connection
+                // is up): it waits for the reconnect within its own wait instead of failing. Only the first
+                // look fails at once, so a caller learns promptly that the store is not there.
+                await WaitReconnected(deadline - _time.GetUtcNow(), ct).ConfigureAwait(false);
+                continue;
+            }
             if (leased.Count > 0 || wakes is null) return leased;
 
             var now = _time.GetUtcNow();

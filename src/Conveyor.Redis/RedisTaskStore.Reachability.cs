@@ -21,7 +21,7 @@ public sealed partial class RedisTaskStore
     {
         if (_mux.IsConnected) return;
         if (_unreachable.TryAdd(target, true))
-            _logger.LogWarning("the store is unreachable: Redis {Endpoint} does not answer; Conveyor keeps trying in the background (/readyz answers 503, API calls 503 until it connects)", target);
+            _logger.LogWarning("the store is unreachable: Redis {Endpoint} does not answer; Conveyor keeps trying in the background until it connects (meanwhile a broker's /readyz and API calls answer 503)", target);
     }
 
     private void EndpointFailed(EndPoint? endpoint, ConnectionType type, ConnectionFailureType failure)
@@ -29,7 +29,7 @@ public sealed partial class RedisTaskStore
         if (type != ConnectionType.Interactive) return;
         var name = EndpointName(endpoint);
         if (_unreachable.TryAdd(name, true))
-            _logger.LogWarning("the store is unreachable: Redis {Endpoint} connection {Failure}; Conveyor keeps trying in the background (/readyz answers 503 until it connects)", name, failure);
+            _logger.LogWarning("the store is unreachable: Redis {Endpoint} connection {Failure}; Conveyor keeps trying in the background until it connects (meanwhile a broker's /readyz and API calls answer 503)", name, failure);
     }
 
     /// <summary>True when this reconnect ends an episode that was logged (so the caller logs once).</summary>
@@ -43,6 +43,22 @@ public sealed partial class RedisTaskStore
                 ended |= _unreachable.TryRemove(key, out _);
         return ended;
     }
+
+    private TaskCompletionSource _reconnected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Until the next reconnect, at most <paramref name="max"/> and at most 250 ms (a reconnect whose commands still fail is looked at again).</summary>
+    private async Task WaitReconnected(TimeSpan max, CancellationToken ct)
+    {
+        var wait = max < TimeSpan.FromMilliseconds(250) ? max : TimeSpan.FromMilliseconds(250);
+        if (wait <= TimeSpan.Zero) return;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, _closing.Token);
+        await Task.WhenAny(Volatile.Read(ref _reconnected).Task, Task.Delay(wait, _time, stop.Token)).ConfigureAwait(false);
+        await stop.CancelAsync().ConfigureAwait(false);
+        ct.ThrowIfCancellationRequested();
+    }
+
+    private void Reconnected() =>
+        Interlocked.Exchange(ref _reconnected, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
     /// <summary>First connection after a start without Redis: what <see cref="ConnectAsync"/> would have done.</summary>
     private async Task FirstConnected()

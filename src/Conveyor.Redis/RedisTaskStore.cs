@@ -133,7 +133,7 @@ public sealed partial class RedisTaskStore : ITaskStore
     {
         if (EndpointRestored(e.EndPoint, e.ConnectionType))
             _logger.LogInformation("the store is reachable: Redis {Endpoint} connected", EndpointName(e.EndPoint));
-        if (e.ConnectionType == ConnectionType.Interactive) _ = FirstConnected();
+        if (e.ConnectionType == ConnectionType.Interactive) { _ = FirstConnected(); Reconnected(); }
     }
 
     /// <summary>

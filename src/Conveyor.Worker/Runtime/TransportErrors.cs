@@ -13,7 +13,9 @@ internal static class TransportErrors
     /// <summary>The exception to attach to a log entry: null for an expected transport failure.</summary>
     public static Exception? StackFor(Exception ex) => IsTransient(ex) ? null : ex;
 
-    public static string Reason(Exception ex) => Brief(ex.InnerException is SocketException s ? $"{ex.Message} ({s.SocketErrorCode})" : ex.Message);
+    public static string Reason(Exception ex) =>
+        Conveyor.Store.StoreUnavailableException.IsUnreachable(ex) ? Conveyor.Store.StoreUnavailableException.Brief(ex) + "; the store is unreachable" // ops: one line
+        : Brief(ex.InnerException is SocketException s ? $"{ex.Message} ({s.SocketErrorCode})" : ex.Message);
 
     /// <summary>
     /// One line: StackExchange.Redis appends a dump of its counters to a connection error's message

@@ -70,3 +70,21 @@ public sealed class SqliteSeveralProcessesTests : IDisposable
         }
     }
 }
+
+/// <summary><c>conveyor bench --workloads w2x</c> needs a SQLite file another process can open: anything else is refused in one line.</summary>
+public sealed class BenchOtherProcessArgumentsTests : IDisposable
+{
+    private readonly TestEnvironment _env = new();
+
+    public void Dispose() => _env.Dispose();
+
+    [Theory]
+    [InlineData(":memory:", "give a SQLite file")]
+    [InlineData("redis://127.0.0.1:1", "give a SQLite file")]
+    public async Task W2x_on_a_store_no_other_process_can_open_is_refused(string store, string message)
+    {
+        var (code, output) = await ConveyorProcess.Run(_env.Directory, "bench", "--workloads", "w2x", "--store", store, "--quiet");
+        Assert.True(code == 2, output);
+        Assert.Contains(message, output, StringComparison.Ordinal);
+    }
+}
