@@ -15,7 +15,7 @@ namespace Conveyor.Redis;
 /// conveyor:{q:default}:fin         LIST  the finish log: (id, finished ms) pairs as tasks end; fin:succeeded, fin:failed,
 ///                                  fin:cancelled: the same per state, moved there by retention (MaintenanceRun)
 /// conveyor:{q:default}:all         ZSET  every task id, score 0 (lexical = creation order)
-/// conveyor:{q:default}:meta        HASH  seq, paused, succeeded, cancelled
+/// conveyor:{q:default}:meta        HASH  seq, paused, succeeded, cancelled; ob (outbox watermark, RabbitMQ delivery)
 /// conveyor:{q:default}:hist:&lt;day&gt;  HASH  outcomes per minute of one UTC day (days since the epoch):
 ///                                  "s&lt;minute of day&gt;" succeeded, "f&lt;minute of day&gt;" failed; expires 8 days after the day
 /// conveyor:{q:default}:idem        HASH  idempotency key -> id;  …:idem:exp ZSET key -> expiry ms
