@@ -17,7 +17,7 @@ namespace Conveyor.Redis;
 /// conveyor:{q:default}:ix          ZSET  the state index: state letter + id, score 0 (lexical = creation order
 ///                                  within a state); what TaskList reads (IX in Lua/Lib.lua, StateIndexLetters)
 /// conveyor:{q:default}:all         ZSET  layout 1 only: every task id, score 0; LayoutUpgrade turns it into ix
-/// conveyor:{q:default}:meta        HASH  seq, paused, succeeded, cancelled
+/// conveyor:{q:default}:meta        HASH  seq, paused, succeeded, cancelled; ob (outbox watermark, RabbitMQ delivery)
 /// conveyor:{q:default}:hist:&lt;day&gt;  HASH  outcomes per minute of one UTC day (days since the epoch):
 ///                                  "s&lt;minute of day&gt;" succeeded, "f&lt;minute of day&gt;" failed; expires 8 days after the day
 /// conveyor:{q:default}:idem        HASH  idempotency key -> id;  …:idem:exp ZSET key -> expiry ms
