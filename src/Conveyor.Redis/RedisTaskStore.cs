@@ -42,7 +42,8 @@ public sealed partial class RedisTaskStore : ITaskStore
         _mux = multiplexer;
         _ownsMux = ownsMultiplexer;
         _keys = new RedisKeys(options.KeyPrefix, options.ShardedPubSub);
-        _time = options.TimeProvider;
+        _clock = options.UseServerClock && ReferenceEquals(options.TimeProvider, TimeProvider.System) ? new RedisClock(multiplexer, options.LoggerFactory?.CreateLogger("Conveyor.Redis") ?? NullLogger.Instance) : null; // faults2
+        _time = (TimeProvider?)_clock ?? options.TimeProvider;
         _idempotencyWindow = options.IdempotencyWindow;
         _logger = options.LoggerFactory?.CreateLogger("Conveyor.Redis") ?? NullLogger.Instance;
         _database = options.Configuration?.DefaultDatabase ?? (options.Configuration is null ? RedisUrl.ToConfiguration(options.ConnectionString).DefaultDatabase ?? 0 : 0);
@@ -52,6 +53,7 @@ public sealed partial class RedisTaskStore : ITaskStore
         _events = new EventHub(_mux, _keys, _logger);
         _mux.ConnectionFailed += OnConnectionFailed;
         _mux.ConnectionRestored += OnConnectionRestored;
+        StartClock(); // faults2
     }
 
     /// <summary>
@@ -64,6 +66,7 @@ public sealed partial class RedisTaskStore : ITaskStore
         var mux = ConnectionMultiplexer.Connect(options.BuildConfiguration());
         var store = new RedisTaskStore(mux, options, ownsMultiplexer: true);
         store.RefuseEvictingRedis().AsTask().GetAwaiter().GetResult();
+        store.MeasureClock().GetAwaiter().GetResult(); // faults2
         return store;
     }
 
@@ -75,6 +78,7 @@ public sealed partial class RedisTaskStore : ITaskStore
         var store = new RedisTaskStore(mux, options, ownsMultiplexer: true);
         await store._scripts.Preload().ConfigureAwait(false);
         await store.RefuseEvictingRedis().ConfigureAwait(false);
+        await store.MeasureClock().ConfigureAwait(false); // faults2
         return store;
     }
 
@@ -128,6 +132,7 @@ public sealed partial class RedisTaskStore : ITaskStore
     {
         _logger.LogInformation("Redis connection to {Endpoint} ({Type}) restored", e.EndPoint, e.ConnectionType);
         if (e.ConnectionType == ConnectionType.Interactive) _ = _scripts.Preload(e.EndPoint);
+        if (e.ConnectionType == ConnectionType.Interactive) _ = MeasureClock(); // faults2
     }
 
     /// <summary>
@@ -142,8 +147,10 @@ public sealed partial class RedisTaskStore : ITaskStore
             {
                 return await op().ConfigureAwait(false);
             }
-            catch (Exception e) when (attempt < 3 && e is RedisConnectionException or RedisTimeoutException && !ct.IsCancellationRequested)
+            catch (Exception e) when (RedisErrors.Unreachable(e) is { } unreachable && !ct.IsCancellationRequested)
             {
+                // A timeout has already cost the whole CommandTimeout: answer now rather than multiply it.
+                if (attempt >= 3 || RedisErrors.TimedOut(unreachable)) throw unreachable;
                 await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), ct).ConfigureAwait(false);
             }
         }
