@@ -45,8 +45,8 @@ internal sealed class RedisClock(IConnectionMultiplexer mux, ILogger logger) : T
             if (offset.Duration() > WarnAbove && !_warned)
             {
                 _warned = true;
-                logger.LogWarning("This machine's clock is {Ahead:+0.000;-0.000} s ahead of Redis' clock ({Endpoint}); Conveyor uses Redis' time for leases and due times",
-                    -offset.TotalSeconds, server.EndPoint);
+                logger.LogWarning("This machine's clock is {Seconds:0.000} s {Direction} Redis' clock ({Endpoint}); Conveyor uses Redis' time for leases and due times",
+                    offset.Duration().TotalSeconds, offset < TimeSpan.Zero ? "ahead of" : "behind", server.EndPoint);
             }
             return true;
         }
