@@ -22,6 +22,11 @@ command -v npm >/dev/null 2>&1 || need_pkgs+=(npm)
 command -v strace >/dev/null 2>&1 || need_pkgs+=(strace)
 # The RabbitMQ store tests start a real rabbitmq-server (Debian 12: 3.10) on free loopback ports.
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || need_pkgs+=(rabbitmq-server)
+# The partition tests make network namespaces and veth pairs (iproute2) and drop packets in them (nftables).
+command -v ip >/dev/null 2>&1 || need_pkgs+=(iproute2)
+command -v nft >/dev/null 2>&1 || need_pkgs+=(nftables)
+# The clock-skew tests run brokers and workers on a clock 30 s off (libfaketime).
+command -v faketime >/dev/null 2>&1 || need_pkgs+=(faketime)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "test.sh: installing ${need_pkgs[*]} (Debian packages)"
   SUDO=""

@@ -32,6 +32,24 @@ public sealed class RedisStoreOptions
     /// </summary>
     public bool ShardedPubSub { get; set; }
 
+    /// <summary>
+    /// The longest a command waits for Redis before the store gives up on it (StackExchange.Redis'
+    /// <c>syncTimeout</c>/<c>asyncTimeout</c>, unless the connection string sets them): a partition
+    /// between broker and Redis answers a client 503/504 within about this, instead of hanging. Default 3 s.
+    /// </summary>
+    public TimeSpan CommandTimeout { get; set; } = DefaultCommandTimeout;
+
+    /// <summary>The default <see cref="CommandTimeout"/>: long enough for a large batch on a busy Redis, short enough for a client to be told.</summary>
+    public static readonly TimeSpan DefaultCommandTimeout = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// Take "now" from Redis' clock (<c>TIME</c>, the offset re-measured every <see cref="RedisClock.RefreshEvery"/>)
+    /// rather than this machine's, so brokers and workers on machines whose clocks disagree agree on
+    /// when a lease expires and when a delayed task is due. Applies only when <see cref="TimeProvider"/>
+    /// is the system clock (a FakeTimeProvider in tests is left as it is). Default true.
+    /// </summary>
+    public bool UseServerClock { get; set; } = true;
+
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
     public ILoggerFactory? LoggerFactory { get; set; }
@@ -47,6 +65,11 @@ public sealed class RedisStoreOptions
         // backs off) instead of waiting in the client's backlog for its timeout; reconnecting goes on.
         c.BacklogPolicy = BacklogPolicy.FailFast;
         if (string.IsNullOrEmpty(c.ClientName)) c.ClientName = "conveyor";
+        // faults2: a bounded wait per command (the client's default is 5 s, and retries multiplied it).
+        var text = Configuration is null ? ConnectionString : "";
+        var ms = (int)CommandTimeout.TotalMilliseconds;
+        if (Configuration is null && !text.Contains("synctimeout", StringComparison.OrdinalIgnoreCase)) c.SyncTimeout = ms;
+        if (Configuration is null && !text.Contains("asynctimeout", StringComparison.OrdinalIgnoreCase)) c.AsyncTimeout = ms;
         return c;
     }
 
@@ -56,6 +79,8 @@ public sealed class RedisStoreOptions
             throw new ArgumentException("KeyPrefix must be non-empty and hold none of { } * ? [ ] or spaces", nameof(KeyPrefix));
         if (IdempotencyWindow <= TimeSpan.Zero)
             throw new ArgumentException("IdempotencyWindow must be positive", nameof(IdempotencyWindow));
+        if (CommandTimeout <= TimeSpan.Zero || CommandTimeout > TimeSpan.FromMinutes(5))
+            throw new ArgumentException("CommandTimeout must be between 0 and 5 minutes", nameof(CommandTimeout));
         if (Configuration is null && string.IsNullOrWhiteSpace(ConnectionString))
             throw new ArgumentException("set ConnectionString or Configuration", nameof(ConnectionString));
     }

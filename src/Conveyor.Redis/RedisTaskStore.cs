@@ -42,7 +42,8 @@ public sealed partial class RedisTaskStore : ITaskStore
         _mux = multiplexer;
         _ownsMux = ownsMultiplexer;
         _keys = new RedisKeys(options.KeyPrefix, options.ShardedPubSub);
-        _time = options.TimeProvider;
+        _clock = options.UseServerClock && ReferenceEquals(options.TimeProvider, TimeProvider.System) ? new RedisClock(multiplexer, options.LoggerFactory?.CreateLogger("Conveyor.Redis") ?? NullLogger.Instance) : null; // faults2
+        _time = (TimeProvider?)_clock ?? options.TimeProvider;
         _idempotencyWindow = options.IdempotencyWindow;
         _logger = options.LoggerFactory?.CreateLogger("Conveyor.Redis") ?? NullLogger.Instance;
         _database = options.Configuration?.DefaultDatabase ?? (options.Configuration is null ? RedisUrl.ToConfiguration(options.ConnectionString).DefaultDatabase ?? 0 : 0);
@@ -52,6 +53,7 @@ public sealed partial class RedisTaskStore : ITaskStore
         _events = new EventHub(_mux, _keys, _logger);
         _mux.ConnectionFailed += OnConnectionFailed;
         _mux.ConnectionRestored += OnConnectionRestored;
+        StartClock(); // faults2
     }
 
     /// <summary>
@@ -65,6 +67,7 @@ public sealed partial class RedisTaskStore : ITaskStore
         var store = new RedisTaskStore(mux, options, ownsMultiplexer: true);
         store.RefuseEvictingRedis().AsTask().GetAwaiter().GetResult();
         store.OpenLayout().GetAwaiter().GetResult(); // redis-index: the key layout, upgraded at open
+        store.MeasureClock().GetAwaiter().GetResult(); // faults2
         return store;
     }
 
@@ -80,6 +83,7 @@ public sealed partial class RedisTaskStore : ITaskStore
         await store._scripts.Preload().ConfigureAwait(false);
         await store.RefuseEvictingRedis().ConfigureAwait(false);
         await store.OpenLayout().ConfigureAwait(false); // redis-index: the key layout, upgraded at open
+        await store.MeasureClock().ConfigureAwait(false); // faults2
         return store;
     }
 
@@ -134,6 +138,7 @@ public sealed partial class RedisTaskStore : ITaskStore
         if (EndpointRestored(e.EndPoint, e.ConnectionType))
             _logger.LogInformation("the store is reachable: Redis {Endpoint} connected", EndpointName(e.EndPoint));
         if (e.ConnectionType == ConnectionType.Interactive) { _ = FirstConnected(); Reconnected(); }
+        if (e.ConnectionType == ConnectionType.Interactive) _ = MeasureClock(); // faults2
     }
 
     /// <summary>
@@ -148,8 +153,10 @@ public sealed partial class RedisTaskStore : ITaskStore
             {
                 return await op().ConfigureAwait(false);
             }
-            catch (Exception e) when (attempt < 3 && e is RedisConnectionException or RedisTimeoutException && !ct.IsCancellationRequested)
+            catch (Exception e) when (RedisErrors.Unreachable(e) is { } unreachable && !ct.IsCancellationRequested)
             {
+                // A timeout has already cost the whole CommandTimeout: answer now rather than multiply it.
+                if (attempt >= 3 || RedisErrors.TimedOut(unreachable)) throw unreachable;
                 await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), ct).ConfigureAwait(false);
             }
         }

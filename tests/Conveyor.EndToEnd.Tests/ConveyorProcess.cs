@@ -27,10 +27,17 @@ public sealed class ConveyorProcess : IAsyncDisposable
 
     public static ConveyorProcess Start(string workingDirectory, params string[] args) => Start(workingDirectory, null, args);
 
-    public static ConveyorProcess Start(string workingDirectory, IDictionary<string, string>? env, params string[] args)
+    public static ConveyorProcess Start(string workingDirectory, IDictionary<string, string>? env, params string[] args) =>
+        StartWrapped([], workingDirectory, env, args);
+
+    /// <summary>
+    /// Starts conveyor under a wrapper that execs it (<c>ip netns exec NAME</c>, <c>faketime +30s</c>), so
+    /// <see cref="Pid"/> is still conveyor's own once the wrapper has exec'd.
+    /// </summary>
+    public static ConveyorProcess StartWrapped(string[] wrapper, string workingDirectory, IDictionary<string, string>? env, params string[] args)
     {
         if (!File.Exists(DllPath)) throw new InvalidOperationException($"conveyor.dll is not next to the tests at {DllPath}");
-        var psi = new ProcessStartInfo("dotnet")
+        var psi = new ProcessStartInfo(wrapper.Length > 0 ? wrapper[0] : "dotnet")
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
@@ -38,6 +45,11 @@ public sealed class ConveyorProcess : IAsyncDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        if (wrapper.Length > 0)
+        {
+            foreach (var w in wrapper.Skip(1)) psi.ArgumentList.Add(w);
+            psi.ArgumentList.Add("dotnet");
+        }
         psi.ArgumentList.Add(DllPath);
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";

@@ -26,21 +26,38 @@ public sealed class RedisServer : IDisposable
         _extraArgs = extraArgs;
     }
 
+    /// <summary>
+    /// A redis-server bound to <paramref name="host"/> and started under <paramref name="wrapper"/>
+    /// (<c>ip netns exec NAME</c>: Redis inside a network namespace the test made).
+    /// </summary>
+    public RedisServer(string dir, string host, string[] wrapper, params string[] extraArgs)
+        : this(dir, extraArgs)
+    {
+        Host = host;
+        _wrapper = wrapper;
+    }
+
+    private readonly string[] _wrapper = [];
+
+    /// <summary>The address it binds to and is reached at (127.0.0.1 unless given).</summary>
+    public string Host { get; } = "127.0.0.1";
+
     public string Dir { get; }
     public int Port { get; }
-    public string Url => $"redis://127.0.0.1:{Port}";
+    public string Url => $"redis://{Host}:{Port}";
 
     public void Start()
     {
         Directory.CreateDirectory(Dir);
-        var psi = new ProcessStartInfo(Binary())
+        var psi = new ProcessStartInfo(_wrapper.Length > 0 ? _wrapper[0] : Binary())
         {
             WorkingDirectory = Dir,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in (string[])["--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--protected-mode", "yes",
+        if (_wrapper.Length > 0) foreach (var a in (string[])[.. _wrapper.Skip(1), Binary()]) psi.ArgumentList.Add(a);
+        foreach (var a in (string[])["--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", Host, "--protected-mode", "yes",
                      "--dir", Dir, "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--maxmemory-policy", "noeviction"])
             psi.ArgumentList.Add(a);
         foreach (var a in _extraArgs) psi.ArgumentList.Add(a);
@@ -57,7 +74,7 @@ public sealed class RedisServer : IDisposable
         }
         string log;
         lock (_output) log = _output.ToString();
-        throw new InvalidOperationException($"redis-server on 127.0.0.1:{Port} did not come up. Its output:\n{log}");
+        throw new InvalidOperationException($"redis-server on {Host}:{Port} did not come up. Its output:\n{log}");
     }
 
     /// <summary>SIGKILL: no shutdown save, no goodbye to clients.</summary>
@@ -74,7 +91,7 @@ public sealed class RedisServer : IDisposable
     public string Command(params string[] args)
     {
         using var client = new TcpClient();
-        client.Connect(IPAddress.Loopback, Port);
+        client.Connect(IPAddress.Parse(Host), Port);
         using var stream = client.GetStream();
         stream.ReadTimeout = 5000;
         var request = new StringBuilder().Append('*').Append(args.Length).Append("\r\n");
@@ -90,7 +107,7 @@ public sealed class RedisServer : IDisposable
         try
         {
             using var client = new TcpClient();
-            client.Connect(IPAddress.Loopback, Port);
+            client.Connect(IPAddress.Parse(Host), Port);
             using var stream = client.GetStream();
             stream.ReadTimeout = 2000;
             stream.Write("PING\r\n"u8);

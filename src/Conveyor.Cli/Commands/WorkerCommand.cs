@@ -50,8 +50,9 @@ internal static class WorkerCommand
             {
                 var url = GlobalOptions.ResolveBroker(r);
                 var token = GlobalOptions.ResolveToken(r);
-                // Lease calls block up to 10 s on the broker; the client's timeout must be longer.
-                var http = new HttpClient { BaseAddress = new Uri(url + "/"), Timeout = TimeSpan.FromSeconds(90) };
+                // Lease calls block up to LeaseWait on the broker; the client's timeout must be longer, and
+                // short enough that a partition from the broker is noticed and logged within seconds (faults2).
+                var http = new HttpClient { BaseAddress = new Uri(url + "/"), Timeout = options.LeaseWait + TimeSpan.FromSeconds(10) };
                 await BrokerTokenCheck.Check(http.BaseAddress, url, token, ct).ConfigureAwait(false);
                 builder.Services.AddSingleton(http);
                 builder.Services.AddSingleton<IWorkerGateway>(sp => new HttpWorkerGateway(sp.GetRequiredService<HttpClient>(), token));

@@ -44,4 +44,9 @@ public static class ProblemTypes
     public const string TaskStateConflict = Base + "task-state-conflict";
     /// <summary>429: a token or a client address sent more requests than the server's rate limit allows; retry after <c>Retry-After</c> seconds.</summary>
     public const string RateLimited = Base + "rate-limited";
+    /// <summary>
+    /// 504: the broker sent the request to its store and no answer came back in time (a network partition
+    /// between broker and store). The request may or may not have been applied: treat the outcome as unknown.
+    /// </summary>
+    public const string StoreTimeout = Base + "store-timeout";
 }

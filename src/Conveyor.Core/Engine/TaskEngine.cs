@@ -17,7 +17,7 @@ public sealed partial class TaskEngine(ITaskStore store, TimeProvider time, Task
     public static readonly TimeSpan MaxTaskWait = TimeSpan.FromMinutes(5);
 
     public ITaskStore Store { get; } = store;
-    public TimeProvider Time { get; } = time;
+    public TimeProvider Time { get; } = IStoreClock.For(store, time); // faults2: the store's clock where several machines share it
     public TaskLimits Limits { get; } = limits ?? TaskLimits.Default;
 
     public async ValueTask<EnqueueResult> Submit(TaskSubmission submission, CancellationToken ct = default) =>

@@ -21,8 +21,12 @@ internal sealed class ScriptRunner(IConnectionMultiplexer mux, ILogger logger, i
     /// <summary>Redis refusing writes (OOM): one warning when it starts, one line when an enqueue goes through again.</summary>
     public Conveyor.Store.StorageEpisode WritesRefused { get; } = new(logger, "Redis");
 
+    /// <summary>Fails scripts fast while Redis does not answer (a partition): see <see cref="StoreCircuit"/>.</summary>
+    public StoreCircuit Circuit { get; } = new(mux, logger, database);
+
     public async Task<RedisResult> Run(StoreScript script, RedisKey[] keys, RedisValue[] args, CommandFlags flags = CommandFlags.None)
     {
+        Circuit.ThrowIfOpen(); // faults2
         try
         {
             try
@@ -38,6 +42,11 @@ internal sealed class ScriptRunner(IConnectionMultiplexer mux, ILogger logger, i
         catch (RedisServerException e) when (IsOom(e))
         {
             throw Refused(e);
+        }
+        catch (Exception e) when (RedisErrors.Unreachable(e) is { } unreachable)
+        {
+            if (unreachable is { OutcomeUnknown: true, InnerException: RedisTimeoutException }) Circuit.Trip(unreachable); // sent, unanswered: a silent partition
+            throw unreachable; // faults2: a partition or a Redis that is down is a store-level error (503/504), not a 500
         }
     }
 

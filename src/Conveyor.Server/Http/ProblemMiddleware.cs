@@ -48,6 +48,13 @@ internal sealed class ProblemMiddleware(RequestDelegate next, ILogger<ProblemMid
             if (f.OutcomeUnknown) await ProblemWriter.Write(ctx, 500, ProblemTypes.Internal, "The store failed writing this request", f.Message);
             else await ProblemWriter.Write(ctx, 503, ProblemTypes.Unavailable, "The store refuses writes", f.Message);
         }
+        catch (Conveyor.Store.StoreUnreachableException u) when (!ctx.Response.HasStarted)
+        {
+            // faults2: bounded by the store's command timeout; the store's connection logs its own failure, once.
+            ctx.Response.Headers.RetryAfter = "1";
+            if (u.OutcomeUnknown) await ProblemWriter.Write(ctx, 504, ProblemTypes.StoreTimeout, "The store did not answer in time", u.Message + "; the request may or may not have been applied");
+            else await ProblemWriter.Write(ctx, 503, ProblemTypes.Unavailable, "The store is unreachable", u.Message + "; nothing of this request was stored");
+        }
         catch (BadHttpRequestException b) when (!ctx.Response.HasStarted)
         {
             if (b.StatusCode == StatusCodes.Status413PayloadTooLarge)

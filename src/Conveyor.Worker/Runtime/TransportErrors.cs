@@ -46,6 +46,7 @@ internal static class TransportErrors
         HttpRequestException or SocketException or TimeoutException or TaskCanceledException or IOException => true,
         // A store out of room (full disk, Redis OOM) logs its own episode; the loops retry until room is made.
         Conveyor.Store.StoreFullException => true,
+        Conveyor.Store.StoreUnreachableException => true,
         // StackExchange.Redis' connection and timeout errors, without a dependency on it here.
         _ when ex.GetType().FullName is "StackExchange.Redis.RedisConnectionException" or "StackExchange.Redis.RedisTimeoutException" => true,
         _ => false,
