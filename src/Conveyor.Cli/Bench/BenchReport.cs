@@ -11,6 +11,7 @@ internal sealed record BenchReport
     public W3Result? W3 { get; init; }
     public RedisCost? Redis { get; init; }
     public W4Result? W4 { get; init; }
+    public IReadOnlyList<BacklogLevel>? Backlog { get; init; }
 
     public IEnumerable<string> Lines()
     {
@@ -27,6 +28,8 @@ internal sealed record BenchReport
             foreach (var read in w4.Reads)
                 yield return string.Create(c, $"W4 dashboard   target={Target} tasks={w4.Tasks} read={read.Read} calls={read.Calls} p50={read.P50Ms:F3}ms p99={read.P99Ms:F3}ms max={read.MaxMs:F3}ms");
         }
+        foreach (var b in Backlog ?? [])
+            yield return string.Create(c, $"Backlog        target={Target} waiting={b.Waiting} delayed={b.Delayed} enqueue_single={b.W1.EnqueueSinglePerSecond:F0}/s enqueue_batch={b.W1.EnqueueBatchPerSecond:F0}/s processed={b.W1.ProcessedPerSecond:F0}/s (tasks={b.W1.Processed}) lost={b.W1.Lost} duplicates={b.W1.Duplicates} rss_mb={b.RssBytes / 1048576.0:F0} store_bytes_per_task={(b.StoreBytesPerTask is { } per ? per.ToString("F0", c) : "n/a")} (store_mb={(b.StoreBytes is { } sb ? (sb / 1048576.0).ToString("F0", c) : "n/a")} tasks={b.StoredTasks})");
         if (Redis is { } r)
             yield return string.Create(c, $"Redis cost     target={Target} calls_per_task={r.CallsPerTask:F3} (enqueue_single={r.EnqueueSingleCallsPerTask:F3} enqueue_batch={r.EnqueueBatchCallsPerTask:F3} process={r.ProcessCallsPerTask:F3}) batch_path_calls_per_task={r.BatchPathCallsPerTask:F3} cpu_us_per_task={r.CpuMicrosPerTask:F1} (enqueue_single={r.EnqueueSingleCpuMicrosPerTask:F1} enqueue_batch={r.EnqueueBatchCpuMicrosPerTask:F1} process={r.ProcessCpuMicrosPerTask:F1}) bytes_per_pending_task={r.BytesPerPendingTask:F0}");
     }

@@ -21,17 +21,24 @@ internal static class BenchCommand
         var warmup = new Option<int?>("--warmup") { Description = "W1: tasks run unmeasured first, so the measured phases see a warm process (default: as many as W1 runs, 2 x --tasks; 0: cold)" };
         var workloads = new Option<string>("--workloads") { Description = "Which workloads to run: w1,w2,w3 (default), and w4 (the dashboard's reads over a store filled with --tasks tasks; needs --store)", DefaultValueFactory = _ => "w1,w2,w3" };
         var quiet = new Option<bool>("--quiet") { Description = "No progress display" };
-        var command = new Command("bench", "Measure throughput and latency of a store or a broker") { store, tasks, warmup, workloads, quiet };
+        // perf: the backlog workload (BacklogBench).
+        var backlog = new Option<string>("--backlog") { Description = "backlog: the numbers of waiting tasks W1 is measured beside, in its own queue (default 10000,100000,1000000)", DefaultValueFactory = _ => "10000,100000,1000000" };
+        var backlogDelayed = new Option<int>("--backlog-delayed") { Description = "backlog: delayed tasks added after the last level, then W1 measured once more (default 1000000; 0: none)", DefaultValueFactory = _ => 1_000_000 };
+        var command = new Command("bench", "Measure throughput and latency of a store or a broker") { store, tasks, warmup, workloads, quiet, backlog, backlogDelayed };
         command.SetRun(async (r, ct) =>
         {
             var n = r.GetValue(tasks);
             var wanted = r.GetValue(workloads)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(w => w.ToLowerInvariant()).ToHashSet();
             foreach (var w in wanted)
-                if (w is not ("w1" or "w2" or "w3" or "w4")) throw new CliException($"--workloads: '{w}' is not one of w1, w2, w3, w4");
+                if (w is not ("w1" or "w2" or "w3" or "w4" or "backlog")) throw new CliException($"--workloads: '{w}' is not one of w1, w2, w3, w4, backlog");
+            var backlogLevels = wanted.Contains("backlog") ? BacklogOptions.ParseLevels(r.GetValue(backlog)!) : [];
+            var delayedCount = r.GetValue(backlogDelayed);
+            if (delayedCount is < 0 or > 10_000_000) throw new CliException($"--backlog-delayed must be between 0 and 10000000; got {delayedCount}");
+            if (wanted.Contains("backlog") && r.GetValue(GlobalOptions.Broker) is not null) throw new CliException("backlog measures a store as it fills: give --store, not --broker");
             // W4 fills a million tasks unless --tasks says otherwise; W1's default stays 10,000.
             var w4Tasks = r.GetResult(tasks) is { Implicit: false } ? n : 1_000_000;
             if (wanted.Contains("w4") && w4Tasks is < 1 or > 10_000_000) throw new CliException($"--tasks must be between 1 and 10000000 for w4; got {w4Tasks}");
-            if (wanted.Any(w => w != "w4") && n is < 1 or > 1_000_000) throw new CliException($"--tasks must be between 1 and 1000000; got {n}");
+            if (wanted.Any(w => w is not ("w4" or "backlog")) && n is < 1 or > 1_000_000) throw new CliException($"--tasks must be between 1 and 1000000; got {n}");
             if (wanted.Contains("w4") && r.GetValue(GlobalOptions.Broker) is not null) throw new CliException("w4 measures a store's reads: give --store, not --broker");
             var warm = r.GetValue(warmup);
             if (warm is < 0 or > 2_000_000) throw new CliException($"--warmup must be between 0 and 2000000; got {warm}");
@@ -74,6 +81,11 @@ internal static class BenchCommand
                     W2 = wanted.Contains("w2") ? await runner.RunW2(ct).ConfigureAwait(false) : null,
                     W3 = wanted.Contains("w3") ? await runner.RunW3(ct).ConfigureAwait(false) : null,
                 };
+                if (wanted.Contains("backlog") && target is EngineBenchTarget backlogTarget)
+                {
+                    var sizeOf = BacklogOptions.StoreSize(spec: StoreSpec.Parse(r.GetValue(store) ?? tempFile), meter);
+                    report = report with { Backlog = await new BacklogBench(runner, backlogTarget, progress, sizeOf).Run(backlogLevels, delayedCount, ct).ConfigureAwait(false) };
+                }
                 if (wanted.Contains("w4") && target is EngineBenchTarget dashboardTarget)
                     report = report with { W4 = await new W4Dashboard(dashboardTarget.Engine, progress).Run(w4Tasks, ct).ConfigureAwait(false) };
                 if (meter is not null && report.W1 is { } w1 && target is EngineBenchTarget engineTarget)
