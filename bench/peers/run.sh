@@ -2,6 +2,7 @@
 # Conveyor and its peers (BullMQ 6, bee-queue) on ONE scratch Redis, in one run on one machine (not
 # part of the test suite).
 #   bench/peers/run.sh [--tasks N] [--runs R] [--timeout SECONDS]
+#   CONVEYOR="dotnet /path/conveyor.dll" bench/peers/run.sh   (a fixed build instead of ./conveyor)
 # Each of the R runs (default 3) starts a fresh redis-server on a free loopback port (no persistence,
 # the same for every contender) and runs, one after another against it, `conveyor bench --store
 # redis://…`, BullMQ's bench (bench/peers/bullmq) and bee-queue's (bench/peers/bee), both from npm at
@@ -12,6 +13,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 tasks=10000 runs=3 limit=600
+read -r -a conveyor <<< "${CONVEYOR:-$root/conveyor}"
 while [ $# -gt 0 ]; do
   case "$1" in
     --tasks) tasks="$2"; shift 2 ;;
@@ -45,7 +47,7 @@ for run in $(seq "$runs"); do
   for who in conveyor bullmq bee-queue; do
     echo "run $run $who load $(uptime | sed 's/.*load average: //')" | tee -a "$log"
     case "$who" in
-      conveyor) timeout "$limit" "$root/conveyor" bench --store "$url" --tasks "$tasks" --quiet | tee -a "$log" ;;
+      conveyor) timeout "$limit" "${conveyor[@]}" bench --store "$url" --tasks "$tasks" --quiet | tee -a "$log" ;;
       bullmq) (cd "$here/bullmq" && timeout "$limit" node bench.mjs "$url" --tasks "$tasks") | tee -a "$log" ;;
       bee-queue) (cd "$here/bee" && timeout "$limit" node bench.mjs "$url" --tasks "$tasks") | tee -a "$log" ;;
     esac

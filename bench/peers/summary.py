@@ -55,7 +55,7 @@ def main():
                 cells.append(f"{'n/a':>26}")
                 continue
             medians[c] = statistics.median(v)
-            fmt = (lambda x: f"{x:.3f}") if unit == "ms" else (lambda x: f"{x:.1f}" if x < 100 else f"{x:.0f}")
+            fmt = (lambda x: f"{x:.3f}") if unit == "ms" or unit == "" else (lambda x: f"{x:.1f}" if x < 100 else f"{x:.0f}")
             cell = fmt(medians[c]) if only_run else f"{fmt(min(v))}/{fmt(medians[c])}/{fmt(max(v))}"
             cells.append(f"{cell:>26}")
         ratios = []

@@ -19,7 +19,11 @@ internal sealed record BenchReport
         if (W1 is { } w1)
             yield return string.Create(c, $"W1 throughput  target={Target} tasks={w1.Processed} enqueue_single={w1.EnqueueSinglePerSecond:F0}/s (callers={w1.EnqueueCallers} p50={w1.SubmitP50Ms:F2}ms p99={w1.SubmitP99Ms:F2}ms) enqueue_batch={w1.EnqueueBatchPerSecond:F0}/s (batch={w1.BatchSize}) processed={w1.ProcessedPerSecond:F0}/s (concurrency={w1.Concurrency}) lost={w1.Lost} duplicates={w1.Duplicates}");
         if (W2 is { } w2)
+        {
             yield return string.Create(c, $"W2 pickup      target={Target} samples={w2.Samples} p50={w2.P50Ms:F3}ms p99={w2.P99Ms:F3}ms max={w2.MaxMs:F3}ms");
+            if (w2.Breakdown is { } b)
+                yield return string.Create(c, $"W2 breakdown   target={Target} medians from before the submit: submit_returned={b.SubmitReturnedMs:F3}ms lease_returned={b.LeaseReturnedMs:F3}ms handler_started={b.HandlerStartedMs:F3}ms (lease_to_handler={b.LeaseToHandlerMs:F3}ms)");
+        }
         if (W3 is { } w3)
             yield return string.Create(c, $"W3 io-bound    target={Target} tasks={w3.Tasks} sleep={w3.SleepMs}ms concurrency={w3.Concurrency} processed={w3.ProcessedPerSecond:F0}/s lost={w3.Lost}");
         if (W4 is { } w4)
@@ -37,7 +41,10 @@ internal sealed record BenchReport
 
 internal sealed record W1Result(int Processed, double EnqueueSinglePerSecond, int EnqueueCallers, double SubmitP50Ms, double SubmitP99Ms, double EnqueueBatchPerSecond, int BatchSize, double ProcessedPerSecond, int Concurrency, int Lost, int Duplicates);
 
-internal sealed record W2Result(int Samples, double P50Ms, double P99Ms, double MaxMs);
+internal sealed record W2Result(int Samples, double P50Ms, double P99Ms, double MaxMs)
+{
+    public W2Breakdown? Breakdown { get; init; }
+}
 
 internal sealed record W3Result(int Tasks, int SleepMs, int Concurrency, double ProcessedPerSecond, int Lost);
 

@@ -163,7 +163,11 @@ internal sealed class BenchRunner(IBenchTarget target, BenchSettings settings, B
         });
         progress.Phase($"W2: pickup latency, {settings.W2Samples} tasks one at a time");
         var samples = new List<double>(settings.W2Samples);
-        var pool = new WorkerPool(target.Transport, handlers, PoolOptions(queue, 1));
+        var submitted = new List<double>(settings.W2Samples);
+        var leaseReturned = new List<double>(settings.W2Samples);
+        var dispatched = new List<double>(settings.W2Samples);
+        var clock = new LeaseClockTransport(target.Transport);
+        var pool = new WorkerPool(clock, handlers, PoolOptions(queue, 1));
         await pool.StartAsync(ct).ConfigureAwait(false);
         try
         {
@@ -174,8 +178,16 @@ internal sealed class BenchRunner(IBenchTarget target, BenchSettings settings, B
                 Volatile.Write(ref started, tcs);
                 var before = Stopwatch.GetTimestamp();
                 await target.Submit(new TaskSubmission { Type = "noop", Queue = queue, Args = NoArgs }, ct).ConfigureAwait(false);
+                var returned = Stopwatch.GetTimestamp();
                 var at = await tcs.Task.WaitAsync(settings.PhaseTimeout, ct).ConfigureAwait(false);
-                if (i >= 0) samples.Add(Stopwatch.GetElapsedTime(before, at).TotalMilliseconds);
+                if (i >= 0)
+                {
+                    var leasedAt = clock.LastLeaseReturned;
+                    samples.Add(Stopwatch.GetElapsedTime(before, at).TotalMilliseconds);
+                    submitted.Add(Stopwatch.GetElapsedTime(before, returned).TotalMilliseconds);
+                    leaseReturned.Add(Stopwatch.GetElapsedTime(before, leasedAt).TotalMilliseconds);
+                    dispatched.Add(Stopwatch.GetElapsedTime(leasedAt, at).TotalMilliseconds);
+                }
                 progress.Tick("W2 pickup", Math.Max(0, i + 1), settings.W2Samples);
                 // Let the acknowledgement land before the next sample, so each one is measured alone.
                 await Task.Delay(2, ct).ConfigureAwait(false);
@@ -186,7 +198,10 @@ internal sealed class BenchRunner(IBenchTarget target, BenchSettings settings, B
             await pool.StopAsync(CancellationToken.None).ConfigureAwait(false);
         }
         var stats = new LatencyStats(samples);
-        return new W2Result(stats.Count, stats.P50, stats.P99, stats.Max);
+        return new W2Result(stats.Count, stats.P50, stats.P99, stats.Max)
+        {
+            Breakdown = new W2Breakdown(new LatencyStats(submitted).P50, new LatencyStats(leaseReturned).P50, stats.P50, new LatencyStats(dispatched).P50),
+        };
     }
 
     public async Task<W3Result> RunW3(CancellationToken ct)
