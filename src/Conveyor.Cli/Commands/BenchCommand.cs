@@ -24,7 +24,8 @@ internal static class BenchCommand
         // perf: the backlog workload (BacklogBench).
         var backlog = new Option<string>("--backlog") { Description = "backlog: the numbers of waiting tasks W1 is measured beside, in its own queue (default 10000,100000,1000000)", DefaultValueFactory = _ => "10000,100000,1000000" };
         var backlogDelayed = new Option<int>("--backlog-delayed") { Description = "backlog: delayed tasks added after the last level, then W1 measured once more (default 1000000; 0: none)", DefaultValueFactory = _ => 1_000_000 };
-        var command = new Command("bench", "Measure throughput and latency of a store or a broker") { store, tasks, warmup, workloads, quiet, backlog, backlogDelayed };
+        var runs = new Option<int>("--runs") { Description = "Run W1, W2 and W3 this many times in one process and report each figure's min/median/max (default 1)", DefaultValueFactory = _ => 1 };
+        var command = new Command("bench", "Measure throughput and latency of a store or a broker") { store, tasks, warmup, workloads, quiet, backlog, backlogDelayed, runs };
         command.SetRun(async (r, ct) =>
         {
             var n = r.GetValue(tasks);
@@ -40,6 +41,8 @@ internal static class BenchCommand
             if (wanted.Contains("w4") && w4Tasks is < 1 or > 10_000_000) throw new CliException($"--tasks must be between 1 and 10000000 for w4; got {w4Tasks}");
             if (wanted.Any(w => w is not ("w4" or "backlog")) && n is < 1 or > 1_000_000) throw new CliException($"--tasks must be between 1 and 1000000; got {n}");
             if (wanted.Contains("w4") && r.GetValue(GlobalOptions.Broker) is not null) throw new CliException("w4 measures a store's reads: give --store, not --broker");
+            var runCount = r.GetValue(runs);
+            if (runCount is < 1 or > 50) throw new CliException($"--runs must be between 1 and 50; got {runCount}");
             var warm = r.GetValue(warmup);
             if (warm is < 0 or > 2_000_000) throw new CliException($"--warmup must be between 0 and 2000000; got {warm}");
             var settings = new BenchSettings { W1Tasks = n, W1Warmup = warm };
@@ -74,13 +77,23 @@ internal static class BenchCommand
             {
                 var runner = new BenchRunner(target, settings, progress, meter);
                 progress.Phase($"target {target.Name}");
-                report = new BenchReport
+                var earlier = new List<BenchReport>();
+                while (true)
                 {
-                    Target = target.Name,
-                    W1 = wanted.Contains("w1") ? await runner.RunW1(ct).ConfigureAwait(false) : null,
-                    W2 = wanted.Contains("w2") ? await runner.RunW2(ct).ConfigureAwait(false) : null,
-                    W3 = wanted.Contains("w3") ? await runner.RunW3(ct).ConfigureAwait(false) : null,
-                };
+                    report = new BenchReport
+                    {
+                        Target = target.Name,
+                        W1 = wanted.Contains("w1") ? await runner.RunW1(ct).ConfigureAwait(false) : null,
+                        W2 = wanted.Contains("w2") ? await runner.RunW2(ct).ConfigureAwait(false) : null,
+                        W3 = wanted.Contains("w3") ? await runner.RunW3(ct).ConfigureAwait(false) : null,
+                    };
+                    if (earlier.Count + 1 >= runCount) break;
+                    earlier.Add(report);
+                    // perf: the later runs measure the warm process (--runs).
+                    progress.Phase($"run {earlier.Count + 1} of {runCount}");
+                    runner = new BenchRunner(target, settings with { W1Warmup = 0 }, progress, meter);
+                }
+                if (earlier.Count > 0) report = report with { EarlierRuns = earlier, Spread = BenchSpread.Of([.. earlier, report]) };
                 if (wanted.Contains("backlog") && target is EngineBenchTarget backlogTarget)
                 {
                     var sizeOf = BacklogOptions.StoreSize(spec: StoreSpec.Parse(r.GetValue(store) ?? tempFile), meter);
@@ -101,7 +114,8 @@ internal static class BenchCommand
 
             if (Output.IsJson(r)) Output.Json(report);
             else foreach (var line in report.Lines()) Console.WriteLine(line);
-            return report.W1 is { Lost: > 0 } || report.W3 is { Lost: > 0 } ? ExitCodes.Failed : ExitCodes.Ok;
+            var lost = (report.EarlierRuns ?? []).Append(report).Any(x => x.W1 is { Lost: > 0 } || x.W3 is { Lost: > 0 });
+            return lost ? ExitCodes.Failed : ExitCodes.Ok;
         });
         return command;
     }
