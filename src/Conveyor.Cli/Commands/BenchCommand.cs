@@ -66,7 +66,7 @@ internal static class BenchCommand
                     text = tempFile;
                 }
                 var spec = StoreSpec.Parse(text);
-                var opened = await StoreFactory.Open(spec, TimeProvider.System).ConfigureAwait(false);
+                var opened = await StoreFactory.Open(spec, TimeProvider.System, repliesOnThreadPool: true).ConfigureAwait(false);
                 target = new EngineBenchTarget(new TaskEngine(opened, TimeProvider.System), spec.ToString(), opened.DisposeAsync);
                 if (opened is RedisTaskStore redis) meter = await RedisCostMeter.Open(redis, spec.Location).ConfigureAwait(false);
             }
