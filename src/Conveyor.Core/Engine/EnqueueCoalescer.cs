@@ -4,10 +4,14 @@ namespace Conveyor.Engine;
 
 /// <summary>
 /// Concurrent single submissions share one store round trip (issue 15), the way the SQLite writer's
-/// group commit shares one fsync. No timer and no wait: a caller that finds no call in flight goes at
-/// once, alone; callers that arrive while a call is in flight are gathered and sent together as the
-/// next call, the moment the one in flight returns. So a lone caller pays nothing, and sixteen
-/// callers pay one script call (Redis) or one write operation (SQLite) per round instead of sixteen.
+/// group commit shares one fsync. No timer and no wait: a caller that finds fewer than
+/// <c>maxInFlight</c> calls in flight goes at once, alone; callers that arrive while that many are in
+/// flight are gathered and sent together as the next call, the moment one in flight returns. So a
+/// lone caller pays nothing, and sixteen callers pay one script call (Redis) or one write operation
+/// (SQLite) per few submissions instead of one each. Why two in flight by default, not one: with one,
+/// the store idles while an answer travels back and the next batch forms, and every caller waits two
+/// round trips (the call in flight, then its own); with two, one batch is in the store while the next
+/// gathers (double buffering), which is what keeps the store busy.
 /// <para>
 /// Outcomes stay per submission: the store answers a batch item by item, in order (a repeated
 /// idempotency key inside one batch gets the first holder, as across batches), and each caller gets
@@ -16,14 +20,20 @@ namespace Conveyor.Engine;
 /// sent, it waits for the store's answer like any caller of a call in flight.
 /// </para>
 /// </summary>
-internal sealed class EnqueueCoalescer(Func<IReadOnlyList<TaskRecord>, CancellationToken, ValueTask<IReadOnlyList<EnqueueResult>>> send, int maxBatch = EnqueueCoalescer.DefaultMaxBatch)
+internal sealed class EnqueueCoalescer(
+    Func<IReadOnlyList<TaskRecord>, CancellationToken, ValueTask<IReadOnlyList<EnqueueResult>>> send,
+    int maxBatch = EnqueueCoalescer.DefaultMaxBatch,
+    int maxInFlight = EnqueueCoalescer.DefaultMaxInFlight)
 {
+    /// <summary>Store calls the single-submission path keeps in flight at once (see the class summary).</summary>
+    public const int DefaultMaxInFlight = 2;
+
     /// <summary>At most this many gathered submissions go in one call (more wait for the next one).</summary>
     public const int DefaultMaxBatch = 500;
 
     private readonly Lock _gate = new();
     private List<Gathered> _gathered = [];
-    private bool _inFlight;
+    private int _inFlight;
     private long _calls;
 
     /// <summary>Store calls made so far (a lone caller's call or a gathered batch): what the tests count.</summary>
@@ -34,12 +44,12 @@ internal sealed class EnqueueCoalescer(Func<IReadOnlyList<TaskRecord>, Cancellat
         Gathered? waiter = null;
         lock (_gate)
         {
-            if (_inFlight)
+            if (_inFlight >= maxInFlight)
             {
                 waiter = new Gathered(record);
                 _gathered.Add(waiter);
             }
-            else _inFlight = true;
+            else _inFlight++;
         }
         if (waiter is not null)
         {
@@ -60,14 +70,14 @@ internal sealed class EnqueueCoalescer(Func<IReadOnlyList<TaskRecord>, Cancellat
         }
     }
 
-    /// <summary>The next batch to send, or null (and no call in flight any more) when nobody waits.</summary>
+    /// <summary>The next batch to send in the place of a call that returned, or null (one call fewer in flight) when nobody waits.</summary>
     private List<Gathered>? TakeNext()
     {
         lock (_gate)
         {
             if (_gathered.Count == 0)
             {
-                _inFlight = false;
+                _inFlight--;
                 return null;
             }
             List<Gathered> batch;

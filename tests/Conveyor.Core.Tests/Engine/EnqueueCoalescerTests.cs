@@ -48,7 +48,7 @@ public sealed class EnqueueCoalescerTests
     public async Task A_lone_caller_is_sent_at_once_on_its_own()
     {
         var store = new HeldStore();
-        var coalescer = new EnqueueCoalescer(store.Send);
+        var coalescer = new EnqueueCoalescer(store.Send, maxInFlight: 1);
         var record = NewRecord();
         var pending = coalescer.Enqueue(record, CancellationToken.None);
         Assert.Equal(1, store.Count); // sent before the caller awaits anything
@@ -69,7 +69,7 @@ public sealed class EnqueueCoalescerTests
     public async Task Callers_arriving_during_a_call_are_gathered_into_the_next_and_each_gets_its_own_outcome()
     {
         var store = new HeldStore();
-        var coalescer = new EnqueueCoalescer(store.Send);
+        var coalescer = new EnqueueCoalescer(store.Send, maxInFlight: 1);
         var first = coalescer.Enqueue(NewRecord(), CancellationToken.None);
         var records = Enumerable.Range(0, 5).Select(_ => NewRecord()).ToList();
         var gathered = records.Select(r => coalescer.Enqueue(r, CancellationToken.None).AsTask()).ToList();
@@ -91,10 +91,38 @@ public sealed class EnqueueCoalescerTests
     }
 
     [Fact]
+    public async Task With_two_in_flight_the_second_caller_goes_alone_too_and_the_rest_go_when_either_returns()
+    {
+        var store = new HeldStore();
+        var coalescer = new EnqueueCoalescer(store.Send, maxInFlight: 2);
+        var first = coalescer.Enqueue(NewRecord("first"), CancellationToken.None);
+        var second = coalescer.Enqueue(NewRecord("second"), CancellationToken.None);
+        Assert.Equal(2, store.Count); // both sent at once, each alone
+        var gathered = Enumerable.Range(0, 4).Select(_ => coalescer.Enqueue(NewRecord("gathered"), CancellationToken.None).AsTask()).ToList();
+        Assert.Equal(2, store.Count);
+
+        store.Answer(1); // the second returns first: the gathered four go in its place
+        await second;
+        await store.WaitForCalls(3);
+        Assert.Equal(4, store.Calls[2].Batch.Count);
+        var late = coalescer.Enqueue(NewRecord("late"), CancellationToken.None).AsTask(); // two in flight again: gathered
+        Assert.Equal(3, store.Count);
+        store.Answer(0);
+        await first;
+        await store.WaitForCalls(4);
+        Assert.Equal("late", Assert.Single(store.Calls[3].Batch).Type);
+        store.Answer(2);
+        store.Answer(3);
+        foreach (var g in gathered) Assert.Equal("gathered", Assert.Single(await g).Task.Type);
+        Assert.Equal("late", Assert.Single(await late).Task.Type);
+        Assert.Equal(4, coalescer.Calls);
+    }
+
+    [Fact]
     public async Task A_caller_cancelled_while_gathered_is_never_sent()
     {
         var store = new HeldStore();
-        var coalescer = new EnqueueCoalescer(store.Send);
+        var coalescer = new EnqueueCoalescer(store.Send, maxInFlight: 1);
         var first = coalescer.Enqueue(NewRecord(), CancellationToken.None);
         using var cts = new CancellationTokenSource();
         var kept = NewRecord("kept");
@@ -116,7 +144,7 @@ public sealed class EnqueueCoalescerTests
     public async Task A_failed_call_fails_only_its_own_callers_and_the_next_caller_goes_at_once()
     {
         var store = new HeldStore();
-        var coalescer = new EnqueueCoalescer(store.Send);
+        var coalescer = new EnqueueCoalescer(store.Send, maxInFlight: 1);
         var first = coalescer.Enqueue(NewRecord(), CancellationToken.None);
         var gathered = Enumerable.Range(0, 3).Select(_ => coalescer.Enqueue(NewRecord(), CancellationToken.None).AsTask()).ToList();
         store.Answer(0);
@@ -143,7 +171,7 @@ public sealed class EnqueueCoalescerTests
     public async Task A_gathered_crowd_larger_than_a_batch_goes_in_several_calls_in_order()
     {
         var store = new HeldStore();
-        var coalescer = new EnqueueCoalescer(store.Send, maxBatch: 2);
+        var coalescer = new EnqueueCoalescer(store.Send, maxBatch: 2, maxInFlight: 1);
         var first = coalescer.Enqueue(NewRecord(), CancellationToken.None);
         var records = Enumerable.Range(0, 5).Select(_ => NewRecord()).ToList();
         var gathered = records.Select(r => coalescer.Enqueue(r, CancellationToken.None).AsTask()).ToList();
