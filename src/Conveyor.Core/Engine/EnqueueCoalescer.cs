@@ -8,10 +8,10 @@ namespace Conveyor.Engine;
 /// <c>maxInFlight</c> calls in flight goes at once, alone; callers that arrive while that many are in
 /// flight are gathered and sent together as the next call, the moment one in flight returns. So a
 /// lone caller pays nothing, and sixteen callers pay one script call (Redis) or one write operation
-/// (SQLite) per few submissions instead of one each. Why two in flight by default, not one: with one,
-/// the store idles while an answer travels back and the next batch forms, and every caller waits two
-/// round trips (the call in flight, then its own); with two, one batch is in the store while the next
-/// gathers (double buffering), which is what keeps the store busy.
+/// (SQLite) per few submissions instead of one each. One in flight by default: two (one batch in the
+/// store while the next gathers) looked better on paper, but in the one comparison made (bench/peers,
+/// three runs each on a busy machine, docs/performance.md) one in flight gave 0.125 calls per task and
+/// a median 40k single enqueues/s against two's 0.22 and 22k.
 /// <para>
 /// Outcomes stay per submission: the store answers a batch item by item, in order (a repeated
 /// idempotency key inside one batch gets the first holder, as across batches), and each caller gets
@@ -26,7 +26,7 @@ internal sealed class EnqueueCoalescer(
     int maxInFlight = EnqueueCoalescer.DefaultMaxInFlight)
 {
     /// <summary>Store calls the single-submission path keeps in flight at once (see the class summary).</summary>
-    public const int DefaultMaxInFlight = 2;
+    public const int DefaultMaxInFlight = 1;
 
     /// <summary>At most this many gathered submissions go in one call (more wait for the next one).</summary>
     public const int DefaultMaxBatch = 500;
