@@ -26,6 +26,8 @@ public sealed class CliBadInputTests : IDisposable
         { ["worker", "--concurrency", "0", "--store", ":memory:"], 2, "concurrency must be between 1" },
         { ["worker", "--max-prefetch", "-1", "--store", ":memory:"], 2, "max_prefetch must be between 0 and 1000" },
         { ["bench", "--tasks", "0"], 2, "--tasks must be between 1" },
+        { ["bench", "--workloads", "backlog", "--backlog", "10k"], 2, "--backlog: '10k' is not a number of tasks" }, // perf
+        { ["bench", "--workloads", "backlog", "--backlog-delayed", "-1"], 2, "--backlog-delayed must be between 0" }, // perf
         { ["token", "create", "--scope", "root"], 2, "is not a scope" },
         { ["dlq", "retry"], 2, "name a task ID, or --all" },
         { ["frobnicate"], 2, "Unrecognized command or argument 'frobnicate'" },

@@ -13,14 +13,24 @@ internal sealed record BenchReport
     public W3Result? W3 { get; init; }
     public RedisCost? Redis { get; init; }
     public W4Result? W4 { get; init; }
+    public IReadOnlyList<BacklogLevel>? Backlog { get; init; }
+    /// <summary>With <c>--runs R</c>: the first R - 1 runs' W1/W2/W3 (this report holds the last), and every figure's spread.</summary>
+    public IReadOnlyList<BenchReport>? EarlierRuns { get; init; }
+    public BenchSpread? Spread { get; init; }
 
     public IEnumerable<string> Lines()
     {
         var c = CultureInfo.InvariantCulture;
+        foreach (var line in (EarlierRuns ?? []).SelectMany(run => run.Lines()))
+            yield return line;
         if (W1 is { } w1)
             yield return string.Create(c, $"W1 throughput  target={Target} tasks={w1.Processed} enqueue_single={w1.EnqueueSinglePerSecond:F0}/s (callers={w1.EnqueueCallers} p50={w1.SubmitP50Ms:F2}ms p99={w1.SubmitP99Ms:F2}ms) enqueue_batch={w1.EnqueueBatchPerSecond:F0}/s (batch={w1.BatchSize}) processed={w1.ProcessedPerSecond:F0}/s (concurrency={w1.Concurrency}) lost={w1.Lost} duplicates={w1.Duplicates}");
         if (W2 is { } w2)
+        {
             yield return string.Create(c, $"W2 pickup      target={Target} samples={w2.Samples} p50={w2.P50Ms:F3}ms p99={w2.P99Ms:F3}ms max={w2.MaxMs:F3}ms");
+            if (w2.Breakdown is { } b)
+                yield return string.Create(c, $"W2 breakdown   target={Target} medians from before the submit: submit_returned={b.SubmitReturnedMs:F3}ms lease_returned={b.LeaseReturnedMs:F3}ms handler_started={b.HandlerStartedMs:F3}ms (lease_to_handler={b.LeaseToHandlerMs:F3}ms)");
+        }
         if (W2OtherProcess is { } w2x) // ops
             yield return string.Create(c, $"W2 other proc  target={Target} samples={w2x.Samples} p50={w2x.P50Ms:F3}ms p99={w2x.P99Ms:F3}ms max={w2x.MaxMs:F3}ms");
         if (W3 is { } w3)
@@ -31,6 +41,10 @@ internal sealed record BenchReport
             foreach (var read in w4.Reads)
                 yield return string.Create(c, $"W4 dashboard   target={Target} tasks={w4.Tasks} read={read.Read} calls={read.Calls} p50={read.P50Ms:F3}ms p99={read.P99Ms:F3}ms max={read.MaxMs:F3}ms");
         }
+        foreach (var b in Backlog ?? [])
+            yield return string.Create(c, $"Backlog        target={Target} waiting={b.Waiting} delayed={b.Delayed} enqueue_single={b.W1.EnqueueSinglePerSecond:F0}/s enqueue_batch={b.W1.EnqueueBatchPerSecond:F0}/s processed={b.W1.ProcessedPerSecond:F0}/s (tasks={b.W1.Processed}) lost={b.W1.Lost} duplicates={b.W1.Duplicates} rss_mb={b.RssBytes / 1048576.0:F0} store_bytes_per_task={(b.StoreBytesPerTask is { } per ? per.ToString("F0", c) : "n/a")} (store_mb={(b.StoreBytes is { } sb ? (sb / 1048576.0).ToString("F0", c) : "n/a")} tasks={b.StoredTasks})");
+        if (Spread is { } spread)
+            yield return spread.Line(Target);
         if (Redis is { } r)
             yield return string.Create(c, $"Redis cost     target={Target} calls_per_task={r.CallsPerTask:F3} (enqueue_single={r.EnqueueSingleCallsPerTask:F3} enqueue_batch={r.EnqueueBatchCallsPerTask:F3} process={r.ProcessCallsPerTask:F3}) batch_path_calls_per_task={r.BatchPathCallsPerTask:F3} cpu_us_per_task={r.CpuMicrosPerTask:F1} (enqueue_single={r.EnqueueSingleCpuMicrosPerTask:F1} enqueue_batch={r.EnqueueBatchCpuMicrosPerTask:F1} process={r.ProcessCpuMicrosPerTask:F1}) bytes_per_pending_task={r.BytesPerPendingTask:F0}");
     }
@@ -38,7 +52,10 @@ internal sealed record BenchReport
 
 internal sealed record W1Result(int Processed, double EnqueueSinglePerSecond, int EnqueueCallers, double SubmitP50Ms, double SubmitP99Ms, double EnqueueBatchPerSecond, int BatchSize, double ProcessedPerSecond, int Concurrency, int Lost, int Duplicates);
 
-internal sealed record W2Result(int Samples, double P50Ms, double P99Ms, double MaxMs);
+internal sealed record W2Result(int Samples, double P50Ms, double P99Ms, double MaxMs)
+{
+    public W2Breakdown? Breakdown { get; init; }
+}
 
 internal sealed record W3Result(int Tasks, int SleepMs, int Concurrency, double ProcessedPerSecond, int Lost);
 

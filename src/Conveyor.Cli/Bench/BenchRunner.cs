@@ -45,10 +45,11 @@ internal sealed class BenchRunner(IBenchTarget target, BenchSettings settings, B
     private static readonly JsonElement NoArgs = JsonDocument.Parse("{}").RootElement.Clone();
 
     /// <summary>The unmeasured W1 warm-up (see <see cref="BenchSettings.W1Warmup"/>); every task must run.</summary>
-    private async Task WarmUp(CancellationToken ct)
+    /// <returns>How many tasks it ran (they stay in the store, completed).</returns>
+    public async Task<int> WarmUp(CancellationToken ct)
     {
         var n = settings.W1Warmup ?? 2 * settings.W1Tasks;
-        if (n <= 0) return;
+        if (n <= 0) return 0;
         var queue = $"bench-warm-{_run}";
         progress.Phase($"W1 warm-up: {n} tasks, not measured");
         var next = -1;
@@ -74,14 +75,24 @@ internal sealed class BenchRunner(IBenchTarget target, BenchSettings settings, B
         if (!done.Task.IsCompleted) throw new InvalidOperationException($"W1 warm-up: only {ran} of {n} tasks ran");
         // A quiet second lets the runtime finish compiling the hot methods (tier-1) in the background.
         await Task.Delay(TimeSpan.FromSeconds(1), ct).ConfigureAwait(false);
+        return n;
     }
 
     public async Task<W1Result> RunW1(CancellationToken ct)
     {
         await WarmUp(ct).ConfigureAwait(false);
-        var queue = $"bench-w1-{_run}";
+        return await RunW1In($"bench-w1-{_run}", priority: null, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// W1's three phases in <paramref name="queue"/>, its tasks at <paramref name="priority"/> (null:
+    /// the default). The backlog workload runs it in a queue that already holds waiting tasks of a
+    /// lower priority, so W1's tasks go first and the backlog stays waiting (<see cref="BacklogBench"/>).
+    /// </summary>
+    public async Task<W1Result> RunW1In(string queue, int? priority, CancellationToken ct, Action<HandlerRegistry>? addHandlers = null)
+    {
         var n = settings.W1Tasks;
-        var seen = new ConcurrentDictionary<string, int>();
+        var seen = new DeliveryCount(2 * n);
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var target2 = 2 * n;
         var distinct = 0;
@@ -89,17 +100,18 @@ internal sealed class BenchRunner(IBenchTarget target, BenchSettings settings, B
         // Phase 1: one call per task, from several concurrent callers (a web app's request threads).
         progress.Phase($"W1: enqueue {n} tasks one call each ({settings.W1Callers} callers)");
         var next = -1;
-        var latencies = new ConcurrentBag<double>();
+        var latencies = new double[n];
         var samples = new List<RedisCostMeter.Sample>();
         if (meter is not null) samples.Add(await meter.Take().ConfigureAwait(false));
         var sw = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, settings.W1Callers).Select(async _ =>
         {
-            while (Interlocked.Increment(ref next) < n)
+            int mine;
+            while ((mine = Interlocked.Increment(ref next)) < n)
             {
                 var t0 = Stopwatch.GetTimestamp();
-                await target.Submit(new TaskSubmission { Type = "noop", Queue = queue, Args = NoArgs }, ct).ConfigureAwait(false);
-                latencies.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+                await target.Submit(new TaskSubmission { Type = "noop", Queue = queue, Args = NoArgs, Priority = priority }, ct).ConfigureAwait(false);
+                latencies[mine] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
                 progress.Tick("W1 enqueue (single)", Math.Min(next, n), n);
             }
         })).ConfigureAwait(false);
@@ -114,7 +126,7 @@ internal sealed class BenchRunner(IBenchTarget target, BenchSettings settings, B
         {
             var size = Math.Min(settings.W1BatchSize, n - i);
             var batch = new TaskSubmission[size];
-            for (var j = 0; j < size; j++) batch[j] = new TaskSubmission { Type = "noop", Queue = queue, Args = NoArgs };
+            for (var j = 0; j < size; j++) batch[j] = new TaskSubmission { Type = "noop", Queue = queue, Args = NoArgs, Priority = priority };
             await target.SubmitMany(batch, ct).ConfigureAwait(false);
             progress.Tick("W1 enqueue (batch)", i + size, n);
         }
@@ -123,10 +135,11 @@ internal sealed class BenchRunner(IBenchTarget target, BenchSettings settings, B
 
         // Phase 3: process all of them.
         progress.Phase($"W1: process {target2} no-op tasks at concurrency {settings.W1Concurrency}");
-        var handlers = new HandlerRegistry().Add("noop", (JsonElement _, TaskContext ctx) =>
+        var handlers = new HandlerRegistry();
+        addHandlers?.Invoke(handlers);
+        handlers.Add("noop", (JsonElement _, TaskContext ctx) =>
         {
-            var count = seen.AddOrUpdate(ctx.TaskId, 1, (_, c) => c + 1);
-            if (count == 1 && Interlocked.Increment(ref distinct) == target2) done.TrySetResult();
+            if (seen.Add(ctx.TaskId) && Interlocked.Increment(ref distinct) == target2) done.TrySetResult();
             return ValueTask.FromResult<object?>(null);
         });
         sw.Restart();
@@ -135,7 +148,7 @@ internal sealed class BenchRunner(IBenchTarget target, BenchSettings settings, B
         // Taken after the pool stopped, so the last flushed completions are counted too.
         if (meter is not null) samples.Add(await meter.Take().ConfigureAwait(false));
         W1Samples = samples;
-        var duplicates = seen.Values.Sum(c => c - 1);
+        var duplicates = seen.Duplicates;
         return new W1Result(target2, singleRate, settings.W1Callers, submitStats.P50, submitStats.P99, batchRate, settings.W1BatchSize, processedRate, settings.W1Concurrency, target2 - distinct, duplicates);
     }
 
@@ -150,7 +163,11 @@ internal sealed class BenchRunner(IBenchTarget target, BenchSettings settings, B
         });
         progress.Phase($"W2: pickup latency, {settings.W2Samples} tasks one at a time");
         var samples = new List<double>(settings.W2Samples);
-        var pool = new WorkerPool(target.Transport, handlers, PoolOptions(queue, 1));
+        var submitted = new List<double>(settings.W2Samples);
+        var leaseReturned = new List<double>(settings.W2Samples);
+        var dispatched = new List<double>(settings.W2Samples);
+        var clock = new LeaseClockTransport(target.Transport);
+        var pool = new WorkerPool(clock, handlers, PoolOptions(queue, 1));
         await pool.StartAsync(ct).ConfigureAwait(false);
         try
         {
@@ -161,8 +178,16 @@ internal sealed class BenchRunner(IBenchTarget target, BenchSettings settings, B
                 Volatile.Write(ref started, tcs);
                 var before = Stopwatch.GetTimestamp();
                 await target.Submit(new TaskSubmission { Type = "noop", Queue = queue, Args = NoArgs }, ct).ConfigureAwait(false);
+                var returned = Stopwatch.GetTimestamp();
                 var at = await tcs.Task.WaitAsync(settings.PhaseTimeout, ct).ConfigureAwait(false);
-                if (i >= 0) samples.Add(Stopwatch.GetElapsedTime(before, at).TotalMilliseconds);
+                if (i >= 0)
+                {
+                    var leasedAt = clock.LastLeaseReturned;
+                    samples.Add(Stopwatch.GetElapsedTime(before, at).TotalMilliseconds);
+                    submitted.Add(Stopwatch.GetElapsedTime(before, returned).TotalMilliseconds);
+                    leaseReturned.Add(Stopwatch.GetElapsedTime(before, leasedAt).TotalMilliseconds);
+                    dispatched.Add(Stopwatch.GetElapsedTime(leasedAt, at).TotalMilliseconds);
+                }
                 progress.Tick("W2 pickup", Math.Max(0, i + 1), settings.W2Samples);
                 // Let the acknowledgement land before the next sample, so each one is measured alone.
                 await Task.Delay(2, ct).ConfigureAwait(false);
@@ -173,7 +198,10 @@ internal sealed class BenchRunner(IBenchTarget target, BenchSettings settings, B
             await pool.StopAsync(CancellationToken.None).ConfigureAwait(false);
         }
         var stats = new LatencyStats(samples);
-        return new W2Result(stats.Count, stats.P50, stats.P99, stats.Max);
+        return new W2Result(stats.Count, stats.P50, stats.P99, stats.Max)
+        {
+            Breakdown = new W2Breakdown(new LatencyStats(submitted).P50, new LatencyStats(leaseReturned).P50, stats.P50, new LatencyStats(dispatched).P50),
+        };
     }
 
     public async Task<W3Result> RunW3(CancellationToken ct)

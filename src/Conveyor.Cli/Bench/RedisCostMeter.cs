@@ -90,7 +90,8 @@ internal sealed class RedisCostMeter : IAsyncDisposable
         return (double)(after - before) / count;
     }
 
-    private async Task<long> UsedMemory()
+    /// <summary>Redis's <c>used_memory</c> now.</summary>
+    public async Task<long> UsedMemory()
     {
         var info = await _server.InfoAsync("memory").ConfigureAwait(false);
         return (long)Field(info, "used_memory");

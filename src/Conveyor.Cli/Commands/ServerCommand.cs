@@ -37,7 +37,7 @@ internal static class ServerCommand
         var worker = withWorker ? settings.Worker : null;
         var time = TimeProvider.System;
         using var storeLogging = StoreLogging.Create();
-        await using var store = await StoreFactory.Open(spec, time, storeLogging).ConfigureAwait(false);
+        await using var store = await StoreFactory.Open(spec, time, storeLogging, repliesOnThreadPool: true).ConfigureAwait(false); // perf: a broker runs no blocking user code
         WebApplicationBuilder builder;
         try
         {

@@ -9,7 +9,8 @@ namespace Conveyor.Cli.Infrastructure;
 /// <summary>Opens the store a <see cref="StoreSpec"/> names.</summary>
 internal static class StoreFactory
 {
-    public static async Task<ITaskStore> Open(StoreSpec spec, TimeProvider time, ILoggerFactory? loggers = null)
+    /// <param name="repliesOnThreadPool">Redis: <see cref="RedisStoreOptions.RepliesOnThreadPool"/> (for processes that run no blocking user code).</param>
+    public static async Task<ITaskStore> Open(StoreSpec spec, TimeProvider time, ILoggerFactory? loggers = null, bool repliesOnThreadPool = false)
     {
         try
         {
@@ -21,6 +22,7 @@ internal static class StoreFactory
                     ConnectionString = spec.Location,
                     TimeProvider = time,
                     LoggerFactory = loggers,
+                    RepliesOnThreadPool = repliesOnThreadPool,
                 }).ConfigureAwait(false),
                 _ => new SqliteTaskStore(new SqliteStoreOptions { Path = spec.Location, LoggerFactory = loggers }, time),
             };

@@ -55,7 +55,9 @@ public sealed partial class TaskEngine(ITaskStore store, TimeProvider time, Task
         if (errors.Count > 0)
             throw new ConveyorValidationException(errors) { IsTooLarge = TaskValidator.OnlySizeErrors(errors) };
 
-        var results = await Timed(StoreOperations.TaskEnqueueMany, Time.GetTimestamp(), Store.TaskEnqueueMany(records, ct)).ConfigureAwait(false);
+        // perf: a single submission shares a store call with concurrent ones (TaskEngine.Coalescing.cs).
+        var enqueue = records.Length == 1 ? _enqueueCoalescer.Enqueue(records[0], ct) : Store.TaskEnqueueMany(records, ct);
+        var results = await Timed(StoreOperations.TaskEnqueueMany, Time.GetTimestamp(), enqueue).ConfigureAwait(false);
         MeterSubmitted(records, results);
         return results;
     }

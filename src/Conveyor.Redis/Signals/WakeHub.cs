@@ -69,7 +69,11 @@ internal sealed class WakeHub : IDisposable
 
     private sealed class QueueSignal(string queue)
     {
-        private TaskCompletionSource _tcs = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        // perf: continuations run on the thread that fires (a pub/sub handler thread, never Redis's
+        // reader), so a woken leaser sends its lease script at once instead of after one more
+        // thread-pool hop (on a busy machine each hop waits its turn for a core). A waiter's
+        // continuation only re-arms and sends the lease call, then awaits it; nothing blocks there.
+        private TaskCompletionSource _tcs = new();
         private Task? _subscribed;
         private readonly Lock _gate = new();
 
@@ -78,7 +82,7 @@ internal sealed class WakeHub : IDisposable
         public bool IsSubscribed => _subscribed is { IsCompletedSuccessfully: true };
 
         public void Fire() =>
-            Interlocked.Exchange(ref _tcs, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+            Interlocked.Exchange(ref _tcs, new TaskCompletionSource()).TrySetResult();
 
         public Task EnsureSubscribed(WakeHub hub)
         {

@@ -1,0 +1,50 @@
+using System.Text.Json;
+using Xunit.Abstractions;
+
+namespace Conveyor.EndToEnd.Tests;
+
+/// <summary>
+/// <c>conveyor bench --workloads backlog</c> (issue 15): W1 measured while a queue holds a growing
+/// backlog, then delayed tasks. Checks that every level ran W1 in full beside the backlog it names and
+/// that the file holds that backlog, never the speed. Takes 10-30 s on 2 busy cores.
+/// </summary>
+public sealed class BenchBacklogTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly TestEnvironment _env = new();
+
+    [Fact]
+    public async Task Bench_backlog_runs_w1_beside_each_backlog_and_leaves_the_backlog_waiting()
+    {
+        var db = Path.Combine(_env.Directory, "backlog.db");
+        var (code, text) = await ConveyorProcess.Run(_env.Directory, "bench", "--store", db, "--workloads", "backlog",
+            "--backlog", "500,2000", "--backlog-delayed", "1000", "--tasks", "300", "--warmup", "0", "--json");
+        output.WriteLine(text);
+        Assert.True(code == 0, $"bench failed:\n{text}");
+        using var json = JsonDocument.Parse(text);
+        var levels = json.RootElement.GetProperty("backlog").EnumerateArray().ToList();
+        Assert.Equal(3, levels.Count);
+        Assert.Equal([0L, 0L, 1000L], levels.Select(l => l.GetProperty("delayed").GetInt64()));
+        foreach (var (level, target) in levels.Zip(new long[] { 500, 2000, 2000 }))
+        {
+            var w1 = level.GetProperty("w1");
+            Assert.Equal(600, w1.GetProperty("processed").GetInt32());
+            Assert.Equal(0, w1.GetProperty("lost").GetInt32());
+            Assert.Equal(0, w1.GetProperty("duplicates").GetInt32());
+            // W1's tasks go first; only what the worker prefetched after W1's last one leaves the backlog.
+            var waiting = level.GetProperty("waiting").GetInt64();
+            Assert.InRange(waiting, target - 100, target);
+            Assert.True(level.GetProperty("rss_bytes").GetInt64() > 0);
+            Assert.True(level.GetProperty("store_bytes").GetInt64() > 0);
+        }
+
+        await using var store = new Conveyor.Sqlite.SqliteTaskStore(new Conveyor.Sqlite.SqliteStoreOptions { Path = db });
+        var q = Assert.Single(await store.QueueList(), x => x.Name.StartsWith("bench-backlog-", StringComparison.Ordinal));
+        Assert.Equal(levels[^1].GetProperty("waiting").GetInt64(), q.Pending);
+        Assert.Equal(1000L, q.Scheduled);
+        // Each fill tops the backlog up to its level: 500, then 2000 less what was still waiting.
+        var submitted = 500 + (2000 - levels[0].GetProperty("waiting").GetInt64());
+        Assert.Equal(3 * 600L + (submitted - q.Pending), q.Succeeded); // W1's three rounds, and the backlog tasks that ran
+    }
+
+    public void Dispose() => _env.Dispose();
+}
