@@ -10,18 +10,21 @@ namespace Conveyor.Sqlite.Internal;
 /// <c>-wal</c> file, which the kernel reports at once (inotify, through <see cref="FileSystemWatcher"/>);
 /// the watch then asks <c>PRAGMA data_version</c> on its own connection (it changes when any other
 /// connection committed) and, when it moved, wakes everyone blocked here. Nothing runs while nobody is
-/// blocked, and nothing polls: only where the file cannot be watched (no inotify) is data_version
-/// checked every <see cref="SafetyInterval"/> instead. Our own commits move data_version
+/// blocked, and nothing polls fast: where the file cannot be watched (no inotify) data_version is read
+/// every <see cref="SafetyInterval"/> instead, and where it can, every <see cref="WatchedSafetyInterval"/>
+/// in case an event was lost (an overflowing inotify queue). Our own commits move data_version
 /// too; the wake-up they cause is one extra, empty lease pass for a leaser that was blocked anyway.
 /// </summary>
 internal sealed class OtherProcessWatch : IDisposable
 {
+    /// <summary>How often data_version is read anyway: where the file cannot be watched, and (rarely) where it can, in case an event was lost.</summary>
     public static readonly TimeSpan SafetyInterval = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan WatchedSafetyInterval = TimeSpan.FromSeconds(15);
 
     private readonly Signals signals;
     private readonly SqliteConnection connection;
     private readonly FileSystemWatcher? watcher;
-    private readonly ITimer? timer;
+    private readonly ITimer timer;
     private readonly Lock gate = new();
     private long lastVersion;
     private readonly TimeProvider time;
@@ -55,27 +58,29 @@ internal sealed class OtherProcessWatch : IDisposable
             logger.LogInformation("SQLite {Path}: cannot watch the -wal file ({Reason}); other processes' work is noticed within {Seconds} s", path, e.Message, SafetyInterval.TotalSeconds);
         }
         this.time = time;
-        timer = watcher is null ? time.CreateTimer(_ => Check(), null, SafetyInterval, SafetyInterval) : null;
+        var every = watcher is null ? SafetyInterval : WatchedSafetyInterval;
+        timer = time.CreateTimer(_ => Check(), null, every, every);
     }
 
     private void OnFileEvent(object sender, FileSystemEventArgs e)
     {
         if (!signals.HasWaiters) return;
         // Events come in bursts (a few per commit): one chain of checks at a time covers them all, and an
-        // event during a chain makes it run once more.
+        // event during a chain makes it run once more (eventSeen is set before the chain is claimed, and
+        // looked at again after it is released, so no event falls between the two).
         Volatile.Write(ref eventSeen, 1);
-        if (Interlocked.Exchange(ref checkQueued, 1) == 1) return;
-        _ = Task.Run(CheckChain);
+        if (Interlocked.CompareExchange(ref checkQueued, 1, 0) == 0) _ = Task.Run(CheckChain);
     }
 
     /// <summary>
     /// A commit's frames reach the -wal (the event) before its fsync and the wal-index update that moves
     /// data_version, so a check that finds no change looks again every millisecond for 10 ms (an fsync's
-    /// time), then less often, for about 140 ms in all: a commit is seen within a millisecond or two of its end.
+    /// usual time), then less and less often for about 2 s in all (a slow disk under load): a commit is
+    /// seen within a millisecond or two of its end.
     /// </summary>
     private async Task CheckChain()
     {
-        try
+        while (true)
         {
             do
             {
@@ -87,14 +92,12 @@ internal sealed class OtherProcessWatch : IDisposable
                 }
             }
             while (Volatile.Read(ref eventSeen) == 1 && !disposed);
-        }
-        finally
-        {
             Volatile.Write(ref checkQueued, 0);
+            if (disposed || Volatile.Read(ref eventSeen) == 0 || Interlocked.CompareExchange(ref checkQueued, 1, 0) != 0) return;
         }
     }
 
-    private static readonly int[] RecheckDelays = [0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 4, 8, 16, 32, 64];
+    private static readonly int[] RecheckDelays = [0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000];
 
     /// <summary>True when there is nothing more to look for (a change was seen and woken, or nobody waits).</summary>
     private bool Check()
@@ -118,7 +121,7 @@ internal sealed class OtherProcessWatch : IDisposable
     public void Dispose()
     {
         disposed = true;
-        timer?.Dispose();
+        timer.Dispose();
         watcher?.Dispose();
         lock (gate) connection.Dispose();
     }

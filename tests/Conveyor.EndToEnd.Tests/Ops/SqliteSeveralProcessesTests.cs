@@ -8,8 +8,9 @@ namespace Conveyor.EndToEnd.Tests.Ops;
 /// <summary>
 /// The seeds' shape on one SQLite file: an API process and a separate worker process. A real
 /// <c>conveyor worker --store FILE</c> whose lease wait is 60 s picks up every task a real
-/// <c>conveyor server</c> on the same file accepts, each done within 20 s: only the other-process wake
-/// (the -wal watch) can do that, since no lease wait runs out in time. And four servers started at
+/// <c>conveyor server</c> on the same file accepts, each done within 8 s: only the other-process wake
+/// (the -wal watch) can do that, since no lease wait runs out in time (and the watch's safety read of
+/// data_version comes every 15 s). And four servers started at
 /// the same moment on a new file all start (the schema is migrated once). About 15 s.
 /// </summary>
 [Collection(nameof(SqliteSeveralProcessesTests))]
@@ -41,9 +42,9 @@ public sealed class SqliteSeveralProcessesTests : IDisposable
                 string id;
                 using (var task = JsonDocument.Parse(await submitted.Content.ReadAsStringAsync()))
                     id = task.RootElement.GetProperty("id").GetString()!;
-                using var done = JsonDocument.Parse(await http.GetStringAsync($"api/v1/tasks/{id}/wait?timeout=20"));
+                using var done = JsonDocument.Parse(await http.GetStringAsync($"api/v1/tasks/{id}/wait?timeout=8"));
                 Assert.True(done.RootElement.GetProperty("state").GetString() == "succeeded",
-                    $"task {i.ToString(CultureInfo.InvariantCulture)} was not run within 20 s: {done.RootElement}\nworker:\n{worker.Output}");
+                    $"task {i.ToString(CultureInfo.InvariantCulture)} was not run within 8 s: {done.RootElement}\nworker:\n{worker.Output}");
                 Assert.Contains(worker.Pid.ToString(CultureInfo.InvariantCulture), done.RootElement.GetProperty("attempts")[0].GetProperty("worker_id").GetString(), StringComparison.Ordinal);
             }
         }

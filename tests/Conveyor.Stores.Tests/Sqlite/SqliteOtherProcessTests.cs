@@ -39,7 +39,7 @@ public sealed class SqliteOtherProcessTests : IDisposable
             Assert.False(lease.IsCompleted);
             var task = NewTask();
             await producer.TaskEnqueueMany([task]);
-            var leased = await lease.WaitAsync(TimeSpan.FromSeconds(20));
+            var leased = await lease.WaitAsync(TimeSpan.FromSeconds(10));
             Assert.Equal(task.Id, Assert.Single(leased).Task.Id);
         }
     }
@@ -56,7 +56,7 @@ public sealed class SqliteOtherProcessTests : IDisposable
         Assert.False(wait.IsCompleted);
         var leased = Assert.Single(await worker.TaskLease(new TaskLeaseParams("w", ["default"], 1, TimeSpan.FromSeconds(30), TimeSpan.Zero)));
         await worker.TaskCompleteMany([new TaskCompleteParams(leased.Task.Id, leased.LeaseToken, null)]);
-        var done = await wait.WaitAsync(TimeSpan.FromSeconds(20));
+        var done = await wait.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(TaskState.Succeeded, done!.State);
     }
 
