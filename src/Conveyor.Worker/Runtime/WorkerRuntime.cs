@@ -37,7 +37,11 @@ internal sealed class WorkerRuntime
         for (var i = 0; i < Slots.Length; i++) Slots[i] = new ExecutionSlot(time, ProgressReported);
         Acks = new AckBuffer(transport, options.AckBatch, time, Logger);
         Refusal = new CredentialsRefusal(Logger);
+        Queues = options.QueueOrder(); // limits: weighted queues
     }
+
+    /// <summary>The order each lease asks for the queues in (strict or weighted).</summary>
+    public QueueOrder Queues { get; }
 
     public string WorkerId { get; }
     public ITaskTransport Transport { get; }
