@@ -56,4 +56,7 @@ public static class Routes
     public const string History = Prefix + "/history";
     /// <summary><c>GET</c>: the retention policy in force; <c>PUT</c> (admin): store one; <c>DELETE</c> (admin): back to each process's configuration.</summary>
     public const string Retention = Prefix + "/retention";
+    // limits: a queue's rate and concurrency limits (QueueLimitList; QueueLimitSet / QueueLimitDelete on one).
+    public static string QueueLimits(string name) => $"{Queues}/{Uri.EscapeDataString(name)}/limits";
+    public static string QueueLimit(string name, string limit) => $"{QueueLimits(name)}/{Uri.EscapeDataString(limit)}";
 }

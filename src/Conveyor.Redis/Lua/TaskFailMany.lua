@@ -16,6 +16,7 @@
 ]]
 local P, now, q, n = ARGV[1], tonumber(ARGV[2]), ARGV[5], tonumber(ARGV[6])
 local out, evs, wake, failed = {}, {}, false, 0
+local lim = limits_on(P) -- limits: slots held by the tasks that end
 for i = 0, n - 1 do
   local o = 7 + i * 6
   local id, err = ARGV[o], ARGV[o + 2]
@@ -32,6 +33,7 @@ for i = 0, n - 1 do
     redis.call("HDEL", tkey, "tk", "dl", "wk")
     redis.call("HSET", tkey, "er", err)
     redis.call("ZREM", KEYS[1], id)
+    if limits_leave(P, tkey, lim) then wake = true end -- limits
     local ma, bk, bb, bf, bc = retry_spec(tkey)
     if ARGV[o + 3] == "1" and at < tonumber(ma) then
       local delay = tonumber(ARGV[o + 4])

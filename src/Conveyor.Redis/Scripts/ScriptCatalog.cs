@@ -26,6 +26,9 @@ internal static partial class ScriptCatalog
     public static readonly StoreScript WorkerHeartbeatCancels = Load(nameof(WorkerHeartbeatCancels));
     public static readonly StoreScript WorkerCommand = Load(nameof(WorkerCommand));
     public static readonly StoreScript HistoryList = Load(nameof(HistoryList));
+    public static readonly StoreScript QueueLimitSet = Load(nameof(QueueLimitSet)); // limits
+    public static readonly StoreScript QueueLimitDelete = Load(nameof(QueueLimitDelete));
+    public static readonly StoreScript QueueLimitList = Load(nameof(QueueLimitList));
 
     public static IReadOnlyList<StoreScript> All { get; } =
     [
@@ -34,6 +37,7 @@ internal static partial class ScriptCatalog
         WorkerHeartbeat, WorkerRemove, WorkerList, WorkerHeartbeatCancels, WorkerCommand,
         .. Search,
         HistoryList,
+        QueueLimitSet, QueueLimitDelete, QueueLimitList, // limits
     ];
 
     /// <summary>The raw text of an embedded file (tests read it too).</summary>
