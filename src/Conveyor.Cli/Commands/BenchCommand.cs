@@ -21,7 +21,12 @@ internal static class BenchCommand
         var warmup = new Option<int?>("--warmup") { Description = "W1: tasks run unmeasured first, so the measured phases see a warm process (default: as many as W1 runs, 2 x --tasks; 0: cold)" };
         var workloads = new Option<string>("--workloads") { Description = "Which workloads to run: w1,w2,w3 (default), and w4 (the dashboard's reads over a store filled with --tasks tasks; needs --store)", DefaultValueFactory = _ => "w1,w2,w3" };
         var quiet = new Option<bool>("--quiet") { Description = "No progress display" };
-        var command = new Command("bench", "Measure throughput and latency of a store or a broker") { store, tasks, warmup, workloads, quiet };
+        var limit = new Option<string>("--w1-limit")
+        {
+            Description = "W1 with limits: off (default); meta (each task has one of 4 tenants in its metadata, no limit); unhit (and a per-tenant concurrency limit never reached); hit (and 2 running per tenant: 8 of the 10 slots)",
+            DefaultValueFactory = _ => "off",
+        };
+        var command = new Command("bench", "Measure throughput and latency of a store or a broker") { store, tasks, warmup, workloads, quiet, limit };
         command.SetRun(async (r, ct) =>
         {
             var n = r.GetValue(tasks);
@@ -35,7 +40,9 @@ internal static class BenchCommand
             if (wanted.Contains("w4") && r.GetValue(GlobalOptions.Broker) is not null) throw new CliException("w4 measures a store's reads: give --store, not --broker");
             var warm = r.GetValue(warmup);
             if (warm is < 0 or > 2_000_000) throw new CliException($"--warmup must be between 0 and 2000000; got {warm}");
-            var settings = new BenchSettings { W1Tasks = n, W1Warmup = warm };
+            var limitMode = r.GetValue(limit)!.ToLowerInvariant();
+            if (limitMode is not ("off" or "meta" or "unhit" or "hit")) throw new CliException($"--w1-limit: '{limitMode}' is not one of off, meta, unhit, hit");
+            var settings = new BenchSettings { W1Tasks = n, W1Warmup = warm, W1Limit = limitMode };
             var progress = new BenchProgress(r.GetValue(quiet) || Output.IsJson(r));
 
             string? tempFile = null;

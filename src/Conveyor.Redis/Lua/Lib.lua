@@ -247,33 +247,6 @@ local function limit_window(T, l, key, now)
   return now, 0
 end
 
--- Over the limit for this key: nil when there is room; else 0 (a concurrency limit: reopens when a
--- running task ends) or the ms its rate window reopens.
-local function limit_blocked(T, l, key, now)
-  if l.concurrency and l.concurrency ~= cjson.null then
-    local run = tonumber(redis.call("HGET", T .. "lu:run:" .. l.name, key) or "0")
-    if run >= l.concurrency then return 0 end
-  end
-  if l.rate and l.rate ~= cjson.null then
-    local s, c = limit_window(T, l, key, now)
-    if c >= l.rate then return s + l.interval * 1000 end
-  end
-  return nil
-end
-
--- A leased task takes its slots: running + 1 for a concurrency limit, a start in the window for a rate.
-local function limit_take(T, l, key, now, held)
-  if l.concurrency and l.concurrency ~= cjson.null then
-    redis.call("HINCRBY", T .. "lu:run:" .. l.name, key, 1)
-    held[#held + 1] = l.name .. "\31" .. key
-  end
-  if l.rate and l.rate ~= cjson.null then
-    local s, c = limit_window(T, l, key, now)
-    local ttl = math.max(1, math.floor(s + l.interval * 1000 - now))
-    redis.call("SET", T .. "lu:win:" .. l.name .. "\31" .. key, string.format("%d:%d", s, c + 1), "PX", ttl)
-  end
-end
-
 -- Up to n parked tasks of a slot back into ready (their scores kept). A parked task cancelled or
 -- deleted since is dropped on the way (those scripts do not know its slot), so it never comes back.
 local function limit_unpark(T, slot, n)
@@ -308,7 +281,8 @@ end
 -- limit, and answers them as ZPOPMIN would ({ id, score, ... }), each with "lh" (the slots it holds,
 -- "\30"-joined) set. A task over a keyed limit is parked: moved from ready to its slot's set, so no
 -- lease walks it again until a slot frees (limits_leave) or its window reopens (here, at the start).
--- Queue-wide limits only bound how many this call takes: nothing is parked for them.
+-- Queue-wide limits only bound how many this call takes: nothing is parked for them. Running counts
+-- are read once per slot and written once per slot per call; a metadata text is decoded once.
 local function limits_pick(P, ready, max, now)
   local T = qtag(P)
   local lims, keyed = limits_load(T)
@@ -326,13 +300,29 @@ local function limits_pick(P, ready, max, now)
       redis.call("ZREM", T .. "lreopen", slot)
     end
   end
+  local run, added = {}, {}
+  local function running(l, key)
+    local slot = l.name .. "\31" .. key
+    local n = run[slot]
+    if n == nil then
+      n = tonumber(redis.call("HGET", T .. "lu:run:" .. l.name, key) or "0")
+      run[slot] = n
+    end
+    return n, slot
+  end
+  local function blocked(l, key)
+    if l.concurrency and l.concurrency ~= cjson.null and running(l, key) >= l.concurrency then return 0 end
+    if l.rate and l.rate ~= cjson.null then
+      local s, c = limit_window(T, l, key, now)
+      if c >= l.rate then return s + l.interval * 1000 end
+    end
+    return nil
+  end
   local budget = max
   for _, l in ipairs(lims) do
     if not l.key or l.key == cjson.null then
       local room = budget
-      if l.concurrency and l.concurrency ~= cjson.null then
-        room = math.min(room, l.concurrency - tonumber(redis.call("HGET", T .. "lu:run:" .. l.name, "") or "0"))
-      end
+      if l.concurrency and l.concurrency ~= cjson.null then room = math.min(room, l.concurrency - running(l, "")) end
       if l.rate and l.rate ~= cjson.null then
         local s, c = limit_window(T, l, "", now)
         if c >= l.rate then redis.call("ZADD", T .. "lreopen", s + l.interval * 1000, l.name .. "\31") end
@@ -341,9 +331,11 @@ local function limits_pick(P, ready, max, now)
       budget = math.max(0, math.min(budget, room))
     end
   end
-  local out, taken = {}, 0
+  local out, gone, decoded, taken = {}, {}, {}, 0
+  local uses_args = false
+  for _, l in ipairs(keyed) do if string.sub(l.key, 1, 5) == "args." then uses_args = true end end
   while taken < budget do
-    local cand = redis.call("ZRANGE", ready, 0, budget - taken + 15, "WITHSCORES")
+    local cand = redis.call("ZRANGE", ready, #gone, #gone + budget - taken + 15, "WITHSCORES")
     if #cand == 0 then break end
     for i = 1, #cand, 2 do
       if taken >= budget then break end
@@ -352,18 +344,26 @@ local function limits_pick(P, ready, max, now)
       local block, bkey, bl = nil, nil, nil
       local slots = {}
       if #keyed > 0 then
-        local h = redis.call("HMGET", tkey, "sp", "ar")
+        local h = uses_args and redis.call("HMGET", tkey, "sp", "ar") or { redis.call("HGET", tkey, "sp") }
         local md = h[1] and string.match(h[1], "^[^|]*|[^|]*|[^|]*|[^|]*|[^|]*|[^|]*|[^|]*|([^\n]*)") or ""
         for _, l in ipairs(keyed) do
-          local v = limit_value(l.key, md, h[2])
+          local v
+          if string.sub(l.key, 1, 9) == "metadata." then
+            local cache = decoded[md]
+            if not cache then cache = {}; decoded[md] = cache end
+            v = cache[l.key]
+            if v == nil then v = limit_value(l.key, md, nil) or false; cache[l.key] = v end
+          else
+            v = limit_value(l.key, "", h[2]) or false
+          end
           if v then
-            local b = limit_blocked(T, l, v, now)
+            local b = blocked(l, v)
             if b then block, bkey, bl = b, v, l; break end
             slots[#slots + 1] = { l, v }
           end
         end
       end
-      redis.call("ZREM", ready, id)
+      gone[#gone + 1] = id
       if block then
         local slot = bl.name .. "\31" .. bkey
         redis.call("ZADD", T .. "lw:" .. slot, score, id)
@@ -375,12 +375,30 @@ local function limits_pick(P, ready, max, now)
         for _, l in ipairs(lims) do
           if not l.key or l.key == cjson.null then slots[#slots + 1] = { l, "" } end
         end
-        for _, s in ipairs(slots) do limit_take(T, s[1], s[2], now, held) end
-        if #held > 0 then redis.call("HSET", tkey, "lh", table.concat(held, "\30")) end
+        for _, sl in ipairs(slots) do
+          local l, key = sl[1], sl[2]
+          if l.concurrency and l.concurrency ~= cjson.null then
+            local _, slot = running(l, key)
+            run[slot] = run[slot] + 1
+            added[slot] = (added[slot] or 0) + 1
+            held[#held + 1] = slot
+          end
+          if l.rate and l.rate ~= cjson.null then
+            local s, c = limit_window(T, l, key, now)
+            local ttl = math.max(1, math.floor(s + l.interval * 1000 - now))
+            redis.call("SET", T .. "lu:win:" .. l.name .. "\31" .. key, string.format("%d:%d", s, c + 1), "PX", ttl)
+          end
+        end
         out[#out + 1] = id; out[#out + 1] = score
+        out[#out + 1] = #held > 0 and table.concat(held, "\30") or false
         taken = taken + 1
       end
     end
+  end
+  zrem_many(ready, gone)
+  for slot, n in pairs(added) do
+    local name, key = string.match(slot, "^([^\31]*)\31(.*)$")
+    redis.call("HINCRBY", T .. "lu:run:" .. name, key, n)
   end
   return out
 end
@@ -405,7 +423,7 @@ local function limits_leave(P, tkey, lim)
     local name, key = string.match(slot, "^([^\31]*)\31(.*)$")
     if name then
       if redis.call("HINCRBY", T .. "lu:run:" .. name, key, -1) <= 0 then redis.call("HDEL", T .. "lu:run:" .. name, key) end
-      limit_unpark(T, slot, 1)
+      if redis.call("SISMEMBER", T .. "lwset", slot) == 1 then limit_unpark(T, slot, 1) end
     end
   end
   return true

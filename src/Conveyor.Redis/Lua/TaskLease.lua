@@ -24,13 +24,14 @@ local meta = redis.call("HMGET", KEYS[4], "paused", "lim")
 if meta[1] == "1" then return { -2 } end
 local evs = {}
 promote_due(KEYS[1], KEYS[2], KEYS[4], P, q, nows, tonumber(ARGV[9]), evs)
-local popped
-if meta[2] then popped = limits_pick(P, KEYS[1], max, now) else popped = redis.call("ZPOPMIN", KEYS[1], max) end
+-- With limits, each popped task comes with a third value: the slots it holds (false: none), kept as "lh".
+local popped, step = nil, 2
+if meta[2] then popped, step = limits_pick(P, KEYS[1], max, now), 3 else popped = redis.call("ZPOPMIN", KEYS[1], max) end
 local res = { 0 }
 -- Strings formatted once per call, not once per task (see ev_add in Lib.lua).
 local dl = tostring(now + lease)
 local running = {}
-for i = 1, #popped, 2 do
+for i = 1, #popped, step do
   local id = popped[i]
   local tkey = P .. id
   -- Read once, write once, and answer with the read values only (.NET derives what was written).
@@ -44,8 +45,12 @@ for i = 1, #popped, 2 do
   end
   h[9] = id
   local at = NEXT_ATTEMPT[h[3]] or string.format("%d", (tonumber(h[3]) or 0) + 1)
-  local tok = ARGV[6] .. string.format("%d", (i + 1) / 2)
-  redis.call("HSET", tkey, "st", "running", "at", at, "tk", tok, "dl", dl, "wk", worker, "sa", nows)
+  local tok = ARGV[6] .. string.format("%d", #res)
+  if step == 3 and popped[i + 2] then -- limits: the slots this attempt holds
+    redis.call("HSET", tkey, "st", "running", "at", at, "tk", tok, "dl", dl, "wk", worker, "sa", nows, "lh", popped[i + 2])
+  else
+    redis.call("HSET", tkey, "st", "running", "at", at, "tk", tok, "dl", dl, "wk", worker, "sa", nows)
+  end
   running[#running + 1] = dl; running[#running + 1] = id
   res[#res + 1] = h
   ev_add(evs, id, q, h[1], "running", nows)

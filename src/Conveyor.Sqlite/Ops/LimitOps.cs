@@ -118,6 +118,8 @@ internal static class LimitOps
 
         var picked = new List<(long, string?)>();
         var keyed = limits.Where(l => l.Key is not null).ToList();
+        var usesArgs = keyed.Exists(l => l.Key!.StartsWith("args.", StringComparison.Ordinal));
+        var parsedMetadata = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
         while (picked.Count < budget)
         {
             var need = budget - picked.Count;
@@ -136,12 +138,14 @@ internal static class LimitOps
                 (QueueLimit Limit, string Key, Usage Usage, long Until)? block = null;
                 if (keyed.Count > 0)
                 {
+                    // Parsed once per distinct metadata text (tasks of one tenant share it); args only when a limit reads them.
                     var metadata = metadataJson is null ? TaskRecord.EmptyMetadata
-                        : JsonSerializer.Deserialize<Dictionary<string, string>>(metadataJson, ConveyorJson.Options) ?? TaskRecord.EmptyMetadata;
-                    using var args = JsonDocument.Parse(argsJson);
+                        : parsedMetadata.TryGetValue(metadataJson, out var known) ? known
+                        : parsedMetadata[metadataJson] = JsonSerializer.Deserialize<Dictionary<string, string>>(metadataJson, ConveyorJson.Options) ?? TaskRecord.EmptyMetadata;
+                    using var args = usesArgs ? JsonDocument.Parse(argsJson) : null;
                     foreach (var l in keyed)
                     {
-                        if (QueueLimit.KeyOf(l.Key, metadata, args.RootElement) is not { } key) continue;
+                        if (QueueLimit.KeyOf(l.Key, metadata, args?.RootElement ?? default) is not { } key) continue;
                         var u = Get(l, key);
                         if (Blocked(l, u) is { } until) { block = (l, key, u, until); break; }
                         slots.Add((l, key, u));
