@@ -410,31 +410,45 @@ local function limits_next(P)
   return nil
 end
 
--- A task leaving running (complete, fail, release, cancel, lease expiry) gives back the slots it held,
--- and one parked task per slot goes back in line. lim: the meta hash's "lim" (nil: the queue has no
--- limits, nothing to do). Returns true when the queue's leasers should be woken.
-local function limits_leave(P, tkey, lim)
-  if not lim then return false end
+-- A task leaving running (complete, fail, release, cancel, lease expiry) gives back the slots it held;
+-- the counts are written, and one parked task per freed slot goes back in line, by limits_flush, once
+-- per slot per script call. st: limits_on's answer (nil: the queue has no limits, nothing to do).
+-- Returns true when the task held a slot.
+local function limits_leave(P, tkey, st)
+  if not st then return false end
   local lh = redis.call("HGET", tkey, "lh")
   if not lh then return false end
   redis.call("HDEL", tkey, "lh")
-  local T = qtag(P)
-  for slot in string.gmatch(lh, "[^\30]+") do
-    local name, key = string.match(slot, "^([^\31]*)\31(.*)$")
-    if name then
-      if redis.call("HINCRBY", T .. "lu:run:" .. name, key, -1) <= 0 then redis.call("HDEL", T .. "lu:run:" .. name, key) end
-      if redis.call("SISMEMBER", T .. "lwset", slot) == 1 then limit_unpark(T, slot, 1) end
-    end
-  end
+  for slot in string.gmatch(lh, "[^\30]+") do st.freed[slot] = (st.freed[slot] or 0) + 1 end
   return true
 end
 
--- The meta hash's "lim" of the queue of P (once per script call), for limits_leave.
+-- The queue's limit state for one script call: nil without limits (one field read of "meta"), else
+-- { lim = the wake spec, T = the tag prefix, freed = slot -> tasks that gave it back }.
 local function limits_on(P)
-  return redis.call("HGET", qtag(P) .. "meta", "lim")
+  local lim = redis.call("HGET", qtag(P) .. "meta", "lim")
+  if not lim then return nil end
+  return { lim = lim, T = qtag(P), freed = {} }
 end
 
--- After limits_leave freed slots: wake the queue's leasers (lim is the wake spec).
-local function limits_wake(lim, freed)
-  if freed and lim then wake_leasers(lim) end
+-- Writes what limits_leave gathered: one HINCRBY per slot, and as many parked tasks back in line as
+-- the slot freed. Returns true when any slot was freed (the caller wakes the queue's leasers).
+local function limits_flush(st)
+  if not st then return false end
+  local any = false
+  for slot, n in pairs(st.freed) do
+    any = true
+    local name, key = string.match(slot, "^([^\31]*)\31(.*)$")
+    if name then
+      if redis.call("HINCRBY", st.T .. "lu:run:" .. name, key, -n) <= 0 then redis.call("HDEL", st.T .. "lu:run:" .. name, key) end
+      if redis.call("SISMEMBER", st.T .. "lwset", slot) == 1 then limit_unpark(st.T, slot, n) end
+    end
+  end
+  st.freed = {}
+  return any
+end
+
+-- At the end of a script that may have freed slots: write them (limits_flush) and wake the leasers.
+local function limits_wake(st, freed)
+  if limits_flush(st) and freed then wake_leasers(st.lim) end
 end

@@ -158,6 +158,7 @@ if #keys > 0 then
   redis.call("ZREM", KEYS[9], unpack(keys))
 end
 
+limits_flush(lim) -- limits
 if wake then wake_leasers(ARGV[6]) end
 ev_flush(ARGV[7], evs)
 return res

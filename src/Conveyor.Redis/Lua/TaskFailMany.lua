@@ -54,6 +54,7 @@ for i = 0, n - 1 do
   end
 end
 if failed > 0 then outcomes_add(KEYS[5], "f", now, failed) end
+limits_flush(lim) -- limits
 if wake then wake_leasers(ARGV[3]) end
 ev_flush(ARGV[4], evs)
 return out

@@ -34,6 +34,7 @@ for i = 0, n - 1 do
     out[#out + 1] = 0; out[#out + 1] = "pending"
   end
 end
+limits_flush(lim) -- limits
 if #evs > 0 then wake_leasers(ARGV[3]) end
 ev_flush(ARGV[4], evs)
 return out
