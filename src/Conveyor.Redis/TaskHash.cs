@@ -158,6 +158,7 @@ internal static class TaskHash
             Backoff = spec.Backoff,
             Timeout = spec.Timeout,
             IdempotencyKey = spec.IdempotencyKey,
+            UniqueKey = Str(f, "uk"), // limits: unique while active
             Metadata = spec.Metadata,
             Result = f.TryGetValue("re", out var re) ? Json(re) : null,
             Error = ErrorOf(Str(f, "er")),

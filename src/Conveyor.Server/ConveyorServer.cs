@@ -122,6 +122,7 @@ public static class ConveyorServer
         LeaseEndpoints.Map(app);
         LeaseBatchEndpoints.Map(app);
         QueueEndpoints.Map(app);
+        QueueLimitEndpoints.Map(app); // limits
         DeadLetterEndpoints.Map(app);
         TaskActionEndpoints.Map(app);
         WorkerEndpoints.Map(app);

@@ -34,7 +34,7 @@ public sealed partial class SqliteTaskStore : ITaskStore
         var connections = new Connections(Options);
         writerConnection = connections.OpenWriter(Options);
         diskFull = new DiskFull(Options);
-        writer = new WriteLoop(new WriteContext(writerConnection, time, Options), signals, diskFull, connections.MemoryGate);
+        writer = new WriteLoop(new WriteContext(writerConnection, time, Options).HookLimits(), signals, diskFull, connections.MemoryGate);
         readers = new ReaderPool(connections);
         otherProcesses = WatchOtherProcesses(connections); // ops: cross-process wake (SqliteTaskStore.OtherProcesses.cs)
     }

@@ -6,8 +6,23 @@ namespace Conveyor.Worker;
 /// <summary>How a worker pool runs. Validated when the pool starts; every problem is listed at once.</summary>
 public sealed class WorkerOptions
 {
-    /// <summary>Queues to lease from, in order of preference: all ready work of the first goes before the second's.</summary>
+    /// <summary>
+    /// Queues to lease from. Plain names (<c>high, low</c>) are a strict order of preference: all ready
+    /// work of the first goes before the second's. Names with weights (<c>high:3, low:1</c>) are taken by
+    /// weight, as Sidekiq's weighted queues: each lease draws the order, a queue first with a chance
+    /// proportional to its weight, so a busy queue does not starve the others (see <c>QueueOrder</c>).
+    /// </summary>
     public List<string> Queues { get; set; } = [TaskDefaults.Queue];
+
+    /// <summary>The queue names of <see cref="Queues"/> without their weights (what the registry shows).</summary>
+    internal IReadOnlyList<string> QueueNames => [.. Queues.Select(q => q.IndexOf(':') is var c and >= 0 ? q[..c] : q)];
+
+    /// <summary>The randomness of the weighted order (tests pass a seeded one).</summary>
+    internal Random QueueRandom { get; set; } = Random.Shared;
+
+    /// <summary>The lease order policy of <see cref="Queues"/>; the options must be valid.</summary>
+    internal Runtime.QueueOrder QueueOrder() =>
+        Runtime.QueueOrder.Parse(Queues, QueueRandom, []) ?? throw new InvalidOperationException("invalid queues: validate the options first");
 
     /// <summary>How many handlers run at once (the slots). Default 10.</summary>
     public int Concurrency { get; set; } = 10;
@@ -74,9 +89,9 @@ public sealed class WorkerOptions
         else
         {
             if (Queues.Count > 100) Add("queues", $"at most 100 queues; got {Queues.Count}");
-            foreach (var q in Queues)
-                if (Names.CheckQueue(q) is { } e) Add("queues", e);
-            if (Queues.Distinct(StringComparer.Ordinal).Count() != Queues.Count) Add("queues", "a queue is listed twice");
+            var problems = new List<string>();
+            Runtime.QueueOrder.Parse(Queues, QueueRandom, problems);
+            foreach (var e in problems) Add("queues", e);
         }
         if (Concurrency < 1 || Concurrency > 10_000) Add("concurrency", $"concurrency must be between 1 and 10000; got {Concurrency}");
         if (LeaseDuration < MinLeaseDuration || LeaseDuration > TaskDefaults.MaxLeaseDuration)
@@ -109,6 +124,6 @@ public sealed class WorkerOptions
     {
         Queues = [.. Queues], Concurrency = Concurrency, LeaseDuration = LeaseDuration, LeaseBatch = LeaseBatch, MaxPrefetch = MaxPrefetch,
         LeaseWait = LeaseWait, DrainTimeout = DrainTimeout, HeartbeatInterval = HeartbeatInterval,
-        AckBatch = AckBatch, WorkerId = WorkerId, MaxResultBytes = MaxResultBytes, OnTaskStart = OnTaskStart,
+        AckBatch = AckBatch, WorkerId = WorkerId, MaxResultBytes = MaxResultBytes, OnTaskStart = OnTaskStart, QueueRandom = QueueRandom,
     };
 }

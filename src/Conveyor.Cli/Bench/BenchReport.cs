@@ -24,7 +24,7 @@ internal sealed record BenchReport
         foreach (var line in (EarlierRuns ?? []).SelectMany(run => run.Lines()))
             yield return line;
         if (W1 is { } w1)
-            yield return string.Create(c, $"W1 throughput  target={Target} tasks={w1.Processed} enqueue_single={w1.EnqueueSinglePerSecond:F0}/s (callers={w1.EnqueueCallers} p50={w1.SubmitP50Ms:F2}ms p99={w1.SubmitP99Ms:F2}ms) enqueue_batch={w1.EnqueueBatchPerSecond:F0}/s (batch={w1.BatchSize}) processed={w1.ProcessedPerSecond:F0}/s (concurrency={w1.Concurrency}) lost={w1.Lost} duplicates={w1.Duplicates}");
+            yield return string.Create(c, $"W1 throughput  target={Target} tasks={w1.Processed} enqueue_single={w1.EnqueueSinglePerSecond:F0}/s (callers={w1.EnqueueCallers} p50={w1.SubmitP50Ms:F2}ms p99={w1.SubmitP99Ms:F2}ms) enqueue_batch={w1.EnqueueBatchPerSecond:F0}/s (batch={w1.BatchSize}) processed={w1.ProcessedPerSecond:F0}/s (concurrency={w1.Concurrency}) lost={w1.Lost} duplicates={w1.Duplicates}{(w1.Limit == "off" ? "" : " limit=" + w1.Limit)}");
         if (W2 is { } w2)
         {
             yield return string.Create(c, $"W2 pickup      target={Target} samples={w2.Samples} p50={w2.P50Ms:F3}ms p99={w2.P99Ms:F3}ms max={w2.MaxMs:F3}ms");
@@ -50,7 +50,11 @@ internal sealed record BenchReport
     }
 }
 
-internal sealed record W1Result(int Processed, double EnqueueSinglePerSecond, int EnqueueCallers, double SubmitP50Ms, double SubmitP99Ms, double EnqueueBatchPerSecond, int BatchSize, double ProcessedPerSecond, int Concurrency, int Lost, int Duplicates);
+internal sealed record W1Result(int Processed, double EnqueueSinglePerSecond, int EnqueueCallers, double SubmitP50Ms, double SubmitP99Ms, double EnqueueBatchPerSecond, int BatchSize, double ProcessedPerSecond, int Concurrency, int Lost, int Duplicates)
+{
+    /// <summary>limits: the <c>--w1-limit</c> mode (off, meta, unhit, hit).</summary>
+    public string Limit { get; init; } = "off";
+}
 
 internal sealed record W2Result(int Samples, double P50Ms, double P99Ms, double MaxMs)
 {

@@ -22,6 +22,13 @@ internal sealed record BenchSettings
     public int W1Callers { get; init; } = 16;
     public int W1BatchSize { get; init; } = 500;
     public int W1Concurrency { get; init; } = 10;
+    /// <summary>
+    /// limits: <c>off</c> (plain W1), <c>meta</c> (every W1 task carries a tenant among <see cref="W1Tenants"/>
+    /// in its metadata, no limit), <c>unhit</c> (and a per-tenant concurrency limit far above what runs),
+    /// <c>hit</c> (and a per-tenant limit of 2 running: 4 tenants x 2 = 8 below the 10 slots, so it binds).
+    /// </summary>
+    public string W1Limit { get; init; } = "off";
+    public const int W1Tenants = 4;
     public int W2Samples { get; init; } = 200;
     public int W3Tasks { get; init; } = 2_000;
     public int W3SleepMs { get; init; } = 10;
@@ -96,6 +103,11 @@ internal sealed class BenchRunner(IBenchTarget target, BenchSettings settings, B
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var target2 = 2 * n;
         var distinct = 0;
+        var tenants = Enumerable.Range(0, BenchSettings.W1Tenants).Select(t => (IReadOnlyDictionary<string, string>)new Dictionary<string, string> { ["tenant"] = "t" + t }).ToArray();
+        var tenant = 0;
+        IReadOnlyDictionary<string, string>? Meta() => settings.W1Limit == "off" ? null : tenants[(Interlocked.Increment(ref tenant) & int.MaxValue) % tenants.Length];
+        if (settings.W1Limit is "unhit" or "hit")
+            await target.QueueLimitSet(queue, new Conveyor.Limits.QueueLimit("bench-tenant", "metadata.tenant", Concurrency: settings.W1Limit == "hit" ? 2 : 1_000_000), ct).ConfigureAwait(false);
 
         // Phase 1: one call per task, from several concurrent callers (a web app's request threads).
         progress.Phase($"W1: enqueue {n} tasks one call each ({settings.W1Callers} callers)");
@@ -110,7 +122,7 @@ internal sealed class BenchRunner(IBenchTarget target, BenchSettings settings, B
             while ((mine = Interlocked.Increment(ref next)) < n)
             {
                 var t0 = Stopwatch.GetTimestamp();
-                await target.Submit(new TaskSubmission { Type = "noop", Queue = queue, Args = NoArgs, Priority = priority }, ct).ConfigureAwait(false);
+                await target.Submit(new TaskSubmission { Type = "noop", Queue = queue, Args = NoArgs, Priority = priority, Metadata = Meta() }, ct).ConfigureAwait(false);
                 latencies[mine] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
                 progress.Tick("W1 enqueue (single)", Math.Min(next, n), n);
             }
@@ -126,7 +138,7 @@ internal sealed class BenchRunner(IBenchTarget target, BenchSettings settings, B
         {
             var size = Math.Min(settings.W1BatchSize, n - i);
             var batch = new TaskSubmission[size];
-            for (var j = 0; j < size; j++) batch[j] = new TaskSubmission { Type = "noop", Queue = queue, Args = NoArgs, Priority = priority };
+            for (var j = 0; j < size; j++) batch[j] = new TaskSubmission { Type = "noop", Queue = queue, Args = NoArgs, Priority = priority, Metadata = Meta() };
             await target.SubmitMany(batch, ct).ConfigureAwait(false);
             progress.Tick("W1 enqueue (batch)", i + size, n);
         }
@@ -149,7 +161,10 @@ internal sealed class BenchRunner(IBenchTarget target, BenchSettings settings, B
         if (meter is not null) samples.Add(await meter.Take().ConfigureAwait(false));
         W1Samples = samples;
         var duplicates = seen.Duplicates;
-        return new W1Result(target2, singleRate, settings.W1Callers, submitStats.P50, submitStats.P99, batchRate, settings.W1BatchSize, processedRate, settings.W1Concurrency, target2 - distinct, duplicates);
+        return new W1Result(target2, singleRate, settings.W1Callers, submitStats.P50, submitStats.P99, batchRate, settings.W1BatchSize, processedRate, settings.W1Concurrency, target2 - distinct, duplicates)
+        {
+            Limit = settings.W1Limit,
+        };
     }
 
     public async Task<W2Result> RunW2(CancellationToken ct)

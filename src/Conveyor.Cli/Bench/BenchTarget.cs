@@ -15,6 +15,8 @@ internal interface IBenchTarget : IAsyncDisposable
     IWorkerGateway Transport { get; }
     Task Submit(TaskSubmission submission, CancellationToken ct);
     Task SubmitMany(IReadOnlyList<TaskSubmission> submissions, CancellationToken ct);
+    /// <summary>limits: puts a limit on the queue (<c>--w1-limit</c>).</summary>
+    Task QueueLimitSet(string queue, Conveyor.Limits.QueueLimit limit, CancellationToken ct);
 }
 
 internal sealed class EngineBenchTarget(TaskEngine engine, string name, Func<ValueTask> dispose) : IBenchTarget
@@ -24,6 +26,7 @@ internal sealed class EngineBenchTarget(TaskEngine engine, string name, Func<Val
     public TaskEngine Engine => engine;
     public async Task Submit(TaskSubmission submission, CancellationToken ct) => await engine.Submit(submission, ct).ConfigureAwait(false);
     public async Task SubmitMany(IReadOnlyList<TaskSubmission> submissions, CancellationToken ct) => await engine.SubmitMany(submissions, ct).ConfigureAwait(false);
+    public async Task QueueLimitSet(string queue, Conveyor.Limits.QueueLimit limit, CancellationToken ct) => await engine.QueueLimitSet(queue, limit, ct).ConfigureAwait(false);
     public ValueTask DisposeAsync() => dispose();
 }
 
@@ -49,6 +52,7 @@ internal sealed class HttpBenchTarget : IBenchTarget
     public IWorkerGateway Transport { get; }
     public Task Submit(TaskSubmission submission, CancellationToken ct) => _client.Submit(submission, ct);
     public Task SubmitMany(IReadOnlyList<TaskSubmission> submissions, CancellationToken ct) => _client.SubmitMany(submissions, ct);
+    public Task QueueLimitSet(string queue, Conveyor.Limits.QueueLimit limit, CancellationToken ct) => _client.QueueLimitSet(queue, limit, ct);
 
     public ValueTask DisposeAsync()
     {

@@ -25,7 +25,12 @@ internal static class BenchCommand
         var backlog = new Option<string>("--backlog") { Description = "backlog: the numbers of waiting tasks W1 is measured beside, in its own queue (default 10000,100000,1000000)", DefaultValueFactory = _ => "10000,100000,1000000" };
         var backlogDelayed = new Option<int>("--backlog-delayed") { Description = "backlog: delayed tasks added after the last level, then W1 measured once more (default 1000000; 0: none)", DefaultValueFactory = _ => 1_000_000 };
         var runs = new Option<int>("--runs") { Description = "Run W1, W2 and W3 this many times in one process and report each figure's min/median/max (default 1)", DefaultValueFactory = _ => 1 };
-        var command = new Command("bench", "Measure throughput and latency of a store or a broker") { store, tasks, warmup, workloads, quiet, backlog, backlogDelayed, runs };
+        var limit = new Option<string>("--w1-limit")
+        {
+            Description = "W1 with limits: off (default); meta (each task has one of 4 tenants in its metadata, no limit); unhit (and a per-tenant concurrency limit never reached); hit (and 2 running per tenant: 8 of the 10 slots)",
+            DefaultValueFactory = _ => "off",
+        };
+        var command = new Command("bench", "Measure throughput and latency of a store or a broker") { store, tasks, warmup, workloads, quiet, backlog, backlogDelayed, runs, limit };
         command.SetRun(async (r, ct) =>
         {
             var n = r.GetValue(tasks);
@@ -46,7 +51,9 @@ internal static class BenchCommand
             if (runCount is < 1 or > 50) throw new CliException($"--runs must be between 1 and 50; got {runCount}");
             var warm = r.GetValue(warmup);
             if (warm is < 0 or > 2_000_000) throw new CliException($"--warmup must be between 0 and 2000000; got {warm}");
-            var settings = new BenchSettings { W1Tasks = n, W1Warmup = warm };
+            var limitMode = r.GetValue(limit)!.ToLowerInvariant();
+            if (limitMode is not ("off" or "meta" or "unhit" or "hit")) throw new CliException($"--w1-limit: '{limitMode}' is not one of off, meta, unhit, hit");
+            var settings = new BenchSettings { W1Tasks = n, W1Warmup = warm, W1Limit = limitMode };
             var progress = new BenchProgress(r.GetValue(quiet) || Output.IsJson(r));
 
             string? tempFile = null;

@@ -34,7 +34,7 @@ internal static class HostOptions
 
     public static IReadOnlyList<ConfigFlag> Worker() =>
     [
-        ConfigFlag.Create("--queues", "Worker:Queues", "Queues to work on, in order of preference, comma-separated (default default)"),
+        ConfigFlag.Create("--queues", "Worker:Queues", "Queues to work on, comma-separated: in order of preference (high,low), or by weight (high:3,low:1); default default"),
         ConfigFlag.Create("--concurrency", "Worker:Concurrency", "Tasks run at once (default 10)", "-c"),
         ConfigFlag.Create("--lease-duration", "Worker:LeaseDuration", "Visibility timeout of each lease, renewed while the task runs (default 30s)"),
         ConfigFlag.Create("--max-prefetch", "Worker:MaxPrefetch", "Short tasks leased ahead of the free slots, at most (default 100; 0: lease only for free slots)"),

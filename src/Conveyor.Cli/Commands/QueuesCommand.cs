@@ -5,7 +5,7 @@ using Conveyor.Engine;
 
 namespace Conveyor.Cli.Commands;
 
-/// <summary><c>conveyor queues [pause|resume NAME]</c>.</summary>
+/// <summary><c>conveyor queues [pause|resume NAME]</c>; <c>limits|limit|unlimit</c> in QueueLimitCommands.</summary>
 internal static class QueuesCommand
 {
     public static Command Create()
@@ -27,6 +27,7 @@ internal static class QueuesCommand
         });
         command.Subcommands.Add(Toggle("pause", "Stop leasing from a queue (it still accepts tasks)", pause: true));
         command.Subcommands.Add(Toggle("resume", "Resume leasing from a paused queue", pause: false));
+        QueueLimitCommands.AddTo(command); // limits: limits, limit, unlimit
         return command;
     }
 

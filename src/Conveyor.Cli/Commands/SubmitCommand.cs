@@ -21,10 +21,11 @@ internal static class SubmitCommand
         var maxAttempts = new Option<int?>("--max-attempts") { Description = "Attempts before the task is dead (default 5)" };
         var timeout = new Option<string?>("--timeout") { Description = "Per-attempt time limit (default 30m)" };
         var key = new Option<string?>("--idempotency-key") { Description = "A repeat with the same key returns the first task" };
+        var unique = new Option<string?>("--unique-key") { Description = "While a task with this key is pending, scheduled or running in the queue, return it instead" }; // limits
         var wait = new Option<bool>("--wait", "-w") { Description = "Wait until the task finishes, showing progress" };
         var waitTimeout = new Option<string>("--wait-timeout") { Description = "How long --wait waits", DefaultValueFactory = _ => "5m" };
 
-        var command = new Command("submit", "Submit a task to the broker") { type, args, queue, priority, delay, runAt, maxAttempts, timeout, key, wait, waitTimeout };
+        var command = new Command("submit", "Submit a task to the broker") { type, args, queue, priority, delay, runAt, maxAttempts, timeout, key, unique, wait, waitTimeout };
         command.SetRun(async (r, ct) =>
         {
             var submission = new TaskSubmission
@@ -38,6 +39,7 @@ internal static class SubmitCommand
                 MaxAttempts = r.GetValue(maxAttempts),
                 Timeout = Durations.ParseOptional(r.GetValue(timeout), "--timeout"),
                 IdempotencyKey = r.GetValue(key),
+                UniqueKey = r.GetValue(unique),
             };
             // Checked here too, so a typo costs no round trip and gets the same precise message.
             var errors = TaskValidator.Validate(submission, TaskLimits.Default);
@@ -52,7 +54,7 @@ internal static class SubmitCommand
                     if (Output.IsJson(r)) Output.Json(result.Task);
                     else Console.WriteLine(result.Created
                         ? $"submitted {result.Task.Id} ({result.Task.Type} on {result.Task.Queue}, {result.Task.State.ToWire()})"
-                        : $"already submitted {result.Task.Id} (idempotency key repeat; {result.Task.State.ToWire()})");
+                        : $"already submitted {result.Task.Id} ({(submission.UniqueKey is not null && result.Task.UniqueKey == submission.UniqueKey && submission.IdempotencyKey is null ? "unique key held" : "idempotency key repeat")}; {result.Task.State.ToWire()})");
                     return ExitCodes.Ok;
                 }
                 if (!Output.IsJson(r)) Console.Error.WriteLine($"submitted {result.Task.Id}; waiting...");

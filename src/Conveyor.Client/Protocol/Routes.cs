@@ -66,4 +66,7 @@ public static class Routes
     public const string Workflows = Prefix + "/workflows";
     public static string Workflow(string id) => $"{Workflows}/{Uri.EscapeDataString(id)}";
     public static string WorkflowCancel(string id) => Workflow(id) + "/cancel";
+    // limits: a queue's rate and concurrency limits (QueueLimitList; QueueLimitSet / QueueLimitDelete on one).
+    public static string QueueLimits(string name) => $"{Queues}/{Uri.EscapeDataString(name)}/limits";
+    public static string QueueLimit(string name, string limit) => $"{QueueLimits(name)}/{Uri.EscapeDataString(limit)}";
 }

@@ -38,6 +38,8 @@ public static class TaskValidator
         if (s.Backoff?.Validate() is { } backoffError) Add("backoff", backoffError);
         if (s.IdempotencyKey is { } key && (key.Length == 0 || key.Length > TaskDefaults.MaxIdempotencyKeyLength))
             Add("idempotency_key", $"idempotency_key must be 1 to {TaskDefaults.MaxIdempotencyKeyLength} characters");
+        if (s.UniqueKey is { } unique && (unique.Length == 0 || unique.Length > TaskDefaults.MaxIdempotencyKeyLength)) // limits: unique while active
+            Add("unique_key", $"unique_key must be 1 to {TaskDefaults.MaxIdempotencyKeyLength} characters");
         if (s.Metadata is { } meta)
         {
             if (meta.Count > TaskDefaults.MaxMetadataEntries)
@@ -85,6 +87,7 @@ public static class TaskValidator
             Backoff = s.Backoff ?? BackoffPolicy.Default,
             Timeout = s.Timeout ?? TaskDefaults.Timeout,
             IdempotencyKey = s.IdempotencyKey,
+            UniqueKey = s.UniqueKey,
             Metadata = s.Metadata is null ? TaskRecord.EmptyMetadata : new Dictionary<string, string>(s.Metadata),
             CreatedAt = now,
             ScheduledFor = scheduled ? due : now,

@@ -19,6 +19,12 @@ public sealed record TaskSubmission
     public BackoffPolicy? Backoff { get; init; }
     public TimeSpan? Timeout { get; init; }
     public string? IdempotencyKey { get; init; }
+    /// <summary>
+    /// Unique while active: while a task of the same queue with this key is pending, scheduled or
+    /// running, a submission with it returns that task (Created=false) instead of adding one. Unlike
+    /// the idempotency key it has no window: once the holder ends, the key is free again.
+    /// </summary>
+    public string? UniqueKey { get; init; }
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }
 }
 

@@ -20,6 +20,8 @@ public sealed record TaskRecord
     public BackoffPolicy Backoff { get; init; } = BackoffPolicy.Default;
     public TimeSpan Timeout { get; init; } = TaskDefaults.Timeout;
     public string? IdempotencyKey { get; init; }
+    /// <summary>The unique-while-active key (<see cref="TaskSubmission.UniqueKey"/>); not carried on a leased task's record by every store.</summary>
+    public string? UniqueKey { get; init; }
     public IReadOnlyDictionary<string, string> Metadata { get; init; } = EmptyMetadata;
     public JsonElement? Result { get; init; }
     public TaskError? Error { get; init; }

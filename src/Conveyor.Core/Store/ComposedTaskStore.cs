@@ -1,3 +1,4 @@
+using Conveyor.Limits;
 using Conveyor.Model;
 using Conveyor.Retention;
 using Conveyor.Schedules;
@@ -47,6 +48,10 @@ public sealed class ComposedTaskStore(ITaskDelivery delivery, ITaskRecords recor
     public ValueTask QueuePause(string queue, CancellationToken ct = default) => Delivery.QueuePause(queue, ct);
     public ValueTask QueueResume(string queue, CancellationToken ct = default) => Delivery.QueueResume(queue, ct);
     public ValueTask<int> OutboxSweep(CancellationToken ct = default) => Delivery.OutboxSweep(ct);
+
+    public ValueTask QueueLimitSet(string queue, QueueLimit limit, CancellationToken ct = default) => Delivery.QueueLimitSet(queue, limit, ct);
+    public ValueTask<bool> QueueLimitDelete(string queue, string name, CancellationToken ct = default) => Delivery.QueueLimitDelete(queue, name, ct);
+    public ValueTask<IReadOnlyList<QueueLimitInfo>> QueueLimitList(string queue, CancellationToken ct = default) => Delivery.QueueLimitList(queue, ct);
 
     // Records
     public ValueTask<TaskRecord?> TaskGet(string id, CancellationToken ct = default) => Records.TaskGet(id, ct);

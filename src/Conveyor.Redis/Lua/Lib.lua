@@ -214,3 +214,260 @@ local function outcomes_add(key, kind, now, n)
     redis.call("EXPIREAT", key, (math.floor(minute / 1440) + 9) * 86400)
   end
 end
+
+-- limits: flow control (issue 14 items 3 and 6). The keys of a queue's limits live beside its other
+-- keys (same hash tag); their names are built here and nowhere else, from the queue's tag prefix T
+-- (P without its "t:"): see RedisKeys. A slot is "<limit name> \31 <key value>" ("" for a queue-wide
+-- limit).
+--   T.."limits"        HASH  limit name -> definition (QueueLimit JSON: name, key, concurrency, rate, interval s)
+--   T.."lu:run:"..name HASH  key value -> tasks running that the limit counts
+--   T.."lu:win:"..slot STRING "<window start ms>:<starts in it>", expiring when the window closes
+--   T.."lw:"..slot     ZSET  parked tasks of the slot, by their ready score (kept: back in their place)
+--   T.."lwset"         SET   slots with parked tasks
+--   T.."lreopen"       ZSET  slot -> when its rate window reopens (parked tasks, or a blocked queue)
+--   T.."uniq"          HASH  unique key -> the task holding it (unique while active)
+-- The meta hash's "lim" is the queue's wake spec while it has limits (absent otherwise): every script
+-- that ends a running task reads it once per call, so a queue without limits pays one field read.
+-- Its "lp" counts parked tasks (still pending: QueueCounts adds them to the ready set's size).
+local function qtag(P)
+  return string.sub(P, 1, -3)
+end
+
+-- The key value of one task for a keyed limit (nil: the task does not count). md: metadata JSON text
+-- ("" for none), ar: args JSON text. A string value as is; a number as an integer or %.14g; true/false.
+local function limit_value(key, md, ar)
+  local field, src
+  if string.sub(key, 1, 9) == "metadata." then field, src = string.sub(key, 10), md
+  else field, src = string.sub(key, 6), ar end
+  if not src or src == "" then return nil end
+  local ok, obj = pcall(cjson.decode, src)
+  if not ok or type(obj) ~= "table" then return nil end
+  local v = obj[field]
+  local t = type(v)
+  if t == "string" then return v end
+  if t == "number" then
+    if v == math.floor(v) and math.abs(v) < 1e15 then return string.format("%d", v) end
+    return string.format("%.14g", v)
+  end
+  if t == "boolean" then return tostring(v) end
+  return nil
+end
+
+-- A limit's window for one key: start ms, starts in it; a closed window starts afresh at now. A
+-- window is a string key that expires when it closes, so memory stays bounded whatever the keys.
+local function limit_window(T, l, key, now)
+  if not l.rate or l.rate == cjson.null then return now, 0 end
+  local w = redis.call("GET", T .. "lu:win:" .. l.name .. "\31" .. key)
+  if w then
+    local s, c = string.match(w, "^(%-?%d+):(%d+)$")
+    s, c = tonumber(s), tonumber(c)
+    if s and now < s + l.interval * 1000 then return s, c end
+  end
+  return now, 0
+end
+
+-- Up to n parked tasks of a slot back into ready (their scores kept). A parked task cancelled or
+-- deleted since is dropped on the way (those scripts do not know its slot), so it never comes back.
+local function limit_unpark(T, slot, n)
+  local moved = 0
+  while moved < n do
+    local m = redis.call("ZPOPMIN", T .. "lw:" .. slot, n - moved)
+    if #m == 0 then break end
+    redis.call("HINCRBY", T .. "meta", "lp", -(#m / 2))
+    for i = 1, #m, 2 do
+      if redis.call("HGET", T .. "t:" .. m[i], "st") == "pending" then
+        redis.call("ZADD", T .. "ready", m[i + 1], m[i])
+        moved = moved + 1
+      end
+    end
+  end
+  if redis.call("EXISTS", T .. "lw:" .. slot) == 0 then redis.call("SREM", T .. "lwset", slot) end
+  return moved
+end
+
+-- The queue's limits, decoded: all of them, and the keyed ones.
+local function limits_load(T)
+  local all, keyed = {}, {}
+  for _, d in ipairs(redis.call("HVALS", T .. "limits")) do
+    local l = cjson.decode(d)
+    all[#all + 1] = l
+    if l.key and l.key ~= cjson.null then keyed[#keyed + 1] = l end
+  end
+  return all, keyed
+end
+
+-- TaskLease of a queue with limits: takes up to max tasks from ready, in line order, each within every
+-- limit, and answers them as ZPOPMIN would ({ id, score, ... }), each with "lh" (the slots it holds,
+-- "\30"-joined) set. A task over a keyed limit is parked: moved from ready to its slot's set, so no
+-- lease walks it again until a slot frees (limits_leave) or its window reopens (here, at the start).
+-- Queue-wide limits only bound how many this call takes: nothing is parked for them. Running counts
+-- are read once per slot and written once per slot per call; a metadata text is decoded once.
+local function limits_pick(P, ready, max, now)
+  local T = qtag(P)
+  local lims, keyed = limits_load(T)
+  local byname = {}
+  for _, l in ipairs(lims) do byname[l.name] = l end
+  local reopened = redis.call("ZRANGEBYSCORE", T .. "lreopen", "-inf", now, "LIMIT", 0, 100)
+  for _, slot in ipairs(reopened) do
+    local l = byname[string.match(slot, "^([^\31]*)")]
+    local rated = l and l.rate and l.rate ~= cjson.null
+    limit_unpark(T, slot, rated and l.rate or 1000)
+    -- Tasks still parked wait for the window that starts now: it ends an interval from now at the soonest.
+    if rated and redis.call("EXISTS", T .. "lw:" .. slot) == 1 then
+      redis.call("ZADD", T .. "lreopen", now + l.interval * 1000, slot)
+    else
+      redis.call("ZREM", T .. "lreopen", slot)
+    end
+  end
+  local run, added = {}, {}
+  local function running(l, key)
+    local slot = l.name .. "\31" .. key
+    local n = run[slot]
+    if n == nil then
+      n = tonumber(redis.call("HGET", T .. "lu:run:" .. l.name, key) or "0")
+      run[slot] = n
+    end
+    return n, slot
+  end
+  local function blocked(l, key)
+    if l.concurrency and l.concurrency ~= cjson.null and running(l, key) >= l.concurrency then return 0 end
+    if l.rate and l.rate ~= cjson.null then
+      local s, c = limit_window(T, l, key, now)
+      if c >= l.rate then return s + l.interval * 1000 end
+    end
+    return nil
+  end
+  local budget = max
+  for _, l in ipairs(lims) do
+    if not l.key or l.key == cjson.null then
+      local room = budget
+      if l.concurrency and l.concurrency ~= cjson.null then room = math.min(room, l.concurrency - running(l, "")) end
+      if l.rate and l.rate ~= cjson.null then
+        local s, c = limit_window(T, l, "", now)
+        if c >= l.rate then redis.call("ZADD", T .. "lreopen", s + l.interval * 1000, l.name .. "\31") end
+        room = math.min(room, l.rate - c)
+      end
+      budget = math.max(0, math.min(budget, room))
+    end
+  end
+  local out, gone, decoded, taken = {}, {}, {}, 0
+  local uses_args = false
+  for _, l in ipairs(keyed) do if string.sub(l.key, 1, 5) == "args." then uses_args = true end end
+  while taken < budget do
+    local cand = redis.call("ZRANGE", ready, #gone, #gone + budget - taken + 15, "WITHSCORES")
+    if #cand == 0 then break end
+    for i = 1, #cand, 2 do
+      if taken >= budget then break end
+      local id, score = cand[i], cand[i + 1]
+      local tkey = P .. id
+      local block, bkey, bl = nil, nil, nil
+      local slots = {}
+      if #keyed > 0 then
+        local h = uses_args and redis.call("HMGET", tkey, "sp", "ar") or { redis.call("HGET", tkey, "sp") }
+        local md = h[1] and string.match(h[1], "^[^|]*|[^|]*|[^|]*|[^|]*|[^|]*|[^|]*|[^|]*|([^\n]*)") or ""
+        for _, l in ipairs(keyed) do
+          local v
+          if string.sub(l.key, 1, 9) == "metadata." then
+            local cache = decoded[md]
+            if not cache then cache = {}; decoded[md] = cache end
+            v = cache[l.key]
+            if v == nil then v = limit_value(l.key, md, nil) or false; cache[l.key] = v end
+          else
+            v = limit_value(l.key, "", h[2]) or false
+          end
+          if v then
+            local b = blocked(l, v)
+            if b then block, bkey, bl = b, v, l; break end
+            slots[#slots + 1] = { l, v }
+          end
+        end
+      end
+      gone[#gone + 1] = id
+      if block then
+        local slot = bl.name .. "\31" .. bkey
+        redis.call("ZADD", T .. "lw:" .. slot, score, id)
+        redis.call("SADD", T .. "lwset", slot)
+        redis.call("HINCRBY", T .. "meta", "lp", 1)
+        if block > 0 then redis.call("ZADD", T .. "lreopen", "LT", block, slot) end
+      else
+        local held = {}
+        for _, l in ipairs(lims) do
+          if not l.key or l.key == cjson.null then slots[#slots + 1] = { l, "" } end
+        end
+        for _, sl in ipairs(slots) do
+          local l, key = sl[1], sl[2]
+          if l.concurrency and l.concurrency ~= cjson.null then
+            local _, slot = running(l, key)
+            run[slot] = run[slot] + 1
+            added[slot] = (added[slot] or 0) + 1
+            held[#held + 1] = slot
+          end
+          if l.rate and l.rate ~= cjson.null then
+            local s, c = limit_window(T, l, key, now)
+            local ttl = math.max(1, math.floor(s + l.interval * 1000 - now))
+            redis.call("SET", T .. "lu:win:" .. l.name .. "\31" .. key, string.format("%d:%d", s, c + 1), "PX", ttl)
+          end
+        end
+        out[#out + 1] = id; out[#out + 1] = score
+        out[#out + 1] = #held > 0 and table.concat(held, "\30") or false
+        taken = taken + 1
+      end
+    end
+  end
+  zrem_many(ready, gone)
+  for slot, n in pairs(added) do
+    local name, key = string.match(slot, "^([^\31]*)\31(.*)$")
+    redis.call("HINCRBY", T .. "lu:run:" .. name, key, n)
+  end
+  return out
+end
+
+-- The earliest reopen ms of a rate window the queue waits for, or nil.
+local function limits_next(P)
+  local first = redis.call("ZRANGE", qtag(P) .. "lreopen", 0, 0, "WITHSCORES")
+  if #first == 2 then return tonumber(first[2]) end
+  return nil
+end
+
+-- A task leaving running (complete, fail, release, cancel, lease expiry) gives back the slots it held;
+-- the counts are written, and one parked task per freed slot goes back in line, by limits_flush, once
+-- per slot per script call. st: limits_on's answer (nil: the queue has no limits, nothing to do).
+-- Returns true when the task held a slot.
+local function limits_leave(P, tkey, st)
+  if not st then return false end
+  local lh = redis.call("HGET", tkey, "lh")
+  if not lh then return false end
+  redis.call("HDEL", tkey, "lh")
+  for slot in string.gmatch(lh, "[^\30]+") do st.freed[slot] = (st.freed[slot] or 0) + 1 end
+  return true
+end
+
+-- The queue's limit state for one script call: nil without limits (one field read of "meta"), else
+-- { lim = the wake spec, T = the tag prefix, freed = slot -> tasks that gave it back }.
+local function limits_on(P)
+  local lim = redis.call("HGET", qtag(P) .. "meta", "lim")
+  if not lim then return nil end
+  return { lim = lim, T = qtag(P), freed = {} }
+end
+
+-- Writes what limits_leave gathered: one HINCRBY per slot, and as many parked tasks back in line as
+-- the slot freed. Returns true when any slot was freed (the caller wakes the queue's leasers).
+local function limits_flush(st)
+  if not st then return false end
+  local any = false
+  for slot, n in pairs(st.freed) do
+    any = true
+    local name, key = string.match(slot, "^([^\31]*)\31(.*)$")
+    if name then
+      if redis.call("HINCRBY", st.T .. "lu:run:" .. name, key, -n) <= 0 then redis.call("HDEL", st.T .. "lu:run:" .. name, key) end
+      if redis.call("SISMEMBER", st.T .. "lwset", slot) == 1 then limit_unpark(st.T, slot, n) end
+    end
+  end
+  st.freed = {}
+  return any
+end
+
+-- At the end of a script that may have freed slots: write them (limits_flush) and wake the leasers.
+local function limits_wake(st, freed)
+  if limits_flush(st) and freed then wake_leasers(st.lim) end
+end

@@ -33,6 +33,7 @@ local promoted = promote_due(KEYS[1], KEYS[2], KEYS[7], P, q, now, limit, evs, K
 
 local reclaimed, wake, reclaims = 0, promoted > 0, {}
 local ixadd, ixrem = {}, {} -- redis-index
+local lim = limits_on(P) -- limits: slots held by expired leases
 local expired_leases = redis.call("ZRANGEBYSCORE", KEYS[3], "-inf", now, "LIMIT", 0, limit)
 for _, id in ipairs(expired_leases) do
   local tkey = P .. id
@@ -46,6 +47,7 @@ for _, id in ipairs(expired_leases) do
     hist_add(tkey, f[2], f[3], f[4], now, "lease_expired", err)
     redis.call("HDEL", tkey, "tk", "dl", "wk")
     redis.call("HSET", tkey, "er", err)
+    if limits_leave(P, tkey, lim) then wake = true end -- limits
     local ma, bk, bb, bf, bc = retry_spec(tkey)
     if at < tonumber(ma) then
       local sf = now + backoff_ms(bk, bb, bf, bc, at, rnd())
@@ -73,6 +75,9 @@ local res = { promoted, reclaimed, 0, 0 }
 local old, olds, succeeded, cancelled = {}, {}, 0, 0
 local function delete_task(id, st)
   if st == "succeeded" then succeeded = succeeded + 1 elseif st == "cancelled" then cancelled = cancelled + 1 end
+  -- limits (unique while active): the task's unique key goes with it, unless another task holds it now.
+  local uk = redis.call("HGET", P .. id, "uk")
+  if uk and redis.call("HGET", qtag(P) .. "uniq", uk) == id then redis.call("HDEL", qtag(P) .. "uniq", uk) end
   redis.call("DEL", P .. id)
   old[#old + 1] = id
   ix_rem(olds, st, id) -- redis-index
@@ -146,6 +151,7 @@ if #keys > 0 then
   redis.call("ZREM", KEYS[9], unpack(keys))
 end
 
+limits_flush(lim) -- limits
 if wake then wake_leasers(ARGV[6]) end
 ev_flush(ARGV[7], evs)
 return res

@@ -11,7 +11,7 @@
   Returns { paused (1|0), pending, scheduled, running, succeeded, failed, cancelled,
   oldest pending scheduled_for ms (-1 when none is pending) }.
 ]]
-local m = redis.call("HMGET", KEYS[5], "paused", "succeeded", "cancelled")
+local m = redis.call("HMGET", KEYS[5], "paused", "succeeded", "cancelled", "lp")
 local pending = redis.call("ZCARD", KEYS[1])
 local oldest = -1
 if pending > 0 then
@@ -25,6 +25,6 @@ if pending > 0 then
 end
 return {
   m[1] == "1" and 1 or 0,
-  pending, redis.call("ZCARD", KEYS[2]), redis.call("ZCARD", KEYS[3]),
+  pending + math.max(0, tonumber(m[4]) or 0), redis.call("ZCARD", KEYS[2]), redis.call("ZCARD", KEYS[3]),
   tonumber(m[2]) or 0, redis.call("ZCARD", KEYS[4]), tonumber(m[3]) or 0, oldest,
 }

@@ -26,6 +26,8 @@ if st == "running" then
   redis.call("HSET", tkey, "ct", f[2])
   redis.call("HDEL", tkey, "tk", "dl", "wk")
   redis.call("ZREM", KEYS[3], id)
+  local lim = limits_on(P) -- limits: the slots it held free now
+  limits_wake(lim, limits_leave(P, tkey, lim))
 elseif st == "pending" then
   redis.call("ZREM", KEYS[1], id)
 else

@@ -14,6 +14,7 @@
 local P, now, q, n = ARGV[1], ARGV[2], ARGV[4], tonumber(ARGV[5])
 local out, evs, done = {}, {}, 0
 local finished, gone, ixadd = {}, {}, {}
+local lim, freed = limits_on(P), false -- limits: slots held by the tasks that end
 for i = 0, n - 1 do
   local o = 6 + i * 3
   local id = ARGV[o]
@@ -35,6 +36,7 @@ for i = 0, n - 1 do
     end
     gone[#gone + 1] = id
     ixadd[#ixadd + 1] = "0"; ixadd[#ixadd + 1] = "s" .. id -- redis-index: into the state index (letter s: succeeded)
+    if limits_leave(P, tkey, lim) then freed = true end -- limits
     finished[#finished + 1] = id; finished[#finished + 1] = now
     done = done + 1
     ev_add(evs, id, q, f[3], "succeeded", now)
@@ -48,5 +50,6 @@ if done > 0 then
   redis.call("HINCRBY", KEYS[3], "succeeded", done)
   outcomes_add(KEYS[4], "s", now, done)
 end
+limits_wake(lim, freed) -- limits
 ev_flush(ARGV[3], evs)
 return out

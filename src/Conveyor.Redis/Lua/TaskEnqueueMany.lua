@@ -19,8 +19,11 @@
     atomic with the task); 0 when the caller wrote the index before (a cluster, where the index
     buckets live in other slots than the queue)
 
+  then (limits, unique while active), only when some task has one: "u", then n unique keys ("" for none)
+
   Returns, per task in input order, { code } or { code, task hash as a flat field/value array }:
-    1 created;  0 idempotency key already held in this queue: the existing task;
+    1 created;  0 idempotency key (or unique key, while its holder is active) already held in this
+    queue: the existing task;
     2 the id already exists (a retried enqueue): the stored task, nothing written.
 ]]
 local P, now, win = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
@@ -28,6 +31,10 @@ local q, n, S, base = ARGV[6], tonumber(ARGV[7]), 9, 8
 local out, evs, wake = {}, {}, false
 local ready, sched, ixadd, index = {}, {}, {}, {}
 local seq = redis.call("HINCRBY", KEYS[4], "seq", n) - n
+-- limits (unique while active): after the n tasks, when present: "u", then one unique key per task
+-- ("" for none). A holder still pending, scheduled or running wins (the hash: qtag in Lib.lua).
+local U = base + n * S
+local uniq = ARGV[U] == "u" and (qtag(P) .. "uniq") or nil
 for i = 0, n - 1 do
   local o = base + i * S
   local id, ik = ARGV[o], ARGV[o + 6]
@@ -43,6 +50,12 @@ for i = 0, n - 1 do
         local eid = redis.call("HGET", KEYS[5], ik)
         if eid and redis.call("EXISTS", P .. eid) == 1 then held = eid end
       end
+    end
+    local uk = uniq and ARGV[U + 1 + i] or ""
+    if not held and uk ~= "" then
+      local eid = redis.call("HGET", uniq, uk)
+      local est = eid and redis.call("HGET", P .. eid, "st")
+      if est == "pending" or est == "scheduled" or est == "running" then held = eid end
     end
     if held then
       redis.call("DEL", tkey) -- the HSETNX above claimed the id; this submission creates nothing
@@ -67,6 +80,7 @@ for i = 0, n - 1 do
         if not b then b = {}; index[ix] = b end
         b[#b + 1] = id; b[#b + 1] = q
       end
+      if uk ~= "" then redis.call("HSET", uniq, uk, id); redis.call("HSET", tkey, "uk", uk) end
       if ik ~= "" then
         redis.call("HSET", KEYS[5], ik, id)
         redis.call("ZADD", KEYS[6], now + win, ik)

@@ -18,6 +18,7 @@
 local P, now, q, n = ARGV[1], tonumber(ARGV[2]), ARGV[5], tonumber(ARGV[6])
 local out, evs, wake, failed = {}, {}, false, 0
 local ixadd, ixrem = {}, {} -- redis-index (a running task is in no index: only adds)
+local lim = limits_on(P) -- limits: slots held by the tasks that end
 for i = 0, n - 1 do
   local o = 7 + i * 6
   local id, err = ARGV[o], ARGV[o + 2]
@@ -34,6 +35,7 @@ for i = 0, n - 1 do
     redis.call("HDEL", tkey, "tk", "dl", "wk")
     redis.call("HSET", tkey, "er", err)
     redis.call("ZREM", KEYS[1], id)
+    if limits_leave(P, tkey, lim) then wake = true end -- limits
     local ma, bk, bb, bf, bc = retry_spec(tkey)
     if ARGV[o + 3] == "1" and at < tonumber(ma) then
       local delay = tonumber(ARGV[o + 4])
@@ -57,6 +59,7 @@ for i = 0, n - 1 do
 end
 if failed > 0 then outcomes_add(KEYS[5], "f", now, failed) end
 ix_flush(KEYS[6], ixadd, ixrem) -- redis-index
+limits_flush(lim) -- limits
 if wake then wake_leasers(ARGV[3]) end
 ev_flush(ARGV[4], evs)
 return out

@@ -15,20 +15,24 @@
   .NET knows already (TaskHash.ReadLeased): st "running", at = the read at + 1, tk = ARGV[6] .. n
   for the n-th task of the answer, dl = now + lease, wk, sa = now.
   next: -2 the queue is paused; when nothing was leased, the earliest due ms of a scheduled task
-  or -1 when none; 0 otherwise.
+  (or of a rate window's reopening, with limits) or -1 when none; 0 otherwise.
 ]]
 local P, nows, max, lease = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local now = tonumber(nows)
 local worker, q = ARGV[5], ARGV[8]
-if redis.call("HGET", KEYS[4], "paused") == "1" then return { -2 } end
+-- limits: "lim" is set while the queue has limits (Lib.lua, limits_pick); read with "paused" in one call.
+local meta = redis.call("HMGET", KEYS[4], "paused", "lim")
+if meta[1] == "1" then return { -2 } end
 local evs = {}
 promote_due(KEYS[1], KEYS[2], KEYS[4], P, q, nows, tonumber(ARGV[9]), evs, KEYS[5])
-local popped = redis.call("ZPOPMIN", KEYS[1], max)
+-- With limits, each popped task comes with a third value: the slots it holds (false: none), kept as "lh".
+local popped, step = nil, 2
+if meta[2] then popped, step = limits_pick(P, KEYS[1], max, now), 3 else popped = redis.call("ZPOPMIN", KEYS[1], max) end
 local res = { 0 }
 -- Strings formatted once per call, not once per task (see ev_add in Lib.lua).
 local dl = tostring(now + lease)
 local running, ixrem = {}, {}
-for i = 1, #popped, 2 do
+for i = 1, #popped, step do
   local id = popped[i]
   local tkey = P .. id
   -- Read once, write once, and answer with the read values only (.NET derives what was written).
@@ -41,8 +45,12 @@ for i = 1, #popped, 2 do
   end
   h[9] = id
   local at = NEXT_ATTEMPT[h[3]] or string.format("%d", (tonumber(h[3]) or 0) + 1)
-  local tok = ARGV[6] .. string.format("%d", (i + 1) / 2)
-  redis.call("HSET", tkey, "st", "running", "at", at, "tk", tok, "dl", dl, "wk", worker, "sa", nows)
+  local tok = ARGV[6] .. string.format("%d", #res)
+  if step == 3 and popped[i + 2] then -- limits: the slots this attempt holds
+    redis.call("HSET", tkey, "st", "running", "at", at, "tk", tok, "dl", dl, "wk", worker, "sa", nows, "lh", popped[i + 2])
+  else
+    redis.call("HSET", tkey, "st", "running", "at", at, "tk", tok, "dl", dl, "wk", worker, "sa", nows)
+  end
   running[#running + 1] = dl; running[#running + 1] = id
   ixrem[#ixrem + 1] = "p" .. id -- redis-index: out of the state index (letter p: pending; running tasks are not in it)
   res[#res + 1] = h
@@ -53,6 +61,9 @@ zrem_many(KEYS[5], ixrem) -- redis-index
 if #res == 1 then
   local first = redis.call("ZRANGE", KEYS[2], 0, 0, "WITHSCORES")
   if #first == 2 then res[1] = tonumber(first[2]) else res[1] = -1 end
+  -- limits: a rate window that reopens is due work too.
+  local reopen = meta[2] and limits_next(P)
+  if reopen and (res[1] < 0 or reopen < res[1]) then res[1] = math.max(reopen, 1) end
 end
 ev_flush(ARGV[7], evs)
 return res

@@ -12,6 +12,7 @@
 ]]
 local P, now, q, n = ARGV[1], tonumber(ARGV[2]), ARGV[5], tonumber(ARGV[6])
 local out, evs = {}, {}
+local lim = limits_on(P) -- limits: slots held by the tasks that end
 for i = 0, n - 1 do
   local o = 7 + i * 2
   local id = ARGV[o]
@@ -27,12 +28,14 @@ for i = 0, n - 1 do
     redis.call("HSET", tkey, "st", "pending")
     redis.call("HDEL", tkey, "tk", "dl", "wk")
     redis.call("ZREM", KEYS[1], id)
+    limits_leave(P, tkey, lim) -- limits (the release wakes leasers anyway)
     redis.call("ZADD", KEYS[2], ready_score(f[7], f[8]), id)
     ix_move(KEYS[3], id, "running", "pending") -- redis-index
     ev_add(evs, id, q, f[6], "pending", now)
     out[#out + 1] = 0; out[#out + 1] = "pending"
   end
 end
+limits_flush(lim) -- limits
 if #evs > 0 then wake_leasers(ARGV[3]) end
 ev_flush(ARGV[4], evs)
 return out

@@ -32,6 +32,9 @@ internal static partial class ScriptCatalog
     public static readonly StoreScript ScheduleDelete = Load(nameof(ScheduleDelete));
     public static readonly StoreScript ScheduleDue = Load(nameof(ScheduleDue));
     public static readonly StoreScript ScheduleClaim = new(nameof(ScheduleClaim), Prelude.Prepend(ReadResource(nameof(ScheduleClaim)) + "\n" + ReadResource(nameof(TaskEnqueueMany))));
+    public static readonly StoreScript QueueLimitSet = Load(nameof(QueueLimitSet)); // limits
+    public static readonly StoreScript QueueLimitDelete = Load(nameof(QueueLimitDelete));
+    public static readonly StoreScript QueueLimitList = Load(nameof(QueueLimitList));
 
     public static IReadOnlyList<StoreScript> All { get; } =
     [
@@ -44,6 +47,7 @@ internal static partial class ScriptCatalog
         ScheduleUpsert, SchedulePause, ScheduleDelete, ScheduleDue, ScheduleClaim, // cron
         LayoutUpgrade, // redis-index
         .. Workflows,
+        QueueLimitSet, QueueLimitDelete, QueueLimitList, // limits
     ];
 
     /// <summary>The raw text of an embedded file (tests read it too).</summary>

@@ -66,6 +66,7 @@ internal static class TaskRows
             Backoff = Backoff(r.GetString(o.Backoff)),
             Timeout = TimeSpan.FromTicks(r.GetInt64(o.Timeout)),
             IdempotencyKey = r.IsDBNull(o.IdempotencyKey) ? null : r.GetString(o.IdempotencyKey),
+            UniqueKey = o.UniqueKey < 0 || r.IsDBNull(o.UniqueKey) ? null : r.GetString(o.UniqueKey),
             Metadata = r.IsDBNull(o.Metadata) ? TaskRecord.EmptyMetadata
                 : JsonSerializer.Deserialize<Dictionary<string, string>>(r.GetString(o.Metadata), ConveyorJson.Options) ?? TaskRecord.EmptyMetadata,
             Result = r.IsDBNull(o.Result) ? null : JsonSerializer.Deserialize<JsonElement>(r.GetString(o.Result)),
@@ -104,6 +105,16 @@ internal static class TaskRows
             CreatedAt = r.GetOrdinal("created_at"), ScheduledFor = r.GetOrdinal("scheduled_for"), StartedAt = r.GetOrdinal("started_at"),
             FinishedAt = r.GetOrdinal("finished_at"), WorkerId = r.GetOrdinal("worker_id"), LeaseToken = r.GetOrdinal("lease_token"),
             LeaseDeadline = r.GetOrdinal("lease_deadline");
+
+        // limits: a statement that lists its columns may leave unique_key out.
+        public readonly int UniqueKey = Optional(r, "unique_key");
+
+        private static int Optional(SqliteDataReader r, string name)
+        {
+            for (var i = 0; i < r.FieldCount; i++)
+                if (r.GetName(i) == name) return i;
+            return -1;
+        }
     }
 }
 

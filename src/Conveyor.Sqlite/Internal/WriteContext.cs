@@ -53,6 +53,18 @@ internal sealed class WriteContext(SqliteConnection connection, TimeProvider tim
     public void Wake(string queue) => WakeQueues.Add(queue);
 
     /// <summary>
+    /// limits: when a running task that held limit slots leaves running (the schema trigger
+    /// limits_release of migration 15 gives the slots back), this connection's TEMP triggers call
+    /// conveyor_limit_freed(queue): the queue's blocked leasers are woken after the commit, as for new work.
+    /// </summary>
+    internal WriteContext HookLimits()
+    {
+        Connection.CreateFunction<string, long>("conveyor_limit_freed", q => { Wake(q); return 1; });
+        Connections.Exec(Connection, SqlText.Get("TaskLease.WakeTriggers"));
+        return this;
+    }
+
+    /// <summary>
     /// Runs a statement that makes tasks pending with fresh FIFO positions from <c>$seq</c> (promote due,
     /// redrive) and returns <c>id, queue, type</c> of each: records an event per task, wakes its queue's
     /// leasers when asked, and reserves the positions used. Returns how many tasks moved.

@@ -17,7 +17,7 @@ internal static class EnqueueOps
         for (var i = 0; i < tasks.Count; i++)
         {
             var t = tasks[i];
-            if (t.IdempotencyKey is not { } key)
+            if (t.IdempotencyKey is null && t.UniqueKey is null)
             {
                 bulk.Add((t, ctx.NextSeq()));
                 results[i] = new EnqueueResult(t, Created: true);
@@ -25,21 +25,34 @@ internal static class EnqueueOps
             else
             {
                 // The key is scoped to the queue; a holder older than the window no longer counts.
-                var find = ctx.Command("TaskEnqueueMany.KeyFind");
-                find.Set("$queue", t.Queue);
-                find.Set("$key", key);
-                find.Set("$since", since);
-                if (find.ExecuteScalar() is string existingId && WriterReads.TaskGet(ctx, existingId) is { } existing)
+                if (t.IdempotencyKey is { } idem)
                 {
-                    results[i] = new EnqueueResult(existing, Created: false);
+                    var find = ctx.Command("TaskEnqueueMany.KeyFind");
+                    find.Set("$queue", t.Queue);
+                    find.Set("$key", idem);
+                    find.Set("$since", since);
+                    if (find.ExecuteScalar() is string existingId && WriterReads.TaskGet(ctx, existingId) is { } existing)
+                    {
+                        results[i] = new EnqueueResult(existing, Created: false);
+                        continue;
+                    }
+                }
+                // limits: unique while active: a holder still pending, scheduled or running wins.
+                if (t.UniqueKey is { } unique && LimitOps.UniqueHolder(ctx, t.Queue, unique) is { } holder)
+                {
+                    results[i] = new EnqueueResult(holder, Created: false);
                     continue;
                 }
-                var put = ctx.Command("TaskEnqueueMany.KeyPut");
-                put.Set("$queue", t.Queue);
-                put.Set("$key", key);
-                put.Set("$task_id", t.Id);
-                put.Set("$created_at", Ticks(now));
-                put.ExecuteNonQuery();
+                if (t.IdempotencyKey is { } idemPut)
+                {
+                    var put = ctx.Command("TaskEnqueueMany.KeyPut");
+                    put.Set("$queue", t.Queue);
+                    put.Set("$key", idemPut);
+                    put.Set("$task_id", t.Id);
+                    put.Set("$created_at", Ticks(now));
+                    put.ExecuteNonQuery();
+                }
+                if (t.UniqueKey is { } uniquePut) LimitOps.UniquePut(ctx, t.Queue, uniquePut, t.Id);
                 Insert(insert, t, ctx.NextSeq());
                 results[i] = new EnqueueResult(t, Created: true);
             }
@@ -69,6 +82,7 @@ internal static class EnqueueOps
         insert.Set("$backoff", BackoffJson(t.Backoff));
         insert.Set("$timeout", t.Timeout.Ticks);
         insert.Set("$key", t.IdempotencyKey);
+        insert.Set("$unique_key", t.UniqueKey);
         insert.Set("$metadata", t.Metadata.Count == 0 ? null : ToJson(t.Metadata));
         insert.Set("$created_at", Ticks(t.CreatedAt));
         insert.Set("$scheduled_for", Ticks(t.ScheduledFor));

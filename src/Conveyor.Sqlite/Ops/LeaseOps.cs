@@ -23,12 +23,18 @@ internal static class LeaseOps
             // The paused check is inside the Pick statement (one statement less per lease on the hot
             // path); promoting due tasks of a paused queue is harmless: they stay pending there.
             Promote(ctx, queue, now);
-            var pick = ctx.Command("TaskLease.Pick");
-            pick.Set("$queue", queue);
             var want = p.Max - leased.Count;
             var rowids = new List<long>(want);
-            using (var reader = pick.ExecuteReader())
+            // limits: a queue with limits picks its line through them (Ops/LimitOps.cs).
+            var limited = LimitOps.Load(ctx, queue) is { } limits ? LimitOps.Pick(ctx, queue, limits, want, now) : null;
+            if (limited is not null) rowids.AddRange(limited.Select(x => x.RowId));
+            else
+            {
+                var pick = ctx.Command("TaskLease.Pick");
+                pick.Set("$queue", queue);
+                using var reader = pick.ExecuteReader();
                 while (rowids.Count < want && reader.Read()) rowids.Add(reader.GetInt64(0));
+            }
             if (rowids.Count == 0) continue;
             var ids = "[" + string.Join(',', rowids) + "]";
             var cmd = ctx.Command("TaskLease.Lease");
@@ -37,6 +43,7 @@ internal static class LeaseOps
             cmd.Set("$now", Ticks(now));
             cmd.Set("$deadline", Ticks(deadline));
             cmd.ExecuteNonQuery();
+            if (limited is not null) LimitOps.Hold(ctx, limited);
             var read = ctx.Command("TaskLease.Leased");
             read.Set("$rowids", ids);
             List<TaskRow> rows;
@@ -59,6 +66,7 @@ internal static class LeaseOps
             var cmd = ctx.Command("TaskLease.NextDue");
             cmd.Set("$queue", queue);
             if (cmd.ExecuteScalar() is long ticks && (nextDue is null || Time(ticks) < nextDue)) nextDue = Time(ticks);
+            if (LimitOps.NextReopen(ctx, queue) is { } reopen && (nextDue is null || reopen < nextDue)) nextDue = reopen; // limits: a rate window reopens
         }
         return new LeasePass(leased, nextDue);
     }

@@ -23,9 +23,19 @@ SELECT value ->> '$.id', value ->> '$.seq', value ->> '$.type', value ->> '$.que
 FROM json_each($items);
 
 -- name: Insert
--- One task (used for tasks with an idempotency key, which are checked one by one).
+-- One task (used for tasks with an idempotency or unique key, which are checked one by one).
 -- Parameters: every column of a new task. Result: none.
 INSERT INTO tasks (id, seq, type, queue, state, priority, args, attempt, max_attempts, backoff, timeout,
-                   idempotency_key, metadata, attempts, created_at, scheduled_for)
+                   idempotency_key, unique_key, metadata, attempts, created_at, scheduled_for)
 VALUES ($id, $seq, $type, $queue, $state, $priority, $args, 0, $max_attempts, $backoff, $timeout,
-        $key, $metadata, '[]', $created_at, $scheduled_for);
+        $key, $unique_key, $metadata, '[]', $created_at, $scheduled_for);
+
+-- name: UniqueFind
+-- limits: unique while active. Parameters: $queue, $key. Result: the id of the key's holder while it
+-- is pending, scheduled or running; no row otherwise.
+SELECT k.task_id FROM unique_keys k JOIN tasks t ON t.id = k.task_id
+WHERE k.queue = $queue AND k.key = $key AND t.state IN ('pending', 'scheduled', 'running');
+
+-- name: UniquePut
+-- Parameters: $queue, $key, $task_id. Result: none. Replaces a holder that has ended.
+INSERT OR REPLACE INTO unique_keys (queue, key, task_id) VALUES ($queue, $key, $task_id);

@@ -23,7 +23,7 @@ RETURNING id, queue, type, seq;
 -- leases (the index gives the order, so rows are produced one step at a time). Why not LIMIT $limit:
 -- a bound LIMIT made this statement four times slower than a literal one (25 us against 6 us,
 -- Microsoft.Data.Sqlite with SQLite 3.53); 1000 is TaskDefaults.MaxLeaseBatch.
-SELECT rowid FROM tasks WHERE state = 'pending' AND queue = $queue
+SELECT rowid FROM tasks WHERE state = 'pending' AND queue = $queue AND limit_wait IS NULL -- limits: parked tasks wait out of line
     AND NOT EXISTS (SELECT 1 FROM queues WHERE name = $queue AND paused = 1)
 ORDER BY priority DESC, seq LIMIT 1000;
 
@@ -54,3 +54,69 @@ SELECT * FROM tasks WHERE rowid IN (SELECT value FROM json_each($rowids));
 -- name: NextDue
 -- Parameters: $queue. Result: the earliest scheduled_for (ticks) of the queue's scheduled tasks, or NULL.
 SELECT MIN(scheduled_for) FROM tasks WHERE state = 'scheduled' AND queue = $queue;
+
+-- limits: the lease of a queue with limits (Ops/LimitOps.cs). A queue without any runs none of these
+-- but Limits, one primary-key lookup.
+
+-- name: Limits
+-- Parameters: $queue. Result: definition (QueueLimit JSON) of each of the queue's limits.
+SELECT definition FROM queue_limits WHERE queue = $queue;
+
+-- name: PickLimited
+-- As Pick, with what the keys are read from. Parameters: $queue, $n. Result: rowid, metadata, args.
+SELECT rowid, metadata, args FROM tasks WHERE state = 'pending' AND queue = $queue AND limit_wait IS NULL
+    AND NOT EXISTS (SELECT 1 FROM queues WHERE name = $queue AND paused = 1)
+ORDER BY priority DESC, seq LIMIT $n;
+
+-- name: Usage
+-- Parameters: $queue, $name, $key. Result: running, window_start, window_count (no row: all zero).
+SELECT running, window_start, window_count FROM limit_usage WHERE queue = $queue AND name = $name AND key = $key;
+
+-- name: UsagePut
+-- Parameters: $queue, $name, $key, $running, $window_start, $window_count, $reopen_at. Result: none.
+-- reopen_at is only ever set here (or kept: a NULL leaves an earlier reopen time standing).
+INSERT INTO limit_usage (queue, name, key, running, window_start, window_count, reopen_at)
+VALUES ($queue, $name, $key, $running, $window_start, $window_count, $reopen_at)
+ON CONFLICT (queue, name, key) DO UPDATE SET running = excluded.running, window_start = excluded.window_start,
+    window_count = excluded.window_count, reopen_at = coalesce(excluded.reopen_at, limit_usage.reopen_at);
+
+-- name: Park
+-- Over a limit: out of line until its slot frees. Parameters: $rowid, $slot. Result: none.
+UPDATE tasks SET limit_wait = $slot WHERE rowid = $rowid;
+
+-- name: Held
+-- The slots a leased task counts in. Parameters: $rowid, $held (JSON array). Result: none.
+UPDATE tasks SET limit_held = $held WHERE rowid = $rowid;
+
+-- name: Reopened
+-- Rate windows that have reopened with tasks parked for them. Parameters: $queue, $now. Result: name, key.
+SELECT name, key FROM limit_usage WHERE queue = $queue AND reopen_at IS NOT NULL AND reopen_at <= $now;
+
+-- name: Unpark
+-- Up to $n tasks parked for one slot back in line, in their order. Parameters: $queue, $slot, $n. Result: none.
+UPDATE tasks SET limit_wait = NULL WHERE rowid IN (
+    SELECT rowid FROM tasks WHERE queue = $queue AND state = 'pending' AND limit_wait = $slot ORDER BY priority DESC, seq LIMIT $n);
+
+-- name: ReopenNext
+-- After a reopen: $next (ticks) while tasks are still parked for the slot, else no reopen time.
+-- Parameters: $queue, $name, $key, $slot, $next. Result: none.
+UPDATE limit_usage SET reopen_at = CASE
+    WHEN EXISTS (SELECT 1 FROM tasks WHERE queue = $queue AND state = 'pending' AND limit_wait = $slot) THEN $next END
+WHERE queue = $queue AND name = $name AND key = $key;
+
+-- name: NextReopen
+-- Parameters: $queue. Result: the earliest time (ticks) a rate window reopens for parked tasks or a blocked queue, or NULL.
+SELECT MIN(reopen_at) FROM limit_usage WHERE queue = $queue AND reopen_at IS NOT NULL;
+
+-- name: WakeTriggers
+-- Run once by each writer connection (WriteContext.HookLimits): a task that held limit slots leaves
+-- running (or is deleted running), so the queue's blocked leasers are woken. TEMP: only the writer
+-- has the function. Parameters: none. Result: none.
+CREATE TEMP TRIGGER IF NOT EXISTS limits_wake AFTER UPDATE OF state ON main.tasks
+WHEN OLD.state = 'running' AND OLD.limit_held IS NOT NULL BEGIN
+    SELECT conveyor_limit_freed(OLD.queue);
+END;
+CREATE TEMP TRIGGER IF NOT EXISTS limits_wake_deleted AFTER DELETE ON main.tasks
+WHEN OLD.state = 'running' AND OLD.limit_held IS NOT NULL BEGIN
+    SELECT conveyor_limit_freed(OLD.queue);
+END;

@@ -32,7 +32,7 @@ internal sealed class LeaseLoop(WorkerRuntime runtime, ChannelWriter<LeasedTask>
                 try
                 {
                     var started = runtime.Time.GetTimestamp();
-                    leased = await runtime.Transport.Lease(new TaskLeaseParams(runtime.WorkerId, o.Queues, room, o.LeaseDuration, wait), stop).ConfigureAwait(false);
+                    leased = await runtime.Transport.Lease(new TaskLeaseParams(runtime.WorkerId, runtime.Queues.Next(), room, o.LeaseDuration, wait), stop).ConfigureAwait(false);
                     if (leased.Count > 0) runtime.LeaseTook(runtime.Time.GetElapsedTime(started));
                     errors = 0;
                     runtime.Refusal.Accepted();

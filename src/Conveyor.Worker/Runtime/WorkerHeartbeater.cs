@@ -65,7 +65,7 @@ internal sealed class WorkerHeartbeater(WorkerRuntime runtime, WorkerLifecycle l
             Id = runtime.WorkerId,
             Host = Host,
             Pid = Pid,
-            Queues = runtime.Options.Queues,
+            Queues = runtime.Queues.Names,
             Concurrency = runtime.Options.Concurrency,
             Types = _types,
             Running = running,

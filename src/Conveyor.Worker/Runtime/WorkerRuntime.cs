@@ -38,7 +38,11 @@ internal sealed class WorkerRuntime
         Acks = new AckBuffer(transport, options.AckBatch, time, Logger);
         Refusal = new CredentialsRefusal(Logger);
         Outage = new StoreOutage(Logger); // ops
+        Queues = options.QueueOrder(); // limits: weighted queues
     }
+
+    /// <summary>The order each lease asks for the queues in (strict or weighted).</summary>
+    public QueueOrder Queues { get; }
 
     public string WorkerId { get; }
     public IWorkerGateway Transport { get; }

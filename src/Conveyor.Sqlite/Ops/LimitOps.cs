@@ -1,0 +1,281 @@
+using System.Text.Json;
+using Conveyor.Json;
+using Conveyor.Limits;
+using Conveyor.Model;
+using Conveyor.Sqlite.Internal;
+using Conveyor.Store;
+using static Conveyor.Sqlite.Internal.TaskRows;
+
+namespace Conveyor.Sqlite.Ops;
+
+/// <summary>
+/// Flow control in the writer: limits at lease time (TaskLease.sql's limit sections), QueueLimitSet /
+/// QueueLimitDelete (QueueLimitSet.sql), and unique while active (TaskEnqueueMany.sql). A task over a
+/// limit is parked (limit_wait = its slot), which takes it out of the lease's index, so no lease walks
+/// it again; the trigger limits_release (migration 15) puts one back per slot a running task frees,
+/// and a lease puts back those whose rate window reopened.
+/// </summary>
+internal static class LimitOps
+{
+    /// <summary>The separator of a slot's two parts, "&lt;limit name&gt;\x1f&lt;key value&gt;" (no limit name holds it).</summary>
+    public const char SlotSeparator = '\u001f';
+
+    public static string Slot(string name, string key) => name + SlotSeparator + key;
+
+    public static TaskRecord? UniqueHolder(WriteContext ctx, string queue, string key)
+    {
+        var find = ctx.Command("TaskEnqueueMany.UniqueFind");
+        find.Set("$queue", queue);
+        find.Set("$key", key);
+        return find.ExecuteScalar() is string id ? WriterReads.TaskGet(ctx, id) : null;
+    }
+
+    public static void UniquePut(WriteContext ctx, string queue, string key, string taskId)
+    {
+        var put = ctx.Command("TaskEnqueueMany.UniquePut");
+        put.Set("$queue", queue);
+        put.Set("$key", key);
+        put.Set("$task_id", taskId);
+        put.ExecuteNonQuery();
+    }
+
+    /// <summary>The queue's limits; null when it has none (the common case: one lookup and nothing else).</summary>
+    public static List<QueueLimit>? Load(WriteContext ctx, string queue)
+    {
+        var cmd = ctx.Command("TaskLease.Limits");
+        cmd.Set("$queue", queue);
+        List<QueueLimit>? limits = null;
+        using var reader = cmd.ExecuteReader();
+        while (reader.Read()) (limits ??= []).Add(Parse(reader.GetString(0)));
+        return limits;
+    }
+
+    public static QueueLimit Parse(string json) =>
+        JsonSerializer.Deserialize<QueueLimit>(json, ConveyorJson.Options) ?? throw new InvalidDataException("empty limit definition");
+
+    public static string Json(QueueLimit limit) => JsonSerializer.Serialize(limit, ConveyorJson.Options);
+
+    /// <summary>The earliest reopen time of a rate window the queue waits for, if any (for the idle leaser's timer).</summary>
+    public static DateTimeOffset? NextReopen(WriteContext ctx, string queue)
+    {
+        var cmd = ctx.Command("TaskLease.NextReopen");
+        cmd.Set("$queue", queue);
+        return cmd.ExecuteScalar() is long ticks ? Time(ticks) : null;
+    }
+
+    private sealed class Usage(long running, long windowStart, long windowCount)
+    {
+        public long Running = running, WindowStart = windowStart, WindowCount = windowCount;
+        public long? ReopenAt;
+        public bool Dirty;
+    }
+
+    /// <summary>
+    /// Leases up to <paramref name="want"/> tasks of a queue with limits, in line order, each within
+    /// every limit; those over one are parked. Returns the rowids leased and, per rowid, the slots held.
+    /// </summary>
+    public static List<(long RowId, string? Held)> Pick(WriteContext ctx, string queue, List<QueueLimit> limits, int want, DateTimeOffset now)
+    {
+        var nowTicks = Ticks(now);
+        var usage = new Dictionary<string, Usage>(StringComparer.Ordinal);
+        Usage Get(QueueLimit l, string key)
+        {
+            var slot = Slot(l.Name, key);
+            if (usage.TryGetValue(slot, out var u)) return u;
+            var cmd = ctx.Command("TaskLease.Usage");
+            cmd.Set("$queue", queue);
+            cmd.Set("$name", l.Name);
+            cmd.Set("$key", key);
+            using (var r = cmd.ExecuteReader())
+                u = r.Read() ? new Usage(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2)) : new Usage(0, 0, 0);
+            // A window that has closed starts afresh at the next start.
+            if (l.Rate is not null && nowTicks >= u.WindowStart + l.IntervalMs * TimeSpan.TicksPerMillisecond) { u.WindowStart = nowTicks; u.WindowCount = 0; }
+            return usage[slot] = u;
+        }
+        // Over the limit for this key: null when there is room, else the time its window reopens
+        // (long.MaxValue: a concurrency limit, which reopens when a running task ends).
+        long? Blocked(QueueLimit l, Usage u)
+        {
+            if (l.Concurrency is { } c && u.Running >= c) return long.MaxValue;
+            if (l.Rate is { } rate && u.WindowCount >= rate) return u.WindowStart + l.IntervalMs * TimeSpan.TicksPerMillisecond;
+            return null;
+        }
+
+        Reopen(ctx, queue, limits, nowTicks);
+
+        // Queue-wide limits bound the whole lease; nothing is parked for them (every task would be).
+        var budget = want;
+        foreach (var l in limits)
+        {
+            if (l.Key is not null) continue;
+            var u = Get(l, "");
+            var room = int.MaxValue;
+            if (l.Concurrency is { } c) room = (int)Math.Min(room, c - u.Running);
+            if (l.Rate is { } rate) room = (int)Math.Min(room, rate - u.WindowCount);
+            if (room <= 0 && Blocked(l, u) is { } until && until != long.MaxValue) { u.ReopenAt = until; u.Dirty = true; }
+            budget = Math.Min(budget, Math.Max(room, 0));
+        }
+
+        var picked = new List<(long, string?)>();
+        var keyed = limits.Where(l => l.Key is not null).ToList();
+        var usesArgs = keyed.Exists(l => l.Key!.StartsWith("args.", StringComparison.Ordinal));
+        var parsedMetadata = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
+        while (picked.Count < budget)
+        {
+            var need = budget - picked.Count;
+            var cmd = ctx.Command("TaskLease.PickLimited");
+            cmd.Set("$queue", queue);
+            cmd.Set("$n", Math.Min(TaskDefaults.MaxLeaseBatch, need + 16));
+            var candidates = new List<(long RowId, string? Metadata, string Args)>();
+            using (var r = cmd.ExecuteReader())
+                while (r.Read()) candidates.Add((r.GetInt64(0), r.IsDBNull(1) ? null : r.GetString(1), r.GetString(2)));
+            if (candidates.Count == 0) break;
+            foreach (var (rowId, metadataJson, argsJson) in candidates)
+            {
+                if (picked.Count >= budget) break;
+                var held = new List<string>(limits.Count);
+                var slots = new List<(QueueLimit Limit, string Key, Usage Usage)>(limits.Count);
+                (QueueLimit Limit, string Key, Usage Usage, long Until)? block = null;
+                if (keyed.Count > 0)
+                {
+                    // Parsed once per distinct metadata text (tasks of one tenant share it); args only when a limit reads them.
+                    var metadata = metadataJson is null ? TaskRecord.EmptyMetadata
+                        : parsedMetadata.TryGetValue(metadataJson, out var known) ? known
+                        : parsedMetadata[metadataJson] = JsonSerializer.Deserialize<Dictionary<string, string>>(metadataJson, ConveyorJson.Options) ?? TaskRecord.EmptyMetadata;
+                    using var args = usesArgs ? JsonDocument.Parse(argsJson) : null;
+                    foreach (var l in keyed)
+                    {
+                        if (QueueLimit.KeyOf(l.Key, metadata, args?.RootElement ?? default) is not { } key) continue;
+                        var u = Get(l, key);
+                        if (Blocked(l, u) is { } until) { block = (l, key, u, until); break; }
+                        slots.Add((l, key, u));
+                    }
+                }
+                if (block is { } b)
+                {
+                    var park = ctx.Command("TaskLease.Park");
+                    park.Set("$rowid", rowId);
+                    park.Set("$slot", Slot(b.Limit.Name, b.Key));
+                    park.ExecuteNonQuery();
+                    if (b.Until != long.MaxValue && (b.Usage.ReopenAt is null || b.Until < b.Usage.ReopenAt)) { b.Usage.ReopenAt = b.Until; b.Usage.Dirty = true; }
+                    continue;
+                }
+                foreach (var l in limits)
+                    if (l.Key is null) slots.Add((l, "", Get(l, "")));
+                foreach (var (l, key, u) in slots)
+                {
+                    if (l.Concurrency is not null) { u.Running++; held.Add(Slot(l.Name, key)); }
+                    if (l.Rate is not null) u.WindowCount++;
+                    u.Dirty = true;
+                }
+                picked.Add((rowId, held.Count == 0 ? null : JsonSerializer.Serialize(held)));
+            }
+        }
+
+        foreach (var (slot, u) in usage)
+        {
+            if (!u.Dirty) continue;
+            var sep = slot.IndexOf(SlotSeparator);
+            var put = ctx.Command("TaskLease.UsagePut");
+            put.Set("$queue", queue);
+            put.Set("$name", slot[..sep]);
+            put.Set("$key", slot[(sep + 1)..]);
+            put.Set("$running", u.Running);
+            put.Set("$window_start", u.WindowStart);
+            put.Set("$window_count", u.WindowCount);
+            put.Set("$reopen_at", u.ReopenAt);
+            put.ExecuteNonQuery();
+        }
+        return picked;
+    }
+
+    /// <summary>Sets the slots each leased task counts in (after the Lease statement made them running).</summary>
+    public static void Hold(WriteContext ctx, List<(long RowId, string? Held)> picked)
+    {
+        foreach (var (rowId, held) in picked)
+        {
+            if (held is null) continue;
+            var cmd = ctx.Command("TaskLease.Held");
+            cmd.Set("$rowid", rowId);
+            cmd.Set("$held", held);
+            cmd.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>Rate windows that reopened: up to one window's worth of their parked tasks back in line.</summary>
+    private static void Reopen(WriteContext ctx, string queue, List<QueueLimit> limits, long nowTicks)
+    {
+        var cmd = ctx.Command("TaskLease.Reopened");
+        cmd.Set("$queue", queue);
+        cmd.Set("$now", nowTicks);
+        var reopened = new List<(string Name, string Key)>();
+        using (var r = cmd.ExecuteReader())
+            while (r.Read()) reopened.Add((r.GetString(0), r.GetString(1)));
+        foreach (var (name, key) in reopened)
+        {
+            var limit = limits.FirstOrDefault(l => l.Name == name);
+            var unpark = ctx.Command("TaskLease.Unpark");
+            unpark.Set("$queue", queue);
+            unpark.Set("$slot", Slot(name, key));
+            unpark.Set("$n", limit?.Rate ?? TaskDefaults.MaxLeaseBatch);
+            unpark.ExecuteNonQuery();
+            // Tasks still parked wait for the window that starts now: it ends an interval from now at the soonest.
+            var clear = ctx.Command("TaskLease.ReopenNext");
+            clear.Set("$queue", queue);
+            clear.Set("$name", name);
+            clear.Set("$key", key);
+            clear.Set("$slot", Slot(name, key));
+            clear.Set("$next", limit?.Rate is null ? null : nowTicks + limit.IntervalMs * TimeSpan.TicksPerMillisecond);
+            clear.ExecuteNonQuery();
+        }
+    }
+
+    public static int QueueLimitSet(WriteContext ctx, string queue, QueueLimit limit)
+    {
+        var count = ctx.Command("QueueLimitSet.Count");
+        count.Set("$queue", queue);
+        count.Set("$name", limit.Name);
+        if (Convert.ToInt64(count.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) >= QueueLimit.MaxLimitsPerQueue)
+            return -1;
+        var before = ctx.Command("QueueLimitSet.Definition");
+        before.Set("$queue", queue);
+        before.Set("$name", limit.Name);
+        // A new key means new counts: the old ones counted other values.
+        if (before.ExecuteScalar() is string old && Parse(old).Key != limit.Key) UsageDelete(ctx, queue, limit.Name);
+        var put = ctx.Command("QueueLimitSet.Put");
+        put.Set("$queue", queue);
+        put.Set("$name", limit.Name);
+        put.Set("$definition", Json(limit));
+        put.ExecuteNonQuery();
+        UnparkAll(ctx, queue, limit.Name);
+        return 1;
+    }
+
+    public static bool QueueLimitDelete(WriteContext ctx, string queue, string name)
+    {
+        var del = ctx.Command("QueueLimitSet.Delete");
+        del.Set("$queue", queue);
+        del.Set("$name", name);
+        if (del.ExecuteNonQuery() == 0) return false;
+        UsageDelete(ctx, queue, name);
+        UnparkAll(ctx, queue, name);
+        return true;
+    }
+
+    private static void UsageDelete(WriteContext ctx, string queue, string name)
+    {
+        var cmd = ctx.Command("QueueLimitSet.UsageDelete");
+        cmd.Set("$queue", queue);
+        cmd.Set("$name", name);
+        cmd.ExecuteNonQuery();
+    }
+
+    private static void UnparkAll(WriteContext ctx, string queue, string name)
+    {
+        var cmd = ctx.Command("QueueLimitSet.UnparkAll");
+        cmd.Set("$queue", queue);
+        cmd.Set("$from", name + SlotSeparator);
+        cmd.Set("$to", name + '\u0020');
+        if (cmd.ExecuteNonQuery() > 0) ctx.Wake(queue);
+    }
+}
