@@ -46,7 +46,7 @@ public sealed partial class TaskEngine(ITaskStore store, TimeProvider time, Task
         for (var i = 0; i < submissions.Count; i++)
         {
             var s = submissions[i];
-            var found = TaskValidator.Validate(s, Limits, submissions.Count == 1 ? "" : $"tasks[{i}].");
+            var found = TaskValidator.Validate(s, Limits, submissions.Count == 1 ? "" : $"tasks[{i}].", now); // expiry: now for expires_at
             if (found.Count > 0) { errors.AddRange(found); continue; }
             if (traceParent is not null && (s.Metadata is null || !s.Metadata.ContainsKey(ConveyorDiagnostics.TraceParentKey)))
                 s = s with { Metadata = WithTraceParent(s.Metadata, traceParent) };

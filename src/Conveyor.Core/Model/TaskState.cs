@@ -17,12 +17,14 @@ public enum TaskState
     Failed,
     /// <summary>Terminal: cancelled before or while running.</summary>
     Cancelled,
+    /// <summary>Terminal: not started before its <c>expires_at</c> (DESIGN §2); it never ran.</summary>
+    Expired,
 }
 
 public static class TaskStates
 {
     public static bool IsTerminal(this TaskState state) =>
-        state is TaskState.Succeeded or TaskState.Failed or TaskState.Cancelled;
+        state is TaskState.Succeeded or TaskState.Failed or TaskState.Cancelled or TaskState.Expired;
 
     /// <summary>The wire name of a state ("pending", "scheduled", ...).</summary>
     public static string ToWire(this TaskState state) => state switch
@@ -33,6 +35,7 @@ public static class TaskStates
         TaskState.Succeeded => "succeeded",
         TaskState.Failed => "failed",
         TaskState.Cancelled => "cancelled",
+        TaskState.Expired => "expired",
         _ => throw new ArgumentOutOfRangeException(nameof(state), state, null),
     };
 
@@ -46,10 +49,11 @@ public static class TaskStates
             case "succeeded": state = TaskState.Succeeded; return true;
             case "failed": state = TaskState.Failed; return true;
             case "cancelled": state = TaskState.Cancelled; return true;
+            case "expired": state = TaskState.Expired; return true;
             default: state = default; return false;
         }
     }
 
     public static IReadOnlyList<TaskState> All { get; } =
-        [TaskState.Pending, TaskState.Scheduled, TaskState.Running, TaskState.Succeeded, TaskState.Failed, TaskState.Cancelled];
+        [TaskState.Pending, TaskState.Scheduled, TaskState.Running, TaskState.Succeeded, TaskState.Failed, TaskState.Cancelled, TaskState.Expired];
 }

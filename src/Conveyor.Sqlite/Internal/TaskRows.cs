@@ -74,6 +74,7 @@ internal static class TaskRows
             Attempts = attempts,
             CreatedAt = Time(r.GetInt64(o.CreatedAt)),
             ScheduledFor = Time(r.GetInt64(o.ScheduledFor)),
+            ExpiresAt = o.ExpiresAt < 0 || r.IsDBNull(o.ExpiresAt) ? null : Time(r.GetInt64(o.ExpiresAt)),
             StartedAt = r.IsDBNull(o.StartedAt) ? null : Time(r.GetInt64(o.StartedAt)),
             FinishedAt = r.IsDBNull(o.FinishedAt) ? null : Time(r.GetInt64(o.FinishedAt)),
             WorkerId = r.IsDBNull(o.WorkerId) ? null : r.GetString(o.WorkerId),
@@ -104,6 +105,15 @@ internal static class TaskRows
             CreatedAt = r.GetOrdinal("created_at"), ScheduledFor = r.GetOrdinal("scheduled_for"), StartedAt = r.GetOrdinal("started_at"),
             FinishedAt = r.GetOrdinal("finished_at"), WorkerId = r.GetOrdinal("worker_id"), LeaseToken = r.GetOrdinal("lease_token"),
             LeaseDeadline = r.GetOrdinal("lease_deadline");
+        // expiry (migration 17): absent from a read that names its columns.
+        public readonly int ExpiresAt = Optional(r, "expires_at");
+
+        private static int Optional(SqliteDataReader r, string name)
+        {
+            for (var i = 0; i < r.FieldCount; i++)
+                if (string.Equals(r.GetName(i), name, StringComparison.OrdinalIgnoreCase)) return i;
+            return -1;
+        }
     }
 }
 
