@@ -56,6 +56,7 @@ public sealed partial class RedisTaskStore
                 }
                 TaskHash.AppendEnqueueArgs(args, tasks[i], indexKey);
             }
+            AppendExpiries(args, keys, q, g.Value, tasks); // expiry
             var answer = (RedisResult[])(await _scripts.Run(ScriptCatalog.TaskEnqueueMany, [.. keys], [.. args]).ConfigureAwait(false))!;
             _scripts.WritesRefused.Leave();
             for (var k = 0; k < g.Value.Count; k++)

@@ -4,6 +4,7 @@
 
   KEYS[1] ready   KEYS[2] scheduled   KEYS[3] running (ZSET id -> lease deadline ms)   KEYS[4] meta
   KEYS[5] ix (the state index: its head comment in Lib.lua)
+  KEYS[6] exp, KEYS[7] fin:expired (expiry; a queue without expiring tasks pays one ZRANGEBYSCORE of a missing key)
 
   ARGV[1] P   ARGV[2] now ms   ARGV[3] max   ARGV[4] lease duration ms   ARGV[5] worker id
   ARGV[6] token prefix ("<queue>/<nonce>."; the task's lease token is prefix .. i)
@@ -22,6 +23,9 @@ local now = tonumber(nows)
 local worker, q = ARGV[5], ARGV[8]
 if redis.call("HGET", KEYS[4], "paused") == "1" then return { -2 } end
 local evs = {}
+-- expiry: a lease never hands out a task past its expires_at: end those first (before promotion, so
+-- an expired due retry is not made pending).
+if KEYS[6] then expire_due(KEYS[6], KEYS[1], KEYS[2], KEYS[7], KEYS[4], KEYS[5], P, q, nows, 1000, evs) end
 promote_due(KEYS[1], KEYS[2], KEYS[4], P, q, nows, tonumber(ARGV[9]), evs, KEYS[5])
 local popped = redis.call("ZPOPMIN", KEYS[1], max)
 local res = { 0 }

@@ -43,6 +43,7 @@ internal static partial class ScriptCatalog
         HistoryList,
         ScheduleUpsert, SchedulePause, ScheduleDelete, ScheduleDue, ScheduleClaim, // cron
         LayoutUpgrade, // redis-index
+        TaskExpire, // expiry
     ];
 
     /// <summary>The raw text of an embedded file (tests read it too).</summary>
