@@ -19,7 +19,7 @@ public sealed partial class RedisTaskStore
         for (var k = 0; k < group.Count; k++)
         {
             if (tasks[group[k]].ExpiresAt is not { } at) continue;
-            if (start < 0) { start = args.Count; args.Add(0); }
+            if (start < 0) { args.Add("expiry"); start = args.Count; args.Add(0); }
             args.Add(k);
             args.Add(at.ToUnixTimeMilliseconds());
         }

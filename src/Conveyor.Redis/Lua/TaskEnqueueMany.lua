@@ -20,7 +20,7 @@
     atomic with the task); 0 when the caller wrote the index before (a cluster, where the index
     buckets live in other slots than the queue)
 
-  expiry: after the n tasks, optionally m, then m pairs (task number 0..n-1, expires_at ms): those
+  expiry: after the n tasks, optionally "expiry", m, then m pairs (task number 0..n-1, expires_at ms): those
     created get field "ex" and an "exp" entry.
 
   Returns, per task in input order, { code } or { code, task hash as a flat field/value array }:
@@ -91,9 +91,9 @@ for ix, pairs_ in pairs(index) do
 end
 -- expiry: the expiring tasks created by this call (not an idempotency or id repeat).
 local eo = base + n * S
-if ARGV[eo] then
-  for j = 1, tonumber(ARGV[eo]) do
-    local k, ms = tonumber(ARGV[eo + 2 * j - 1]), ARGV[eo + 2 * j]
+if ARGV[eo] == "expiry" then
+  for j = 1, tonumber(ARGV[eo + 1]) do
+    local k, ms = tonumber(ARGV[eo + 2 * j]), ARGV[eo + 2 * j + 1]
     if out[k + 1][1] == 1 then
       local id = ARGV[base + k * S]
       redis.call("HSET", P .. id, "ex", ms)
