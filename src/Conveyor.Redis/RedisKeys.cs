@@ -14,6 +14,8 @@ namespace Conveyor.Redis;
 /// conveyor:{q:default}:done        ZSET  every terminal task, by finished ms (retention)
 /// conveyor:{q:default}:fin         LIST  the finish log: (id, finished ms) pairs as tasks end; fin:succeeded, fin:failed,
 ///                                  fin:cancelled: the same per state, moved there by retention (MaintenanceRun)
+/// conveyor:{q:default}:exp         ZSET  expiry: id -> expires_at ms of tasks submitted with one (stale ids of started tasks drop out once past)
+/// conveyor:{q:default}:fin:expired LIST  expiry: (id, finished ms) of expired tasks, for retention (TaskExpire)
 /// conveyor:{q:default}:ix          ZSET  the state index: state letter + id, score 0 (lexical = creation order
 ///                                  within a state); what TaskList reads (IX in Lua/Lib.lua, StateIndexLetters)
 /// conveyor:{q:default}:all         ZSET  layout 1 only: every task id, score 0; LayoutUpgrade turns it into ix
@@ -100,6 +102,10 @@ internal sealed class QueueKeys(string tagPrefix, string queue, bool shardedPubS
     public RedisKey FinishedSucceeded { get; } = tagPrefix + "fin:succeeded";
     public RedisKey FinishedFailed { get; } = tagPrefix + "fin:failed";
     public RedisKey FinishedCancelled { get; } = tagPrefix + "fin:cancelled";
+    /// <summary>expiry: ZSET id -> expires_at ms of the queue's tasks submitted with an expiry (checked by TaskLease and TaskExpire only when not empty).</summary>
+    public RedisKey Expiring { get; } = tagPrefix + "exp";
+    /// <summary>expiry: the expired tasks' finish log ((id, finished ms) pairs), written by expire_due and drained by TaskExpire's retention.</summary>
+    public RedisKey FinishedExpired { get; } = tagPrefix + "fin:expired";
     /// <summary>Layout 1's id index (every id, score 0): only LayoutUpgrade reads it, and deletes it as it goes.</summary>
     public RedisKey All { get; } = tagPrefix + "all";
     /// <summary>The state index: ZSET, score 0, member = the state's letter + the id (IX in Lua/Lib.lua): what TaskList reads.</summary>
@@ -128,5 +134,5 @@ internal sealed class QueueKeys(string tagPrefix, string queue, bool shardedPubS
     public string EventsChannel { get; } = tagPrefix + "ev";
 
     /// <summary>Every key of the queue except task hashes (for the one-slot test).</summary>
-    public IEnumerable<RedisKey> Fixed => [Ready, Scheduled, Running, Dead, Done, Finished, FinishedSucceeded, FinishedFailed, FinishedCancelled, All, StateIndex, Meta, Idem, IdemExpiry];
+    public IEnumerable<RedisKey> Fixed => [Ready, Scheduled, Running, Dead, Done, Finished, FinishedSucceeded, FinishedFailed, FinishedCancelled, Expiring, FinishedExpired, All, StateIndex, Meta, Idem, IdemExpiry];
 }

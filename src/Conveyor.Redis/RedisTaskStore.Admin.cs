@@ -77,8 +77,8 @@ public sealed partial class RedisTaskStore
             var q = Q(queue);
             var c = (RedisResult[])(await _scripts.Run(ScriptCatalog.QueueCounts, [q.Ready, q.Scheduled, q.Running, q.Dead, q.Meta], [q.TaskPrefix]).ConfigureAwait(false))!;
             DateTimeOffset? oldest = (long)c[7] is >= 0 and var ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
-            return new QueueInfo(queue, (int)c[0] == 1, (long)c[1], (long)c[2], (long)c[3], (long)c[4], (long)c[5], (long)c[6], oldest);
+            return new QueueInfo(queue, (int)c[0] == 1, (long)c[1], (long)c[2], (long)c[3], (long)c[4], (long)c[5], (long)c[6], oldest) { Expired = c.Length > 8 ? (long)c[8] : 0 };
         }, ct))).ConfigureAwait(false);
-        return [.. infos.Where(i => i.Paused || i.Pending + i.Scheduled + i.Running + i.Succeeded + i.Failed + i.Cancelled > 0)];
+        return [.. infos.Where(i => i.Paused || i.Pending + i.Scheduled + i.Running + i.Succeeded + i.Failed + i.Cancelled + i.Expired > 0)];
     }
 }

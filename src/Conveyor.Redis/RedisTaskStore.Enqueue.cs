@@ -57,6 +57,7 @@ public sealed partial class RedisTaskStore
                 TaskHash.AppendEnqueueArgs(args, tasks[i], indexKey);
             }
             AppendUniqueKeys(args, tasks, g.Value); // limits: unique while active
+            AppendExpiries(args, keys, q, g.Value, tasks); // expiry
             var answer = (RedisResult[])(await _scripts.Run(ScriptCatalog.TaskEnqueueMany, [.. keys], [.. args]).ConfigureAwait(false))!;
             _scripts.WritesRefused.Leave();
             for (var k = 0; k < g.Value.Count; k++)

@@ -75,7 +75,7 @@ public sealed partial class RedisTaskStore
             [
                 q.TaskPrefix, nowMs, want, leaseMs, request.WorkerId, written.TokenPrefix, q.EventsChannel, queue, PromoteLimit,
             ];
-            var answer = (RedisResult[])(await _scripts.Run(ScriptCatalog.TaskLease, [q.Ready, q.Scheduled, q.Running, q.Meta, q.StateIndex], args).ConfigureAwait(false))!;
+            var answer = (RedisResult[])(await _scripts.Run(ScriptCatalog.TaskLease, [q.Ready, q.Scheduled, q.Running, q.Meta, q.StateIndex, q.Expiring, q.FinishedExpired], args).ConfigureAwait(false))!;
             var next = (long)answer[0];
             if (next > 0 && (nextDue == 0 || next < nextDue)) nextDue = next;
             for (var i = 1; i < answer.Length; i++)

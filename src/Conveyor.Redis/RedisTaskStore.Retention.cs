@@ -35,9 +35,17 @@ public sealed partial class RedisTaskStore
         if (request.RetentionLimit is < 1 or > 100_000) throw new ArgumentOutOfRangeException(nameof(request), "RetentionLimit must be 1..100000");
         int promoted = 0, reclaimed = 0, expired = 0;
         var reclaims = new MaintenanceReclaims();
+        var expiries = new Dictionary<(string, string), int>(); // expiry
         foreach (var queue in await KnownQueues(ct).ConfigureAwait(false))
         {
             var q = Q(queue);
+            // expiry: before MaintenanceRun.lua's promotion, so an expired due task is not made pending.
+            var exp = request.Retention.For(queue, TaskState.Expired);
+            var expNow = _time.GetUtcNow();
+            var (types, gone) = await TaskExpire(q, queue, new RetentionLimitMs((expNow - exp.MaxAge).ToUnixTimeMilliseconds(), exp.MaxCount ?? -1),
+                Math.Max(0, Math.Min(Chunk, request.RetentionLimit - expired))).ConfigureAwait(false);
+            expired += gone.Count;
+            foreach (var t in types) expiries[(queue, t)] = expiries.GetValueOrDefault((queue, t)) + 1;
             for (var round = 0; round < 20; round++)
             {
                 ct.ThrowIfCancellationRequested();
@@ -63,7 +71,11 @@ public sealed partial class RedisTaskStore
                 if (p < Chunk && r < Chunk && walked < Chunk) break;
             }
         }
-        return new MaintenanceResult(promoted, reclaimed, expired) { Reclaims = reclaims.ToList() };
+        return new MaintenanceResult(promoted, reclaimed, expired)
+        {
+            Reclaims = reclaims.ToList(),
+            Expiries = [.. expiries.Select(kv => new MaintenanceExpiry(kv.Key.Item1, kv.Key.Item2, kv.Value))],
+        };
     }
 
     /// <summary>ARGV 10..15 of MaintenanceRun.lua: cutoff ms and max count (-1: none) of succeeded, failed, cancelled.</summary>

@@ -166,6 +166,7 @@ internal static class TaskHash
             Attempts = attempts,
             CreatedAt = spec.CreatedAt,
             ScheduledFor = Time(f, "sf") ?? DateTimeOffset.UnixEpoch,
+            ExpiresAt = Time(f, "ex"), // expiry
             StartedAt = Time(f, "sa"),
             FinishedAt = state.IsTerminal() ? Time(f, "fa") : null,
             WorkerId = state == TaskState.Running ? Str(f, "wk") : null,

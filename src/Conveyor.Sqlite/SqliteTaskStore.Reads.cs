@@ -95,14 +95,14 @@ public sealed partial class SqliteTaskStore
             {
                 while (reader.Read())
                 {
-                    var c = new long[6];
+                    var c = new long[7]; // expiry: the 7th is expired
                     for (var i = 0; i < c.Length; i++) c[i] = reader.GetInt64(i + 1);
                     if (c.Any(n => n != 0)) counts[reader.GetString(0)] = c;
                 }
             }
             var paused = new HashSet<string>(StringComparer.Ordinal);
             using (var reader = r.Command("QueueList.Paused").ExecuteReader())
-                while (reader.Read()) { paused.Add(reader.GetString(0)); counts.TryAdd(reader.GetString(0), new long[6]); }
+                while (reader.Read()) { paused.Add(reader.GetString(0)); counts.TryAdd(reader.GetString(0), new long[7]); }
             var oldest = r.Command("QueueList.OldestPending");
             return counts.Select(kv =>
             {
@@ -112,7 +112,7 @@ public sealed partial class SqliteTaskStore
                     oldest.Set("$queue", kv.Key);
                     if (oldest.ExecuteScalar() is long ticks) oldestAt = Time(ticks);
                 }
-                return new QueueInfo(kv.Key, paused.Contains(kv.Key), kv.Value[0], kv.Value[1], kv.Value[2], kv.Value[3], kv.Value[4], kv.Value[5], oldestAt);
+                return new QueueInfo(kv.Key, paused.Contains(kv.Key), kv.Value[0], kv.Value[1], kv.Value[2], kv.Value[3], kv.Value[4], kv.Value[5], oldestAt) { Expired = kv.Value[6] };
             }).ToList();
         });
         return ValueTask.FromResult<IReadOnlyList<QueueInfo>>(list);

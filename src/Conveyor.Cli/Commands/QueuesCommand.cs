@@ -20,8 +20,8 @@ internal static class QueuesCommand
                 if (Output.IsJson(r)) { Output.Json(queues); return ExitCodes.Ok; }
                 if (queues.Count == 0) { Console.WriteLine("no queues yet: submit a task"); return ExitCodes.Ok; }
                 static string N(long v) => v.ToString(CultureInfo.InvariantCulture);
-                Output.Table(["QUEUE", "STATE", "PENDING", "SCHEDULED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"],
-                    queues.Select(q => (IReadOnlyList<string>)[q.Name, q.Paused ? "paused" : "active", N(q.Pending), N(q.Scheduled), N(q.Running), N(q.Succeeded), N(q.Failed), N(q.Cancelled)]));
+                Output.Table(["QUEUE", "STATE", "PENDING", "SCHEDULED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED", "EXPIRED"],
+                    queues.Select(q => (IReadOnlyList<string>)[q.Name, q.Paused ? "paused" : "active", N(q.Pending), N(q.Scheduled), N(q.Running), N(q.Succeeded), N(q.Failed), N(q.Cancelled), N(q.Expired)]));
                 return ExitCodes.Ok;
             }
         });

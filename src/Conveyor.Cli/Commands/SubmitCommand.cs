@@ -18,6 +18,8 @@ internal static class SubmitCommand
         var priority = new Option<int?>("--priority", "-p") { Description = "0..9, higher runs first" };
         var delay = new Option<string?>("--delay") { Description = "Run no sooner than this from now: 30, 10s, 5m" };
         var runAt = new Option<string?>("--run-at") { Description = "Run no sooner than this time (ISO 8601)" };
+        var ttl = new Option<string?>("--ttl") { Description = "Expire the task if not started within this long (30s, 5m, 1h)" };
+        var expiresAt = new Option<string?>("--expires-at") { Description = "Expire the task if not started by this time (ISO 8601)" };
         var maxAttempts = new Option<int?>("--max-attempts") { Description = "Attempts before the task is dead (default 5)" };
         var timeout = new Option<string?>("--timeout") { Description = "Per-attempt time limit (default 30m)" };
         var key = new Option<string?>("--idempotency-key") { Description = "A repeat with the same key returns the first task" };
@@ -25,7 +27,7 @@ internal static class SubmitCommand
         var wait = new Option<bool>("--wait", "-w") { Description = "Wait until the task finishes, showing progress" };
         var waitTimeout = new Option<string>("--wait-timeout") { Description = "How long --wait waits", DefaultValueFactory = _ => "5m" };
 
-        var command = new Command("submit", "Submit a task to the broker") { type, args, queue, priority, delay, runAt, maxAttempts, timeout, key, unique, wait, waitTimeout };
+        var command = new Command("submit", "Submit a task to the broker") { type, args, queue, priority, delay, runAt, ttl, expiresAt, maxAttempts, timeout, key, unique, wait, waitTimeout };
         command.SetRun(async (r, ct) =>
         {
             var submission = new TaskSubmission
@@ -36,6 +38,8 @@ internal static class SubmitCommand
                 Priority = r.GetValue(priority),
                 Delay = Durations.ParseOptional(r.GetValue(delay), "--delay"),
                 RunAt = ParseTime(r.GetValue(runAt)),
+                Ttl = Durations.ParseOptional(r.GetValue(ttl), "--ttl"),
+                ExpiresAt = ParseTime(r.GetValue(expiresAt)),
                 MaxAttempts = r.GetValue(maxAttempts),
                 Timeout = Durations.ParseOptional(r.GetValue(timeout), "--timeout"),
                 IdempotencyKey = r.GetValue(key),

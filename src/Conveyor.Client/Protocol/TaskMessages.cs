@@ -23,7 +23,8 @@ public sealed record QueueListResponse(IReadOnlyList<QueueView> Queues);
 public sealed record QueueView(string Name, bool Paused, long Pending, long Scheduled, long Running, long Succeeded, long Failed, long Cancelled,
     long SucceededPerMinute, long FailedPerMinute,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.Never)] DateTimeOffset? OldestPendingAt = null,
-    int Workers = 0);
+    int Workers = 0,
+    long Expired = 0);
 
 /// <summary><c>GET /api/v1/history</c>: one bucket per minute, oldest first, zeros filled.</summary>
 public sealed record HistoryListResponse(IReadOnlyList<Conveyor.Store.HistoryBucket> Buckets);

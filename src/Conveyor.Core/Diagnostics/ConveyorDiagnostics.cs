@@ -42,6 +42,7 @@ public static class ConveyorDiagnostics
     public static readonly Counter<long> Retried = Meter.CreateCounter<long>("conveyor.tasks.retried", "{task}", "Failed attempts scheduled for a retry");
     public static readonly Counter<long> Dead = Meter.CreateCounter<long>("conveyor.tasks.dead", "{task}", "Tasks moved to the dead-letter queue");
     public static readonly Counter<long> Cancelled = Meter.CreateCounter<long>("conveyor.tasks.cancelled", "{task}", "Tasks cancelled (pending, scheduled or running)");
+    public static readonly Counter<long> Expired = Meter.CreateCounter<long>("conveyor.tasks.expired", "{task}", "Tasks ended expired by maintenance: not started before their expires_at");
     public static readonly Counter<long> LeaseExpired = Meter.CreateCounter<long>("conveyor.tasks.lease_expired", "{task}", "Attempts whose lease expired (reclaimed by maintenance; also counted as failed)");
 
     public static readonly Histogram<double> RunTime = Meter.CreateHistogram<double>("conveyor.task.run_time", "s",

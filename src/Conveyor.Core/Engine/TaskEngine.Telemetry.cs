@@ -44,6 +44,7 @@ public sealed partial class TaskEngine
             if (r.Retried > 0) ConveyorDiagnostics.Retried.Add(r.Retried, tags);
             if (r.Dead > 0) ConveyorDiagnostics.Dead.Add(r.Dead, tags);
         }
+        foreach (var e in result.Expiries) ConveyorDiagnostics.Expired.Add(e.Count, ConveyorDiagnostics.Tags(e.Queue, e.Type)); // expiry
         _leaseTags?.Purge();
         activity?.SetTag("conveyor.maintenance.promoted", result.Promoted)
             .SetTag("conveyor.maintenance.reclaimed", result.Reclaimed)

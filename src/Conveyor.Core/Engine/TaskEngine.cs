@@ -46,8 +46,14 @@ public sealed partial class TaskEngine(ITaskStore store, TimeProvider time, Task
         for (var i = 0; i < submissions.Count; i++)
         {
             var s = submissions[i];
-            var found = TaskValidator.Validate(s, Limits, submissions.Count == 1 ? "" : $"tasks[{i}].");
+            var found = TaskValidator.Validate(s, Limits, submissions.Count == 1 ? "" : $"tasks[{i}].", now); // expiry: now for expires_at
             if (found.Count > 0) { errors.AddRange(found); continue; }
+            if ((s.ExpiresAt is not null || s.Ttl is not null) && !Store.SupportsExpiry) // expiry
+            {
+                errors.Add(new ValidationError((submissions.Count == 1 ? "" : $"tasks[{i}].") + (s.Ttl is null ? "expires_at" : "ttl"),
+                    $"the store '{Store.Name}' does not support expiry yet; submit without expires_at/ttl or use a SQLite store"));
+                continue;
+            }
             if (traceParent is not null && (s.Metadata is null || !s.Metadata.ContainsKey(ConveyorDiagnostics.TraceParentKey)))
                 s = s with { Metadata = WithTraceParent(s.Metadata, traceParent) };
             records[i] = TaskValidator.BuildValidated(s, TaskIds.New(Time), now);

@@ -18,7 +18,7 @@ public sealed record TaskLimits
 /// </summary>
 public static class TaskValidator
 {
-    public static IReadOnlyList<ValidationError> Validate(TaskSubmission s, TaskLimits limits, string prefix = "")
+    public static IReadOnlyList<ValidationError> Validate(TaskSubmission s, TaskLimits limits, string prefix = "", DateTimeOffset? now = null)
     {
         var errors = new List<ValidationError>();
         void Add(string field, string message) => errors.Add(new ValidationError(prefix + field, message));
@@ -31,6 +31,7 @@ public static class TaskValidator
             Add("delay", $"delay must be between 0 and {TaskDefaults.MaxDelay.TotalSeconds} seconds; got {d.TotalSeconds}");
         if (s.Delay is not null && s.RunAt is not null)
             Add("run_at", "give either run_at or delay, not both");
+        ValidateExpiry(s, now, Add);
         if (s.MaxAttempts is { } m && (m < 1 || m > TaskDefaults.MaxAttemptsLimit))
             Add("max_attempts", $"max_attempts must be between 1 and {TaskDefaults.MaxAttemptsLimit}; got {m}");
         if (s.Timeout is { } t && (t <= TimeSpan.Zero || t > TaskDefaults.MaxTimeout))
@@ -91,7 +92,23 @@ public static class TaskValidator
             Metadata = s.Metadata is null ? TaskRecord.EmptyMetadata : new Dictionary<string, string>(s.Metadata),
             CreatedAt = now,
             ScheduledFor = scheduled ? due : now,
+            ExpiresAt = s.ExpiresAt ?? (s.Ttl is { } ttl ? now + ttl : null),
         };
+    }
+
+    /// <summary>
+    /// expires_at / ttl (issue 14 item 4): one of them, a ttl above zero and at most a year, an instant
+    /// not more than <see cref="TaskDefaults.ExpiryPastTolerance"/> in the past (clocks differ a little;
+    /// a task submitted just expired ends expired at its first lease, which is the contract).
+    /// </summary>
+    private static void ValidateExpiry(TaskSubmission s, DateTimeOffset? now, Action<string, string> add)
+    {
+        if (s.ExpiresAt is not null && s.Ttl is not null)
+            add("expires_at", "give either expires_at or ttl, not both");
+        if (s.Ttl is { } ttl && (ttl <= TimeSpan.Zero || ttl > TaskDefaults.MaxDelay))
+            add("ttl", $"ttl must be more than 0 and at most {TaskDefaults.MaxDelay.TotalSeconds} seconds; got {ttl.TotalSeconds}");
+        if (s.ExpiresAt is { } at && now is { } n && at < n - TaskDefaults.ExpiryPastTolerance)
+            add("expires_at", $"expires_at {at:O} is in the past (now {n:O}); a task that expired before it was submitted would never run");
     }
 
     /// <summary>True when every problem is a size limit (the HTTP layer answers 413 rather than 400).</summary>

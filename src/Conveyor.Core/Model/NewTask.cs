@@ -15,6 +15,10 @@ public sealed record TaskSubmission
     /// <summary>Absolute time before which the task is not leased. Exclusive with <see cref="Delay"/>.</summary>
     public DateTimeOffset? RunAt { get; init; }
     public TimeSpan? Delay { get; init; }
+    /// <summary>Not started by this instant, the task ends <see cref="TaskState.Expired"/> and never runs. Exclusive with <see cref="Ttl"/>.</summary>
+    public DateTimeOffset? ExpiresAt { get; init; }
+    /// <summary>Expiry relative to the submit time (<c>expires_at</c> = now + ttl). Exclusive with <see cref="ExpiresAt"/>.</summary>
+    public TimeSpan? Ttl { get; init; }
     public int? MaxAttempts { get; init; }
     public BackoffPolicy? Backoff { get; init; }
     public TimeSpan? Timeout { get; init; }

@@ -13,6 +13,10 @@ public sealed record TaskError(string Type, string Message, string? Detail = nul
     public static TaskError LeaseExpired(string? workerId) =>
         new("lease_expired", $"the lease of worker '{workerId ?? "?"}' expired before the attempt was acknowledged");
 
+    /// <summary>The reason a task ended <see cref="TaskState.Expired"/> (issue 14 item 4).</summary>
+    public static TaskError NotStartedInTime(DateTimeOffset expiresAt) =>
+        new("expired", $"not started before its expires_at {expiresAt:O}");
+
     /// <summary>Clamps the fields to their limits so that one huge stack trace cannot bloat the store.</summary>
     public TaskError Truncated() => new(
         Clip(Type, MaxTypeLength),

@@ -30,6 +30,8 @@ public sealed record TaskRecord
     public required DateTimeOffset CreatedAt { get; init; }
     /// <summary>Not leased before this time (the submit time for an immediate task).</summary>
     public required DateTimeOffset ScheduledFor { get; init; }
+    /// <summary>Not started by then, the task ends <see cref="TaskState.Expired"/> (null: never expires).</summary>
+    public DateTimeOffset? ExpiresAt { get; init; }
     public DateTimeOffset? StartedAt { get; init; }
     public DateTimeOffset? FinishedAt { get; init; }
     /// <summary>The worker holding the current lease, while running.</summary>
@@ -59,6 +61,8 @@ public static class TaskDefaults
     public static readonly TimeSpan Timeout = TimeSpan.FromMinutes(30);
     public static readonly TimeSpan MaxTimeout = TimeSpan.FromDays(1);
     public static readonly TimeSpan MaxDelay = TimeSpan.FromDays(365);
+    /// <summary>How far in the past a submitted expires_at may be (clock differences) before it is refused.</summary>
+    public static readonly TimeSpan ExpiryPastTolerance = TimeSpan.FromMinutes(1);
     public static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan MaxLeaseDuration = TimeSpan.FromHours(1);
     public static readonly TimeSpan IdempotencyWindow = TimeSpan.FromHours(24);

@@ -19,12 +19,14 @@ public enum TaskState
     Cancelled,
     /// <summary>A workflow step held until the steps before it finish (never leased while waiting).</summary>
     Waiting,
+    /// <summary>Terminal: not started before its <c>expires_at</c> (DESIGN §2); it never ran.</summary>
+    Expired,
 }
 
 public static class TaskStates
 {
     public static bool IsTerminal(this TaskState state) =>
-        state is TaskState.Succeeded or TaskState.Failed or TaskState.Cancelled;
+        state is TaskState.Succeeded or TaskState.Failed or TaskState.Cancelled or TaskState.Expired;
 
     /// <summary>The wire name of a state ("pending", "scheduled", ...).</summary>
     public static string ToWire(this TaskState state) => state switch
@@ -36,6 +38,7 @@ public static class TaskStates
         TaskState.Failed => "failed",
         TaskState.Cancelled => "cancelled",
         TaskState.Waiting => "waiting",
+        TaskState.Expired => "expired",
         _ => throw new ArgumentOutOfRangeException(nameof(state), state, null),
     };
 
@@ -50,10 +53,11 @@ public static class TaskStates
             case "failed": state = TaskState.Failed; return true;
             case "cancelled": state = TaskState.Cancelled; return true;
             case "waiting": state = TaskState.Waiting; return true;
+            case "expired": state = TaskState.Expired; return true;
             default: state = default; return false;
         }
     }
 
     public static IReadOnlyList<TaskState> All { get; } =
-        [TaskState.Pending, TaskState.Scheduled, TaskState.Running, TaskState.Succeeded, TaskState.Failed, TaskState.Cancelled, TaskState.Waiting];
+        [TaskState.Pending, TaskState.Scheduled, TaskState.Running, TaskState.Succeeded, TaskState.Failed, TaskState.Cancelled, TaskState.Waiting, TaskState.Expired];
 }

@@ -7,7 +7,7 @@ namespace Conveyor.Retention;
 
 /// <summary>
 /// How long terminal tasks are kept, per queue and per terminal state, by age and by count (issue 11
-/// item 7). A rule names a state (<c>succeeded</c>, <c>failed</c> (dead), <c>cancelled</c>) and
+/// item 7). A rule names a state (<c>succeeded</c>, <c>failed</c> (dead), <c>cancelled</c>, <c>expired</c>) and
 /// optionally a queue (null: every queue); each of its fields falls back, one by one, from the
 /// queue's rule to the every-queue rule of that state, then to <see cref="DefaultMaxAge"/> (age) or
 /// to no limit (count).
@@ -20,7 +20,7 @@ namespace Conveyor.Retention;
 public sealed record RetentionPolicy
 {
     /// <summary>The terminal states retention applies to, in the order rules are listed.</summary>
-    public static readonly IReadOnlyList<TaskState> States = [TaskState.Succeeded, TaskState.Failed, TaskState.Cancelled];
+    public static readonly IReadOnlyList<TaskState> States = [TaskState.Succeeded, TaskState.Failed, TaskState.Cancelled, TaskState.Expired];
 
     /// <summary>The longest age a rule may give (10 years).</summary>
     public static readonly TimeSpan MaxAgeLimit = TimeSpan.FromDays(3650);
@@ -61,7 +61,7 @@ public sealed record RetentionPolicy
             var r = Rules[i];
             var at = $"rules[{i}]";
             if (r.Queue is not null && Names.CheckQueue(r.Queue) is { } qe) errors.Add(new($"{at}.queue", qe));
-            if (!r.State.IsTerminal()) errors.Add(new($"{at}.state", $"state must be succeeded, failed or cancelled; got {r.State.ToWire()}"));
+            if (!r.State.IsTerminal()) errors.Add(new($"{at}.state", $"state must be succeeded, failed, cancelled or expired; got {r.State.ToWire()}"));
             if (r.MaxAge is { } age && (age <= TimeSpan.Zero || age > MaxAgeLimit))
                 errors.Add(new($"{at}.max_age", $"max_age must be more than 0 and at most 3650d; got {RetentionText.Format(age)}"));
             if (r.MaxCount is < 0) errors.Add(new($"{at}.max_count", $"max_count must be 0 or more; got {r.MaxCount}"));

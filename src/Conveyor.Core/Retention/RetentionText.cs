@@ -38,6 +38,7 @@ public static class RetentionText
             "succeeded" => TaskState.Succeeded,
             "failed" or "dead" => TaskState.Failed,
             "cancelled" => TaskState.Cancelled,
+            "expired" => TaskState.Expired,
             _ => TaskState.Pending,
         };
         return state != TaskState.Pending;
@@ -59,7 +60,7 @@ public static class RetentionText
             var right = raw[(eq + 1)..];
             string? queue = null;
             if (left.IndexOf(':') is var colon and > 0) { queue = left[..colon]; left = left[(colon + 1)..]; }
-            if (!TryParseState(left, out var state)) throw new FormatException($"'{raw}': the state must be succeeded, failed (dead) or cancelled");
+            if (!TryParseState(left, out var state)) throw new FormatException($"'{raw}': the state must be succeeded, failed (dead), cancelled or expired");
             var slash = right.IndexOf('/');
             var ageText = slash < 0 ? right : right[..slash];
             TimeSpan? age = null;

@@ -47,7 +47,13 @@ public sealed record MaintenanceResult(int Promoted, int Reclaimed, int Expired)
     /// or dead. The counts add up to <see cref="Reclaimed"/>. The engine meters lease expiries from it.
     /// </summary>
     public IReadOnlyList<MaintenanceReclaim> Reclaims { get; init; } = [];
+
+    /// <summary>Tasks that ended <see cref="Model.TaskState.Expired"/> in this run (not started before their expires_at), by queue and type.</summary>
+    public IReadOnlyList<MaintenanceExpiry> Expiries { get; init; } = [];
 }
+
+/// <summary>Tasks of one queue and type that one maintenance run ended expired (issue 14 item 4).</summary>
+public sealed record MaintenanceExpiry(string Queue, string Type, int Count);
 
 /// <summary>Expired leases of one queue and type reclaimed by one maintenance run.</summary>
 public sealed record MaintenanceReclaim(string Queue, string Type, int Retried, int Dead);

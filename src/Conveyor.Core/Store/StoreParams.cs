@@ -63,7 +63,11 @@ public sealed partial record WorkerInfo
 /// <summary>Counts of one queue by state, and whether it is paused.</summary>
 /// <param name="OldestPendingAt">The scheduled_for of the oldest pending task (how long work has waited); null when none is pending.</param>
 public sealed record QueueInfo(string Name, bool Paused, long Pending, long Scheduled, long Running, long Succeeded, long Failed, long Cancelled,
-    DateTimeOffset? OldestPendingAt = null);
+    DateTimeOffset? OldestPendingAt = null)
+{
+    /// <summary>Tasks ended expired (not started before their expires_at; issue 14 item 4).</summary>
+    public long Expired { get; init; }
+}
 
 /// <summary>A state change, for live views (server-sent events, the dashboard) and waiters.</summary>
 public sealed record TaskEvent(string TaskId, string Queue, string Type, TaskState State, DateTimeOffset At);

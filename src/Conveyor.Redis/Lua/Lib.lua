@@ -133,6 +133,41 @@ local function ev_flush(channel, buf)
   if #buf > 0 then redis.call("PUBLISH", channel, table.concat(buf, "\n")) end
 end
 
+-- expiry: (issue 14 item 4) end the queue's pending and scheduled tasks whose expires_at (ZSET "exp",
+-- id -> ms) is at or before now: state "expired", "fa" now, "er" the reason, out of ready/scheduled,
+-- letter x in the state index, an entry in "fin:expired", meta "expired" + 1. An id whose task has
+-- started, ended or gone meanwhile just leaves "exp" (a task that started in time never expires).
+-- Costs one ZRANGEBYSCORE on an empty key for a queue without expiring tasks. Returns the types of
+-- the tasks it ended (one entry per task).
+local function expire_due(exp, ready, sched, finx, meta, ix, P, q, nows, limit, evs)
+  local due = redis.call("ZRANGEBYSCORE", exp, "-inf", nows, "WITHSCORES", "LIMIT", 0, limit)
+  if #due == 0 then return {} end
+  local types, rems, adds, fins, gone = {}, {}, {}, {}, {}
+  for i = 1, #due, 2 do
+    local id = due[i]
+    local tkey = P .. id
+    gone[#gone + 1] = id
+    local f = redis.call("HMGET", tkey, "st", "ty")
+    if f[1] == "pending" or f[1] == "scheduled" then
+      redis.call("ZREM", f[1] == "pending" and ready or sched, id)
+      redis.call("HSET", tkey, "st", "expired", "fa", nows,
+        "er", cjson.encode({ type = "expired", message = "not started before its expires_at" }))
+      ix_rem(rems, f[1], id); ix_add(adds, "expired", id)
+      fins[#fins + 1] = id; fins[#fins + 1] = nows
+      ev_add(evs, id, q, f[2], "expired", nows)
+      types[#types + 1] = f[2] or ""
+    end
+  end
+  zrem_many(exp, gone)
+  ix_flush(ix, adds, rems)
+  if #fins > 0 then
+    fin_push(finx, fins)
+    redis.call("HINCRBY", meta, "expired", #types)
+  end
+  return types
+end
+
+
 -- Attempt history: a comma-joined list of JSON objects in field "hi" (.NET wraps it in [ ]).
 -- The error detail (stack traces) is kept only on the task's "er", not in every history entry.
 local function hist_entry(n, worker, started, finished, outcome, err)

@@ -9,9 +9,9 @@
   ARGV[1] P (task key prefix)
 
   Returns { paused (1|0), pending, scheduled, running, succeeded, failed, cancelled,
-  oldest pending scheduled_for ms (-1 when none is pending) }.
+  oldest pending scheduled_for ms (-1 when none is pending), expired }.
 ]]
-local m = redis.call("HMGET", KEYS[5], "paused", "succeeded", "cancelled", "lp")
+local m = redis.call("HMGET", KEYS[5], "paused", "succeeded", "cancelled", "lp", "expired")
 local pending = redis.call("ZCARD", KEYS[1])
 local oldest = -1
 if pending > 0 then
@@ -27,4 +27,5 @@ return {
   m[1] == "1" and 1 or 0,
   pending + math.max(0, tonumber(m[4]) or 0), redis.call("ZCARD", KEYS[2]), redis.call("ZCARD", KEYS[3]),
   tonumber(m[2]) or 0, redis.call("ZCARD", KEYS[4]), tonumber(m[3]) or 0, oldest,
+  tonumber(m[5]) or 0, -- expiry: expired (meta counter kept by expire_due and TaskExpire's retention)
 }

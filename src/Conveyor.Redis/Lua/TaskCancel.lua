@@ -16,7 +16,7 @@ local tkey = P .. id
 local f = redis.call("HMGET", tkey, "st", "tk", "at", "wk", "sa", "ty")
 if not f[1] then return { 3 } end
 local st = f[1]
-if st == "succeeded" or st == "failed" or st == "cancelled" then
+if st == "succeeded" or st == "failed" or st == "cancelled" or st == "expired" then -- expiry: terminal too
   return { 2, redis.call("HGETALL", tkey) }
 end
 local code = 0

@@ -27,7 +27,8 @@ for i = 2, #ARGV do
     elseif st == "scheduled" then redis.call("ZREM", KEYS[2], id)
     elseif st == "failed" then redis.call("ZREM", KEYS[3], id)
     elseif st == "succeeded" then redis.call("HINCRBY", KEYS[6], "succeeded", -1)
-    elseif st == "cancelled" then redis.call("HINCRBY", KEYS[6], "cancelled", -1) end
+    elseif st == "cancelled" then redis.call("HINCRBY", KEYS[6], "cancelled", -1)
+    elseif st == "expired" then redis.call("HINCRBY", KEYS[6], "expired", -1) end -- expiry
     redis.call("ZREM", KEYS[4], id)
     ix_move(KEYS[5], id, st, nil) -- redis-index
     local ik = f[2] and string.match(f[2], "\n(.*)$")

@@ -9,6 +9,7 @@
   KEYS[6] idemexp    ZSET  idempotency key -> expiry ms
 
   KEYS[7..]  HASH  id -> queue index buckets ({tq:x}), standalone Redis only (see below)
+  expiry: when some tasks expire, the LAST key is the queue's "exp" ZSET (id -> expires_at ms)
 
   ARGV[1] P (task key prefix)   ARGV[2] now ms   ARGV[3] idempotency window ms
   ARGV[4] wake ("PUBLISH <channel>" or "SPUBLISH <channel>")          ARGV[5] events channel   ARGV[6] queue   ARGV[7] n
@@ -20,6 +21,8 @@
     buckets live in other slots than the queue)
 
   then (limits, unique while active), only when some task has one: "u", then n unique keys ("" for none)
+  expiry: after the n tasks (and the unique keys, when present), optionally "expiry", m, then m pairs (task number 0..n-1, expires_at ms): those
+    created get field "ex" and an "exp" entry.
 
   Returns, per task in input order, { code } or { code, task hash as a flat field/value array }:
     1 created;  0 idempotency key (or unique key, while its holder is active) already held in this
@@ -98,6 +101,18 @@ zadd_many(KEYS[3], ixadd) -- redis-index: the state index
 for ix, pairs_ in pairs(index) do
   for i = 1, #pairs_, 1000 do
     redis.call("HSET", KEYS[6 + ix], unpack(pairs_, i, math.min(i + 999, #pairs_)))
+  end
+end
+-- expiry: the expiring tasks created by this call (not an idempotency or id repeat).
+local eo = U + (uniq and n + 1 or 0) -- after the unique keys (limits), when present
+if ARGV[eo] == "expiry" then
+  for j = 1, tonumber(ARGV[eo + 1]) do
+    local k, ms = tonumber(ARGV[eo + 2 * j]), ARGV[eo + 2 * j + 1]
+    if out[k + 1][1] == 1 then
+      local id = ARGV[base + k * S]
+      redis.call("HSET", P .. id, "ex", ms)
+      redis.call("ZADD", KEYS[#KEYS], ms, id)
+    end
   end
 end
 if wake then wake_leasers(ARGV[4]) end

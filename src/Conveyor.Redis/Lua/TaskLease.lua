@@ -4,6 +4,7 @@
 
   KEYS[1] ready   KEYS[2] scheduled   KEYS[3] running (ZSET id -> lease deadline ms)   KEYS[4] meta
   KEYS[5] ix (the state index: its head comment in Lib.lua)
+  KEYS[6] exp, KEYS[7] fin:expired (expiry; a queue without expiring tasks pays one ZRANGEBYSCORE of a missing key)
 
   ARGV[1] P   ARGV[2] now ms   ARGV[3] max   ARGV[4] lease duration ms   ARGV[5] worker id
   ARGV[6] token prefix ("<queue>/<nonce>."; the task's lease token is prefix .. i)
@@ -24,6 +25,9 @@ local worker, q = ARGV[5], ARGV[8]
 local meta = redis.call("HMGET", KEYS[4], "paused", "lim")
 if meta[1] == "1" then return { -2 } end
 local evs = {}
+-- expiry: a lease never hands out a task past its expires_at: end those first (before promotion, so
+-- an expired due retry is not made pending).
+if KEYS[6] then expire_due(KEYS[6], KEYS[1], KEYS[2], KEYS[7], KEYS[4], KEYS[5], P, q, nows, 1000, evs) end
 promote_due(KEYS[1], KEYS[2], KEYS[4], P, q, nows, tonumber(ARGV[9]), evs, KEYS[5])
 -- With limits, each popped task comes with a third value: the slots it holds (false: none), kept as "lh".
 local popped, step = nil, 2

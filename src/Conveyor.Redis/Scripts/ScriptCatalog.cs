@@ -48,6 +48,7 @@ internal static partial class ScriptCatalog
         LayoutUpgrade, // redis-index
         .. Workflows,
         QueueLimitSet, QueueLimitDelete, QueueLimitList, // limits
+        TaskExpire, // expiry
     ];
 
     /// <summary>The raw text of an embedded file (tests read it too).</summary>

@@ -75,6 +75,7 @@ internal static class TaskRows
             Attempts = attempts,
             CreatedAt = Time(r.GetInt64(o.CreatedAt)),
             ScheduledFor = Time(r.GetInt64(o.ScheduledFor)),
+            ExpiresAt = o.ExpiresAt < 0 || r.IsDBNull(o.ExpiresAt) ? null : Time(r.GetInt64(o.ExpiresAt)),
             StartedAt = r.IsDBNull(o.StartedAt) ? null : Time(r.GetInt64(o.StartedAt)),
             FinishedAt = r.IsDBNull(o.FinishedAt) ? null : Time(r.GetInt64(o.FinishedAt)),
             WorkerId = r.IsDBNull(o.WorkerId) ? null : r.GetString(o.WorkerId),
@@ -108,11 +109,13 @@ internal static class TaskRows
 
         // limits: a statement that lists its columns may leave unique_key out.
         public readonly int UniqueKey = Optional(r, "unique_key");
+        // expiry (migration 17): absent from a read that names its columns.
+        public readonly int ExpiresAt = Optional(r, "expires_at");
 
         private static int Optional(SqliteDataReader r, string name)
         {
             for (var i = 0; i < r.FieldCount; i++)
-                if (r.GetName(i) == name) return i;
+                if (string.Equals(r.GetName(i), name, StringComparison.OrdinalIgnoreCase)) return i;
             return -1;
         }
     }

@@ -86,6 +86,7 @@ internal static class EnqueueOps
         insert.Set("$metadata", t.Metadata.Count == 0 ? null : ToJson(t.Metadata));
         insert.Set("$created_at", Ticks(t.CreatedAt));
         insert.Set("$scheduled_for", Ticks(t.ScheduledFor));
+        insert.Set("$expires_at", t.ExpiresAt is { } e ? Ticks(e) : null); // expiry
         insert.ExecuteNonQuery();
     }
 
@@ -118,6 +119,7 @@ internal static class EnqueueOps
                 }
                 w.WriteNumber("created_at", Ticks(t.CreatedAt));
                 w.WriteNumber("scheduled_for", Ticks(t.ScheduledFor));
+                if (t.ExpiresAt is { } e) w.WriteNumber("expires_at", Ticks(e)); // expiry
                 w.WriteEndObject();
             }
             w.WriteEndArray();

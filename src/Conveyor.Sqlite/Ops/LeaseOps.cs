@@ -22,6 +22,7 @@ internal static class LeaseOps
             if (leased.Count >= p.Max) break;
             // The paused check is inside the Pick statement (one statement less per lease on the hot
             // path); promoting due tasks of a paused queue is harmless: they stay pending there.
+            ExpiryOps.AtLease(ctx, queue, now); // expiry: before anything is promoted or picked
             Promote(ctx, queue, now);
             var want = p.Max - leased.Count;
             var rowids = new List<long>(want);

@@ -12,7 +12,8 @@ internal static class MaintenanceOps
     {
         var now = ctx.Now();
         var reclaims = new MaintenanceReclaims();
-        return new MaintenanceResult(Promote(ctx, now), Reclaim(ctx, now, reclaims), Expire(ctx, now, request)) { Reclaims = reclaims.ToList() };
+        var expiries = ExpiryOps.ByMaintenance(ctx, now); // expiry: before promotion, so an expired due task is not made pending
+        return new MaintenanceResult(Promote(ctx, now), Reclaim(ctx, now, reclaims), Expire(ctx, now, request)) { Reclaims = reclaims.ToList(), Expiries = expiries };
     }
 
     private static int Promote(WriteContext ctx, DateTimeOffset now)

@@ -19,16 +19,16 @@ internal static class RetentionOps
 
     public static int Apply(WriteContext ctx, DateTimeOffset now, RetentionPolicy policy, int limit)
     {
-        var queues = new List<(string Queue, long Succeeded, long Failed, long Cancelled)>();
+        var queues = new List<(string Queue, long Succeeded, long Failed, long Cancelled, long Expired)>();
         using (var reader = ctx.Command("MaintenanceRun.RetentionQueues").ExecuteReader())
-            while (reader.Read()) queues.Add((reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3)));
+            while (reader.Read()) queues.Add((reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4)));
         var left = limit;
-        foreach (var (queue, succeeded, failed, cancelled) in queues)
+        foreach (var (queue, succeeded, failed, cancelled, expired) in queues)
         {
             foreach (var state in RetentionPolicy.States)
             {
                 if (left <= 0) break;
-                var kept = state switch { TaskState.Succeeded => succeeded, TaskState.Failed => failed, _ => cancelled };
+                var kept = state switch { TaskState.Succeeded => succeeded, TaskState.Failed => failed, TaskState.Expired => expired, _ => cancelled };
                 if (kept == 0) continue;
                 var rule = policy.For(queue, state);
                 var byAge = ctx.Command("MaintenanceRun.RetentionByAge");

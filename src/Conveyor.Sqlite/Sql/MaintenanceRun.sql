@@ -24,15 +24,15 @@ DELETE FROM idempotency_keys WHERE created_at <= $before;
 -- tasks_retention index (migration 8): oldest finish first.
 
 -- name: RetentionQueues
--- Result: queue, succeeded, failed, cancelled (the kept counts, migration 3) of each queue with terminal tasks.
-SELECT queue, succeeded, failed, cancelled FROM queue_counts WHERE succeeded + failed + cancelled > 0;
+-- Result: queue, succeeded, failed, cancelled, expired (the kept counts, migrations 3 and 17) of each queue with terminal tasks.
+SELECT queue, succeeded, failed, cancelled, expired FROM queue_counts WHERE succeeded + failed + cancelled + expired > 0;
 
 -- name: RetentionByAge
 -- Parameters: $queue, $state, $before (ticks: now - max age), $limit. Result: id of each deleted task.
 DELETE FROM tasks
 WHERE rowid IN (
     SELECT rowid FROM tasks INDEXED BY tasks_retention
-    WHERE queue = $queue AND state = $state AND state IN ('succeeded', 'failed', 'cancelled') AND finished_at < $before
+    WHERE queue = $queue AND state = $state AND state IN ('succeeded', 'failed', 'cancelled', 'expired') AND finished_at < $before
     ORDER BY finished_at LIMIT $limit)
 RETURNING id;
 
@@ -41,6 +41,14 @@ RETURNING id;
 DELETE FROM tasks
 WHERE rowid IN (
     SELECT rowid FROM tasks INDEXED BY tasks_retention
-    WHERE queue = $queue AND state = $state AND state IN ('succeeded', 'failed', 'cancelled')
+    WHERE queue = $queue AND state = $state AND state IN ('succeeded', 'failed', 'cancelled', 'expired')
     ORDER BY finished_at LIMIT $limit)
 RETURNING id;
+
+-- expiry: (issue 14 item 4) the pending and scheduled tasks past their expires_at that no lease
+-- looked at (a queue nobody leases), every queue at once, oldest expiry first.
+-- name: ExpireDue
+-- Parameters: $now (ticks). Result: rowid, id, queue, type, expires_at of each task to end expired.
+SELECT rowid, id, queue, type, expires_at FROM tasks INDEXED BY tasks_expiring
+WHERE expires_at IS NOT NULL AND state IN ('pending', 'scheduled') AND expires_at <= $now
+ORDER BY expires_at LIMIT 10000;

@@ -2,8 +2,8 @@
 -- the triggers of migration 3 (queue_counts), so this reads one row per queue, never the tasks.
 
 -- name: Counts
--- Parameters: none. Result: queue, pending, scheduled, running, succeeded, failed, cancelled.
-SELECT queue, pending, scheduled, running, succeeded, failed, cancelled FROM queue_counts;
+-- Parameters: none. Result: queue, pending, scheduled, running, succeeded, failed, cancelled, expired.
+SELECT queue, pending, scheduled, running, succeeded, failed, cancelled, expired FROM queue_counts;
 
 -- name: Paused
 -- Parameters: none. Result: name of each paused queue.

@@ -16,19 +16,20 @@ INSERT OR REPLACE INTO idempotency_keys (queue, key, task_id, created_at) VALUES
 -- Parameters: $items (JSON array of objects named like the columns; args/metadata as JSON, backoff as JSON text).
 -- Result: none.
 INSERT INTO tasks (id, seq, type, queue, state, priority, args, attempt, max_attempts, backoff, timeout,
-                   idempotency_key, metadata, attempts, created_at, scheduled_for)
+                   idempotency_key, metadata, attempts, created_at, scheduled_for, expires_at)
 SELECT value ->> '$.id', value ->> '$.seq', value ->> '$.type', value ->> '$.queue', value ->> '$.state',
        value ->> '$.priority', value -> '$.args', 0, value ->> '$.max_attempts', value ->> '$.backoff',
-       value ->> '$.timeout', NULL, value -> '$.metadata', '[]', value ->> '$.created_at', value ->> '$.scheduled_for'
+       value ->> '$.timeout', NULL, value -> '$.metadata', '[]', value ->> '$.created_at', value ->> '$.scheduled_for',
+       value ->> '$.expires_at'
 FROM json_each($items);
 
 -- name: Insert
 -- One task (used for tasks with an idempotency or unique key, which are checked one by one).
 -- Parameters: every column of a new task. Result: none.
 INSERT INTO tasks (id, seq, type, queue, state, priority, args, attempt, max_attempts, backoff, timeout,
-                   idempotency_key, unique_key, metadata, attempts, created_at, scheduled_for)
+                   idempotency_key, unique_key, metadata, attempts, created_at, scheduled_for, expires_at)
 VALUES ($id, $seq, $type, $queue, $state, $priority, $args, 0, $max_attempts, $backoff, $timeout,
-        $key, $unique_key, $metadata, '[]', $created_at, $scheduled_for);
+        $key, $unique_key, $metadata, '[]', $created_at, $scheduled_for, $expires_at);
 
 -- name: UniqueFind
 -- limits: unique while active. Parameters: $queue, $key. Result: the id of the key's holder while it

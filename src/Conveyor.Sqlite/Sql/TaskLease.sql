@@ -120,3 +120,12 @@ CREATE TEMP TRIGGER IF NOT EXISTS limits_wake_deleted AFTER DELETE ON main.tasks
 WHEN OLD.state = 'running' AND OLD.limit_held IS NOT NULL BEGIN
     SELECT conveyor_limit_freed(OLD.queue);
 END;
+
+-- expiry: (issue 14 item 4) run before Promote and Pick, in the same writer transaction, so a lease
+-- never hands out a task past its expires_at. One probe of a partial index that holds only expiring
+-- tasks: nothing for a queue without them.
+-- name: Expire
+-- Parameters: $queue, $now (ticks). Result: rowid, id, type, expires_at of each task to end expired (ExpiryOps ends them).
+SELECT rowid, id, type, expires_at FROM tasks INDEXED BY tasks_expiring_queue
+WHERE queue = $queue AND expires_at IS NOT NULL AND state IN ('pending', 'scheduled') AND expires_at <= $now
+LIMIT 1000;

@@ -39,7 +39,7 @@ internal static class QueueEndpoints
         {
             var (ok, failed) = rates.PerMinute(q.Name);
             return new QueueView(q.Name, q.Paused, q.Pending, q.Scheduled, q.Running, q.Succeeded, q.Failed, q.Cancelled, ok, failed,
-                q.OldestPendingAt, workers.Count(w => w.Queues.Contains(q.Name)));
+                q.OldestPendingAt, workers.Count(w => w.Queues.Contains(q.Name)), q.Expired);
         }).ToList();
         return ApiResults.Ok(new QueueListResponse(views));
     }

@@ -10,7 +10,7 @@ import { bulkAction } from '../lib/bulk.js';
 import { coalesce } from '../lib/schedule.js';
 import * as events from '../lib/events.js';
 
-const STATES = ['', 'pending', 'scheduled', 'running', 'succeeded', 'failed', 'cancelled'];
+const STATES = ['', 'pending', 'scheduled', 'running', 'succeeded', 'failed', 'cancelled', 'expired'];
 const FILTERS = ['state', 'queue', 'type', 'idempotency_key', 'tag', 'error', 'error_type'];
 
 export default {
