@@ -17,13 +17,19 @@ internal sealed class ExecutionSlot(TimeProvider time, Action? progressReported 
     private TaskProgress? _progress;
     private bool _progressUnsent;
     private bool _abandoned;
-    private DateTimeOffset _leaseDeadline;
+    // skew: when the lease runs out by THIS machine's monotonic clock (a TimeProvider timestamp): the
+    // time the lease (or its last renewal) was asked for plus its duration. Never the deadline the
+    // store answered, which is on another machine's wall clock.
+    private long _leaseExpiresAt;
     private DateTimeOffset _begunAt;
 
     public LeasedTask? Current { get { lock (_gate) return _current; } }
 
     /// <summary>Starts an attempt: returns the token that fires on timeout, cancel, lease loss or shutdown.</summary>
-    public CancellationToken Begin(LeasedTask leased)
+    /// <param name="leased">The task and its lease.</param>
+    /// <param name="leaseDuration">What the lease was asked for (the default lease when null).</param>
+    /// <param name="leasedAt">The timestamp (<see cref="TimeProvider.GetTimestamp"/>) taken before the lease was asked for; now when null.</param>
+    public CancellationToken Begin(LeasedTask leased, TimeSpan? leaseDuration = null, long? leasedAt = null)
     {
         lock (_gate)
         {
@@ -32,7 +38,7 @@ internal sealed class ExecutionSlot(TimeProvider time, Action? progressReported 
             _progress = null;
             _progressUnsent = false;
             _abandoned = false;
-            _leaseDeadline = leased.LeaseDeadline;
+            _leaseExpiresAt = ExpiresAt(leasedAt ?? time.GetTimestamp(), leaseDuration ?? TaskDefaults.LeaseDuration);
             _begunAt = time.GetUtcNow();
             _cts.CancelAfter(leased.Task.Timeout);
             return _cts.Token;
@@ -96,18 +102,35 @@ internal sealed class ExecutionSlot(TimeProvider time, Action? progressReported 
         }
     }
 
-    public void LeaseExtended(string taskId, DateTimeOffset deadline)
+    /// <summary>A renewal asked for at <paramref name="sentAt"/> (a timestamp) was granted for <paramref name="duration"/>.</summary>
+    public void LeaseExtended(string taskId, long sentAt, TimeSpan duration)
     {
         lock (_gate)
-            if (_current is not null && string.Equals(_current.Task.Id, taskId, StringComparison.Ordinal) && deadline > _leaseDeadline) _leaseDeadline = deadline;
+        {
+            if (_current is null || !string.Equals(_current.Task.Id, taskId, StringComparison.Ordinal)) return;
+            var expiresAt = ExpiresAt(sentAt, duration);
+            if (expiresAt > _leaseExpiresAt) _leaseExpiresAt = expiresAt;
+        }
     }
 
-    /// <summary>The running task's id when its lease deadline has passed by our clock (renewals kept failing).</summary>
-    public string? ExpiredAt(DateTimeOffset now)
+    /// <summary>The running task's id when its lease has run out by this machine's monotonic clock (renewals kept failing).</summary>
+    public string? Expired()
     {
         lock (_gate)
-            return _current is not null && now >= _leaseDeadline ? _current.Task.Id : null;
+            return _current is not null && time.GetTimestamp() >= _leaseExpiresAt ? _current.Task.Id : null;
     }
+
+    /// <summary>
+    /// Whether the running task's lease has less than <paramref name="left"/> to run by this machine's
+    /// monotonic clock (a prefetched task that waited for its slot starts with part of its lease used).
+    /// </summary>
+    public bool LeaseShorterThan(TimeSpan left)
+    {
+        lock (_gate)
+            return _current is not null && !_abandoned && _leaseExpiresAt - time.GetTimestamp() < (long)(left.TotalSeconds * time.TimestampFrequency);
+    }
+
+    private long ExpiresAt(long from, TimeSpan duration) => from + (long)(duration.TotalSeconds * time.TimestampFrequency);
 
     public void SetProgress(string taskId, TaskProgress progress)
     {

@@ -26,12 +26,12 @@ internal sealed class LeaseLoop(WorkerRuntime runtime, ChannelWriter<LeasedTask>
                 // is ready now: a blocked lease would also grab the very task a hand-back just returned.
                 var wait = slotFree ? o.LeaseWait : TimeSpan.Zero;
                 IReadOnlyList<LeasedTask> leased;
+                var started = runtime.Time.GetTimestamp();
                 // Stopping cancels a lease that is still waiting for work. A transport must either return
                 // what it leased or throw before leasing (the SQLite store does: once its lease is queued
                 // it is not cancellable); tasks that arrive after the stop began go back via the executors.
                 try
                 {
-                    var started = runtime.Time.GetTimestamp();
                     leased = await runtime.Transport.Lease(new TaskLeaseParams(runtime.WorkerId, runtime.Queues.Next(), room, o.LeaseDuration, wait), stop).ConfigureAwait(false);
                     if (leased.Count > 0) runtime.LeaseTook(runtime.Time.GetElapsedTime(started));
                     errors = 0;
@@ -61,7 +61,7 @@ internal sealed class LeaseLoop(WorkerRuntime runtime, ChannelWriter<LeasedTask>
                 }
                 foreach (var t in leased)
                 {
-                    runtime.Buffered(t);
+                    runtime.Buffered(t, started);
                     dispatch.TryWrite(t);
                 }
                 if (leased.Count == 0 && !slotFree)

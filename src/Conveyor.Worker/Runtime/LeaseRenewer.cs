@@ -5,23 +5,38 @@ namespace Conveyor.Worker.Runtime;
 
 /// <summary>
 /// Keeps the leases of running tasks alive with ONE batched ExtendMany for all of them, every third
-/// of the lease duration (sooner, at most once a second, when a handler reported progress). Its
-/// answers are how the worker learns that a task was cancelled or that a lease was lost.
+/// of the lease duration (sooner, at most once a second, when a handler reported progress, or when a
+/// task starts with a lease already a third used: a prefetched one that waited for its slot). Its
+/// answers are how the worker learns that a task was cancelled or that a lease was lost. Every
+/// schedule here is on this machine's monotonic clock and the lease duration, never on a deadline
+/// the store answered: that is on another machine's wall clock (skew).
 /// </summary>
 internal sealed class LeaseRenewer(WorkerRuntime runtime)
 {
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The renewer's tick: the interval divided evenly into steps of at most a second, so that a
+    /// renewal falls due on a tick (a 1 s tick on a 1.33 s interval renewed only every 2 s, half of a
+    /// 4 s lease).
+    /// </summary>
+    internal static TimeSpan TickFor(TimeSpan interval) =>
+        interval <= Tick ? interval : interval / Math.Ceiling(interval / Tick);
+
     public async Task RunAsync(CancellationToken stop)
     {
         var interval = runtime.Options.LeaseDuration / 3;
-        var tick = interval < Tick ? interval : Tick;
+        var tick = TickFor(interval);
         var last = runtime.Time.GetTimestamp();
         try
         {
             while (true)
             {
                 await Task.Delay(tick, runtime.Time, stop).ConfigureAwait(false);
-                if (runtime.Time.GetElapsedTime(last) < interval && !runtime.TakeProgressPending()) continue;
+                // skew: a slot whose lease has less than two intervals left (it began with a prefetched
+                // lease) is renewed now rather than up to an interval later.
+                if (runtime.Time.GetElapsedTime(last) < interval - tick / 8 && !runtime.TakeProgressPending()
+                    && !runtime.Slots.Any(s => s.LeaseShorterThan(runtime.Options.LeaseDuration - interval))) continue;
                 last = runtime.Time.GetTimestamp();
                 await RenewAsync(stop).ConfigureAwait(false);
             }
@@ -44,6 +59,7 @@ internal sealed class LeaseRenewer(WorkerRuntime runtime)
         if (items.Count == 0) return;
 
         IReadOnlyList<LeaseExtendResult> results;
+        var sent = runtime.Time.GetTimestamp(); // skew: a granted renewal runs from here, by our monotonic clock
         try
         {
             results = await runtime.Transport.ExtendMany(items, ct).ConfigureAwait(false);
@@ -52,11 +68,11 @@ internal sealed class LeaseRenewer(WorkerRuntime runtime)
         {
             if (!runtime.Refusal.Observe(ex))
                 runtime.Logger.LogWarning(TransportErrors.StackFor(ex), "renewing {Count} leases failed ({Reason})", items.Count, TransportErrors.Reason(ex));
-            // We cannot reach the broker. Once a lease has run out by our own clock it is (or will be)
-            // reclaimed and run elsewhere: stop our copy rather than finish it twice.
-            var now = runtime.Time.GetUtcNow();
+            // We cannot reach the broker. Once a lease has run out by our own monotonic clock (from when
+            // it or its last renewal was asked for: never a wall-clock deadline from another machine) it
+            // is (or will be) reclaimed and run elsewhere: stop our copy rather than finish it twice.
             foreach (var slot in runtime.Slots)
-                if (slot.ExpiredAt(now) is { } id) slot.TryCancel(id, CancelReason.LeaseLost);
+                if (slot.Expired() is { } id) slot.TryCancel(id, CancelReason.LeaseLost);
             return;
         }
 
@@ -67,7 +83,7 @@ internal sealed class LeaseRenewer(WorkerRuntime runtime)
                 : CancelReason.None;
             foreach (var slot in runtime.Slots)
             {
-                if (reason == CancelReason.None) slot.LeaseExtended(r.TaskId, r.LeaseDeadline ?? default);
+                if (reason == CancelReason.None) slot.LeaseExtended(r.TaskId, sent, runtime.Options.LeaseDuration);
                 else if (slot.TryCancel(r.TaskId, reason))
                     runtime.Logger.LogInformation("task {TaskId}: {Reason}; its handler's token fired", r.TaskId,
                         reason == CancelReason.CancelRequested ? "cancel requested" : $"lease lost ({r.Outcome})");

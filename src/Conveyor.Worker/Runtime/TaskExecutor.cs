@@ -29,14 +29,14 @@ internal sealed class TaskExecutor(WorkerRuntime runtime, ExecutionSlot slot, Ta
                 try
                 {
                     // Waited too long for a slot: the renewer handed it back already.
-                    if (!runtime.Unbuffer(leased)) continue;
+                    if (!runtime.Unbuffer(leased, out var leasedAt)) continue;
                     if (runtime.LeasingStopped)
                     {
                         // Leased but not started when the drain began: hand it back untouched, not charged.
                         runtime.Acks.Post(new TaskReleaseParams(leased.Task.Id, leased.LeaseToken));
                         continue;
                     }
-                    await ExecuteAsync(leased).ConfigureAwait(false);
+                    await ExecuteAsync(leased, leasedAt).ConfigureAwait(false);
                 }
                 catch (Exception ex)
                 {
@@ -50,10 +50,10 @@ internal sealed class TaskExecutor(WorkerRuntime runtime, ExecutionSlot slot, Ta
         }
     }
 
-    private async Task ExecuteAsync(LeasedTask leased)
+    private async Task ExecuteAsync(LeasedTask leased, long leasedAt)
     {
         var task = leased.Task;
-        var token = slot.Begin(leased);
+        var token = slot.Begin(leased, runtime.Options.LeaseDuration, leasedAt);
         var context = new TaskContext(task, slot, token, runtime.TaskLogger, runtime.Scopes, runtime.WorkerId);
         runtime.Options.OnTaskStart?.Invoke(context);
         var started = runtime.Time.GetTimestamp();

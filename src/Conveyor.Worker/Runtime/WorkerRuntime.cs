@@ -13,7 +13,8 @@ internal sealed class WorkerRuntime
     private readonly SemaphoreSlim _roomFreed = new(0);
     // Keyed by lease token, not task id: a task handed back and leased again by this pool has a second
     // entry while the first copy still waits in the channel, and each copy must find its own.
-    private readonly ConcurrentDictionary<string, (LeasedTask Task, long Since)> _buffered = new(StringComparer.Ordinal);
+    // skew: LeasedAt, the timestamp before the lease call, is where the lease's time starts by this machine's monotonic clock.
+    private readonly ConcurrentDictionary<string, (LeasedTask Task, long Since, long LeasedAt)> _buffered = new(StringComparer.Ordinal);
     private int _outstanding; // leased by this pool and not yet done: waiting in the channel or running
     private int _roomSignalled;
     private long _runTicks = -1, _leaseTicks = -1; // moving averages; -1 until the first sample
@@ -175,11 +176,19 @@ internal sealed class WorkerRuntime
     // An estimate: racing writers may drop a sample, which an average of the recent past can afford.
     private static long Ewma(long average, long sample) => average < 0 ? sample : average + (sample - average) / 8;
 
-    /// <summary>A leased task goes to the executors: it waits in the dispatch channel until a slot takes it.</summary>
-    public void Buffered(LeasedTask task) => _buffered[task.LeaseToken] = (task, Time.GetTimestamp());
+    /// <summary>
+    /// A leased task goes to the executors: it waits in the dispatch channel until a slot takes it.
+    /// <paramref name="leasedAt"/>: the timestamp taken before the lease call.
+    /// </summary>
+    public void Buffered(LeasedTask task, long leasedAt) => _buffered[task.LeaseToken] = (task, Time.GetTimestamp(), leasedAt);
 
     /// <summary>An executor takes a task to run (or hand back): false when the renewer handed it back already.</summary>
-    public bool Unbuffer(LeasedTask task) => _buffered.TryRemove(task.LeaseToken, out _);
+    public bool Unbuffer(LeasedTask task, out long leasedAt)
+    {
+        var taken = _buffered.TryRemove(task.LeaseToken, out var entry);
+        leasedAt = entry.LeasedAt;
+        return taken;
+    }
 
     /// <summary>
     /// Prefetched tasks that waited <paramref name="longerThan"/> without a slot go back to the queue (not
@@ -190,7 +199,7 @@ internal sealed class WorkerRuntime
     public int HandBackWaiting(TimeSpan longerThan)
     {
         var n = 0;
-        foreach (var (token, (task, since)) in _buffered)
+        foreach (var (token, (task, since, _)) in _buffered)
         {
             if (Time.GetElapsedTime(since) < longerThan || !_buffered.TryRemove(token, out _)) continue;
             Acks.Post(new TaskReleaseParams(task.Task.Id, token));
