@@ -107,14 +107,14 @@ public sealed class RedisClusterOfProcessesTests(ITestOutputHelper output) : IDi
                 Assert.False(p.HasExited, $"{name} exited while Redis was away:\n{p.Output}");
             // The processes on Redis say so in their logs.
             foreach (var (p, name) in new[] { (brokerA, "broker A"), (brokerB, "broker B"), (workerDirect, "direct worker") })
-                Assert.True(p.Output.Contains("reconnecting in the background", StringComparison.Ordinal), $"{name} did not log that Redis went away:\n{p.Output}");
+                Assert.True(p.Output.Contains("keeps trying in the background", StringComparison.Ordinal), $"{name} did not log that Redis went away:\n{p.Output}");
             redis.Start();
             output.WriteLine("phase 2: started redis-server again (same port, same AOF)");
             foreach (var http in new[] { httpA, httpB })
                 await WaitForReadyz(http, ready: true, TimeSpan.FromSeconds(30));
             output.WriteLine("phase 2: both brokers answer /readyz 200 again");
             foreach (var (p, name) in new[] { (brokerA, "broker A"), (brokerB, "broker B"), (workerDirect, "direct worker") })
-                await p.WaitForOutput(") restored", TimeSpan.FromSeconds(30));
+                await p.WaitForOutput("the store is reachable", TimeSpan.FromSeconds(30));
             await Task.Delay(2000);
             await stopSubmitting.CancelAsync();
             await submitter2;

@@ -64,11 +64,6 @@ public sealed class MaintenanceLoop(TaskEngine engine, TimeProvider time, ILogge
                 // The store logs one line per episode of refused writes (or of being unreachable), and one
                 // when it fails closed after a failed sync; nothing to add every second.
             }
-            catch (StoreUnreachableException e)
-            {
-                behind = false;
-                log.LogWarning("Maintenance run failed: {Reason}; trying again next tick", e.Message); // faults2: one line, no stack
-            }
             catch (Exception e)
             {
                 behind = false;

@@ -11,7 +11,7 @@ public sealed partial class StoreUnavailableException(string message, Exception?
     public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(2);
 
     /// <summary>
-    /// True for this exception and for a store client's own "no connection" errors (StackExchange.Redis'
+    /// True for this exception, for <see cref="StoreUnreachableException"/> (a command that got no answer), and for a store client's own "no connection" errors (StackExchange.Redis'
     /// connection and timeout errors, matched by name so that Core needs no dependency on it), also
     /// when wrapped in an <see cref="AggregateException"/>.
     /// </summary>
@@ -19,7 +19,7 @@ public sealed partial class StoreUnavailableException(string message, Exception?
     {
         for (var depth = 0; e is not null && depth < 4; depth++, e = e.InnerException)
         {
-            if (e is StoreUnavailableException) return true;
+            if (e is StoreUnavailableException or StoreUnreachableException) return true;
             if (e.GetType().FullName is "StackExchange.Redis.RedisConnectionException" or "StackExchange.Redis.RedisTimeoutException") return true;
             if (e is not AggregateException) return false;
         }
