@@ -16,6 +16,9 @@ public sealed partial class SqliteTaskStore
 
     private OtherProcessWatch? WatchOtherProcesses(Connections connections) =>
         Options.IsInMemory ? null
-            : new OtherProcessWatch(connections.ConnectionString, Options.Path, signals, TimeProvider.System,
+            : new OtherProcessWatch(writer.OthersDataVersion, Options.Path, signals, TimeProvider.System,
                 (Options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Conveyor.Sqlite"));
+
+    /// <summary>Wake-ups caused by other processes' commits (tests: this process's own commits cause none).</summary>
+    internal long OtherProcessWakes => otherProcesses?.Wakes ?? 0;
 }

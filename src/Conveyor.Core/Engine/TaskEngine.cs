@@ -62,7 +62,7 @@ public sealed partial class TaskEngine(ITaskStore store, TimeProvider time, Task
             throw new ConveyorValidationException(errors) { IsTooLarge = TaskValidator.OnlySizeErrors(errors) };
 
         // perf: a single submission shares a store call with concurrent ones (TaskEngine.Coalescing.cs).
-        var enqueue = records.Length == 1 ? _enqueueCoalescer.Enqueue(records[0], ct) : Store.TaskEnqueueMany(records, ct);
+        var enqueue = records.Length == 1 ? EnqueueSingle(records[0], ct) : Store.TaskEnqueueMany(records, ct);
         var results = await Timed(StoreOperations.TaskEnqueueMany, Time.GetTimestamp(), enqueue).ConfigureAwait(false);
         MeterSubmitted(records, results);
         return results;

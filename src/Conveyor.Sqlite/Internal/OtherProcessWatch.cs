@@ -12,8 +12,9 @@ namespace Conveyor.Sqlite.Internal;
 /// connection committed) and, when it moved, wakes everyone blocked here. Nothing runs while nobody is
 /// blocked, and nothing polls fast: where the file cannot be watched (no inotify) data_version is read
 /// every <see cref="SafetyInterval"/> instead, and where it can, every <see cref="WatchedSafetyInterval"/>
-/// in case an event was lost (an overflowing inotify queue). Our own commits move data_version
-/// too; the wake-up they cause is one extra, empty lease pass for a leaser that was blocked anyway.
+/// in case an event was lost (an overflowing inotify queue). data_version is read on the writer's own
+/// connection (<see cref="WriteLoop.OthersDataVersion"/>), where this process's own commits do not move
+/// it: a busy broker's commits fire events, but wake none of its blocked leasers or waiters.
 /// </summary>
 internal sealed class OtherProcessWatch : IDisposable
 {
@@ -22,7 +23,7 @@ internal sealed class OtherProcessWatch : IDisposable
     public static readonly TimeSpan WatchedSafetyInterval = TimeSpan.FromSeconds(15);
 
     private readonly Signals signals;
-    private readonly SqliteConnection connection;
+    private readonly Func<long> othersVersion;
     private readonly FileSystemWatcher? watcher;
     private readonly ITimer timer;
     private readonly Lock gate = new();
@@ -31,14 +32,17 @@ internal sealed class OtherProcessWatch : IDisposable
     private int checkQueued;
     private int eventSeen;
     private volatile bool disposed;
+    private long wakes;
 
-    public OtherProcessWatch(string connectionString, string path, Signals signals, TimeProvider time, ILogger logger)
+    /// <summary>How many times another process's commit woke everyone blocked here: what the tests count.</summary>
+    public long Wakes => Interlocked.Read(ref wakes);
+
+    /// <param name="othersVersion">data_version as moved by other connections only (<see cref="WriteLoop.OthersDataVersion"/>).</param>
+    public OtherProcessWatch(Func<long> othersVersion, string path, Signals signals, TimeProvider time, ILogger logger)
     {
         this.signals = signals;
-        connection = new SqliteConnection(connectionString);
-        connection.Open();
-        Connections.Exec(connection, "PRAGMA query_only=1; PRAGMA busy_timeout=5000;");
-        lastVersion = DataVersion();
+        this.othersVersion = othersVersion;
+        lastVersion = othersVersion();
         var full = System.IO.Path.GetFullPath(path);
         try
         {
@@ -107,22 +111,22 @@ internal sealed class OtherProcessWatch : IDisposable
         lock (gate)
         {
             if (disposed) return true;
-            try { version = DataVersion(); }
+            try { version = othersVersion(); }
             catch (SqliteException) { return false; } // busy or closing: look again
+            catch (ObjectDisposedException) { return true; } // the store is closing
             if (version == lastVersion) return false;
             lastVersion = version;
         }
+        Interlocked.Increment(ref wakes);
         signals.WakeAll();
         return true;
     }
-
-    private long DataVersion() => Convert.ToInt64(Connections.Scalar(connection, "PRAGMA data_version;"), System.Globalization.CultureInfo.InvariantCulture);
 
     public void Dispose()
     {
         disposed = true;
         timer.Dispose();
         watcher?.Dispose();
-        lock (gate) connection.Dispose();
+        lock (gate) { } // a check under way ends before the writer (whose connection it reads) is disposed
     }
 }

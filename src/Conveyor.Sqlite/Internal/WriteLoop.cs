@@ -75,8 +75,11 @@ internal sealed class WriteLoop : IAsyncDisposable
     private void RunBatch(ChannelReader<WriteOp> reader, List<WriteOp> done)
     {
         bool committed;
-        if (memoryGate is null) committed = Transact(reader, done);
-        else lock (memoryGate) committed = Transact(reader, done);
+        lock (connectionGate) // sqlperf: OthersDataVersion reads this connection between batches
+        {
+            if (memoryGate is null) committed = Transact(reader, done);
+            else lock (memoryGate) committed = Transact(reader, done);
+        }
         if (!committed) return;
         // Durable now: wake leasers and waiters, broadcast, then answer the callers.
         var wake = new HashSet<string>(ctx.WakeQueues, StringComparer.Ordinal);
@@ -150,6 +153,19 @@ internal sealed class WriteLoop : IAsyncDisposable
         // Only a commit that wrote rows proves there is room again (an empty one writes no page).
         if (diskFull.IsOpen && SQLitePCL.raw.sqlite3_total_changes(ctx.Connection.Handle) > changesBefore) diskFull.LeaveIfRoom();
         return true;
+    }
+
+    // sqlperf: the other-process watch's filter (OtherProcessWatch).
+    private readonly Lock connectionGate = new();
+
+    /// <summary>
+    /// <c>PRAGMA data_version</c> on the writer's own connection, read between batches: it moves only
+    /// when ANOTHER connection committed, never for this writer's commits, so the other-process watch
+    /// wakes nobody for this process's own writes.
+    /// </summary>
+    public long OthersDataVersion()
+    {
+        lock (connectionGate) return Convert.ToInt64(Connections.Scalar(ctx.Connection, "PRAGMA data_version;"), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private volatile string? failed;
