@@ -92,7 +92,9 @@ public sealed class Seed001ScenarioTests(ITestOutputHelper output) : IDisposable
         try
         {
             // Every worker is up and waiting before the first email is queued, as in the seed's demo.
-            procs.AddRange(await Task.WhenAll(Enumerable.Range(0, workers).Select(_ => StartWorker(url, concurrency: 1))));
+            // No prefetch: an attempt's start is its lease, so a task leased ahead of its slot (and
+            // waiting there) would count as running at once with the one before it.
+            procs.AddRange(await Task.WhenAll(Enumerable.Range(0, workers).Select(_ => StartWorker(url, concurrency: 1, prefetch: false))));
             var ids = new List<string>();
             for (var i = 0; i < tasks; i++) ids.Add(await SendEmail(http, $"batch{i}@example.com"));
             var records = new List<TaskRecord>();
@@ -141,9 +143,11 @@ public sealed class Seed001ScenarioTests(ITestOutputHelper output) : IDisposable
         return new Broker(p, $"http://127.0.0.1:{port}");
     }
 
-    private async Task<ConveyorProcess> StartWorker(string url, int concurrency)
+    private async Task<ConveyorProcess> StartWorker(string url, int concurrency, bool prefetch = true)
     {
-        var p = ConveyorProcess.Start(_env.Directory, "worker", "--broker", url, "--concurrency", concurrency.ToString(CultureInfo.InvariantCulture), "--email-duration", EmailDuration);
+        var p = prefetch
+            ? ConveyorProcess.Start(_env.Directory, "worker", "--broker", url, "--concurrency", concurrency.ToString(CultureInfo.InvariantCulture), "--email-duration", EmailDuration)
+            : ConveyorProcess.Start(_env.Directory, "worker", "--broker", url, "--concurrency", concurrency.ToString(CultureInfo.InvariantCulture), "--email-duration", EmailDuration, "--max-prefetch", "0");
         await p.WaitForOutput("worker ");
         return p;
     }
