@@ -19,6 +19,7 @@ COPY global.json Directory.Build.props Directory.Packages.props ./
 COPY src/Conveyor.Core/Conveyor.Core.csproj src/Conveyor.Core/
 COPY src/Conveyor.Sqlite/Conveyor.Sqlite.csproj src/Conveyor.Sqlite/
 COPY src/Conveyor.Redis/Conveyor.Redis.csproj src/Conveyor.Redis/
+COPY src/Conveyor.RabbitMq/Conveyor.RabbitMq.csproj src/Conveyor.RabbitMq/
 COPY src/Conveyor.Worker/Conveyor.Worker.csproj src/Conveyor.Worker/
 COPY src/Conveyor.Client/Conveyor.Client.csproj src/Conveyor.Client/
 COPY src/Conveyor.Server/Conveyor.Server.csproj src/Conveyor.Server/
