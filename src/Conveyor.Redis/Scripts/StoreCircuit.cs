@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Conveyor.Store;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
@@ -17,6 +18,8 @@ internal sealed class StoreCircuit(IConnectionMultiplexer mux, ILogger logger, i
     public static readonly TimeSpan ProbeEvery = TimeSpan.FromMilliseconds(500);
 
     private int _open;
+    private long _lastTrip;
+    private long _lastWarned;
 
     public bool IsOpen => Volatile.Read(ref _open) == 1;
 
@@ -31,12 +34,19 @@ internal sealed class StoreCircuit(IConnectionMultiplexer mux, ILogger logger, i
     public void Trip(StoreUnreachableException why)
     {
         if (Interlocked.CompareExchange(ref _open, 1, 0) != 0) return;
-        logger.LogWarning("Redis does not answer: {Reason}; refusing store commands at once until it answers a PING again", why.Message);
+        // One warning per episode: a trip soon after a half-open retry is the same outage.
+        var now = Stopwatch.GetTimestamp();
+        if (Interlocked.Exchange(ref _lastTrip, now) == 0 || Stopwatch.GetElapsedTime(_lastWarned) > TimeSpan.FromMinutes(1))
+        {
+            _lastWarned = now;
+            logger.LogWarning("Redis does not answer: {Reason}; refusing store commands at once until it answers a PING again", why.Message);
+        }
         _ = Probe();
     }
 
     private async Task Probe()
     {
+        var opened = Stopwatch.GetTimestamp();
         while (true)
         {
             await Task.Delay(ProbeEvery).ConfigureAwait(false);
@@ -51,10 +61,22 @@ internal sealed class StoreCircuit(IConnectionMultiplexer mux, ILogger logger, i
             {
                 return; // the store was closed
             }
-            catch (Exception e) when (e is RedisException or TimeoutException or TaskCanceledException)
+            catch (Exception e)
             {
-                // still away: try again
+                // Still away (any failure of the probe: it must never end with the circuit left open).
+                // Half-open after a while: the connection a PING rides on can stay wedged after a silent
+                // partition heals, so let commands through again; one that gets no answer trips it anew.
+                logger.LogDebug(e, "Redis PING probe failed");
+                if (Stopwatch.GetElapsedTime(opened) >= HalfOpenAfter)
+                {
+                    Volatile.Write(ref _open, 0);
+                    logger.LogDebug("Redis circuit half-open after {Seconds} s: store commands are sent again", HalfOpenAfter.TotalSeconds);
+                    return;
+                }
             }
         }
     }
+
+    /// <summary>How long the circuit stays open without an answered PING before commands may try again.</summary>
+    public static readonly TimeSpan HalfOpenAfter = TimeSpan.FromSeconds(10);
 }
