@@ -14,7 +14,9 @@ public abstract partial class TaskRecordsConformanceTests
         var time = NewClock();
         await using var store = await CreateStore(time);
         var later = await Enqueue(store, NewTask(time, queue: "r", delay: TimeSpan.FromHours(1)));
-        await Enqueue(store, NewTask(time, queue: "r", maxAttempts: 3));
+        // A fixed backoff: full jitter can draw ~0 ms, and a retry due at once would be promoted to
+        // pending by the next lease (MakeDead's), which "retry now" rightly refuses.
+        await Enqueue(store, NewTask(time, queue: "r", maxAttempts: 3, backoff: BackoffPolicy.FixedDelay(TimeSpan.FromMinutes(1))));
         var failedOnce = await FailWith(store, "r", "E", "once", dead: false); // scheduled by backoff, attempt 1
         var dead = (await MakeDead(store, time, 1, "r"))[0];
         var cancelled = await Enqueue(store, NewTask(time, queue: "r", delay: TimeSpan.FromHours(2)));
