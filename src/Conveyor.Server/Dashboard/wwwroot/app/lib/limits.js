@@ -46,11 +46,11 @@ export const removeLimit = (queue, name) => api(`/api/v1/queues/${enc(queue)}/li
 export function limitForm(onSet) {
   const field = (id, label, attrs) => h('div', { class: 'field' }, h('label', { for: id }, label), h('input', { id, ...attrs }));
   const form = h('form', { class: 'limit-form', 'aria-label': 'Set a limit', onsubmit: (e) => { e.preventDefault(); submit(); } },
-    h('div', { class: 'grid-3' },
+    h('div', { class: 'field-row' },
       field('l-queue', 'Queue', { name: 'queue', required: true, value: 'default' }),
       field('l-name', 'Limit name', { name: 'name', required: true, placeholder: 'per-tenant' }),
       field('l-key', 'Counted per (optional)', { name: 'key', placeholder: 'metadata.tenant or args.customer' })),
-    h('div', { class: 'grid-3' },
+    h('div', { class: 'field-row' },
       field('l-concurrency', 'At most running', { name: 'concurrency', type: 'number', min: '1' }),
       field('l-rate', 'At most started', { name: 'rate', type: 'number', min: '1' }),
       field('l-interval', 'per (seconds)', { name: 'interval', type: 'number', min: '0.001', step: 'any' })),
