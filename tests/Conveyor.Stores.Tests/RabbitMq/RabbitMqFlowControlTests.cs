@@ -15,7 +15,8 @@ namespace Conveyor.Stores.Tests.RabbitMq;
 /// <summary>
 /// What limits and expiry add on RabbitMQ, on the real server (the shared suites prove the contract):
 /// an over-limit task is parked in the records and its message acknowledged, then published again when
-/// its slot frees; a duplicate message never runs a parked task; limits hold across brokers; an expired
+/// its slot frees or its rate window reopens; a duplicate or redelivered message never runs a parked task
+/// twice; limits hold across brokers; an expired
 /// task's message delivered later is spent and the task never runs.
 /// </summary>
 [Collection(RabbitMqConformanceCollection.Name)]
@@ -91,6 +92,54 @@ public sealed class RabbitMqFlowControlTests(RabbitMqFixture rabbit) : StoreConf
         Assert.Equal(second.Id, next.Task.Id);
         Assert.Equal(1, next.Task.Attempt);
         Assert.Equal(0, Waiting(await store.QueueLimitList("default"), "a"));
+    }
+
+    [Fact]
+    public async Task A_parked_task_whose_message_came_back_runs_once()
+    {
+        var time = NewClock();
+        await using var store = await Open(time);
+        await store.QueueLimitSet("default", new QueueLimit("one", "metadata.tenant", Concurrency: 1));
+        var first = await Enqueue(store, ForTenant(time, "a"));
+        var second = await Enqueue(store, ForTenant(time, "a"));
+        var running = await LeaseOne(store);
+        // A broker takes the second message, the records park its task, and the broker dies before its ack.
+        await using (var ch = await amqp!.CreateChannelAsync())
+        {
+            var got = await ch.BasicGetAsync(RabbitQueue, autoAck: false);
+            Assert.Equal(second.Id, Encoding.UTF8.GetString(got!.Body.Span));
+            await using var records = await RecordsOnly(time);
+            Assert.Null(Assert.Single((await records.TaskLeaseByIds(new TaskLeaseByIdsParams("default", [second.Id], "dying", LeaseFor))).Leased));
+        }
+        Assert.Equal(1u, await MessagesIn(RabbitQueue)); // handed back, unacknowledged
+        Assert.Empty(await LeaseNow(store, 5)); // spent: the task is parked, not ready
+        Assert.Equal(0u, await MessagesIn(RabbitQueue));
+        await store.TaskCompleteMany([new(first.Id, running.LeaseToken, null)]);
+        var next = await LeaseOne(store);
+        Assert.Equal(second.Id, next.Task.Id);
+        Assert.Equal(1, next.Task.Attempt);
+        await store.TaskCompleteMany([new(second.Id, next.LeaseToken, null)]);
+        Assert.Empty(await LeaseNow(store, 5));
+        Assert.Equal(TaskState.Succeeded, (await Get(store, second.Id)).State);
+    }
+
+    [Fact]
+    public async Task The_maintenance_sweep_publishes_a_rate_limited_task_when_its_window_reopens()
+    {
+        var time = NewClock();
+        await using var store = await Open(time);
+        await store.QueueLimitSet("default", new QueueLimit("api", "metadata.tenant", Rate: 1, Interval: TimeSpan.FromSeconds(10)));
+        await Enqueue(store, ForTenant(time, "a"));
+        var second = await Enqueue(store, ForTenant(time, "a"));
+        Assert.Single(await LeaseNow(store, 5));
+        Assert.Equal(0u, await MessagesIn(RabbitQueue)); // the second is parked, its message spent
+        time.Advance(TimeSpan.FromSeconds(9));
+        await store.MaintenanceRun(TimeSpan.FromDays(7));
+        Assert.Equal(0u, await MessagesIn(RabbitQueue));
+        time.Advance(TimeSpan.FromSeconds(1));
+        await store.MaintenanceRun(TimeSpan.FromDays(7)); // no leaser: the sweep reopens the window and publishes
+        Assert.Equal(1u, await MessagesIn(RabbitQueue));
+        Assert.Equal(second.Id, (await LeaseOne(store)).Task.Id);
     }
 
     [Fact]
