@@ -143,6 +143,24 @@ public sealed class RabbitMqFlowControlTests(RabbitMqFixture rabbit) : StoreConf
     }
 
     [Fact]
+    public async Task A_blocked_lease_gets_the_parked_task_when_a_dead_lettered_task_frees_the_slot()
+    {
+        var time = NewClock();
+        await using var store = await Open(time);
+        await store.QueueLimitSet("default", new QueueLimit("one", "metadata.tenant", Concurrency: 1));
+        var first = await Enqueue(store, ForTenant(time, "a"));
+        var second = await Enqueue(store, ForTenant(time, "a"));
+        var running = await LeaseOne(store);
+        var waiting = store.TaskLease(LeaseParams(wait: TimeSpan.FromSeconds(30))).AsTask();
+        await Task.Delay(200);
+        Assert.False(waiting.IsCompleted);
+        // The fake clock never moves and no sweep runs: the records wake the leaser, whose sweep publishes the parked task.
+        var failed = Assert.Single(await store.TaskFailMany([new(first.Id, running.LeaseToken, new TaskError("E", "boom"), Retry: false)]));
+        Assert.Equal(TaskState.Failed, failed.State);
+        Assert.Equal(second.Id, Assert.Single(await waiting.WaitAsync(Guard)).Task.Id);
+    }
+
+    [Fact]
     public async Task A_released_task_gives_its_slot_back_and_the_parked_one_is_published()
     {
         var time = NewClock();
