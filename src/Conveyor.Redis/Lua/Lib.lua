@@ -313,7 +313,7 @@ local function outbox_unpark_score(T, id, score)
   return ready_score(redis.call("HGET", tkey, "pr"), seq)
 end
 
--- Up to n parked tasks of a slot back into ready (their scores kept, but see outbox_unpark_score). A parked task cancelled or
+-- Up to n parked tasks of a slot back into ready (their scores kept). A parked task cancelled or
 -- deleted since is dropped on the way (those scripts do not know its slot), so it never comes back.
 local function limit_unpark(T, slot, n)
   local moved = 0
