@@ -21,6 +21,9 @@ namespace Conveyor.RabbitMq;
 /// <item>The lease is a record: its token and deadline live in the records, never a delivery tag, so a
 /// lease that expires is reclaimed by the records' maintenance as a failed attempt and retried.</item>
 /// <item>Delays and retries wait in the records (scheduled) and are published when due, without plugins.</item>
+/// <item>Limits and expiry are decided by the records in the same lease by id: a task over a limit is
+/// parked there and its message acknowledged, then published again (a fresh seq) when the limit frees; an
+/// expired task's message is spent.</item>
 /// </list>
 /// </summary>
 public sealed partial class RabbitMqTaskDelivery : ITaskDelivery

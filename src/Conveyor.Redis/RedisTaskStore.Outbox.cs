@@ -12,7 +12,7 @@ public sealed partial class RedisTaskStore : IOutboxRecords
     public async ValueTask<OutboxBatch> OutboxTake(string queue, int limit, CancellationToken ct = default)
     {
         var q = Q(queue);
-        var a = (RedisResult[])(await _scripts.Run(ScriptCatalog.OutboxTake, [q.Ready, q.Scheduled, q.Meta, q.StateIndex],
+        var a = (RedisResult[])(await _scripts.Run(ScriptCatalog.OutboxTake, [q.Ready, q.Scheduled, q.Meta, q.StateIndex, q.Expiring, q.FinishedExpired],
             [q.TaskPrefix, NowMs(), limit, q.EventsChannel, queue, PromoteLimit]).ConfigureAwait(false))!;
         var entries = new List<OutboxEntry>((a.Length - 2) / 3);
         for (var i = 2; i + 2 < a.Length; i += 3)
@@ -38,7 +38,7 @@ public sealed partial class RedisTaskStore : IOutboxRecords
             q.TaskPrefix, nowMs, leaseMs, request.WorkerId, written.TokenPrefix, q.EventsChannel, request.Queue,
         };
         foreach (var id in request.TaskIds) args.Add(id);
-        var a = (RedisResult[])(await _scripts.Run(ScriptCatalog.TaskLeaseByIds, [q.Ready, q.Running, q.Meta, q.StateIndex], [.. args]).ConfigureAwait(false))!;
+        var a = (RedisResult[])(await _scripts.Run(ScriptCatalog.TaskLeaseByIds, [q.Ready, q.Running, q.Meta, q.StateIndex, q.Scheduled, q.Expiring, q.FinishedExpired], [.. args]).ConfigureAwait(false))!;
         if ((long)a[0] == -2) return new(true, [.. request.TaskIds.Select(_ => (LeasedTask?)null)]);
         var leased = new LeasedTask?[request.TaskIds.Count];
         for (var i = 1; i < a.Length; i++)

@@ -16,7 +16,7 @@ namespace Conveyor.EndToEnd.Tests;
 /// never sees more than 2 of one tenant at once, and does see 2 (the limit was reached) and more than 2
 /// tasks of all tenants at once (the slots were used). About 10 s (up to 30 s on 2 busy cores), most of it starting the processes.
 /// </summary>
-public sealed class LimitsProcessTests(ITestOutputHelper output) : IDisposable
+public class LimitsProcessTests(ITestOutputHelper output) : IDisposable
 {
     private const int Tenants = 5, PerTenant = 50, Workers = 5, Slots = 10;
     private readonly TestEnvironment _env = new();
@@ -24,11 +24,11 @@ public sealed class LimitsProcessTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task A_concurrency_limit_of_2_per_tenant_holds_with_50_worker_slots_in_5_processes()
     {
-        using var redis = new RedisServer(Path.Combine(_env.Directory, "redis"));
-        redis.Start();
+        var (storeUrl, servers) = StartStore(_env.Directory);
+        using var disposeServers = servers;
         var port = TestEnvironment.FreePort().ToString(CultureInfo.InvariantCulture);
         var url = $"http://127.0.0.1:{port}";
-        await using var server = ConveyorProcess.Start(_env.Directory, "server", "--port", port, "--store", redis.Url);
+        await using var server = ConveyorProcess.Start(_env.Directory, "server", "--port", port, "--store", storeUrl);
         var logs = Enumerable.Range(0, Workers).Select(i => Path.Combine(_env.Directory, $"executions-{i}.log")).ToArray();
         var workers = new List<ConveyorProcess>();
         try
@@ -38,7 +38,7 @@ public sealed class LimitsProcessTests(ITestOutputHelper output) : IDisposable
             Assert.True(code == 0, said);
             foreach (var log in logs)
                 workers.Add(ConveyorProcess.Start(_env.Directory, Histories.ExecutionLogEnv(log),
-                    "worker", "--store", redis.Url, "--queues", "tenants", "--concurrency", Slots.ToString(CultureInfo.InvariantCulture)));
+                    "worker", "--store", storeUrl, "--queues", "tenants", "--concurrency", Slots.ToString(CultureInfo.InvariantCulture)));
             foreach (var w in workers) await w.WaitForOutput("worker ");
 
             var (client, http) = TestEnvironment.Client(url);
@@ -97,6 +97,14 @@ public sealed class LimitsProcessTests(ITestOutputHelper output) : IDisposable
         }
     }
 
+    /// <summary>The store every process shares: a redis-server (RabbitMqLimitsProcessTests: RabbitMQ delivering, Redis records).</summary>
+    protected virtual (string Url, IDisposable Servers) StartStore(string directory)
+    {
+        var redis = new RedisServer(Path.Combine(directory, "redis"));
+        redis.Start();
+        return (redis.Url, redis);
+    }
+
     /// <summary>The most intervals open at one instant; one that ends where another starts does not overlap it.</summary>
     private static int MostAtOnce(IEnumerable<(DateTimeOffset Start, DateTimeOffset End)> intervals)
     {
@@ -107,5 +115,9 @@ public sealed class LimitsProcessTests(ITestOutputHelper output) : IDisposable
         return most;
     }
 
-    public void Dispose() => _env.Dispose();
+    public void Dispose()
+    {
+        _env.Dispose();
+        GC.SuppressFinalize(this);
+    }
 }

@@ -33,9 +33,9 @@ public abstract partial class TaskStoreConformanceTests
     private static Task Complete(ITaskStore store, LeasedTask l) => store.TaskCompleteMany([new(l.Task.Id, l.LeaseToken, null)]).AsTask();
 
     /// <summary>
-    /// False for a delivery that cannot enforce limits inside its lease (RabbitMQ hands messages out in
-    /// its own order): there every limit test proves instead that setting a limit is refused, with
-    /// nothing stored, rather than accepted and not kept.
+    /// False for a delivery that cannot enforce limits inside its lease (every store does today, RabbitMQ
+    /// through its records' TaskLeaseByIds): there every limit test proves instead that setting a limit
+    /// is refused, with nothing stored, rather than accepted and not kept.
     /// </summary>
     protected virtual bool SupportsLimits => true;
 

@@ -48,6 +48,7 @@ public sealed class ComposedTaskStore(ITaskDelivery delivery, ITaskRecords recor
     public ValueTask QueuePause(string queue, CancellationToken ct = default) => Delivery.QueuePause(queue, ct);
     public ValueTask QueueResume(string queue, CancellationToken ct = default) => Delivery.QueueResume(queue, ct);
     public ValueTask<int> OutboxSweep(CancellationToken ct = default) => Delivery.OutboxSweep(ct);
+    public bool SupportsExpiry => Delivery.SupportsExpiry;
 
     public ValueTask QueueLimitSet(string queue, QueueLimit limit, CancellationToken ct = default) => Delivery.QueueLimitSet(queue, limit, ct);
     public ValueTask<bool> QueueLimitDelete(string queue, string name, CancellationToken ct = default) => Delivery.QueueLimitDelete(queue, name, ct);

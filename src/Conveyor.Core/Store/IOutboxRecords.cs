@@ -26,7 +26,8 @@ public interface IOutboxRecords : ITaskRecords, IWorkerRegistry
     /// <summary>
     /// Lease the named tasks of one queue that are still ready (attempt+1, a fresh token and deadline,
     /// as <see cref="ITaskDelivery.TaskLease"/>); one answer per id in order, null for a task that is not
-    /// ready (its message is spent). Nothing is leased from a paused queue (<see cref="TaskLeaseByIdsResult.Paused"/>).
+    /// ready, has expired, or is over one of the queue's limits (parked in the records, back in the
+    /// outbox with a fresh seq once the limit frees): its message is spent. Nothing is leased from a paused queue (<see cref="TaskLeaseByIdsResult.Paused"/>).
     /// </summary>
     ValueTask<TaskLeaseByIdsResult> TaskLeaseByIds(TaskLeaseByIdsParams request, CancellationToken ct = default);
 
@@ -37,6 +38,9 @@ public interface IOutboxRecords : ITaskRecords, IWorkerRegistry
     ValueTask<IReadOnlyList<AckResult>> TaskFailMany(IReadOnlyList<TaskFailParams> items, CancellationToken ct = default);
     ValueTask<IReadOnlyList<LeaseExtendResult>> LeaseExtendMany(IReadOnlyList<LeaseExtendParams> items, CancellationToken ct = default);
     ValueTask QueuePause(string queue, CancellationToken ct = default);
+    ValueTask QueueLimitSet(string queue, Limits.QueueLimit limit, CancellationToken ct = default);
+    ValueTask<bool> QueueLimitDelete(string queue, string name, CancellationToken ct = default);
+    ValueTask<IReadOnlyList<QueueLimitInfo>> QueueLimitList(string queue, CancellationToken ct = default);
     ValueTask QueueResume(string queue, CancellationToken ct = default);
 
     /// <summary>

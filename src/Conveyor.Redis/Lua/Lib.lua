@@ -301,6 +301,18 @@ local function limit_window(T, l, key, now)
   return now, 0
 end
 
+-- rabbitmq: the ready score of a parked task going back in line (limit_unpark). On Redis alone, its
+-- old score (its place in line). On a queue an outside delivery serves (meta "xd", set by
+-- TaskLeaseByIds when it parks a task: the task's message was acknowledged then, the records hold
+-- it), a fresh seq, as every entry into ready takes, so the outbox (OutboxTake) publishes it again.
+local function outbox_unpark_score(T, id, score)
+  if not redis.call("HGET", T .. "meta", "xd") then return score end
+  local seq = redis.call("HINCRBY", T .. "meta", "seq", 1)
+  local tkey = T .. "t:" .. id
+  redis.call("HSET", tkey, "sq", seq)
+  return ready_score(redis.call("HGET", tkey, "pr"), seq)
+end
+
 -- Up to n parked tasks of a slot back into ready (their scores kept). A parked task cancelled or
 -- deleted since is dropped on the way (those scripts do not know its slot), so it never comes back.
 local function limit_unpark(T, slot, n)
@@ -311,7 +323,7 @@ local function limit_unpark(T, slot, n)
     redis.call("HINCRBY", T .. "meta", "lp", -(#m / 2))
     for i = 1, #m, 2 do
       if redis.call("HGET", T .. "t:" .. m[i], "st") == "pending" then
-        redis.call("ZADD", T .. "ready", m[i + 1], m[i])
+        redis.call("ZADD", T .. "ready", outbox_unpark_score(T, m[i], m[i + 1]), m[i]) -- rabbitmq: fresh seq there
         moved = moved + 1
       end
     end

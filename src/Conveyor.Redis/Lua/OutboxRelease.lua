@@ -2,7 +2,8 @@
   OutboxRelease: TaskReleaseMany for a queue delivered from outside (RabbitMQ): running -> pending
   without charging the attempt, fenced by the lease token, but with a FRESH seq, so the released
   task lands past the outbox watermark (OutboxTake) in the same script: a crash after the release
-  cannot strand it. (The delivery's queue has no "original place" to return to anyway.)
+  cannot strand it. (The delivery's queue has no "original place" to return to anyway.) The limit
+  slots it held are given back, as TaskReleaseMany does (a parked task takes its place, fresh seq).
 
   KEYS[1] running   KEYS[2] ready   KEYS[3] meta   KEYS[4] ix (the state index)
 
@@ -13,6 +14,7 @@
 ]]
 local P, now, q, n = ARGV[1], tonumber(ARGV[2]), ARGV[4], tonumber(ARGV[5])
 local out, evs = {}, {}
+local lim = limits_on(P)
 for i = 0, n - 1 do
   local o = 6 + i * 2
   local id = ARGV[o]
@@ -29,11 +31,13 @@ for i = 0, n - 1 do
     redis.call("HSET", tkey, "st", "pending", "sq", seq)
     redis.call("HDEL", tkey, "tk", "dl", "wk")
     redis.call("ZREM", KEYS[1], id)
+    limits_leave(P, tkey, lim)
     redis.call("ZADD", KEYS[2], ready_score(f[7], seq), id)
     ix_move(KEYS[4], id, "running", "pending") -- redis-index
     ev_add(evs, id, q, f[6], "pending", now)
     out[#out + 1] = 0; out[#out + 1] = "pending"
   end
 end
+limits_wake(lim, true)
 ev_flush(ARGV[3], evs)
 return out

@@ -96,7 +96,6 @@ public sealed class RabbitMqWorkersConformanceTests(RabbitMqFixture rabbit) : Wo
 [Collection(RabbitMqConformanceCollection.Name)]
 public sealed class RabbitMqConformanceTests(RabbitMqFixture rabbit) : TaskStoreConformanceTests
 {
-    protected override bool SupportsLimits => false; // docs/rabbitmq.md: limits are refused, not silently ignored
     private readonly RabbitMqStores stores = new(rabbit);
     protected override TimeSpan TimePrecision => TimeSpan.FromMilliseconds(1);
     protected override ValueTask<ITaskStore> CreateStore(FakeTimeProvider time) => stores.Create(time);
