@@ -35,6 +35,9 @@ public sealed class BenchBacklogTests(ITestOutputHelper output) : IDisposable
             Assert.InRange(waiting, target - 100, target);
             Assert.True(level.GetProperty("rss_bytes").GetInt64() > 0);
             Assert.True(level.GetProperty("store_bytes").GetInt64() > 0);
+            // backlog: the process's CPU over the level's W1, per task; the store runs in it (SQLite), so never zero.
+            Assert.True(level.GetProperty("cpu_micros_per_task").GetDouble() > 0);
+            Assert.False(level.TryGetProperty("redis_cpu_micros_per_task", out _)); // Redis only
         }
 
         await using var store = new Conveyor.Sqlite.SqliteTaskStore(new Conveyor.Sqlite.SqliteStoreOptions { Path = db });

@@ -9,6 +9,16 @@ namespace Conveyor.Cli.Bench;
 internal sealed record BacklogLevel(long Waiting, long Delayed, W1Result W1, long RssBytes, long? StoreBytes, long StoredTasks)
 {
     public double? StoreBytesPerTask => StoreBytes is { } b && StoredTasks > 0 ? (double)b / StoredTasks : null;
+
+    /// <summary>
+    /// backlog: the bench process's CPU (user + sys) over all three phases of this level's W1, per task
+    /// (each enqueued once and processed once). With a SQLite store the store runs in this process, so
+    /// this is the whole cost of a task; under load it moves far less than the rates do.
+    /// </summary>
+    public double CpuMicrosPerTask { get; init; }
+
+    /// <summary>backlog: Redis's own CPU (<c>INFO cpu</c>) over the same phases, per task; null for SQLite.</summary>
+    public double? RedisCpuMicrosPerTask { get; init; }
 }
 
 /// <summary>
@@ -23,7 +33,7 @@ internal sealed record BacklogLevel(long Waiting, long Delayed, W1Result W1, lon
 /// The bench's own memory stays bounded: the backlog is generated and submitted in batches of
 /// <see cref="FillBatch"/>, and no id of it is kept.
 /// </summary>
-internal sealed class BacklogBench(BenchRunner runner, IBenchTarget target, BenchProgress progress, Func<Task<long?>> storeBytes)
+internal sealed class BacklogBench(BenchRunner runner, IBenchTarget target, BenchProgress progress, Func<Task<long?>> storeBytes, RedisCostMeter? meter = null)
 {
     public const int FillBatch = 5_000;
     private const int BacklogPriority = TaskDefaults.MinPriority;
@@ -48,12 +58,21 @@ internal sealed class BacklogBench(BenchRunner runner, IBenchTarget target, Benc
         async Task Measure()
         {
             progress.Phase($"Backlog: W1 with {waiting} waiting and {scheduled} delayed tasks in its queue");
+            var redis0 = meter is null ? (RedisCostMeter.Sample?)null : await meter.Take().ConfigureAwait(false);
+            var cpu0 = CpuTime();
             var w1 = await runner.RunW1In(queue, BacklogPriority + 1, ct, handlers).ConfigureAwait(false);
+            var cpu = CpuTime() - cpu0;
+            var redis = meter is null ? (RedisCostMeter.Sample?)null : await meter.Take().ConfigureAwait(false);
             stored += w1.Processed;
             waiting -= Interlocked.Exchange(ref backlogRan, 0);
             using var self = Process.GetCurrentProcess();
             var bytes = await storeBytes().ConfigureAwait(false);
-            levels.Add(new BacklogLevel(waiting, scheduled, w1, self.WorkingSet64, bytes - baseline, stored));
+            var tasks = Math.Max(1, w1.Processed);
+            levels.Add(new BacklogLevel(waiting, scheduled, w1, self.WorkingSet64, bytes - baseline, stored)
+            {
+                CpuMicrosPerTask = cpu.TotalMicroseconds / tasks,
+                RedisCpuMicrosPerTask = redis is { } r1 && redis0 is { } r0 ? (r1.CpuSeconds - r0.CpuSeconds) * 1e6 / tasks : null,
+            });
         }
 
         foreach (var level in waitingLevels.Order())
@@ -72,6 +91,12 @@ internal sealed class BacklogBench(BenchRunner runner, IBenchTarget target, Benc
             await Measure().ConfigureAwait(false);
         }
         return levels;
+    }
+
+    private static TimeSpan CpuTime()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime;
     }
 
     private async Task Fill(string queue, long count, TimeSpan? delay, string what, CancellationToken ct)

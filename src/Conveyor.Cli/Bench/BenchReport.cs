@@ -42,7 +42,7 @@ internal sealed record BenchReport
                 yield return string.Create(c, $"W4 dashboard   target={Target} tasks={w4.Tasks} read={read.Read} calls={read.Calls} p50={read.P50Ms:F3}ms p99={read.P99Ms:F3}ms max={read.MaxMs:F3}ms");
         }
         foreach (var b in Backlog ?? [])
-            yield return string.Create(c, $"Backlog        target={Target} waiting={b.Waiting} delayed={b.Delayed} enqueue_single={b.W1.EnqueueSinglePerSecond:F0}/s enqueue_batch={b.W1.EnqueueBatchPerSecond:F0}/s processed={b.W1.ProcessedPerSecond:F0}/s (tasks={b.W1.Processed}) lost={b.W1.Lost} duplicates={b.W1.Duplicates} rss_mb={b.RssBytes / 1048576.0:F0} store_bytes_per_task={(b.StoreBytesPerTask is { } per ? per.ToString("F0", c) : "n/a")} (store_mb={(b.StoreBytes is { } sb ? (sb / 1048576.0).ToString("F0", c) : "n/a")} tasks={b.StoredTasks})");
+            yield return string.Create(c, $"Backlog        target={Target} waiting={b.Waiting} delayed={b.Delayed} enqueue_single={b.W1.EnqueueSinglePerSecond:F0}/s enqueue_batch={b.W1.EnqueueBatchPerSecond:F0}/s processed={b.W1.ProcessedPerSecond:F0}/s (tasks={b.W1.Processed}) lost={b.W1.Lost} duplicates={b.W1.Duplicates} rss_mb={b.RssBytes / 1048576.0:F0} store_bytes_per_task={(b.StoreBytesPerTask is { } per ? per.ToString("F0", c) : "n/a")} (store_mb={(b.StoreBytes is { } sb ? (sb / 1048576.0).ToString("F0", c) : "n/a")} tasks={b.StoredTasks}) cpu_us_per_task={b.CpuMicrosPerTask:F1}{(b.RedisCpuMicrosPerTask is { } rc ? string.Create(c, $" redis_cpu_us_per_task={rc:F1}") : "")}");
         if (Spread is { } spread)
             yield return spread.Line(Target);
         if (Redis is { } r)

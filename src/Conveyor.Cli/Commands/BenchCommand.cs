@@ -107,7 +107,7 @@ internal static class BenchCommand
                 if (wanted.Contains("backlog") && target is EngineBenchTarget backlogTarget)
                 {
                     var sizeOf = BacklogOptions.StoreSize(spec: StoreSpec.Parse(r.GetValue(store) ?? tempFile), meter);
-                    report = report with { Backlog = await new BacklogBench(runner, backlogTarget, progress, sizeOf).Run(backlogLevels, delayedCount, ct).ConfigureAwait(false) };
+                    report = report with { Backlog = await new BacklogBench(runner, backlogTarget, progress, sizeOf, meter).Run(backlogLevels, delayedCount, ct).ConfigureAwait(false) };
                 }
                 if (wanted.Contains("w2x") && target is EngineBenchTarget w2xTarget) // ops
                     report = report with { W2OtherProcess = await new W2OtherProcess(w2xTarget.Engine, StoreSpec.Parse(r.GetValue(store) ?? tempFile!).Location, settings.W2Samples, progress).Run(ct).ConfigureAwait(false) };
