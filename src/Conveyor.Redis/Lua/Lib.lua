@@ -31,9 +31,10 @@ local BAND = 1099511627776 -- 2^40: room for 2^40 enqueues per queue, all scores
 -- hi (attempt history, see hist_entry).
 -- Every hash has "sp": the development builds that wrote its nine fields one by one were never
 -- released, and their readers are gone (layout 2, RedisTaskStore.Layout.cs).
--- memory: the id and the queue are not fields (layout 3): the key says both (P .. id), so a pending
--- no-op task's listpack is 8 fields, under jemalloc's 128-B class instead of 10 in the 192-B one.
--- A script that answers a hash answers task_fields (the id appended); .NET adds the queue it ran on.
+-- memory: the id and the queue are not fields (layout 3): the key says both (P .. id); nor is the
+-- attempt before the first lease ("at" absent reads as 0), so a pending no-op task's listpack is 7
+-- fields, 108 B in jemalloc's 112-B class instead of 10 fields in the 192-B one. A script that answers
+-- a hash answers task_fields (the id appended); .NET adds the queue it ran on.
 --
 -- A lease reads LEASE_READ, then reads "er" and deletes "pg" (progress is the attempt's) only when
 -- "hi" is there: a task that has an error or progress has had an attempt end (failed, lease expired
@@ -44,8 +45,9 @@ local LEASE_READ = { "ty", "pr", "at", "sp", "ar", "sf", "hi" }
 
 -- Numbers made into strings: tostring and concatenation format with sprintf("%.14g"), the slow
 -- floating-point path; string.format("%d") takes the integer one. A lease's next attempt number is
--- nearly always one of these (measured: about 0.5 us per leased task less).
-local NEXT_ATTEMPT = { ["0"] = "1", ["1"] = "2", ["2"] = "3", ["3"] = "4", ["4"] = "5", ["5"] = "6",
+-- nearly always one of these (measured: about 0.5 us per leased task less). memory: [false] is a task
+-- never leased, whose hash has no "at" (HMGET answers false).
+local NEXT_ATTEMPT = { [false] = "1", ["0"] = "1", ["1"] = "2", ["2"] = "3", ["3"] = "4", ["4"] = "5", ["5"] = "6",
   ["6"] = "7", ["7"] = "8", ["8"] = "9" }
 
 local BACKOFF_WIRE = { e = "exponential", f = "fixed", n = "none" }

@@ -64,8 +64,8 @@ for i = 0, n - 1 do
       local st, sf = ARGV[o + 3], ARGV[o + 4]
       -- In the order the hot paths look fields up (a listpack hash is scanned from its start):
       -- the lease's fields first, then st (every acknowledgement reads it), then the rest. memory: no
-      -- id, no q (the key holds both: layout 3).
-      redis.call("HSET", tkey, "ty", ARGV[o + 1], "pr", ARGV[o + 2], "at", "0", "sp", ARGV[o + 5],
+      -- id, no q (the key holds both), no "at" until the first lease (absent is 0): layout 3.
+      redis.call("HSET", tkey, "ty", ARGV[o + 1], "pr", ARGV[o + 2], "sp", ARGV[o + 5],
         "ar", ARGV[o + 7], "sf", sf, "st", st, "sq", seq)
       if st == "pending" then
         ready[#ready + 1] = ready_score(ARGV[o + 2], seq); ready[#ready + 1] = id

@@ -30,7 +30,8 @@ public sealed class RedisLayout3Tests(RedisServerFixture redis) : IClassFixture<
 
     /// <summary>
     /// Rewrites every task of <paramref name="tasks"/> (id -> queue) into layout 2, as main's TaskEnqueueMany
-    /// wrote it: "id" and "q" in the hash, an entry in the id -> queue index, and layout key 2.
+    /// wrote it: "id" and "q" in the hash, "at" 0 until the first lease, an entry in the id -> queue index,
+    /// and layout key 2.
     /// </summary>
     private static async Task DowngradeToLayout2(RedisTaskStore store, IReadOnlyDictionary<string, string> tasks)
     {
@@ -38,15 +39,16 @@ public sealed class RedisLayout3Tests(RedisServerFixture redis) : IClassFixture<
         foreach (var chunk in tasks.Chunk(500))
         {
             await Task.WhenAll(chunk.Select(t => db.HashSetAsync(store.Keys.Queue(t.Value).Task(t.Key), [new HashEntry("id", t.Key), new HashEntry("q", t.Value)])));
+            await Task.WhenAll(chunk.Select(t => db.HashSetAsync(store.Keys.Queue(t.Value).Task(t.Key), "at", 0, When.NotExists)));
             await Task.WhenAll(chunk.Select(t => db.HashSetAsync(store.Keys.LegacyTaskIndexFor(t.Key), t.Key, t.Value)));
         }
         await db.StringSetAsync(store.Keys.Layout, 2);
     }
 
-    private static async Task<long> HashesWithOldFields(RedisTaskStore store, IReadOnlyDictionary<string, string> tasks)
+    private static async Task<long> HashesWithOldFields(RedisTaskStore store, IReadOnlyDictionary<string, string> tasks, string field = "q")
     {
         var db = store.Multiplexer.GetDatabase();
-        var has = await Task.WhenAll(tasks.Select(t => db.HashExistsAsync(store.Keys.Queue(t.Value).Task(t.Key), "q")));
+        var has = await Task.WhenAll(tasks.Select(t => db.HashExistsAsync(store.Keys.Queue(t.Value).Task(t.Key), field)));
         return has.Count(h => h);
     }
 
@@ -70,6 +72,7 @@ public sealed class RedisLayout3Tests(RedisServerFixture redis) : IClassFixture<
         var queueOf = new Dictionary<string, string>();
         var state = new Dictionary<string, TaskState>();
         List<LeasedTask> stillRunning;
+        Dictionary<string, string> pendingOf() => queueOf.Where(e => state[e.Key] == TaskState.Pending).ToDictionary();
         await using (var old = await Open(prefix))
         {
             // 2,600 tasks in "a" (three upgrade steps of 1,000), 20 in "b", in every state.
@@ -87,8 +90,9 @@ public sealed class RedisLayout3Tests(RedisServerFixture redis) : IClassFixture<
             foreach (var l in stillRunning) state[l.Task.Id] = TaskState.Running;
             foreach (var t in a.Skip(2500).Take(10)) { await old.TaskCancel(t.Id); state[t.Id] = TaskState.Cancelled; }
 
-            // What layout 3 writes: no key fields, no index.
+            // What layout 3 writes: no key fields, no attempt before the first lease, no index.
             Assert.Equal(0, await HashesWithOldFields(old, queueOf));
+            Assert.Equal(0, await HashesWithOldFields(old, pendingOf(), "at"));
             await DowngradeToLayout2(old, queueOf);
             Assert.Equal(queueOf.Count, await HashesWithOldFields(old, queueOf));
 
@@ -107,6 +111,8 @@ public sealed class RedisLayout3Tests(RedisServerFixture redis) : IClassFixture<
         var db = store.Multiplexer.GetDatabase();
         Assert.Equal("3", (string?)await db.StringGetAsync(store.Keys.Layout));
         Assert.Equal(0, await HashesWithOldFields(store, queueOf));
+        Assert.Equal(0, await HashesWithOldFields(store, queueOf, "id"));
+        Assert.Equal(0, await HashesWithOldFields(store, pendingOf(), "at"));
         foreach (var bucket in store.Keys.LegacyTaskIndexBuckets) Assert.False(await db.KeyExistsAsync(bucket));
 
         // Every task reads back by its bare id, with its id, queue and state, from either process.
