@@ -20,7 +20,8 @@ internal static class TaskHash
         args.Add(t.Type);
         args.Add(t.Priority);
         args.Add(t.State.ToWire());
-        args.Add(t.ScheduledFor.ToUnixTimeMilliseconds());
+        // memory: a pending task's scheduled_for equal to its created time is not stored (layout 3; see scheduled_sf in Lib.lua).
+        args.Add(t.State == TaskState.Pending && t.ScheduledFor == t.CreatedAt ? RedisValue.EmptyString : t.ScheduledFor.ToUnixTimeMilliseconds());
         args.Add(Spec(t));
         args.Add(t.IdempotencyKey ?? "");
         args.Add(t.Args.GetRawText());
@@ -117,7 +118,7 @@ internal static class TaskHash
             Error = ErrorOf((string?)read[7]),
             Attempts = attempts,
             CreatedAt = spec.CreatedAt,
-            ScheduledFor = read[5].TryParse(out long sf) ? DateTimeOffset.FromUnixTimeMilliseconds(sf) : DateTimeOffset.UnixEpoch,
+            ScheduledFor = !read[5].IsNullOrEmpty && read[5].TryParse(out long sf) ? DateTimeOffset.FromUnixTimeMilliseconds(sf) : spec.CreatedAt, // memory: absent is the created time
             StartedAt = started,
             WorkerId = written.WorkerId,
             LeaseDeadline = DateTimeOffset.FromUnixTimeMilliseconds(written.DeadlineMs),
@@ -171,7 +172,7 @@ internal static class TaskHash
             Progress = ProgressOf(Str(f, "pg")),
             Attempts = attempts,
             CreatedAt = spec.CreatedAt,
-            ScheduledFor = Time(f, "sf") ?? DateTimeOffset.UnixEpoch,
+            ScheduledFor = Time(f, "sf") ?? spec.CreatedAt, // memory: absent is the created time (layout 3)
             ExpiresAt = Time(f, "ex"), // expiry
             StartedAt = Time(f, "sa"),
             FinishedAt = state.IsTerminal() ? Time(f, "fa") : null,

@@ -1,7 +1,8 @@
 --[[
   LayoutUpgrade3: one bounded step of moving ONE queue's task hashes from layout 2 to layout 3
   (RedisTaskStore.Memory.cs): each hash loses "id" and "q", which its key already says (task_fields in
-  Lib.lua hands the id to readers; .NET adds the queue), and "at" when it is "0" (absent reads as 0). The step walks one set of the queue's task
+  Lib.lua hands the id to readers; .NET adds the queue), "at" when it is "0" (absent reads as 0), and
+  "sf" when it is the created time of the spec (scheduled_sf in Lib.lua reads it from there). The step walks one set of the queue's task
   ids from a cursor: the state index "ix" (every task but the running ones) by member, lexically,
   then the "running" set by rank. Safe from many processes at once and beside brokers and workers of
   layout 3: HDEL of a field that is gone is a no-op, and no layout-3 script writes either field. A
@@ -29,7 +30,9 @@ local changed = 0
 for _, id in ipairs(ids) do
   local tkey = P .. id
   local n = redis.call("HDEL", tkey, "id", "q")
-  if redis.call("HGET", tkey, "at") == "0" then n = n + redis.call("HDEL", tkey, "at") end
+  local f = redis.call("HMGET", tkey, "at", "sf", "sp")
+  if f[1] == "0" then n = n + redis.call("HDEL", tkey, "at") end
+  if f[2] and f[2] == scheduled_sf(nil, f[3]) then n = n + redis.call("HDEL", tkey, "sf") end
   if n > 0 then changed = changed + 1 end
 end
 return { changed, nxt }

@@ -32,9 +32,10 @@ local BAND = 1099511627776 -- 2^40: room for 2^40 enqueues per queue, all scores
 -- Every hash has "sp": the development builds that wrote its nine fields one by one were never
 -- released, and their readers are gone (layout 2, RedisTaskStore.Layout.cs).
 -- memory: the id and the queue are not fields (layout 3): the key says both (P .. id); nor is the
--- attempt before the first lease ("at" absent reads as 0), so a pending no-op task's listpack is 7
--- fields, 108 B in jemalloc's 112-B class instead of 10 fields in the 192-B one. A script that answers
--- a hash answers task_fields (the id appended); .NET adds the queue it ran on.
+-- attempt before the first lease ("at" absent reads as 0), nor "sf" while it is the created time in
+-- the spec (a task submitted without run_at: scheduled_sf reads it), so a pending no-op task's
+-- listpack is 6 fields, in jemalloc's 112-B class whatever its seq, instead of 10 fields in the 192-B
+-- one. A script that answers a hash answers task_fields (the id appended); .NET adds the queue.
 --
 -- A lease reads LEASE_READ, then reads "er" and deletes "pg" (progress is the attempt's) only when
 -- "hi" is there: a task that has an error or progress has had an attempt end (failed, lease expired
@@ -51,6 +52,13 @@ local NEXT_ATTEMPT = { [false] = "1", ["0"] = "1", ["1"] = "2", ["2"] = "3", ["3
   ["6"] = "7", ["7"] = "8", ["8"] = "9" }
 
 local BACKOFF_WIRE = { e = "exponential", f = "fixed", n = "none" }
+
+-- memory: a task's scheduled_for ms (a string) from its "sf" and "sp" values: "sf" when the hash has
+-- it, else the created ms in the spec (layout 3 leaves out an "sf" equal to it).
+local function scheduled_sf(sf, sp)
+  if sf then return sf end
+  return sp and string.match(sp, "^[^|]*|[^|]*|[^|]*|[^|]*|[^|]*|[^|]*|([^|]*)|") or nil
+end
 
 -- memory: a task's fields as TaskHash.Read takes them: HGETALL, then "id" (not stored since layout 3;
 -- a hash the upgrade has not reached yet has it twice, the same value). {} when there is no task.

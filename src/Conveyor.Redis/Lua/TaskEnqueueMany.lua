@@ -13,7 +13,8 @@
   ARGV[1] P (task key prefix)   ARGV[2] now ms   ARGV[3] idempotency window ms
   ARGV[4] wake ("PUBLISH <channel>" or "SPUBLISH <channel>")          ARGV[5] events channel   ARGV[6] queue   ARGV[7] n
   then n tasks of 8 values each:
-    id, type, priority, state (pending|scheduled|waiting), scheduled_for ms, spec ("sp", see Lib.lua),
+    id, type, priority, state (pending|scheduled|waiting), scheduled_for ms ("" for a pending task
+    whose scheduled_for is its created time: not stored, see Lib.lua), spec ("sp", see Lib.lua),
     idempotency key ("" for none; also inside the spec), args json
   (memory: no id -> queue index since layout 3: a bare id finds its queue by probing the known queues)
 
@@ -64,9 +65,13 @@ for i = 0, n - 1 do
       local st, sf = ARGV[o + 3], ARGV[o + 4]
       -- In the order the hot paths look fields up (a listpack hash is scanned from its start):
       -- the lease's fields first, then st (every acknowledgement reads it), then the rest. memory: no
-      -- id, no q (the key holds both), no "at" until the first lease (absent is 0): layout 3.
-      redis.call("HSET", tkey, "ty", ARGV[o + 1], "pr", ARGV[o + 2], "sp", ARGV[o + 5],
-        "ar", ARGV[o + 7], "sf", sf, "st", st, "sq", seq)
+      -- id, no q (the key holds both), no "at" until the first lease (absent is 0), no "sf" equal to
+      -- the created time (sent as ""): layout 3.
+      if sf == "" then
+        redis.call("HSET", tkey, "ty", ARGV[o + 1], "pr", ARGV[o + 2], "sp", ARGV[o + 5], "ar", ARGV[o + 7], "st", st, "sq", seq)
+      else
+        redis.call("HSET", tkey, "ty", ARGV[o + 1], "pr", ARGV[o + 2], "sp", ARGV[o + 5], "ar", ARGV[o + 7], "sf", sf, "st", st, "sq", seq)
+      end
       if st == "pending" then
         ready[#ready + 1] = ready_score(ARGV[o + 2], seq); ready[#ready + 1] = id
       -- workflows: a waiting step is in neither set until WorkflowStepRelease makes it pending

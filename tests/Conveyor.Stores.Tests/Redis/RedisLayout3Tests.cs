@@ -30,8 +30,8 @@ public sealed class RedisLayout3Tests(RedisServerFixture redis) : IClassFixture<
 
     /// <summary>
     /// Rewrites every task of <paramref name="tasks"/> (id -> queue) into layout 2, as main's TaskEnqueueMany
-    /// wrote it: "id" and "q" in the hash, "at" 0 until the first lease, an entry in the id -> queue index,
-    /// and layout key 2.
+    /// wrote it: "id" and "q" in the hash, "at" 0 until the first lease, "sf" always (the created time of the
+    /// spec unless run_at said otherwise), an entry in the id -> queue index, and layout key 2.
     /// </summary>
     private static async Task DowngradeToLayout2(RedisTaskStore store, IReadOnlyDictionary<string, string> tasks)
     {
@@ -40,6 +40,12 @@ public sealed class RedisLayout3Tests(RedisServerFixture redis) : IClassFixture<
         {
             await Task.WhenAll(chunk.Select(t => db.HashSetAsync(store.Keys.Queue(t.Value).Task(t.Key), [new HashEntry("id", t.Key), new HashEntry("q", t.Value)])));
             await Task.WhenAll(chunk.Select(t => db.HashSetAsync(store.Keys.Queue(t.Value).Task(t.Key), "at", 0, When.NotExists)));
+            await Task.WhenAll(chunk.Select(async t =>
+            {
+                var key = store.Keys.Queue(t.Value).Task(t.Key);
+                var created = ((string)(await db.HashGetAsync(key, "sp"))!).Split('|')[6];
+                await db.HashSetAsync(key, "sf", created, When.NotExists);
+            }));
             await Task.WhenAll(chunk.Select(t => db.HashSetAsync(store.Keys.LegacyTaskIndexFor(t.Key), t.Key, t.Value)));
         }
         await db.StringSetAsync(store.Keys.Layout, 2);
@@ -93,6 +99,7 @@ public sealed class RedisLayout3Tests(RedisServerFixture redis) : IClassFixture<
             // What layout 3 writes: no key fields, no attempt before the first lease, no index.
             Assert.Equal(0, await HashesWithOldFields(old, queueOf));
             Assert.Equal(0, await HashesWithOldFields(old, pendingOf(), "at"));
+            Assert.Equal(0, await HashesWithOldFields(old, pendingOf(), "sf"));
             await DowngradeToLayout2(old, queueOf);
             Assert.Equal(queueOf.Count, await HashesWithOldFields(old, queueOf));
 
@@ -113,6 +120,8 @@ public sealed class RedisLayout3Tests(RedisServerFixture redis) : IClassFixture<
         Assert.Equal(0, await HashesWithOldFields(store, queueOf));
         Assert.Equal(0, await HashesWithOldFields(store, queueOf, "id"));
         Assert.Equal(0, await HashesWithOldFields(store, pendingOf(), "at"));
+        Assert.Equal(0, await HashesWithOldFields(store, pendingOf(), "sf"));
+        Assert.Equal(5, await HashesWithOldFields(store, queueOf, "sf")); // the delayed ones keep their run time
         foreach (var bucket in store.Keys.LegacyTaskIndexBuckets) Assert.False(await db.KeyExistsAsync(bucket));
 
         // Every task reads back by its bare id, with its id, queue and state, from either process.
@@ -121,6 +130,8 @@ public sealed class RedisLayout3Tests(RedisServerFixture redis) : IClassFixture<
             var got = await (id.GetHashCode() % 2 == 0 ? store : other).TaskGet(id);
             Assert.NotNull(got);
             Assert.Equal((id, queue, state[id]), (got.Id, got.Queue, got.State));
+            if (got.State == TaskState.Pending) Assert.Equal(got.CreatedAt, got.ScheduledFor);
+            if (got.State == TaskState.Scheduled) Assert.True(got.ScheduledFor > got.CreatedAt);
         }
         foreach (var s in state.Values.Distinct())
         {
