@@ -33,6 +33,8 @@ def main():
     body = open(os.path.join(a.lua, "TaskEnqueueMany.lua")).read()
     layout2 = "of 9 values each" in body  # layout 2: a ninth value per task, the id index bucket's number
     enqueue = r.cmd("SCRIPT", "LOAD", lib + "\n" + body)
+    # Layout 3 leaves out "sf" when it is the created time: the store sends "" for it (TaskHash.AppendEnqueueArgs).
+    sf = "" if 'sf == ""' in body else None
     r.cmd("FLUSHALL")
     tag = f"conveyor:{{q:{a.queue}}}:"
     prefix = tag + "t:"
@@ -46,7 +48,7 @@ def main():
         args = [prefix, now, 86_400_000, "PUBLISH " + tag + "wake", tag + "ev", a.queue, 500]
         for _ in range(500):
             id_ = uuid7(); ids.append(id_)
-            args += [id_, "noop", 0, "pending", now, spec, "", "{}"] + ([fnv_bucket(id_) + 1] if layout2 else [])
+            args += [id_, "noop", 0, "pending", now if sf is None else sf, spec, "", "{}"] + ([fnv_bucket(id_) + 1] if layout2 else [])
         keys = fixed + (buckets if layout2 else [])
         r.cmd("EVALSHA", enqueue, len(keys), *keys, *args)
     info = dict(l.split(":", 1) for l in r.cmd("INFO", "memory").decode().split("\r\n") if ":" in l)
