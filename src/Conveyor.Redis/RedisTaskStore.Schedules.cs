@@ -87,8 +87,8 @@ public sealed partial class RedisTaskStore
         }, ct).ConfigureAwait(false);
 
     /// <summary>
-    /// ScheduleClaim.lua (its compare-and-set, then TaskEnqueueMany's body). The id -> queue index of the
-    /// tick's tasks is written first, as a cluster enqueue does, and dropped again for tasks not created.
+    /// ScheduleClaim.lua (its compare-and-set, then TaskEnqueueMany's body). The queue is remembered
+    /// first, as an enqueue does, so a bare-id read of the tick's tasks finds it (TaskIndex).
     /// </summary>
     public async ValueTask<ScheduleClaimResult> ScheduleClaim(ScheduleClaimParams request, CancellationToken ct = default)
     {
