@@ -59,6 +59,11 @@ def main():
     lib = open(os.path.join(a.lua, "Lib.lua")).read()
     load = lambda name: r.cmd("SCRIPT", "LOAD", lib + "\n" + open(os.path.join(a.lua, name + ".lua")).read())
     enqueue, lease, complete = load("TaskEnqueueMany"), load("TaskLease"), load("TaskCompleteMany")
+    # Layout 2 (main before layout 3) took a ninth enqueue value per task, the id index key (0: none).
+    body = open(os.path.join(a.lua, "TaskEnqueueMany.lua")).read()
+    tail = [0] if "of 9 values each" in body else []
+    # Layout 3 leaves out "sf" when it is the created time: the store sends "" for it.
+    sf = "" if 'sf == ""' in body else None
     r.cmd("FLUSHALL")
     tag = "bench:{q:q}:"
     prefix = tag + "t:"
@@ -72,7 +77,7 @@ def main():
     for _ in range(0, a.tasks, 500):
         args = [prefix, now, 86_400_000, "PUBLISH " + tag + "wake", tag + "ev", "q", 500]
         for _ in range(500):
-            args += [uuid7(), "noop", 0, "pending", now, spec, "", "{}", 0]
+            args += [uuid7(), "noop", 0, "pending", now if sf is None else sf, spec, "", "{}", *tail]
         r.cmd("EVALSHA", enqueue, 6, tag + "ready", tag + "scheduled", tag + "ix", tag + "meta", tag + "idem", tag + "idem:exp", *args)
 
     token = "q/0123456789abcdef."

@@ -24,8 +24,8 @@ namespace Conveyor.Redis;
 ///                                  "s&lt;minute of day&gt;" succeeded, "f&lt;minute of day&gt;" failed; expires 8 days after the day
 /// conveyor:{q:default}:idem        HASH  idempotency key -> id;  …:idem:exp ZSET key -> expiry ms
 /// conveyor:{q:default}:wake / :ev  channels: work became ready / state changes
-/// conveyor:{tq:0..f}               HASH  task id -> queue (finds a task's queue from its id), 16 buckets
-/// conveyor:{g}:queues              SET   known queues (for maintenance and QueueList)
+/// conveyor:{tq:0..f}               HASH  layout 2 only: task id -> queue, 16 buckets (the upgrade to 3 deletes them)
+/// conveyor:{g}:queues              SET   known queues (for maintenance, QueueList, and a bare id's probe: TaskIndex)
 /// conveyor:{g}:workers / :hb       HASH  worker id -> json / ZSET worker id -> last heartbeat ms
 /// conveyor:{g}:workers:cmd         HASH  worker id -> "quiet" | "stop" (WorkerCommand)
 /// conveyor:{g}:bulk                LIST  the bulk-action audit log (newest first, bounded)
@@ -44,19 +44,20 @@ internal sealed class RedisKeys(string prefix, bool shardedPubSub = false)
     public string Prefix { get; } = prefix;
 
     /// <summary>
-    /// The id -> queue index is split into 16 hashes (<c>{tq:0}</c> … <c>{tq:f}</c>) by a stable hash of
-    /// the id, so that in a Cluster it spreads over the nodes instead of making one hot slot.
+    /// Layout 2 only: the id -> queue index, 16 hashes (<c>{tq:0}</c> … <c>{tq:f}</c>) by a stable hash of
+    /// the id. Layout 3 finds a bare id's queue by probing the known queues (TaskIndex); the upgrade
+    /// (RedisTaskStore.Memory.cs) deletes these, and tests write them to build layout-2 keys.
     /// </summary>
-    public RedisKey TaskIndexFor(string id) => _taskIndex[IndexBucket(id)];
+    public IReadOnlyList<RedisKey> LegacyTaskIndexBuckets { get; } = [.. Enumerable.Range(0, 16).Select(i => (RedisKey)(prefix + ":{tq:" + i.ToString("x") + "}"))];
 
-    public static int IndexBucket(string id)
+    /// <summary>The bucket of <paramref name="id"/> in <see cref="LegacyTaskIndexBuckets"/> (layout 2's hash of the id).</summary>
+    public RedisKey LegacyTaskIndexFor(string id)
     {
         var h = 2166136261u;
         foreach (var c in id) h = (h ^ c) * 16777619u;
-        return (int)(h & 15);
+        return LegacyTaskIndexBuckets[(int)(h & 15)];
     }
 
-    private readonly RedisKey[] _taskIndex = [.. Enumerable.Range(0, 16).Select(i => (RedisKey)(prefix + ":{tq:" + i.ToString("x") + "}"))];
     public RedisKey Queues { get; } = prefix + ":{g}:queues";
     public RedisKey Workers { get; } = prefix + ":{g}:workers";
     public RedisKey WorkerHeartbeats { get; } = prefix + ":{g}:workers:hb";

@@ -124,8 +124,8 @@ public sealed partial class RedisTaskStore
     private static TaskState? ParseState(string? s) => TaskStates.TryParse(s, out var st) ? st : null;
 
     /// <summary>
-    /// Groups items by queue: from the lease token when it names one, else from the id -> queue index
-    /// (one HMGET for the batch), then runs one script per group, pipelined.
+    /// Groups items by queue: from the lease token when it names one, else by probing the known queues
+    /// (TaskIndex: one pipelined round trip for the batch), then runs one script per group, pipelined.
     /// </summary>
     private async Task ForEachGroup(List<(string Id, string Token)> items, Func<AckGroup, Task> run)
     {
@@ -159,7 +159,7 @@ public sealed partial class RedisTaskStore
 
     /// <summary>
     /// A token naming the wrong queue routes to a queue that does not hold the task, which answers
-    /// "not found". If the index knows the id, the task exists: the token is simply not its lease.
+    /// "not found". If a known queue holds the id, the task exists: the token is simply not its lease.
     /// </summary>
     private async Task RecheckNotFound(AckResult[] results, Func<int, string> tokenOf)
     {

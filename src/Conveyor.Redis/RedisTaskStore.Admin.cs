@@ -37,7 +37,6 @@ public sealed partial class RedisTaskStore
             while (true)
             {
                 var deleted = (RedisValue[])(await _scripts.Run(ScriptCatalog.DeadLetterPurge, [q.Dead, q.Done, q.StateIndex], [q.TaskPrefix, id ?? "", Chunk]).ConfigureAwait(false))!;
-                if (deleted.Length > 0) await _index.Delete(deleted.Select(d => (string)d!)).ConfigureAwait(false);
                 total += deleted.Length;
                 if (id is not null || deleted.Length < Chunk) break;
             }

@@ -9,11 +9,9 @@ namespace Conveyor.Redis;
 public sealed partial class RedisTaskStore
 {
     /// <summary>
-    /// One TaskEnqueueMany script per queue of the batch (pipelined). On standalone Redis the script
-    /// also writes the global id -> queue index (its buckets are declared keys), so a single enqueue
-    /// is one call; in a cluster the buckets live in other slots, so the index is written first, in
-    /// one HSET per bucket. Safe to retry: an id already stored is skipped, so a retried enqueue never
-    /// duplicates a task.
+    /// One TaskEnqueueMany script per queue of the batch (pipelined), after the queues are known
+    /// (RememberQueues: what a bare-id read probes, so there is no id -> queue index since layout 3).
+    /// Safe to retry: an id already stored is skipped, so a retried enqueue never duplicates a task.
     /// </summary>
     public async ValueTask<IReadOnlyList<EnqueueResult>> TaskEnqueueMany(IReadOnlyList<TaskRecord> tasks, CancellationToken ct = default)
     {
@@ -31,12 +29,9 @@ public sealed partial class RedisTaskStore
             list.Add(i);
         }
 
-        var inlineIndex = IsStandalone();
-        var indexWrite = inlineIndex ? Task.CompletedTask : _scripts.RefusedAsFull(_index.Set([.. tasks.Select(t => (t.Id, t.Queue))]));
-        await Task.WhenAll(indexWrite, RememberQueues(groups.Keys)).ConfigureAwait(false);
+        await RememberQueues(groups.Keys).ConfigureAwait(false);
 
         var now = NowMs();
-        var unused = new List<string>();
         await Task.WhenAll(groups.Select(async g =>
         {
             var q = Q(g.Key);
@@ -45,17 +40,7 @@ public sealed partial class RedisTaskStore
                 q.TaskPrefix, now, TaskHash.Ms(_idempotencyWindow), q.WakeSpec, q.EventsChannel, q.Name, g.Value.Count,
             };
             var keys = new List<RedisKey>(7) { q.Ready, q.Scheduled, q.StateIndex, q.Meta, q.Idem, q.IdemExpiry };
-            foreach (var i in g.Value)
-            {
-                var indexKey = 0;
-                if (inlineIndex)
-                {
-                    var bucket = _keys.TaskIndexFor(tasks[i].Id);
-                    indexKey = keys.IndexOf(bucket, 6) - 5;
-                    if (indexKey <= 0) { keys.Add(bucket); indexKey = keys.Count - 6; }
-                }
-                TaskHash.AppendEnqueueArgs(args, tasks[i], indexKey);
-            }
+            foreach (var i in g.Value) TaskHash.AppendEnqueueArgs(args, tasks[i]);
             AppendUniqueKeys(args, tasks, g.Value); // limits: unique while active
             AppendExpiries(args, keys, q, g.Value, tasks); // expiry
             var answer = (RedisResult[])(await _scripts.Run(ScriptCatalog.TaskEnqueueMany, [.. keys], [.. args]).ConfigureAwait(false))!;
@@ -70,23 +55,19 @@ public sealed partial class RedisTaskStore
                 results[i] = code switch
                 {
                     1 => new EnqueueResult(tasks[i], true),
-                    2 => new EnqueueResult(TaskHash.Read(item[1]), true),
-                    _ => new EnqueueResult(TaskHash.Read(item[1]), false),
+                    2 => new EnqueueResult(TaskHash.Read(item[1], q.Name), true),
+                    _ => new EnqueueResult(TaskHash.Read(item[1], q.Name), false),
                 };
-                if (code == 0) lock (unused) unused.Add(tasks[i].Id);
             }
         })).ConfigureAwait(false);
-
-        // An idempotent repeat never became a task: drop the index entry written for it above (the
-        // script writes none for it when it writes the index itself).
-        if (unused.Count > 0 && !inlineIndex) await _index.Delete(unused).ConfigureAwait(false);
         return results;
     }
 
     private readonly ConcurrentDictionary<string, long> _queuesRemembered = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// Adds queues to the known-queue set (what maintenance and QueueList walk). A process re-adds a
+    /// Adds queues to the known-queue set (what maintenance and QueueList walk, and a bare-id read probes:
+    /// TaskIndex), before their tasks are written. A process re-adds a
     /// queue at most once a minute rather than on every batch; the re-add keeps the set right even
     /// after Redis lost its data.
     /// </summary>
@@ -102,29 +83,5 @@ public sealed partial class RedisTaskStore
             await Db.SetAddAsync(_keys.Queues, [.. stale.Select(q => (RedisValue)q)]).ConfigureAwait(false);
             foreach (var q in stale) _queuesRemembered[q] = now;
         }
-    }
-
-    // 0 unknown (not connected yet), 1 one plain server (standalone, or the primary Sentinel found), 2 anything else. A deployment does not change kind.
-    private int _topology;
-
-    /// <summary>
-    /// True when every key lives on one server (standalone, Sentinel), so a script may declare keys of
-    /// any slot. Unknown until connected; until then the cluster-safe path is taken.
-    /// </summary>
-    private bool IsStandalone()
-    {
-        var t = Volatile.Read(ref _topology);
-        if (t == 0)
-        {
-            foreach (var server in _mux.GetServers())
-            {
-                if (!server.IsConnected) continue;
-                // Anything but a plain server (a cluster node, a sharding proxy, a sentinel) takes the safe path.
-                t = server.ServerType == ServerType.Standalone ? 1 : 2;
-                if (t == 2) break;
-            }
-            if (t != 0) Volatile.Write(ref _topology, t);
-        }
-        return t == 1;
     }
 }

@@ -36,7 +36,6 @@ public sealed partial class RedisTaskStore
         int n = (int)a[0], d = (int)a[1];
         var types = a.Skip(2).Take(n).Select(x => (string)x!).ToList();
         var deleted = a.Skip(2 + n).Take(d).Select(x => (string)x!).ToList();
-        if (deleted.Count > 0) await _index.Delete(deleted).ConfigureAwait(false);
         return (types, deleted);
     }
 

@@ -9,13 +9,14 @@ namespace Conveyor.Redis;
 // redis-index: the key layout version (RedisKeys.Layout) and the upgrade to it, run at open.
 //   1  (no layout key) every version up to the state index: "all" holds every id; TaskList scanned it.
 //   2  the state index "ix" (Lua/Lib.lua, IX) replaces "all"; every transition keeps it.
+//   3  memory: task hashes without "id" and "q", no id -> queue index {tq:x} (RedisTaskStore.Memory.cs).
 // The upgrade from 1 runs LayoutUpgrade.lua per known queue in bounded steps (1,000 tasks a call, so
 // Redis never blocks for long), from every process that opens the store, safely at once; then the
 // layout key is set. A layout newer than this version knows refuses to open.
 public sealed partial class RedisTaskStore
 {
     /// <summary>The layout this version writes and reads.</summary>
-    internal const int LayoutCurrent = 2;
+    internal const int LayoutCurrent = 3;
 
     private const int LayoutStep = 1_000;
     private readonly Lock _layoutLock = new();
@@ -64,11 +65,15 @@ public sealed partial class RedisTaskStore
 
         var clock = Stopwatch.StartNew();
         var queues = await KnownQueues(CancellationToken.None).ConfigureAwait(false);
-        var indexed = await Task.WhenAll(queues.Select(IndexQueue)).ConfigureAwait(false);
-        await Db.StringSetAsync(_keys.Layout, LayoutCurrent).ConfigureAwait(false);
-        if (indexed.Sum() > 0 || queues.Length > 0)
-            _logger.LogInformation("Redis key layout upgraded from {From} to {To}: {Tasks} tasks of {Queues} queues indexed by state in {Seconds:0.0} s",
-                version, LayoutCurrent, indexed.Sum(), queues.Length, clock.Elapsed.TotalSeconds);
+        if (version < 2)
+        {
+            var indexed = await Task.WhenAll(queues.Select(IndexQueue)).ConfigureAwait(false);
+            await Db.StringSetAsync(_keys.Layout, 2).ConfigureAwait(false);
+            if (indexed.Sum() > 0 || queues.Length > 0)
+                _logger.LogInformation("Redis key layout upgraded from {From} to {To}: {Tasks} tasks of {Queues} queues indexed by state in {Seconds:0.0} s",
+                    version, 2, indexed.Sum(), queues.Length, clock.Elapsed.TotalSeconds);
+        }
+        await UpgradeLayout2To3(queues).ConfigureAwait(false); // memory
     }
 
     /// <summary>Layout 1 to 2 for one queue: LayoutUpgrade steps until its "all" index is empty.</summary>

@@ -9,14 +9,21 @@ public sealed partial class RedisTaskStore
 {
     private const int ListScanBudget = 5_000;
 
-    /// <summary>Two reads: the id's queue from the global index, then the task hash in that queue's slot.</summary>
+    /// <summary>
+    /// Two round trips: the known queues, then the id's hash in each of them, pipelined (memory: no id
+    /// -> queue index since layout 3; see TaskIndex). One HGETALL per known queue; all but one miss.
+    /// </summary>
     public async ValueTask<TaskRecord?> TaskGet(string id, CancellationToken ct = default)
     {
-        var queue = await QueueOf(id, ct).ConfigureAwait(false);
-        if (queue is null) return null;
-        var hash = await Idempotent(() => Db.ExecuteAsync("HGETALL", Q(queue).Task(id)), ct).ConfigureAwait(false);
-        var flat = (RedisValue[])hash!;
-        return flat.Length == 0 ? null : TaskHash.Read(flat);
+        return await Idempotent(async () =>
+        {
+            var queues = await KnownQueues(ct).ConfigureAwait(false);
+            var db = Db;
+            var hashes = await Task.WhenAll(queues.Select(queue => db.ExecuteAsync("HGETALL", Q(queue).Task(id)))).ConfigureAwait(false);
+            for (var i = 0; i < queues.Length; i++)
+                if (((RedisValue[])hashes[i]!) is { Length: > 0 } flat) return TaskHash.Read(flat, queues[i], id);
+            return null;
+        }, ct).ConfigureAwait(false);
     }
 
     private async Task<string?> QueueOf(string id, CancellationToken ct)
@@ -45,14 +52,14 @@ public sealed partial class RedisTaskStore
         // other queues below that id must wait for the next page, or they would be skipped.
         string? floor = null;
         var items = new List<TaskRecord>();
-        foreach (var page in pages)
+        foreach (var (page, queue) in pages.Zip(queues))
         {
             if ((int)page[0] == 0 && page.Length - 2 < want)
             {
                 var last = (string?)page[1];
                 if (!string.IsNullOrEmpty(last) && (floor is null || string.CompareOrdinal(last, floor) > 0)) floor = last;
             }
-            for (var i = 2; i < page.Length; i++) items.Add(TaskHash.Read(page[i]));
+            for (var i = 2; i < page.Length; i++) items.Add(TaskHash.Read(page[i], queue));
         }
         var sorted = items.Where(t => floor is null || string.CompareOrdinal(t.Id, floor) > 0)
             .OrderByDescending(t => t.Id, StringComparer.Ordinal).ToList();
@@ -93,9 +100,9 @@ public sealed partial class RedisTaskStore
         var a = (RedisResult[])(await _scripts.Run(ScriptCatalog.TaskCancel, [q.Ready, q.Scheduled, q.Running, q.Finished, q.Meta, q.StateIndex], args).ConfigureAwait(false))!;
         return (int)a[0] switch
         {
-            0 => new CancelResult(CancelOutcome.Cancelled, TaskHash.Read(a[1])),
-            1 => new CancelResult(CancelOutcome.CancelledWhileRunning, TaskHash.Read(a[1])),
-            2 => new CancelResult(CancelOutcome.AlreadyTerminal, TaskHash.Read(a[1])),
+            0 => new CancelResult(CancelOutcome.Cancelled, TaskHash.Read(a[1], queue)),
+            1 => new CancelResult(CancelOutcome.CancelledWhileRunning, TaskHash.Read(a[1], queue)),
+            2 => new CancelResult(CancelOutcome.AlreadyTerminal, TaskHash.Read(a[1], queue)),
             _ => new CancelResult(CancelOutcome.NotFound, null),
         };
     }

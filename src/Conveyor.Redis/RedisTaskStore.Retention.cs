@@ -65,7 +65,6 @@ public sealed partial class RedisTaskStore
                 var a = (RedisResult[])(await _scripts.Run(ScriptCatalog.MaintenanceRun, keys, args).ConfigureAwait(false))!;
                 int p = (int)a[0], r = (int)a[1], e = (int)a[2], walked = (int)a[3];
                 promoted += p; reclaimed += r; expired += e;
-                if (e > 0) await _index.Delete(a.Skip(4).Take(e).Select(x => (string)x!)).ConfigureAwait(false);
                 for (var i = 4 + e; i + 1 < a.Length; i += 2) reclaims.Add(queue, (string)a[i]!, dead: (int)a[i + 1] == 1);
                 if (expired >= request.RetentionLimit) walked = 0;
                 if (p < Chunk && r < Chunk && walked < Chunk) break;

@@ -87,8 +87,8 @@ public sealed partial class RedisTaskStore
         }, ct).ConfigureAwait(false);
 
     /// <summary>
-    /// ScheduleClaim.lua (its compare-and-set, then TaskEnqueueMany's body). The id -> queue index of the
-    /// tick's tasks is written first, as a cluster enqueue does, and dropped again for tasks not created.
+    /// ScheduleClaim.lua (its compare-and-set, then TaskEnqueueMany's body). The queue is remembered
+    /// first, as an enqueue does, so a bare-id read of the tick's tasks finds it (TaskIndex).
     /// </summary>
     public async ValueTask<ScheduleClaimResult> ScheduleClaim(ScheduleClaimParams request, CancellationToken ct = default)
     {
@@ -98,13 +98,12 @@ public sealed partial class RedisTaskStore
         var tasks = request.Tasks;
         // The schedule moved to another queue since it was read: this claim is stale (the next run reads it anew).
         if (tasks.Any(t => t.Queue != q.Name)) return new ScheduleClaimResult(false, []);
-        if (tasks.Count > 0)
-            await Task.WhenAll(_index.Set([.. tasks.Select(t => (t.Id, t.Queue))]), RememberQueues([q.Name])).ConfigureAwait(false);
+        if (tasks.Count > 0) await RememberQueues([q.Name]).ConfigureAwait(false); // memory: no id -> queue index (layout 3)
         var args = new List<RedisValue>(13 + tasks.Count * 9)
         {
             q.TaskPrefix, NowMs(), TaskHash.Ms(_idempotencyWindow), q.WakeSpec, q.EventsChannel, q.Name, tasks.Count,
         };
-        foreach (var t in tasks) TaskHash.AppendEnqueueArgs(args, t, 0);
+        foreach (var t in tasks) TaskHash.AppendEnqueueArgs(args, t);
         args.AddRange(
         [
             request.RunNow ? "now" : "claim", request.Name, Ms(request.Expected), Ms(request.NextRunAt), Ms(request.LastRunAt),
@@ -112,13 +111,8 @@ public sealed partial class RedisTaskStore
         ]);
         var answer = (RedisResult[])(await _scripts.Run(ScriptCatalog.ScheduleClaim,
             [q.Ready, q.Scheduled, q.StateIndex, q.Meta, q.Idem, q.IdemExpiry, q.Schedule(request.Name), q.SchedulesDue], [.. args]).ConfigureAwait(false))!;
-        if (answer.Length == 1 && answer[0].Resp2Type == ResultType.Integer)
-        {
-            if (tasks.Count > 0) await _index.Delete(tasks.Select(t => t.Id)).ConfigureAwait(false);
-            return new ScheduleClaimResult(false, []);
-        }
+        if (answer.Length == 1 && answer[0].Resp2Type == ResultType.Integer) return new ScheduleClaimResult(false, []);
         var results = new EnqueueResult[tasks.Count];
-        var unused = new List<string>();
         for (var i = 0; i < tasks.Count; i++)
         {
             var item = (RedisResult[])answer[i]!;
@@ -126,12 +120,10 @@ public sealed partial class RedisTaskStore
             results[i] = code switch
             {
                 1 => new EnqueueResult(tasks[i], true),
-                2 => new EnqueueResult(TaskHash.Read(item[1]), true),
-                _ => new EnqueueResult(TaskHash.Read(item[1]), false),
+                2 => new EnqueueResult(TaskHash.Read(item[1], q.Name), true),
+                _ => new EnqueueResult(TaskHash.Read(item[1], q.Name), false),
             };
-            if (code == 0) unused.Add(tasks[i].Id);
         }
-        if (unused.Count > 0) await _index.Delete(unused).ConfigureAwait(false);
         return new ScheduleClaimResult(true, results);
     }
 

@@ -60,16 +60,12 @@ public sealed partial class RedisTaskStore
             RedisValue[] args = [q.TaskPrefix, .. positions.Select(i => (RedisValue)ids[i])];
             var keys = new[] { q.Ready, q.Scheduled, q.Dead, q.Done, q.StateIndex, q.Meta, q.Idem, q.IdemExpiry };
             var codes = (int[])(await _scripts.Run(ScriptCatalog.TaskDeleteMany, keys, args).ConfigureAwait(false))!;
-            var deleted = new List<string>();
             for (var k = 0; k < positions.Count; k++)
             {
                 var id = ids[positions[k]];
                 var outcome = codes[k] switch { 0 => DeleteOutcome.Deleted, 2 => DeleteOutcome.Running, _ => DeleteOutcome.NotFound };
-                if (outcome == DeleteOutcome.Deleted) deleted.Add(id);
                 results[positions[k]] = new DeleteResult(id, outcome);
             }
-            // After the task: an index entry without a task reads as "not found".
-            if (deleted.Count > 0) await _index.Delete(deleted).ConfigureAwait(false);
         }
         return results;
     }

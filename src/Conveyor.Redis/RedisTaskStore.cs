@@ -48,7 +48,7 @@ public sealed partial class RedisTaskStore : ITaskStore
         _logger = options.LoggerFactory?.CreateLogger("Conveyor.Redis") ?? NullLogger.Instance;
         _database = options.Configuration?.DefaultDatabase ?? (options.Configuration is null ? RedisUrl.ToConfiguration(options.ConnectionString).DefaultDatabase ?? 0 : 0);
         _scripts = new ScriptRunner(_mux, _logger, _database);
-        _index = new TaskIndex(_keys, () => Db);
+        _index = new TaskIndex(() => Db, KnownQueues, Q); // memory: a probe of the known queues (layout 3)
         _wake = new WakeHub(_mux, _keys, _logger);
         _events = new EventHub(_mux, _keys, _logger);
         _mux.ConnectionFailed += OnConnectionFailed;

@@ -13,18 +13,18 @@ namespace Conveyor.Redis;
 /// </summary>
 internal static class TaskHash
 {
-    /// <summary>The 9 enqueue values per task, in TaskEnqueueMany.lua's order (the last: the index key's number, 0 for none).</summary>
-    public static void AppendEnqueueArgs(List<RedisValue> args, TaskRecord t, int indexKey)
+    /// <summary>The 8 enqueue values per task, in TaskEnqueueMany.lua's order.</summary>
+    public static void AppendEnqueueArgs(List<RedisValue> args, TaskRecord t)
     {
         args.Add(t.Id);
         args.Add(t.Type);
         args.Add(t.Priority);
         args.Add(t.State.ToWire());
-        args.Add(t.ScheduledFor.ToUnixTimeMilliseconds());
+        // memory: a pending task's scheduled_for equal to its created time is not stored (layout 3; see scheduled_sf in Lib.lua).
+        args.Add(t.State == TaskState.Pending && t.ScheduledFor == t.CreatedAt ? RedisValue.EmptyString : t.ScheduledFor.ToUnixTimeMilliseconds());
         args.Add(Spec(t));
         args.Add(t.IdempotencyKey ?? "");
         args.Add(t.Args.GetRawText());
-        args.Add(indexKey);
     }
 
     public static long Ms(TimeSpan t) => (long)Math.Round(t.TotalMilliseconds);
@@ -75,7 +75,8 @@ internal static class TaskHash
     private static IReadOnlyDictionary<string, string> Metadata(string json) =>
         JsonSerializer.Deserialize<Dictionary<string, string>>(json, ConveyorJson.Options) ?? TaskRecord.EmptyMetadata;
 
-    public static TaskRecord Read(RedisResult hash) => Read((RedisValue[])hash!);
+    /// <summary>A task from a script's answer (task_fields in Lib.lua: the fields, then its id) in <paramref name="queue"/>.</summary>
+    public static TaskRecord Read(RedisResult hash, string queue) => Read((RedisValue[])hash!, queue);
 
     /// <summary>
     /// The values of one task in TaskLease.lua's answer: the fields it reads (LEASE_READ in Lib.lua),
@@ -117,7 +118,7 @@ internal static class TaskHash
             Error = ErrorOf((string?)read[7]),
             Attempts = attempts,
             CreatedAt = spec.CreatedAt,
-            ScheduledFor = read[5].TryParse(out long sf) ? DateTimeOffset.FromUnixTimeMilliseconds(sf) : DateTimeOffset.UnixEpoch,
+            ScheduledFor = !read[5].IsNullOrEmpty && read[5].TryParse(out long sf) ? DateTimeOffset.FromUnixTimeMilliseconds(sf) : spec.CreatedAt, // memory: absent is the created time
             StartedAt = started,
             WorkerId = written.WorkerId,
             LeaseDeadline = DateTimeOffset.FromUnixTimeMilliseconds(written.DeadlineMs),
@@ -125,15 +126,21 @@ internal static class TaskHash
         return (task, token);
     }
 
-    public static TaskRecord Read(RedisValue[] flat)
+    /// <summary>
+    /// A task from its fields (an HGETALL answer) in <paramref name="queue"/>. memory: since layout 3 the
+    /// hash holds neither its id nor its queue (the key says both): the id comes from the answer
+    /// (task_fields in Lib.lua appends it) or <paramref name="id"/>, the queue from the caller, which
+    /// knows whose keys it read. A hash the upgrade has not reached yet still has both, the same values.
+    /// </summary>
+    public static TaskRecord Read(RedisValue[] flat, string queue, string? id = null)
     {
-        var f = new Dictionary<string, RedisValue>(flat.Length / 2, StringComparer.Ordinal);
+        var f = new Dictionary<string, RedisValue>(flat.Length / 2 + 1, StringComparer.Ordinal);
         for (var i = 0; i + 1 < flat.Length; i += 2) f[(string)flat[i]!] = flat[i + 1];
-        return Read(f);
+        return Read(f, queue, id);
     }
 
-    /// <summary>A task from its fields by name (an HGETALL answer).</summary>
-    private static TaskRecord Read(Dictionary<string, RedisValue> f)
+    /// <summary>A task from its fields by name.</summary>
+    private static TaskRecord Read(Dictionary<string, RedisValue> f, string queue, string? id)
     {
         var state = TaskStates.TryParse(Str(f, "st"), out var s) ? s : throw new InvalidDataException($"task hash has no valid state: '{Str(f, "st")}'");
         var spec = ParseSpec(Str(f, "sp") ?? throw new InvalidDataException("task hash has no spec"));
@@ -147,9 +154,9 @@ internal static class TaskHash
                 Time(f, "sa") ?? DateTimeOffset.UnixEpoch, Time(f, "fa"), AttemptOutcome.Succeeded));
         return new TaskRecord
         {
-            Id = Str(f, "id") ?? throw new InvalidDataException("task hash has no id"),
+            Id = Str(f, "id") ?? id ?? throw new InvalidDataException("task hash has no id"),
             Type = Str(f, "ty") ?? "",
-            Queue = Str(f, "q") ?? "",
+            Queue = queue,
             Args = (f.TryGetValue("ar", out var ar) ? Json(ar) : null) ?? NullJson,
             Priority = (int)Long(f, "pr"),
             State = state,
@@ -165,7 +172,7 @@ internal static class TaskHash
             Progress = ProgressOf(Str(f, "pg")),
             Attempts = attempts,
             CreatedAt = spec.CreatedAt,
-            ScheduledFor = Time(f, "sf") ?? DateTimeOffset.UnixEpoch,
+            ScheduledFor = Time(f, "sf") ?? spec.CreatedAt, // memory: absent is the created time (layout 3)
             ExpiresAt = Time(f, "ex"), // expiry
             StartedAt = Time(f, "sa"),
             FinishedAt = state.IsTerminal() ? Time(f, "fa") : null,

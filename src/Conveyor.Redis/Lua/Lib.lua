@@ -25,12 +25,17 @@ local BAND = 1099511627776 -- 2^40: room for 2^40 enqueues per queue, all scores
 --     raw newline); ik the idempotency key, only when there is one (it may hold any character, so
 --     it comes last). .NET writes and parses it (TaskHash.Spec); Lua reads its numbers only to
 --     retry (retry_spec).
--- Other fields: id, q, ty (type), pr (priority), st (state), at (attempt), sf (scheduled for ms),
+-- Other fields: ty (type), pr (priority), st (state), at (attempt), sf (scheduled for ms),
 -- ar (args JSON), sq (ready seq); while running tk (lease token), dl (deadline ms), wk (worker),
 -- sa (attempt started ms); then fa (finished ms), re (result), er (last error), pg (progress),
 -- hi (attempt history, see hist_entry).
 -- Every hash has "sp": the development builds that wrote its nine fields one by one were never
 -- released, and their readers are gone (layout 2, RedisTaskStore.Layout.cs).
+-- memory: the id and the queue are not fields (layout 3): the key says both (P .. id); nor is the
+-- attempt before the first lease ("at" absent reads as 0), nor "sf" while it is the created time in
+-- the spec (a task submitted without run_at: scheduled_sf reads it), so a pending no-op task's
+-- listpack is 6 fields, in jemalloc's 112-B class whatever its seq, instead of 10 fields in the 192-B
+-- one. A script that answers a hash answers task_fields (the id appended); .NET adds the queue.
 --
 -- A lease reads LEASE_READ, then reads "er" and deletes "pg" (progress is the attempt's) only when
 -- "hi" is there: a task that has an error or progress has had an attempt end (failed, lease expired
@@ -41,11 +46,27 @@ local LEASE_READ = { "ty", "pr", "at", "sp", "ar", "sf", "hi" }
 
 -- Numbers made into strings: tostring and concatenation format with sprintf("%.14g"), the slow
 -- floating-point path; string.format("%d") takes the integer one. A lease's next attempt number is
--- nearly always one of these (measured: about 0.5 us per leased task less).
-local NEXT_ATTEMPT = { ["0"] = "1", ["1"] = "2", ["2"] = "3", ["3"] = "4", ["4"] = "5", ["5"] = "6",
+-- nearly always one of these (measured: about 0.5 us per leased task less). memory: [false] is a task
+-- never leased, whose hash has no "at" (HMGET answers false).
+local NEXT_ATTEMPT = { [false] = "1", ["0"] = "1", ["1"] = "2", ["2"] = "3", ["3"] = "4", ["4"] = "5", ["5"] = "6",
   ["6"] = "7", ["7"] = "8", ["8"] = "9" }
 
 local BACKOFF_WIRE = { e = "exponential", f = "fixed", n = "none" }
+
+-- memory: a task's scheduled_for ms (a string) from its "sf" and "sp" values: "sf" when the hash has
+-- it, else the created ms in the spec (layout 3 leaves out an "sf" equal to it).
+local function scheduled_sf(sf, sp)
+  if sf then return sf end
+  return sp and string.match(sp, "^[^|]*|[^|]*|[^|]*|[^|]*|[^|]*|[^|]*|([^|]*)|") or nil
+end
+
+-- memory: a task's fields as TaskHash.Read takes them: HGETALL, then "id" (not stored since layout 3;
+-- a hash the upgrade has not reached yet has it twice, the same value). {} when there is no task.
+local function task_fields(P, id)
+  local h = redis.call("HGETALL", P .. id)
+  if #h > 0 then h[#h + 1] = "id"; h[#h + 1] = id end
+  return h
+end
 
 -- What a retry needs of the spec: max attempts, backoff kind (wire name), base, factor, cap.
 local function retry_spec(tkey)

@@ -18,7 +18,8 @@ if pending > 0 then
   for band = 0, 9 do
     local head = redis.call("ZRANGEBYSCORE", KEYS[1], band * BAND, "(" .. ((band + 1) * BAND), "LIMIT", 0, 1)
     if head[1] then
-      local sf = tonumber(redis.call("HGET", ARGV[1] .. head[1], "sf"))
+      local h = redis.call("HMGET", ARGV[1] .. head[1], "sf", "sp")
+      local sf = tonumber(scheduled_sf(h[1], h[2])) -- memory: "sf" left out when it is the created time
       if sf and (oldest < 0 or sf < oldest) then oldest = sf end
     end
   end

@@ -6,8 +6,7 @@
   KEYS[1..6] as TaskEnqueueMany (ready, scheduled, ix, meta, idem, idemexp) of the schedule's queue
   KEYS[7] schedule  HASH (see RedisKeys)        KEYS[8] due  ZSET name -> next run ms
 
-  ARGV as TaskEnqueueMany (ARGV[1..7], then 9 values per task, with index key 0: the caller writes the
-  id -> queue index first), followed by six claim values:
+  ARGV as TaskEnqueueMany (ARGV[1..7], then 8 values per task), followed by six claim values:
     mode ("claim" | "now"), name, expected next run ms, new next run ms ("" none),
     last run ms ("" unchanged), last task id ("" unchanged)
 

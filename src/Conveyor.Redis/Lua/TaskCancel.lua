@@ -17,7 +17,7 @@ local f = redis.call("HMGET", tkey, "st", "tk", "at", "wk", "sa", "ty")
 if not f[1] then return { 3 } end
 local st = f[1]
 if st == "succeeded" or st == "failed" or st == "cancelled" or st == "expired" then -- expiry: terminal too
-  return { 2, redis.call("HGETALL", tkey) }
+  return { 2, task_fields(P, id) }
 end
 local code = 0
 if st == "running" then
@@ -40,4 +40,4 @@ redis.call("HINCRBY", KEYS[5], "cancelled", 1)
 local evs = {}
 ev_add(evs, id, q, f[6], "cancelled", now)
 ev_flush(ARGV[4], evs)
-return { code, redis.call("HGETALL", tkey) }
+return { code, task_fields(P, id) }

@@ -8,31 +8,29 @@
   KEYS[5] idem       HASH  idempotency key -> task id
   KEYS[6] idemexp    ZSET  idempotency key -> expiry ms
 
-  KEYS[7..]  HASH  id -> queue index buckets ({tq:x}), standalone Redis only (see below)
   expiry: when some tasks expire, the LAST key is the queue's "exp" ZSET (id -> expires_at ms)
 
   ARGV[1] P (task key prefix)   ARGV[2] now ms   ARGV[3] idempotency window ms
   ARGV[4] wake ("PUBLISH <channel>" or "SPUBLISH <channel>")          ARGV[5] events channel   ARGV[6] queue   ARGV[7] n
-  then n tasks of 9 values each:
-    id, type, priority, state (pending|scheduled|waiting), scheduled_for ms, spec ("sp", see Lib.lua),
-    idempotency key ("" for none; also inside the spec), args json,
-    index key: k > 0 writes id -> queue into KEYS[6 + k] with the task (standalone: one call, and
-    atomic with the task); 0 when the caller wrote the index before (a cluster, where the index
-    buckets live in other slots than the queue)
+  then n tasks of 8 values each:
+    id, type, priority, state (pending|scheduled|waiting), scheduled_for ms ("" for a pending task
+    whose scheduled_for is its created time: not stored, see Lib.lua), spec ("sp", see Lib.lua),
+    idempotency key ("" for none; also inside the spec), args json
+  (memory: no id -> queue index since layout 3: a bare id finds its queue by probing the known queues)
 
   then (limits, unique while active), only when some task has one: "u", then n unique keys ("" for none)
   expiry: after the n tasks (and the unique keys, when present), optionally "expiry", m, then m pairs (task number 0..n-1, expires_at ms): those
     created get field "ex" and an "exp" entry.
 
-  Returns, per task in input order, { code } or { code, task hash as a flat field/value array }:
+  Returns, per task in input order, { code } or { code, task_fields of the task (Lib.lua) }:
     1 created;  0 idempotency key (or unique key, while its holder is active) already held in this
     queue: the existing task;
     2 the id already exists (a retried enqueue): the stored task, nothing written.
 ]]
 local P, now, win = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-local q, n, S, base = ARGV[6], tonumber(ARGV[7]), 9, 8
+local q, n, S, base = ARGV[6], tonumber(ARGV[7]), 8, 8
 local out, evs, wake = {}, {}, false
-local ready, sched, ixadd, index = {}, {}, {}, {}
+local ready, sched, ixadd = {}, {}, {}
 local seq = redis.call("HINCRBY", KEYS[4], "seq", n) - n
 -- limits (unique while active): after the n tasks, when present: "u", then one unique key per task
 -- ("" for none). A holder still pending, scheduled or running wins (the hash: qtag in Lib.lua).
@@ -42,9 +40,9 @@ for i = 0, n - 1 do
   local o = base + i * S
   local id, ik = ARGV[o], ARGV[o + 6]
   local tkey = P .. id
-  if redis.call("HSETNX", tkey, "id", id) == 0 then
+  if redis.call("EXISTS", tkey) == 1 then -- memory: the id is the key, not a field (layout 3)
     -- The id is stored already: this is a retry of the same submission. Nothing is written.
-    out[#out + 1] = { 2, redis.call("HGETALL", tkey) }
+    out[#out + 1] = { 2, task_fields(P, id) }
   else
     local held = nil
     if ik ~= "" then
@@ -61,15 +59,19 @@ for i = 0, n - 1 do
       if est == "pending" or est == "scheduled" or est == "running" then held = eid end
     end
     if held then
-      redis.call("DEL", tkey) -- the HSETNX above claimed the id; this submission creates nothing
-      out[#out + 1] = { 0, redis.call("HGETALL", P .. held) }
+      out[#out + 1] = { 0, task_fields(P, held) } -- this submission creates nothing
     else
       seq = seq + 1
       local st, sf = ARGV[o + 3], ARGV[o + 4]
       -- In the order the hot paths look fields up (a listpack hash is scanned from its start):
-      -- the lease's fields first, then st (every acknowledgement reads it), then the rest.
-      redis.call("HSET", tkey, "ty", ARGV[o + 1], "pr", ARGV[o + 2], "at", "0", "sp", ARGV[o + 5],
-        "ar", ARGV[o + 7], "sf", sf, "st", st, "q", q, "sq", seq)
+      -- the lease's fields first, then st (every acknowledgement reads it), then the rest. memory: no
+      -- id, no q (the key holds both), no "at" until the first lease (absent is 0), no "sf" equal to
+      -- the created time (sent as ""): layout 3.
+      if sf == "" then
+        redis.call("HSET", tkey, "ty", ARGV[o + 1], "pr", ARGV[o + 2], "sp", ARGV[o + 5], "ar", ARGV[o + 7], "st", st, "sq", seq)
+      else
+        redis.call("HSET", tkey, "ty", ARGV[o + 1], "pr", ARGV[o + 2], "sp", ARGV[o + 5], "ar", ARGV[o + 7], "sf", sf, "st", st, "sq", seq)
+      end
       if st == "pending" then
         ready[#ready + 1] = ready_score(ARGV[o + 2], seq); ready[#ready + 1] = id
       -- workflows: a waiting step is in neither set until WorkflowStepRelease makes it pending
@@ -77,12 +79,6 @@ for i = 0, n - 1 do
         sched[#sched + 1] = sf; sched[#sched + 1] = id
       end
       ix_add(ixadd, st, id) -- redis-index: the state index, written in the zadd_many below
-      local ix = tonumber(ARGV[o + 8])
-      if ix > 0 then
-        local b = index[ix]
-        if not b then b = {}; index[ix] = b end
-        b[#b + 1] = id; b[#b + 1] = q
-      end
       if uk ~= "" then redis.call("HSET", uniq, uk, id); redis.call("HSET", tkey, "uk", uk) end
       if ik ~= "" then
         redis.call("HSET", KEYS[5], ik, id)
@@ -97,12 +93,6 @@ end
 zadd_many(KEYS[1], ready)
 zadd_many(KEYS[2], sched)
 zadd_many(KEYS[3], ixadd) -- redis-index: the state index
--- One HSET per index bucket, not one per task.
-for ix, pairs_ in pairs(index) do
-  for i = 1, #pairs_, 1000 do
-    redis.call("HSET", KEYS[6 + ix], unpack(pairs_, i, math.min(i + 999, #pairs_)))
-  end
-end
 -- expiry: the expiring tasks created by this call (not an idempotency or id repeat).
 local eo = U + (uniq and n + 1 or 0) -- after the unique keys (limits), when present
 if ARGV[eo] == "expiry" then

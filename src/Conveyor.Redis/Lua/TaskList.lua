@@ -62,7 +62,7 @@ if ik ~= "" then
     local tkey = P .. id
     local sp = redis.call("HGET", tkey, "sp")
     local held = sp and string.match(sp, "\n(.*)$")
-    if held == ik and state_match(tkey) and search_match(tkey) then res[3] = redis.call("HGETALL", tkey) end
+    if held == ik and state_match(tkey) and search_match(tkey) then res[3] = task_fields(P, id) end -- memory: the id handed over
   end
   return res
 end
@@ -143,7 +143,7 @@ while true do
   res[2] = best
   local tkey = P .. best
   if not filtered or ((ty == "" or redis.call("HGET", tkey, "ty") == ty) and (not search or search_match(tkey))) then
-    local h = redis.call("HGETALL", tkey)
+    local h = task_fields(P, best) -- memory: the id handed over
     if #h > 0 then
       res[#res + 1] = h
       found = found + 1

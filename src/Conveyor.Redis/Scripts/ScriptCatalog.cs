@@ -45,7 +45,7 @@ internal static partial class ScriptCatalog
         .. Outbox, // rabbit: records for a delivery kept outside Redis
         HistoryList,
         ScheduleUpsert, SchedulePause, ScheduleDelete, ScheduleDue, ScheduleClaim, // cron
-        LayoutUpgrade, // redis-index
+        LayoutUpgrade, LayoutUpgrade3, // redis-index; memory: layout 3
         .. Workflows,
         QueueLimitSet, QueueLimitDelete, QueueLimitList, // limits
         TaskExpire, // expiry

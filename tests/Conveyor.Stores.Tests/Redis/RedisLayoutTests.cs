@@ -93,7 +93,7 @@ public sealed class RedisLayoutTests(RedisServerFixture redis) : IClassFixture<R
         await using var store = opened[0];
         await using var other = opened[1];
         var db = store.Multiplexer.GetDatabase();
-        Assert.Equal("2", (string?)await db.StringGetAsync(store.Keys.Layout));
+        Assert.Equal("3", (string?)await db.StringGetAsync(store.Keys.Layout)); // memory: then on to layout 3
         Assert.False(await db.KeyExistsAsync(store.Keys.Queue("a").All));
         Assert.False(await db.KeyExistsAsync(store.Keys.Queue("b").All));
 
