@@ -54,7 +54,10 @@ public sealed partial class RedisTaskStore
             var delay = Task.Delay(remaining, _time, timer.Token);
             await Task.WhenAny([.. wakes, delay]).ConfigureAwait(false);
             if (_closing.IsCancellationRequested) return leased; // the store is closing: hand back nothing
-            await timer.CancelAsync().ConfigureAwait(false);
+            // pickup: Cancel, not await CancelAsync: the only callback is the delay's own timer, and awaiting
+            // CancelAsync sent the woken leaser through the thread pool before its next lease script,
+            // undoing the inline wake (WakeHub) with one more hop per pickup.
+            timer.Cancel();
         }
     }
 

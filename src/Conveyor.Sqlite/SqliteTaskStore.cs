@@ -69,7 +69,7 @@ public sealed partial class SqliteTaskStore : ITaskStore
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, shutdown.Token);
             changed[^1] = Task.Delay(wakeAt > now ? wakeAt - now : TimeSpan.Zero, time, stop.Token);
             await Task.WhenAny(changed).ConfigureAwait(false);
-            await stop.CancelAsync().ConfigureAwait(false);
+            stop.Cancel(); // pickup: inline (only the delay's timer listens), no thread-pool hop before the next look
             // The store is closing: a blocked leaser gets "nothing to do" at once rather than an error later.
             if (shutdown.IsCancellationRequested) return [];
         }
