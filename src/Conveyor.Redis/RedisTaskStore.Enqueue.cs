@@ -25,19 +25,30 @@ public sealed partial class RedisTaskStore
     {
         var results = new EnqueueResult[tasks.Count];
         var groups = new Dictionary<string, List<int>>(StringComparer.Ordinal);
-        foreach (var (t, i) in tasks.Select((t, i) => (t, i)))
+        for (var i = 0; i < tasks.Count; i++) // enqueue: no LINQ per call
         {
-            if (!groups.TryGetValue(t.Queue, out var list)) groups[t.Queue] = list = [];
+            if (!groups.TryGetValue(tasks[i].Queue, out var list)) groups[tasks[i].Queue] = list = [];
             list.Add(i);
         }
 
         var inlineIndex = IsStandalone();
         var indexWrite = inlineIndex ? Task.CompletedTask : _scripts.RefusedAsFull(_index.Set([.. tasks.Select(t => (t.Id, t.Queue))]));
-        await Task.WhenAll(indexWrite, RememberQueues(groups.Keys)).ConfigureAwait(false);
+        var remember = RememberQueues(groups.Keys);
+        if (!indexWrite.IsCompleted || !remember.IsCompleted) await Task.WhenAll(indexWrite, remember).ConfigureAwait(false);
 
         var now = NowMs();
         var unused = new List<string>();
-        await Task.WhenAll(groups.Select(async g =>
+        // enqueue: one queue (every single enqueue) awaits its script alone, without WhenAll over a Select.
+        var sends = groups.Count == 1 ? null : new List<Task>(groups.Count);
+        foreach (var g in groups)
+        {
+            var sent = Send(g);
+            if (sends is null) await sent.ConfigureAwait(false);
+            else sends.Add(sent);
+        }
+        if (sends is not null) await Task.WhenAll(sends).ConfigureAwait(false);
+
+        async Task Send(KeyValuePair<string, List<int>> g)
         {
             var q = Q(g.Key);
             var args = new List<RedisValue>(7 + g.Value.Count * 15)
@@ -75,7 +86,7 @@ public sealed partial class RedisTaskStore
                 };
                 if (code == 0) lock (unused) unused.Add(tasks[i].Id);
             }
-        })).ConfigureAwait(false);
+        }
 
         // An idempotent repeat never became a task: drop the index entry written for it above (the
         // script writes none for it when it writes the index itself).
@@ -93,8 +104,10 @@ public sealed partial class RedisTaskStore
     private Task RememberQueues(IEnumerable<string> queues)
     {
         var now = Environment.TickCount64;
-        var stale = queues.Where(q => !_queuesRemembered.TryGetValue(q, out var at) || now - at > 60_000).ToArray();
-        if (stale.Length == 0) return Task.CompletedTask;
+        List<string>? stale = null; // enqueue: no LINQ per call; a list only when a queue is due
+        foreach (var q in queues)
+            if (!_queuesRemembered.TryGetValue(q, out var at) || now - at > 60_000) (stale ??= []).Add(q);
+        if (stale is null) return Task.CompletedTask;
         return Remember();
 
         async Task Remember()
