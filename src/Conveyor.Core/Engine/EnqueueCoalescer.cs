@@ -105,12 +105,10 @@ internal sealed class EnqueueCoalescer(
 
     /// <summary>
     /// Sends one gathered batch; when it returns, sends the next one (if anyone gathered meanwhile)
-    /// BEFORE this batch's callers go on, so the store works on the next batch while they run. Each
-    /// caller then goes on on this thread (the store's reply continuation, a thread-pool thread),
-    /// one after another, instead of one thread-pool hop each: each hop woke a thread that found
-    /// nothing else to do and spun (docs/performance.md). A caller that blocks here cannot stall the
-    /// others' next call, which is already in flight and completes on its own thread. Never throws:
-    /// every outcome goes to its caller.
+    /// BEFORE this batch's callers are resumed, so the store already works on the next batch while
+    /// they go on (they were resumed first, and the next call went out only after, before). Callers
+    /// go on on the thread pool (their continuations never run on this loop: a caller that blocks
+    /// must not hold up the others). Never throws: every outcome goes to its caller.
     /// </summary>
     private async Task SendGathered(List<Gathered> batch)
     {
@@ -147,11 +145,8 @@ internal sealed class EnqueueCoalescer(
         waiter.TrySetCanceled(token);
     }
 
-    /// <summary>
-    /// One gathered caller. enqueue: its continuation runs where it is completed (no
-    /// RunContinuationsAsynchronously): see <see cref="SendGathered"/>; never completed under the lock.
-    /// </summary>
-    private sealed class Gathered(EnqueueCoalescer owner, TaskRecord record) : TaskCompletionSource<IReadOnlyList<EnqueueResult>>
+    /// <summary>One gathered caller; completed outside the coalescer's lock, its continuation on the thread pool.</summary>
+    private sealed class Gathered(EnqueueCoalescer owner, TaskRecord record) : TaskCompletionSource<IReadOnlyList<EnqueueResult>>(TaskCreationOptions.RunContinuationsAsynchronously)
     {
         public TaskRecord Record { get; } = record;
 

@@ -125,7 +125,7 @@ public sealed class EnqueueCoalescerTests
         var coalescer = new EnqueueCoalescer(store.Send, maxInFlight: 1);
         var first = coalescer.Enqueue(NewRecord("first"), CancellationToken.None);
         var a = coalescer.Enqueue(NewRecord("a"), CancellationToken.None).AsTask();
-        // What the store had been sent when caller a went on (its continuation runs where a is completed).
+        // What the store had been sent by the time caller a went on.
         var callsWhenAWentOn = a.ContinueWith(_ => store.Count, TaskContinuationOptions.ExecuteSynchronously);
         store.Answer(0);
         await first;
