@@ -23,16 +23,27 @@ public sealed partial class RedisTaskStore
     {
         var results = new EnqueueResult[tasks.Count];
         var groups = new Dictionary<string, List<int>>(StringComparer.Ordinal);
-        foreach (var (t, i) in tasks.Select((t, i) => (t, i)))
+        for (var i = 0; i < tasks.Count; i++) // enqueue: no LINQ per call
         {
-            if (!groups.TryGetValue(t.Queue, out var list)) groups[t.Queue] = list = [];
+            if (!groups.TryGetValue(tasks[i].Queue, out var list)) groups[tasks[i].Queue] = list = [];
             list.Add(i);
         }
 
-        await RememberQueues(groups.Keys).ConfigureAwait(false);
+        var remember = RememberQueues(groups.Keys);
+        if (!remember.IsCompleted) await remember.ConfigureAwait(false);
 
         var now = NowMs();
-        await Task.WhenAll(groups.Select(async g =>
+        // enqueue: one queue (every single enqueue) awaits its script alone, without WhenAll over a Select.
+        var sends = groups.Count == 1 ? null : new List<Task>(groups.Count);
+        foreach (var g in groups)
+        {
+            var sent = Send(g);
+            if (sends is null) await sent.ConfigureAwait(false);
+            else sends.Add(sent);
+        }
+        if (sends is not null) await Task.WhenAll(sends).ConfigureAwait(false);
+
+        async Task Send(KeyValuePair<string, List<int>> g)
         {
             var q = Q(g.Key);
             var args = new List<RedisValue>(7 + g.Value.Count * 15)
@@ -59,7 +70,7 @@ public sealed partial class RedisTaskStore
                     _ => new EnqueueResult(TaskHash.Read(item[1], q.Name), false),
                 };
             }
-        })).ConfigureAwait(false);
+        }
         return results;
     }
 
@@ -74,8 +85,10 @@ public sealed partial class RedisTaskStore
     private Task RememberQueues(IEnumerable<string> queues)
     {
         var now = Environment.TickCount64;
-        var stale = queues.Where(q => !_queuesRemembered.TryGetValue(q, out var at) || now - at > 60_000).ToArray();
-        if (stale.Length == 0) return Task.CompletedTask;
+        List<string>? stale = null; // enqueue: no LINQ per call; a list only when a queue is due
+        foreach (var q in queues)
+            if (!_queuesRemembered.TryGetValue(q, out var at) || now - at > 60_000) (stale ??= []).Add(q);
+        if (stale is null) return Task.CompletedTask;
         return Remember();
 
         async Task Remember()

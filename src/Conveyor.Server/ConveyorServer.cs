@@ -34,7 +34,11 @@ public static class ConveyorServer
     public static WebApplicationBuilder CreateBuilder(ServerOptions options, Func<IServiceProvider, ITaskStore> storeFactory, string[]? args = null)
     {
         Validate(options);
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args ?? [] });
+        // enqueue: the host's own appsettings reload off. It watched the whole working directory tree
+        // (a recursive FileSystemWatcher): every file written anywhere under it cost the broker an
+        // event and an lstat, 27% of its CPU in a W1 over HTTP run from a busy directory. Conveyor
+        // reads its settings once at start (the CLI's ConveyorSettings); the tokens file has its own watch.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [.. args ?? [], "--hostBuilder:reloadConfigOnChange=false"] });
         builder.WebHost.UseUrls([.. options.ListenUrls()]);
         builder.WebHost.ConfigureKestrel(k =>
         {

@@ -25,6 +25,9 @@ public sealed class BenchRedisTests(ITestOutputHelper output) : IDisposable
         Assert.Single(lines, l => l.StartsWith("Redis cost     target=redis://", StringComparison.Ordinal) && l.Contains(" calls_per_task=", StringComparison.Ordinal)
             && l.Contains(" batch_path_calls_per_task=", StringComparison.Ordinal) && l.Contains(" cpu_us_per_task=", StringComparison.Ordinal)
             && l.Contains(" bytes_per_pending_task=", StringComparison.Ordinal));
+        // enqueue: the bench process's own CPU and allocations per task, beside W1's rates.
+        Assert.Single(lines, l => l.StartsWith("W1 bench cpu   target=redis://", StringComparison.Ordinal)
+            && l.Contains(" bench_cpu_us_per_task: enqueue_single=", StringComparison.Ordinal) && l.Contains(" alloc_bytes_per_task: enqueue_single=", StringComparison.Ordinal));
 
         (code, text) = await ConveyorProcess.Run(_env.Directory, "bench", "--store", redis.Url, "--tasks", "300", "--workloads", "w1", "--json");
         Assert.True(code == 0, $"bench --json failed:\n{text}");
@@ -32,6 +35,12 @@ public sealed class BenchRedisTests(ITestOutputHelper output) : IDisposable
         var w1 = json.RootElement.GetProperty("w1");
         Assert.Equal(600, w1.GetProperty("processed").GetInt32());
         Assert.Equal(0, w1.GetProperty("lost").GetInt32());
+        foreach (var phase in new[] { "enqueue_single", "enqueue_batch", "process" }) // enqueue: measured, not invented
+        {
+            var cpu = w1.GetProperty("cpu").GetProperty(phase);
+            Assert.True(cpu.GetProperty("micros").GetDouble() > 0, $"the bench spent CPU on {phase}");
+            Assert.True(cpu.GetProperty("bytes").GetDouble() > 0, $"the bench allocated on {phase}");
+        }
         var cost = json.RootElement.GetProperty("redis");
         double Get(string name) => cost.GetProperty(name).GetDouble();
         // Concurrent single enqueues share script calls (the engine's coalescer), so 16 callers send at

@@ -25,6 +25,8 @@ internal sealed record BenchReport
             yield return line;
         if (W1 is { } w1)
             yield return string.Create(c, $"W1 throughput  target={Target} tasks={w1.Processed} enqueue_single={w1.EnqueueSinglePerSecond:F0}/s (callers={w1.EnqueueCallers} p50={w1.SubmitP50Ms:F2}ms p99={w1.SubmitP99Ms:F2}ms) enqueue_batch={w1.EnqueueBatchPerSecond:F0}/s (batch={w1.BatchSize}) processed={w1.ProcessedPerSecond:F0}/s (concurrency={w1.Concurrency}) lost={w1.Lost} duplicates={w1.Duplicates}{(w1.Limit == "off" ? "" : " limit=" + w1.Limit)}");
+        if (W1?.Cpu is { } cpu) // enqueue: the bench process's own CPU, beside W1's rates
+            yield return string.Create(c, $"W1 bench cpu   target={Target} bench_cpu_us_per_task: enqueue_single={cpu.EnqueueSingle.Micros:F1} enqueue_batch={cpu.EnqueueBatch.Micros:F1} process={cpu.Process.Micros:F1} alloc_bytes_per_task: enqueue_single={cpu.EnqueueSingle.Bytes:F0} enqueue_batch={cpu.EnqueueBatch.Bytes:F0} process={cpu.Process.Bytes:F0}");
         if (W2 is { } w2)
         {
             yield return string.Create(c, $"W2 pickup      target={Target} samples={w2.Samples} p50={w2.P50Ms:F3}ms p99={w2.P99Ms:F3}ms max={w2.MaxMs:F3}ms");
@@ -54,6 +56,9 @@ internal sealed record W1Result(int Processed, double EnqueueSinglePerSecond, in
 {
     /// <summary>limits: the <c>--w1-limit</c> mode (off, meta, unhit, hit).</summary>
     public string Limit { get; init; } = "off";
+
+    /// <summary>enqueue: the bench process's CPU per task of each phase (<see cref="BenchCpu"/>).</summary>
+    public W1Cpu? Cpu { get; init; }
 }
 
 internal sealed record W2Result(int Samples, double P50Ms, double P99Ms, double MaxMs)

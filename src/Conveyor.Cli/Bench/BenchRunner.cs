@@ -115,6 +115,7 @@ internal sealed class BenchRunner(IBenchTarget target, BenchSettings settings, B
         var latencies = new double[n];
         var samples = new List<RedisCostMeter.Sample>();
         if (meter is not null) samples.Add(await meter.Take().ConfigureAwait(false));
+        var cpu = BenchCpu.Now(); // enqueue: the bench process's CPU per task of each phase
         var sw = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, settings.W1Callers).Select(async _ =>
         {
@@ -128,11 +129,13 @@ internal sealed class BenchRunner(IBenchTarget target, BenchSettings settings, B
             }
         })).ConfigureAwait(false);
         var singleRate = n / sw.Elapsed.TotalSeconds;
+        var singleCpu = cpu.PerTask(n);
         var submitStats = new LatencyStats(latencies);
         if (meter is not null) samples.Add(await meter.Take().ConfigureAwait(false));
 
         // Phase 2: the batch call.
         progress.Phase($"W1: enqueue {n} tasks in batches of {settings.W1BatchSize}");
+        cpu = BenchCpu.Now();
         sw.Restart();
         for (var i = 0; i < n; i += settings.W1BatchSize)
         {
@@ -143,6 +146,7 @@ internal sealed class BenchRunner(IBenchTarget target, BenchSettings settings, B
             progress.Tick("W1 enqueue (batch)", i + size, n);
         }
         var batchRate = n / sw.Elapsed.TotalSeconds;
+        var batchCpu = cpu.PerTask(n);
         if (meter is not null) samples.Add(await meter.Take().ConfigureAwait(false));
 
         // Phase 3: process all of them.
@@ -154,9 +158,11 @@ internal sealed class BenchRunner(IBenchTarget target, BenchSettings settings, B
             if (seen.Add(ctx.TaskId) && Interlocked.Increment(ref distinct) == target2) done.TrySetResult();
             return ValueTask.FromResult<object?>(null);
         });
+        cpu = BenchCpu.Now();
         sw.Restart();
         var elapsed = await RunPool(handlers, queue, settings.W1Concurrency, done.Task, () => Volatile.Read(ref distinct), target2, "W1 process", ct).ConfigureAwait(false);
         var processedRate = distinct / elapsed.TotalSeconds;
+        var processCpu = cpu.PerTask(distinct);
         // Taken after the pool stopped, so the last flushed completions are counted too.
         if (meter is not null) samples.Add(await meter.Take().ConfigureAwait(false));
         W1Samples = samples;
@@ -164,6 +170,7 @@ internal sealed class BenchRunner(IBenchTarget target, BenchSettings settings, B
         return new W1Result(target2, singleRate, settings.W1Callers, submitStats.P50, submitStats.P99, batchRate, settings.W1BatchSize, processedRate, settings.W1Concurrency, target2 - distinct, duplicates)
         {
             Limit = settings.W1Limit,
+            Cpu = new W1Cpu(singleCpu, batchCpu, processCpu),
         };
     }
 

@@ -39,26 +39,33 @@ internal sealed class EnqueueCoalescer(
     /// <summary>Store calls made so far (a lone caller's call or a gathered batch): what the tests count.</summary>
     public long Calls => Interlocked.Read(ref _calls);
 
-    public async ValueTask<IReadOnlyList<EnqueueResult>> Enqueue(TaskRecord record, CancellationToken ct)
+    public ValueTask<IReadOnlyList<EnqueueResult>> Enqueue(TaskRecord record, CancellationToken ct)
     {
         Gathered? waiter = null;
         lock (_gate)
         {
             if (_inFlight >= maxInFlight)
             {
-                waiter = new Gathered(record);
+                waiter = new Gathered(this, record);
                 _gathered.Add(waiter);
             }
             else _inFlight++;
         }
-        if (waiter is not null)
-        {
-            // Cancelled before it was sent: taken out, so it stores nothing.
-            await using (ct.Register(static (s, token) => { var (self, w) = ((EnqueueCoalescer, Gathered))s!; self.Cancel(w, token); }, (this, waiter)).ConfigureAwait(false))
-                return [await waiter.Task.ConfigureAwait(false)];
-        }
+        if (waiter is null) return SendAlone(record, ct);
 
-        // Alone: this caller's own call, at once, with its own cancellation.
+        // Cancelled before it was sent: taken out, so it stores nothing. enqueue: registered only when
+        // the token can cancel, and undone by whoever completes the waiter (no async frame here).
+        if (ct.CanBeCanceled)
+        {
+            waiter.Registration = ct.Register(static (s, token) => ((Gathered)s!).Cancel(token), waiter);
+            if (waiter.Task.IsCompleted) waiter.Registration.Dispose();
+        }
+        return new ValueTask<IReadOnlyList<EnqueueResult>>(waiter.Task);
+    }
+
+    /// <summary>Alone: this caller's own call, at once, with its own cancellation.</summary>
+    private async ValueTask<IReadOnlyList<EnqueueResult>> SendAlone(TaskRecord record, CancellationToken ct)
+    {
         try
         {
             Interlocked.Increment(ref _calls);
@@ -96,41 +103,70 @@ internal sealed class EnqueueCoalescer(
         }
     }
 
-    /// <summary>Sends gathered batches one after another until nobody waits. Never throws: every outcome goes to its caller.</summary>
+    /// <summary>
+    /// Sends one gathered batch; when it returns, sends the next one (if anyone gathered meanwhile)
+    /// BEFORE this batch's callers are resumed, so the store already works on the next batch while
+    /// they go on (they were resumed first, and the next call went out only after, before). Callers
+    /// go on on the thread pool (their continuations never run on this loop: a caller that blocks
+    /// must not hold up the others). Never throws: every outcome goes to its caller.
+    /// </summary>
     private async Task SendGathered(List<Gathered> batch)
     {
-        for (var next = batch; next is not null; next = TakeNext())
+        IReadOnlyList<EnqueueResult>? results = null;
+        Exception? failure = null;
+        try
         {
-            try
-            {
-                Interlocked.Increment(ref _calls);
-                // Not any one caller's token: cancelling one caller must not cancel the others' call.
-                var results = await send([.. next.Select(g => g.Record)], CancellationToken.None).ConfigureAwait(false);
-                for (var i = 0; i < next.Count; i++) next[i].TrySetResult(results[i]);
-            }
-            catch (Exception e)
-            {
-                foreach (var g in next) g.TrySetException(e);
-            }
+            Interlocked.Increment(ref _calls);
+            var records = new TaskRecord[batch.Count];
+            for (var i = 0; i < records.Length; i++) records[i] = batch[i].Record;
+            // Not any one caller's token: cancelling one caller must not cancel the others' call.
+            results = await send(records, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            failure = e;
+        }
+        if (TakeNext() is { } next) _ = SendGathered(next);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (failure is null) batch[i].Complete([results![i]]);
+            else batch[i].Fail(failure);
         }
     }
 
-    /// <summary>A cancelled caller not sent yet is taken out (under the lock that sends, so it is one or the other).</summary>
+    /// <summary>A cancelled caller not sent yet is taken out (under the lock that sends, so it is one or the other), then cancelled outside it.</summary>
     private void Cancel(Gathered waiter, CancellationToken token)
     {
         lock (_gate)
         {
             if (waiter.Sent) return;
             _gathered.Remove(waiter);
-            waiter.TrySetCanceled(token);
         }
+        waiter.TrySetCanceled(token);
     }
 
-    private sealed class Gathered(TaskRecord record) : TaskCompletionSource<EnqueueResult>(TaskCreationOptions.RunContinuationsAsynchronously)
+    /// <summary>One gathered caller; completed outside the coalescer's lock, its continuation on the thread pool.</summary>
+    private sealed class Gathered(EnqueueCoalescer owner, TaskRecord record) : TaskCompletionSource<IReadOnlyList<EnqueueResult>>(TaskCreationOptions.RunContinuationsAsynchronously)
     {
         public TaskRecord Record { get; } = record;
 
         /// <summary>Set under the coalescer's lock when the batch holding it is taken to be sent.</summary>
         public bool Sent;
+
+        public CancellationTokenRegistration Registration;
+
+        public void Cancel(CancellationToken token) => owner.Cancel(this, token);
+
+        public void Complete(IReadOnlyList<EnqueueResult> result)
+        {
+            Registration.Dispose(); // sent, so a cancellation now changes nothing
+            TrySetResult(result);
+        }
+
+        public void Fail(Exception e)
+        {
+            Registration.Dispose();
+            TrySetException(e);
+        }
     }
 }

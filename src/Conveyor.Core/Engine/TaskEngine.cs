@@ -27,11 +27,17 @@ public sealed partial class TaskEngine(ITaskStore store, TimeProvider time, Task
     /// All or nothing: one invalid submission rejects the whole batch, and nothing is stored. Runs the
     /// <see cref="SubmitMiddleware"/> chain, inside the producer span whose context the new tasks carry.
     /// </summary>
-    public async ValueTask<IReadOnlyList<EnqueueResult>> SubmitMany(IReadOnlyList<TaskSubmission> submissions, CancellationToken ct = default)
+    public ValueTask<IReadOnlyList<EnqueueResult>> SubmitMany(IReadOnlyList<TaskSubmission> submissions, CancellationToken ct = default)
     {
-        if (submissions.Count == 0) return [];
-        using var activity = StartSubmitActivity(submissions.Count);
-        return await SubmitChain(submissions, ct).ConfigureAwait(false);
+        if (submissions.Count == 0) return ValueTask.FromResult<IReadOnlyList<EnqueueResult>>([]);
+        var activity = StartSubmitActivity(submissions.Count);
+        // enqueue: no async frame of its own without a span or a middleware (SubmitValidated is async: it never throws here)
+        return activity is null && _submitMiddleware.Count == 0 ? SubmitValidated(submissions, ct) : Traced(activity, submissions, ct);
+    }
+
+    private async ValueTask<IReadOnlyList<EnqueueResult>> Traced(Activity? activity, IReadOnlyList<TaskSubmission> submissions, CancellationToken ct)
+    {
+        using (activity) return await SubmitChain(submissions, ct).ConfigureAwait(false);
     }
 
     private async ValueTask<IReadOnlyList<EnqueueResult>> SubmitValidated(IReadOnlyList<TaskSubmission> submissions, CancellationToken ct)
@@ -40,17 +46,17 @@ public sealed partial class TaskEngine(ITaskStore store, TimeProvider time, Task
         if (submissions.Count > TaskDefaults.MaxEnqueueBatch)
             throw new ConveyorValidationException("tasks", $"a batch holds at most {TaskDefaults.MaxEnqueueBatch} tasks; got {submissions.Count}");
         var now = Time.GetUtcNow();
-        var errors = new List<ValidationError>();
+        List<ValidationError>? errors = null;
         var records = new TaskRecord[submissions.Count];
         var traceParent = Activity.Current?.Id;
         for (var i = 0; i < submissions.Count; i++)
         {
             var s = submissions[i];
             var found = TaskValidator.Validate(s, Limits, submissions.Count == 1 ? "" : $"tasks[{i}].", now); // expiry: now for expires_at
-            if (found.Count > 0) { errors.AddRange(found); continue; }
+            if (found.Count > 0) { (errors ??= []).AddRange(found); continue; } // enqueue: a list only when something is wrong
             if ((s.ExpiresAt is not null || s.Ttl is not null) && !Store.SupportsExpiry) // expiry
             {
-                errors.Add(new ValidationError((submissions.Count == 1 ? "" : $"tasks[{i}].") + (s.Ttl is null ? "expires_at" : "ttl"),
+                (errors ??= []).Add(new ValidationError((submissions.Count == 1 ? "" : $"tasks[{i}].") + (s.Ttl is null ? "expires_at" : "ttl"),
                     $"the store '{Store.Name}' does not support expiry yet; submit without expires_at/ttl or use a SQLite store"));
                 continue;
             }
@@ -58,12 +64,19 @@ public sealed partial class TaskEngine(ITaskStore store, TimeProvider time, Task
                 s = s with { Metadata = WithTraceParent(s.Metadata, traceParent) };
             records[i] = TaskValidator.BuildValidated(s, TaskIds.New(Time), now);
         }
-        if (errors.Count > 0)
+        if (errors is { Count: > 0 })
             throw new ConveyorValidationException(errors) { IsTooLarge = TaskValidator.OnlySizeErrors(errors) };
 
         // perf: a single submission shares a store call with concurrent ones (TaskEngine.Coalescing.cs).
+        var started = Time.GetTimestamp();
         var enqueue = records.Length == 1 ? EnqueueSingle(records[0], ct) : Store.TaskEnqueueMany(records, ct);
-        var results = await Timed(StoreOperations.TaskEnqueueMany, Time.GetTimestamp(), enqueue).ConfigureAwait(false);
+        IReadOnlyList<EnqueueResult> results;
+        if (Activity.Current is null) // enqueue: timed here, without Timed's frame, when there is no span to open
+        {
+            try { results = await enqueue.ConfigureAwait(false); }
+            finally { StoreTook(StoreOperations.TaskEnqueueMany, started); }
+        }
+        else results = await Timed(StoreOperations.TaskEnqueueMany, started, enqueue).ConfigureAwait(false);
         MeterSubmitted(records, results);
         return results;
     }

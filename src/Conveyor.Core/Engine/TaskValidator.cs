@@ -20,8 +20,9 @@ public static class TaskValidator
 {
     public static IReadOnlyList<ValidationError> Validate(TaskSubmission s, TaskLimits limits, string prefix = "", DateTimeOffset? now = null)
     {
-        var errors = new List<ValidationError>();
-        void Add(string field, string message) => errors.Add(new ValidationError(prefix + field, message));
+        // enqueue: no list and no closure unless something is wrong (this runs once per submitted task).
+        List<ValidationError>? errors = null;
+        void Add(string field, string message) => (errors ??= []).Add(new ValidationError(prefix + field, message));
 
         if (Names.CheckType(s.Type) is { } typeError) Add("type", typeError);
         if (s.Queue is not null && Names.CheckQueue(s.Queue) is { } queueError) Add("queue", queueError);
@@ -31,7 +32,7 @@ public static class TaskValidator
             Add("delay", $"delay must be between 0 and {TaskDefaults.MaxDelay.TotalSeconds} seconds; got {d.TotalSeconds}");
         if (s.Delay is not null && s.RunAt is not null)
             Add("run_at", "give either run_at or delay, not both");
-        ValidateExpiry(s, now, Add);
+        if (s.ExpiresAt is not null || s.Ttl is not null) ValidateExpiry(s, now, prefix, ref errors);
         if (s.MaxAttempts is { } m && (m < 1 || m > TaskDefaults.MaxAttemptsLimit))
             Add("max_attempts", $"max_attempts must be between 1 and {TaskDefaults.MaxAttemptsLimit}; got {m}");
         if (s.Timeout is { } t && (t <= TimeSpan.Zero || t > TaskDefaults.MaxTimeout))
@@ -60,7 +61,7 @@ public static class TaskValidator
             else if (ArgsSize(args) is var size && size > limits.MaxArgsBytes)
                 Add("args", $"args are {size} bytes of JSON; the limit is {limits.MaxArgsBytes}");
         }
-        return errors;
+        return errors ?? (IReadOnlyList<ValidationError>)[];
     }
 
     /// <summary>Validates and builds the record to store. Throws <see cref="ConveyorValidationException"/> on any problem.</summary>
@@ -101,14 +102,17 @@ public static class TaskValidator
     /// not more than <see cref="TaskDefaults.ExpiryPastTolerance"/> in the past (clocks differ a little;
     /// a task submitted just expired ends expired at its first lease, which is the contract).
     /// </summary>
-    private static void ValidateExpiry(TaskSubmission s, DateTimeOffset? now, Action<string, string> add)
+    private static void ValidateExpiry(TaskSubmission s, DateTimeOffset? now, string prefix, ref List<ValidationError>? errors)
     {
+        var found = errors;
+        void add(string field, string message) => (found ??= []).Add(new ValidationError(prefix + field, message));
         if (s.ExpiresAt is not null && s.Ttl is not null)
             add("expires_at", "give either expires_at or ttl, not both");
         if (s.Ttl is { } ttl && (ttl <= TimeSpan.Zero || ttl > TaskDefaults.MaxDelay))
             add("ttl", $"ttl must be more than 0 and at most {TaskDefaults.MaxDelay.TotalSeconds} seconds; got {ttl.TotalSeconds}");
         if (s.ExpiresAt is { } at && now is { } n && at < n - TaskDefaults.ExpiryPastTolerance)
             add("expires_at", $"expires_at {at:O} is in the past (now {n:O}); a task that expired before it was submitted would never run");
+        errors = found;
     }
 
     /// <summary>True when every problem is a size limit (the HTTP layer answers 413 rather than 400).</summary>
@@ -126,5 +130,6 @@ public static class TaskValidator
 
     private static readonly JsonElement NullArgs = JsonDocument.Parse("null").RootElement.Clone();
 
-    private static int ArgsSize(JsonElement e) => System.Text.Encoding.UTF8.GetByteCount(e.GetRawText());
+    // enqueue: the raw UTF-8 JSON's length, read in place (GetRawText made a string of it for each task).
+    private static int ArgsSize(JsonElement e) => System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(e).Length;
 }

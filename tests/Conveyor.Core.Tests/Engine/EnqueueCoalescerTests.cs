@@ -119,6 +119,29 @@ public sealed class EnqueueCoalescerTests
     }
 
     [Fact]
+    public async Task The_next_gathered_batch_is_sent_before_the_callers_of_the_one_that_returned_go_on()
+    {
+        var store = new HeldStore();
+        var coalescer = new EnqueueCoalescer(store.Send, maxInFlight: 1);
+        var first = coalescer.Enqueue(NewRecord("first"), CancellationToken.None);
+        var a = coalescer.Enqueue(NewRecord("a"), CancellationToken.None).AsTask();
+        // What the store had been sent by the time caller a went on.
+        var callsWhenAWentOn = a.ContinueWith(_ => store.Count, TaskContinuationOptions.ExecuteSynchronously);
+        store.Answer(0);
+        await first;
+        await store.WaitForCalls(2); // a's batch
+        var b = coalescer.Enqueue(NewRecord("b"), CancellationToken.None).AsTask(); // gathered while a's batch is in flight
+        Assert.Equal(2, store.Count);
+
+        store.Answer(1);
+        Assert.Equal(3, await callsWhenAWentOn); // b's batch was already on its way
+        Assert.Equal(["b"], store.Calls[2].Batch.Select(r => r.Type));
+        store.Answer(2);
+        Assert.Equal("b", Assert.Single(await b).Task.Type);
+        Assert.Equal(3, coalescer.Calls);
+    }
+
+    [Fact]
     public async Task A_caller_cancelled_while_gathered_is_never_sent()
     {
         var store = new HeldStore();
