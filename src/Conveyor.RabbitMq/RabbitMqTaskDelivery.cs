@@ -121,7 +121,15 @@ public sealed partial class RabbitMqTaskDelivery : ITaskDelivery
         while (_idleChannels.TryTake(out var ch))
             if (ch.IsOpen) return ch;
             else await Discard(ch).ConfigureAwait(false);
-        return await _connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), ct).ConfigureAwait(false);
+        try
+        {
+            return await _connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException && !_connection.IsOpen)
+        {
+            // debt: RabbitMQ down (its connection recovering): nothing was sent, the caller retries (503).
+            throw new StoreUnreachableException($"RabbitMQ at {_options.AmqpUri.Host}:{_options.AmqpUri.Port} is unreachable ({e.Message})", outcomeUnknown: false, e);
+        }
     }
 
     private void Return(IChannel ch)

@@ -45,7 +45,7 @@ public sealed partial class RedisTaskStore
         }
         catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException)
         {
-            _logger.LogWarning("Cannot check the Redis key layout yet ({Why}); TaskList checks again", StoreUnavailableException.Brief(e));
+            _logger.LogWarning("Cannot check the Redis key layout yet ({Why}); TaskList checks again", StoreUnreachableException.Brief(e));
         }
         catch (StoreConfigurationException)
         {

@@ -31,7 +31,7 @@ public sealed partial class RedisTaskStore
                 }
                 (leased, nextDueMs) = await LeaseOnce(request).ConfigureAwait(false);
             }
-            catch (Exception e) when (pass > 0 && StoreUnavailableException.IsUnreachable(e) && _time.GetUtcNow() < deadline && !_closing.IsCancellationRequested)
+            catch (Exception e) when (pass > 0 && StoreUnreachableException.IsUnreachable(e) && _time.GetUtcNow() < deadline && !_closing.IsCancellationRequested)
             {
                 // ops: a lease already blocked rides out a Redis restart (commands fail fast while no connection
                 // is up): it waits for the reconnect within its own wait instead of failing. Only the first

@@ -15,5 +15,5 @@ public sealed partial class TaskEngine
     internal long CoalescedEnqueueCalls => _enqueueCoalescer.Calls;
 
     private ValueTask<IReadOnlyList<EnqueueResult>> EnqueueSingle(TaskRecord record, CancellationToken ct) =>
-        _storeGroupsEnqueues ? Store.TaskEnqueueMany([record], ct) : _enqueueCoalescer.Enqueue(record, ct);
+        _storeGroupsEnqueues ? Delivery.TaskEnqueueMany([record], ct) : _enqueueCoalescer.Enqueue(record, ct);
 }

@@ -11,6 +11,6 @@ public sealed partial class TaskEngine
     public IDisposable EventsSubscribe(Action<TaskEvent> onEvent)
     {
         ArgumentNullException.ThrowIfNull(onEvent);
-        return Store.EventsSubscribe(onEvent);
+        return Records.EventsSubscribe(onEvent);
     }
 }

@@ -17,6 +17,6 @@ public sealed partial class TaskEngine
             errors.Add(new("minutes", $"minutes must be between 1 and {HistoryListParams.MaxMinutes}; got {minutes}"));
         if (errors.Count > 0) throw new ConveyorValidationException(errors);
         var to = HistoryMinutes.Of(Time.GetUtcNow()) + 1;
-        return Store.HistoryList(new HistoryListParams(queue, HistoryMinutes.Start(to - minutes), HistoryMinutes.Start(to)), ct);
+        return Records.HistoryList(new HistoryListParams(queue, HistoryMinutes.Start(to - minutes), HistoryMinutes.Start(to)), ct);
     }
 }

@@ -13,7 +13,7 @@ public sealed partial class TaskEngine
         CheckQueue(queue);
         limit.Validated();
         var started = Time.GetTimestamp();
-        await Store.QueueLimitSet(queue, limit, ct).ConfigureAwait(false);
+        await Delivery.QueueLimitSet(queue, limit, ct).ConfigureAwait(false);
         StoreTook(nameof(QueueLimitSet), started);
     }
 
@@ -23,7 +23,7 @@ public sealed partial class TaskEngine
         CheckQueue(queue);
         if (!Names.IsValidQueue(name)) throw new ConveyorValidationException("name", $"'{name}' is not a valid limit name");
         var started = Time.GetTimestamp();
-        var removed = await Store.QueueLimitDelete(queue, name, ct).ConfigureAwait(false);
+        var removed = await Delivery.QueueLimitDelete(queue, name, ct).ConfigureAwait(false);
         StoreTook(nameof(QueueLimitDelete), started);
         return removed;
     }
@@ -33,7 +33,7 @@ public sealed partial class TaskEngine
     {
         CheckQueue(queue);
         var started = Time.GetTimestamp();
-        var list = await Store.QueueLimitList(queue, ct).ConfigureAwait(false);
+        var list = await Delivery.QueueLimitList(queue, ct).ConfigureAwait(false);
         StoreTook(nameof(QueueLimitList), started);
         return list;
     }

@@ -10,7 +10,7 @@ public sealed partial class TaskEngine
     public async ValueTask<RetentionPolicy?> RetentionGet(CancellationToken ct = default)
     {
         var started = Time.GetTimestamp();
-        var policy = await Store.RetentionGet(ct).ConfigureAwait(false);
+        var policy = await Records.RetentionGet(ct).ConfigureAwait(false);
         StoreTook(StoreOperations.RetentionGet, started);
         return policy;
     }
@@ -20,7 +20,7 @@ public sealed partial class TaskEngine
     {
         policy?.Validated();
         var started = Time.GetTimestamp();
-        await Store.RetentionSet(policy, ct).ConfigureAwait(false);
+        await Records.RetentionSet(policy, ct).ConfigureAwait(false);
         StoreTook(StoreOperations.RetentionSet, started);
     }
 

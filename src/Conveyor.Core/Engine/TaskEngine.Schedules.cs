@@ -25,31 +25,31 @@ public sealed partial class TaskEngine
         var errors = ScheduleRules.Validate(definition, Limits);
         if (errors.Count > 0) throw new ConveyorValidationException(errors);
         var d = definition.Normalized();
-        var existing = await Store.ScheduleGet(d.Name, ct).ConfigureAwait(false);
+        var existing = await Records.ScheduleGet(d.Name, ct).ConfigureAwait(false);
         // Omitted, "paused" keeps what the schedule had: a broker that stores its configured schedules at
         // start does not resume one an operator paused.
         var paused = definition.Paused ?? existing?.Paused ?? false;
         DateTimeOffset? next = paused ? null
             : existing is { Paused: false, NextRunAt: { } kept } && existing.Definition.SameTiming(d) ? kept
             : ScheduleRules.NextAfter(d, Time.GetUtcNow());
-        var created = await Store.ScheduleUpsert(new ScheduleUpsertParams(d with { Paused = null }, paused, next), ct).ConfigureAwait(false);
-        return (await Store.ScheduleGet(d.Name, ct).ConfigureAwait(false) ?? throw new InvalidOperationException("a schedule just stored is missing"), created);
+        var created = await Records.ScheduleUpsert(new ScheduleUpsertParams(d with { Paused = null }, paused, next), ct).ConfigureAwait(false);
+        return (await Records.ScheduleGet(d.Name, ct).ConfigureAwait(false) ?? throw new InvalidOperationException("a schedule just stored is missing"), created);
     }
 
     public ValueTask<Schedule?> ScheduleGet(string name, CancellationToken ct = default) =>
-        Names.IsValidType(name) ? Store.ScheduleGet(name, ct) : ValueTask.FromResult<Schedule?>(null);
+        Names.IsValidType(name) ? Records.ScheduleGet(name, ct) : ValueTask.FromResult<Schedule?>(null);
 
-    public ValueTask<IReadOnlyList<Schedule>> ScheduleList(CancellationToken ct = default) => Store.ScheduleList(ct);
+    public ValueTask<IReadOnlyList<Schedule>> ScheduleList(CancellationToken ct = default) => Records.ScheduleList(ct);
 
     public ValueTask<bool> ScheduleDelete(string name, CancellationToken ct = default) =>
-        Names.IsValidType(name) ? Store.ScheduleDelete(name, ct) : ValueTask.FromResult(false);
+        Names.IsValidType(name) ? Records.ScheduleDelete(name, ct) : ValueTask.FromResult(false);
 
     /// <summary>Pauses a schedule: no tick is submitted until it is resumed. Null when there is no such schedule.</summary>
     public async ValueTask<Schedule?> SchedulePause(string name, CancellationToken ct = default)
     {
         if (!Names.IsValidType(name)) return null;
-        return await Store.SchedulePause(new SchedulePauseParams(name, true, null), ct).ConfigureAwait(false)
-            ? await Store.ScheduleGet(name, ct).ConfigureAwait(false) : null;
+        return await Records.SchedulePause(new SchedulePauseParams(name, true, null), ct).ConfigureAwait(false)
+            ? await Records.ScheduleGet(name, ct).ConfigureAwait(false) : null;
     }
 
     /// <summary>Resumes a schedule at its first tick after now: the ticks that passed while it was paused are not submitted.</summary>
@@ -57,8 +57,8 @@ public sealed partial class TaskEngine
     {
         if (await ScheduleGet(name, ct).ConfigureAwait(false) is not { } s) return null;
         var next = ScheduleRules.NextAfter(s.Definition, Time.GetUtcNow());
-        return await Store.SchedulePause(new SchedulePauseParams(name, false, next), ct).ConfigureAwait(false)
-            ? await Store.ScheduleGet(name, ct).ConfigureAwait(false) : null;
+        return await Records.SchedulePause(new SchedulePauseParams(name, false, next), ct).ConfigureAwait(false)
+            ? await Records.ScheduleGet(name, ct).ConfigureAwait(false) : null;
     }
 
     /// <summary>Submits the schedule's task now, beside its ticks (paused or not); the next run is unchanged. Null when there is no such schedule.</summary>
@@ -67,7 +67,7 @@ public sealed partial class TaskEngine
         if (await ScheduleGet(name, ct).ConfigureAwait(false) is not { } s) return null;
         var now = Time.GetUtcNow();
         var record = TaskValidator.BuildValidated(ScheduleRules.Submission(s.Definition.Task, s.Name), TaskIds.New(Time), now);
-        var claim = await Store.ScheduleClaim(new ScheduleClaimParams(s.Name, null, null, [record]) { RunNow = true, LastRunAt = now }, ct).ConfigureAwait(false);
+        var claim = await Records.ScheduleClaim(new ScheduleClaimParams(s.Name, null, null, [record]) { RunNow = true, LastRunAt = now }, ct).ConfigureAwait(false);
         MeterSubmitted([record], claim.Enqueued);
         return claim.Enqueued.Count == 1 ? claim.Enqueued[0] : null;
     }
@@ -78,7 +78,7 @@ public sealed partial class TaskEngine
     /// </summary>
     public async ValueTask<int> ScheduleTick(CancellationToken ct = default)
     {
-        var due = await Store.ScheduleDue(ScheduleTickBatch, ct).ConfigureAwait(false);
+        var due = await Records.ScheduleDue(ScheduleTickBatch, ct).ConfigureAwait(false);
         var submitted = 0;
         foreach (var s in due)
         {
@@ -86,7 +86,7 @@ public sealed partial class TaskEngine
             var now = Time.GetUtcNow();
             var (ticks, next) = ScheduleRules.Fire(s.Definition, expected, now);
             var records = ticks.Select(t => TaskValidator.BuildValidated(ScheduleRules.Submission(s.Definition.Task, s.Name, t), TaskIds.New(Time), now)).ToArray();
-            var claim = await Store.ScheduleClaim(new ScheduleClaimParams(s.Name, expected, next, records)
+            var claim = await Records.ScheduleClaim(new ScheduleClaimParams(s.Name, expected, next, records)
             {
                 LastRunAt = ticks.Count > 0 ? ticks[^1] : null,
             }, ct).ConfigureAwait(false);

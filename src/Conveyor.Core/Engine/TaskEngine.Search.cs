@@ -17,23 +17,23 @@ public sealed partial class TaskEngine
 
     /// <summary>"retry now": see <see cref="ITaskStore.TaskRetryMany"/>. An id that is not a task id is not found.</summary>
     public async ValueTask<RetryResult> TaskRetry(string id, CancellationToken ct = default) =>
-        TaskIds.IsValid(id) ? (await Store.TaskRetryMany([id], ct).ConfigureAwait(false))[0] : new RetryResult(id, RetryOutcome.NotFound);
+        TaskIds.IsValid(id) ? (await Records.TaskRetryMany([id], ct).ConfigureAwait(false))[0] : new RetryResult(id, RetryOutcome.NotFound);
 
     /// <summary>Delete a task that is not running: see <see cref="ITaskStore.TaskDeleteMany"/>.</summary>
     public async ValueTask<DeleteResult> TaskDelete(string id, CancellationToken ct = default) =>
-        TaskIds.IsValid(id) ? (await Store.TaskDeleteMany([id], ct).ConfigureAwait(false))[0] : new DeleteResult(id, DeleteOutcome.NotFound);
+        TaskIds.IsValid(id) ? (await Records.TaskDeleteMany([id], ct).ConfigureAwait(false))[0] : new DeleteResult(id, DeleteOutcome.NotFound);
 
     public ValueTask<IReadOnlyList<BulkActionRecord>> BulkActionList(int limit, CancellationToken ct = default)
     {
         if (limit < 1 || limit > BulkKept)
             throw new ConveyorValidationException("limit", $"limit must be between 1 and {BulkKept}; got {limit}");
-        return Store.BulkActionList(limit, ct);
+        return Records.BulkActionList(limit, ct);
     }
 
     public ValueTask<DeadLetterGroups> DeadLetterGroups(string? queue, CancellationToken ct = default)
     {
         if (queue is not null && Names.CheckQueue(queue) is { } e) throw new ConveyorValidationException("queue", e);
-        return Store.DeadLetterGroups(queue, ct);
+        return Records.DeadLetterGroups(queue, ct);
     }
 
     /// <summary>
@@ -59,7 +59,7 @@ public sealed partial class TaskEngine
             var query = filter! with { Limit = BulkBatch };
             while (true)
             {
-                var page = await Store.TaskList(query, ct).ConfigureAwait(false);
+                var page = await Records.TaskList(query, ct).ConfigureAwait(false);
                 if (page.Items.Count > 0)
                 {
                     var (m, c) = await ApplyBulk(kind, [.. page.Items.Select(t => t.Id)], request.DryRun, knownToExist: true, ct).ConfigureAwait(false);
@@ -74,7 +74,7 @@ public sealed partial class TaskEngine
         var record = new BulkActionRecord(TaskIds.New(Time), Time.GetUtcNow(), actor, kind.ToWire(),
             request.Filter is { } f ? JsonSerializer.SerializeToElement(f, ConveyorJson.Options) : null,
             request.Ids?.Count ?? 0, matched, changed);
-        await Store.BulkActionRecord(record, ct).ConfigureAwait(false);
+        await Records.BulkActionRecord(record, ct).ConfigureAwait(false);
         return new BulkActionResult(matched, changed, record.Id);
     }
 
@@ -83,21 +83,21 @@ public sealed partial class TaskEngine
         if (dryRun)
         {
             if (knownToExist) return (ids.Length, 0);
-            var found = await Task.WhenAll(ids.Select(id => Store.TaskGet(id, ct).AsTask())).ConfigureAwait(false);
+            var found = await Task.WhenAll(ids.Select(id => Records.TaskGet(id, ct).AsTask())).ConfigureAwait(false);
             return (found.Count(t => t is not null), 0);
         }
         switch (kind)
         {
             case BulkActionKind.Retry:
-                var retried = await Store.TaskRetryMany(ids, ct).ConfigureAwait(false);
+                var retried = await Records.TaskRetryMany(ids, ct).ConfigureAwait(false);
                 return (retried.Count(r => r.Outcome != RetryOutcome.NotFound), retried.Count(r => r.Outcome == RetryOutcome.Retried));
             case BulkActionKind.Delete:
-                var deleted = await Store.TaskDeleteMany(ids, ct).ConfigureAwait(false);
+                var deleted = await Records.TaskDeleteMany(ids, ct).ConfigureAwait(false);
                 return (deleted.Count(r => r.Outcome != DeleteOutcome.NotFound), deleted.Count(r => r.Outcome == DeleteOutcome.Deleted));
             default:
                 // One TaskCancel per task, all of a page at once: SQLite's writer commits them together,
                 // Redis pipelines them on the one connection.
-                var cancelled = await Task.WhenAll(ids.Select(id => Store.TaskCancel(id, ct).AsTask())).ConfigureAwait(false);
+                var cancelled = await Task.WhenAll(ids.Select(id => Records.TaskCancel(id, ct).AsTask())).ConfigureAwait(false);
                 return (cancelled.Count(r => r.Outcome != CancelOutcome.NotFound),
                     cancelled.Count(r => r.Outcome is CancelOutcome.Cancelled or CancelOutcome.CancelledWhileRunning));
         }

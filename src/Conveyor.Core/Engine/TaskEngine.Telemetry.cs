@@ -33,7 +33,7 @@ public sealed partial class TaskEngine
     {
         using var activity = ConveyorDiagnostics.ActivitySource.StartActivity("conveyor.maintenance", ActivityKind.Internal);
         var started = Time.GetTimestamp();
-        var result = await Store.MaintenanceRun(request, ct).ConfigureAwait(false);
+        var result = await Records.MaintenanceRun(request, ct).ConfigureAwait(false);
         StoreTook(StoreOperations.MaintenanceRun, started);
         await WorkflowSweep(WorkflowSweepBatch, ct).ConfigureAwait(false); // workflows: finish what a dead process left undone
         foreach (var r in result.Reclaims)
@@ -100,7 +100,7 @@ public sealed partial class TaskEngine
             }
             else
             {
-                var task = await Store.TaskGet(r.TaskId, ct).ConfigureAwait(false);
+                var task = await Records.TaskGet(r.TaskId, ct).ConfigureAwait(false);
                 tags = ConveyorDiagnostics.Tags(task?.Queue ?? "", task?.Type ?? "");
                 if (task?.Attempts is [.., var last]) ConveyorDiagnostics.RunTime.Record(Math.Max(0, ((last.FinishedAt ?? Time.GetUtcNow()) - last.StartedAt).TotalSeconds), tags);
             }

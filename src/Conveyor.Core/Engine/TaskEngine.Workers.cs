@@ -12,7 +12,7 @@ public sealed partial class TaskEngine
             return ValueTask.FromResult(WorkerCommandOutcome.NotFound);
         if (request.Command is not (WorkerCommandKind.Quiet or WorkerCommandKind.Stop))
             throw new ConveyorValidationException("command", "command must be quiet or stop");
-        return Store.WorkerCommand(request, ct);
+        return Workers.WorkerCommand(request, ct);
     }
 
     /// <summary>The task types live workers announce, by name, with how many live workers run each.</summary>

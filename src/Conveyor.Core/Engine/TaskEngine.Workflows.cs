@@ -26,7 +26,7 @@ public sealed partial class TaskEngine
         var now = Time.GetUtcNow();
         var plan = WorkflowPlanner.Build(submission, TaskIds.New(Time), () => TaskIds.New(Time), now, Limits);
         var started = Time.GetTimestamp();
-        await Store.WorkflowCreate(plan.Workflow, plan.Tasks, ct).ConfigureAwait(false);
+        await Records.WorkflowCreate(plan.Workflow, plan.Tasks, ct).ConfigureAwait(false);
         StoreTook(StoreOperations.WorkflowCreate, started);
         MeterSubmitted([.. plan.Tasks], [.. plan.Tasks.Select(t => new EnqueueResult(t, true))]);
         return plan.Workflow;
@@ -36,27 +36,27 @@ public sealed partial class TaskEngine
     public async ValueTask<WorkflowRecord?> WorkflowGet(string id, CancellationToken ct = default)
     {
         if (!TaskIds.IsValid(id)) return null;
-        var wf = await Store.WorkflowGet(id, ct).ConfigureAwait(false);
+        var wf = await Records.WorkflowGet(id, ct).ConfigureAwait(false);
         if (wf is null) return null;
         var steps = wf.Steps.ToArray();
         foreach (var s in steps.Where(s => s.State == WorkflowStepState.Released).Take(200))
-            steps[s.Index] = s with { TaskState = (await Store.TaskGet(s.TaskId, ct).ConfigureAwait(false))?.State };
+            steps[s.Index] = s with { TaskState = (await Records.TaskGet(s.TaskId, ct).ConfigureAwait(false))?.State };
         for (var i = 0; i < steps.Length; i++)
             steps[i] = steps[i].TaskState is not null ? steps[i] : steps[i] with { TaskState = ViewState(steps[i].State) };
         return wf with { Steps = steps };
     }
 
     public ValueTask<WorkflowRecord?> WorkflowCancel(string id, CancellationToken ct = default) =>
-        TaskIds.IsValid(id) ? Timed(StoreOperations.WorkflowCancel, Time.GetTimestamp(), Store.WorkflowCancel(id, ct)) : ValueTask.FromResult<WorkflowRecord?>(null);
+        TaskIds.IsValid(id) ? Timed(StoreOperations.WorkflowCancel, Time.GetTimestamp(), Records.WorkflowCancel(id, ct)) : ValueTask.FromResult<WorkflowRecord?>(null);
 
     public ValueTask<WorkflowRecord?> WorkflowAdvance(string id, CancellationToken ct = default) =>
-        TaskIds.IsValid(id) ? Timed(StoreOperations.WorkflowAdvance, Time.GetTimestamp(), Store.WorkflowAdvance(id, ct)) : ValueTask.FromResult<WorkflowRecord?>(null);
+        TaskIds.IsValid(id) ? Timed(StoreOperations.WorkflowAdvance, Time.GetTimestamp(), Records.WorkflowAdvance(id, ct)) : ValueTask.FromResult<WorkflowRecord?>(null);
 
     /// <summary>Maintenance's part for workflows (called by <see cref="MaintenanceRun(MaintenanceRunParams, CancellationToken)"/>).</summary>
     public ValueTask<int> WorkflowSweep(int max = WorkflowSweepBatch, CancellationToken ct = default)
     {
         PurgeStepLeases();
-        return Timed(StoreOperations.WorkflowSweep, Time.GetTimestamp(), Store.WorkflowSweep(max, ct));
+        return Timed(StoreOperations.WorkflowSweep, Time.GetTimestamp(), Records.WorkflowSweep(max, ct));
     }
 
     private void NoteWorkflowSteps(IReadOnlyList<LeasedTask> leased)
@@ -82,7 +82,7 @@ public sealed partial class TaskEngine
         foreach (var wf in due)
         {
             // The step's end is durable already; a failure here is repaired by maintenance, so it must not fail the ack.
-            try { await Store.WorkflowAdvance(wf, ct).ConfigureAwait(false); }
+            try { await Records.WorkflowAdvance(wf, ct).ConfigureAwait(false); }
             catch (Exception) when (!ct.IsCancellationRequested) { }
         }
     }

@@ -69,7 +69,7 @@ public sealed partial class TaskEngine(ITaskStore store, TimeProvider time, Task
 
         // perf: a single submission shares a store call with concurrent ones (TaskEngine.Coalescing.cs).
         var started = Time.GetTimestamp();
-        var enqueue = records.Length == 1 ? EnqueueSingle(records[0], ct) : Store.TaskEnqueueMany(records, ct);
+        var enqueue = records.Length == 1 ? EnqueueSingle(records[0], ct) : Delivery.TaskEnqueueMany(records, ct);
         IReadOnlyList<EnqueueResult> results;
         if (Activity.Current is null) // enqueue: timed here, without Timed's frame, when there is no span to open
         {
@@ -98,7 +98,7 @@ public sealed partial class TaskEngine(ITaskStore store, TimeProvider time, Task
             errors.Add(new("wait", $"wait must be between 0 and {MaxLeaseWait.TotalSeconds} seconds"));
         if (errors.Count > 0) throw new ConveyorValidationException(errors);
 
-        var leased = await Timed(StoreOperations.TaskLease, Time.GetTimestamp(), Store.TaskLease(request, ct)).ConfigureAwait(false);
+        var leased = await Timed(StoreOperations.TaskLease, Time.GetTimestamp(), Delivery.TaskLease(request, ct)).ConfigureAwait(false);
         MeterLeased(leased);
         NoteWorkflowSteps(leased); // workflows
         return leased;
@@ -109,7 +109,7 @@ public sealed partial class TaskEngine(ITaskStore store, TimeProvider time, Task
         for (var i = 0; i < items.Count; i++)
             if (TaskValidator.CheckResult(items[i].Result, Limits) is { } e)
                 throw new ConveyorValidationException(items.Count == 1 ? "result" : $"items[{i}].result", e) { IsTooLarge = true };
-        var results = await Timed(StoreOperations.TaskCompleteMany, Time.GetTimestamp(), Store.TaskCompleteMany(items, ct)).ConfigureAwait(false);
+        var results = await Timed(StoreOperations.TaskCompleteMany, Time.GetTimestamp(), Delivery.TaskCompleteMany(items, ct)).ConfigureAwait(false);
         await MeterOutcomes([.. items.Select(i => i.LeaseToken)], results, completed: true, ct).ConfigureAwait(false);
         if (!_stepLeases.IsEmpty) await AdvanceWorkflows([.. items.Select(i => i.LeaseToken)], results, ct).ConfigureAwait(false); // workflows
         return results;
@@ -123,7 +123,7 @@ public sealed partial class TaskEngine(ITaskStore store, TimeProvider time, Task
                 throw new ConveyorValidationException(items.Count == 1 ? "retry_delay" : $"items[{i}].retry_delay", $"retry_delay must be between 0 and {BackoffPolicy.MaxDelay.TotalSeconds} seconds");
         }
         var clipped = items.Select(i => i with { Error = i.Error.Truncated() }).ToList();
-        var results = await Timed(StoreOperations.TaskFailMany, Time.GetTimestamp(), Store.TaskFailMany(clipped, ct)).ConfigureAwait(false);
+        var results = await Timed(StoreOperations.TaskFailMany, Time.GetTimestamp(), Delivery.TaskFailMany(clipped, ct)).ConfigureAwait(false);
         await MeterOutcomes([.. items.Select(i => i.LeaseToken)], results, completed: false, ct).ConfigureAwait(false);
         if (!_stepLeases.IsEmpty) await AdvanceWorkflows([.. items.Select(i => i.LeaseToken)], results, ct).ConfigureAwait(false); // workflows
         return results;
@@ -140,24 +140,24 @@ public sealed partial class TaskEngine(ITaskStore store, TimeProvider time, Task
             if (i.Progress?.Message is { Length: > TaskProgress.MaxMessageLength })
                 throw new ConveyorValidationException("progress.message", $"a progress message is at most {TaskProgress.MaxMessageLength} characters");
         }
-        return Timed(StoreOperations.LeaseExtendMany, Time.GetTimestamp(), Store.LeaseExtendMany(items, ct));
+        return Timed(StoreOperations.LeaseExtendMany, Time.GetTimestamp(), Delivery.LeaseExtendMany(items, ct));
     }
 
     public ValueTask<IReadOnlyList<AckResult>> ReleaseMany(IReadOnlyList<TaskReleaseParams> items, CancellationToken ct = default)
     {
         foreach (var i in items) OpenLeases.Forget(i.LeaseToken);
-        return Timed(StoreOperations.TaskReleaseMany, Time.GetTimestamp(), Store.TaskReleaseMany(items, ct));
+        return Timed(StoreOperations.TaskReleaseMany, Time.GetTimestamp(), Delivery.TaskReleaseMany(items, ct));
     }
 
     public ValueTask<TaskRecord?> Get(string id, CancellationToken ct = default) =>
-        TaskIds.IsValid(id) ? Store.TaskGet(id, ct) : ValueTask.FromResult<TaskRecord?>(null);
+        TaskIds.IsValid(id) ? Records.TaskGet(id, ct) : ValueTask.FromResult<TaskRecord?>(null);
 
     public ValueTask<TaskPage> List(TaskListParams query, CancellationToken ct = default)
     {
         var errors = new List<ValidationError>();
         ListErrors(query, errors);
         if (errors.Count > 0) throw new ConveyorValidationException(errors);
-        return Store.TaskList(Normalized(query), ct);
+        return Records.TaskList(Normalized(query), ct);
     }
 
     private static void ListErrors(TaskListParams query, List<ValidationError> errors)
@@ -173,13 +173,13 @@ public sealed partial class TaskEngine(ITaskStore store, TimeProvider time, Task
     {
         if (timeout < TimeSpan.Zero || timeout > MaxTaskWait)
             throw new ConveyorValidationException("timeout", $"timeout must be between 0 and {MaxTaskWait.TotalSeconds} seconds");
-        return TaskIds.IsValid(id) ? Store.TaskWait(id, timeout, ct) : ValueTask.FromResult<TaskRecord?>(null);
+        return TaskIds.IsValid(id) ? Records.TaskWait(id, timeout, ct) : ValueTask.FromResult<TaskRecord?>(null);
     }
 
     public async ValueTask<CancelResult> Cancel(string id, CancellationToken ct = default)
     {
         if (!TaskIds.IsValid(id)) return new CancelResult(CancelOutcome.NotFound, null);
-        var result = await Timed(StoreOperations.TaskCancel, Time.GetTimestamp(), Store.TaskCancel(id, ct)).ConfigureAwait(false);
+        var result = await Timed(StoreOperations.TaskCancel, Time.GetTimestamp(), Records.TaskCancel(id, ct)).ConfigureAwait(false);
         MeterCancelled(result);
         return result;
     }
@@ -189,23 +189,23 @@ public sealed partial class TaskEngine(ITaskStore store, TimeProvider time, Task
         if (request.Queue is not null && Names.CheckQueue(request.Queue) is { } e) throw new ConveyorValidationException("queue", e);
         RedriveArgsErrors(request);
         if (request.TaskId is not null && !TaskIds.IsValid(request.TaskId)) return ValueTask.FromResult(0);
-        return Store.DeadLetterRedrive(request, ct);
+        return Records.DeadLetterRedrive(request, ct);
     }
 
     public ValueTask<int> DeadLetterPurge(DeadLetterPurgeParams request, CancellationToken ct = default)
     {
         if (request.Queue is not null && Names.CheckQueue(request.Queue) is { } e) throw new ConveyorValidationException("queue", e);
         if (request.TaskId is not null && !TaskIds.IsValid(request.TaskId)) return ValueTask.FromResult(0);
-        return Store.DeadLetterPurge(request, ct);
+        return Records.DeadLetterPurge(request, ct);
     }
 
     public ValueTask QueuePause(string queue, CancellationToken ct = default) =>
-        Names.CheckQueue(queue) is { } e ? throw new ConveyorValidationException("queue", e) : Store.QueuePause(queue, ct);
+        Names.CheckQueue(queue) is { } e ? throw new ConveyorValidationException("queue", e) : Delivery.QueuePause(queue, ct);
 
     public ValueTask QueueResume(string queue, CancellationToken ct = default) =>
-        Names.CheckQueue(queue) is { } e ? throw new ConveyorValidationException("queue", e) : Store.QueueResume(queue, ct);
+        Names.CheckQueue(queue) is { } e ? throw new ConveyorValidationException("queue", e) : Delivery.QueueResume(queue, ct);
 
-    public ValueTask<IReadOnlyList<QueueInfo>> QueueList(CancellationToken ct = default) => Store.QueueList(ct);
+    public ValueTask<IReadOnlyList<QueueInfo>> QueueList(CancellationToken ct = default) => Records.QueueList(ct);
 
     public ValueTask<WorkerHeartbeatResult> WorkerHeartbeat(WorkerInfo worker, CancellationToken ct = default)
     {
@@ -213,12 +213,12 @@ public sealed partial class TaskEngine(ITaskStore store, TimeProvider time, Task
         foreach (var q in worker.Queues)
             if (Names.CheckQueue(q) is { } e) throw new ConveyorValidationException("queues", e);
         CheckAnnouncement(worker);
-        return Store.WorkerHeartbeat(worker, ct);
+        return Workers.WorkerHeartbeat(worker, ct);
     }
 
-    public ValueTask<WorkerListResult> WorkerList(TimeSpan liveWithin, CancellationToken ct = default) => Store.WorkerList(liveWithin, ct);
+    public ValueTask<WorkerListResult> WorkerList(TimeSpan liveWithin, CancellationToken ct = default) => Workers.WorkerList(liveWithin, ct);
 
-    public ValueTask WorkerRemove(string workerId, CancellationToken ct = default) => Store.WorkerRemove(workerId, ct);
+    public ValueTask WorkerRemove(string workerId, CancellationToken ct = default) => Workers.WorkerRemove(workerId, ct);
 
     private static Dictionary<string, string> WithTraceParent(IReadOnlyDictionary<string, string>? metadata, string traceParent)
     {

@@ -58,7 +58,7 @@ public sealed class MaintenanceLoop(TaskEngine engine, TimeProvider time, ILogge
             {
                 return;
             }
-            catch (Exception e) when (e is StoreFullException or StoreFailedException || StoreUnavailableException.IsUnreachable(e)) // ops: unreachable too
+            catch (Exception e) when (e is StoreFullException or StoreFailedException || StoreUnreachableException.IsUnreachable(e)) // ops: unreachable too
             {
                 behind = false;
                 // The store logs one line per episode of refused writes (or of being unreachable), and one

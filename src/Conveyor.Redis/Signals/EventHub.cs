@@ -59,8 +59,8 @@ internal sealed class EventHub : IDisposable
     // ops: Redis not answering is logged once by the store; here one line, and Resubscribe when it connects.
     private void LogSubscribeFailure(Task t)
     {
-        if (Conveyor.Store.StoreUnavailableException.IsUnreachable(t.Exception))
-            _logger.LogDebug("could not subscribe to Conveyor events yet ({Reason}); subscribing when Redis connects", Conveyor.Store.StoreUnavailableException.Brief(t.Exception!));
+        if (Conveyor.Store.StoreUnreachableException.IsUnreachable(t.Exception))
+            _logger.LogDebug("could not subscribe to Conveyor events yet ({Reason}); subscribing when Redis connects", Conveyor.Store.StoreUnreachableException.Brief(t.Exception!));
         else
             _logger.LogWarning(t.Exception, "could not subscribe to Conveyor events");
     }

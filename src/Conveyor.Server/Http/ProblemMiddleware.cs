@@ -5,7 +5,8 @@ namespace Conveyor.Server.Http;
 
 /// <summary>
 /// Turns refusals into RFC 9457 problems: <see cref="ProblemException"/> as given, engine validation
-/// as 400 (413 when only a size limit was crossed), a store out of room as 507, Kestrel's body limit as 413, and empty 404/405/415
+/// as 400 (413 when only a size limit was crossed), a store out of room as 507, a store that does not
+/// answer as 503 (never sent) or 504 (sent, outcome unknown), Kestrel's body limit as 413, and empty 404/405/415
 /// answers of the router into problems too. Anything else is a 500 without internals.
 /// </summary>
 internal sealed class ProblemMiddleware(RequestDelegate next, ILogger<ProblemMiddleware> log)
@@ -48,13 +49,6 @@ internal sealed class ProblemMiddleware(RequestDelegate next, ILogger<ProblemMid
             if (f.OutcomeUnknown) await ProblemWriter.Write(ctx, 500, ProblemTypes.Internal, "The store failed writing this request", f.Message);
             else await ProblemWriter.Write(ctx, 503, ProblemTypes.Unavailable, "The store refuses writes", f.Message);
         }
-        catch (Conveyor.Store.StoreUnreachableException u) when (!ctx.Response.HasStarted)
-        {
-            // faults2: bounded by the store's command timeout; the store's connection logs its own failure, once.
-            ctx.Response.Headers.RetryAfter = "1";
-            if (u.OutcomeUnknown) await ProblemWriter.Write(ctx, 504, ProblemTypes.StoreTimeout, "The store did not answer in time", u.Message + "; the request may or may not have been applied");
-            else await ProblemWriter.Write(ctx, 503, ProblemTypes.Unavailable, "The store is unreachable", u.Message + "; nothing of this request was stored");
-        }
         catch (BadHttpRequestException b) when (!ctx.Response.HasStarted)
         {
             if (b.StatusCode == StatusCodes.Status413PayloadTooLarge)
@@ -66,13 +60,14 @@ internal sealed class ProblemMiddleware(RequestDelegate next, ILogger<ProblemMid
         {
             // The client went away (a long poll it gave up on): nothing to answer.
         }
-        catch (Exception e) when (!ctx.Response.HasStarted && Conveyor.Store.StoreUnavailableException.IsUnreachable(e))
+        catch (Exception e) when (!ctx.Response.HasStarted && Conveyor.Store.StoreUnreachableException.Find(e) is { } u)
         {
-            // ops: the store is not reachable (Redis not up yet, or its connection lost). It logs one line
-            // per episode and keeps reconnecting; nothing of the request was done, so the client may retry.
-            ctx.Response.Headers.RetryAfter = ((int)Conveyor.Store.StoreUnavailableException.RetryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            await ProblemWriter.Write(ctx, 503, ProblemTypes.Unavailable, "The store is unreachable",
-                $"{Conveyor.Store.StoreUnavailableException.Brief(e)}; nothing was done, retry later (GET /readyz says when the store is back)");
+            // The store does not answer (Redis not up, a partition, RabbitMQ down): bounded by its command
+            // timeout, logged by the store once per episode, so no stack trace per request here.
+            ctx.Response.Headers.RetryAfter = ((int)Conveyor.Store.StoreUnreachableException.RetryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var why = Conveyor.Store.StoreUnreachableException.Brief(u);
+            if (u.OutcomeUnknown) await ProblemWriter.Write(ctx, 504, ProblemTypes.StoreTimeout, "The store did not answer in time", why + "; the request may or may not have been applied");
+            else await ProblemWriter.Write(ctx, 503, ProblemTypes.Unavailable, "The store is unreachable", why + "; nothing of this request was stored, retry later (GET /readyz says when the store is back)");
         }
         catch (Exception e) when (!ctx.Response.HasStarted)
         {

@@ -31,6 +31,7 @@ internal sealed class OtherProcessWatch : IDisposable
     private readonly TimeProvider time;
     private int checkQueued;
     private int eventSeen;
+    private int missed;
     private volatile bool disposed;
     private long wakes;
 
@@ -43,6 +44,7 @@ internal sealed class OtherProcessWatch : IDisposable
         this.signals = signals;
         this.othersVersion = othersVersion;
         lastVersion = othersVersion();
+        signals.TaskWaitArmed = OnTaskWaitArmed;
         var full = System.IO.Path.GetFullPath(path);
         try
         {
@@ -68,12 +70,42 @@ internal sealed class OtherProcessWatch : IDisposable
 
     private void OnFileEvent(object sender, FileSystemEventArgs e)
     {
-        if (!signals.HasWaiters) return;
-        // Events come in bursts (a few per commit): one chain of checks at a time covers them all, and an
-        // event during a chain makes it run once more (eventSeen is set before the chain is claimed, and
-        // looked at again after it is released, so no event falls between the two).
+        if (NobodyWaits()) return;
+        Kick();
+    }
+
+    /// <summary>
+    /// Events come in bursts (a few per commit): one chain of checks at a time covers them all, and an
+    /// event during a chain makes it run once more (eventSeen is set before the chain is claimed, and
+    /// looked at again after it is released, so no event falls between the two).
+    /// </summary>
+    private void Kick()
+    {
         Volatile.Write(ref eventSeen, 1);
         if (Interlocked.CompareExchange(ref checkQueued, 1, 0) == 0) _ = Task.Run(CheckChain);
+    }
+
+    /// <summary>
+    /// True when nobody is blocked here, so an event is let go; it is remembered (<see cref="missed"/>) for
+    /// the next <c>TaskWait</c>. A waiter registers, then reads the task on a reader connection, which does
+    /// not wait for a commit under way: when that commit's -wal events came while nobody waited (before
+    /// the first registration, or in the gap after a wake while the woken waiter registers again), the
+    /// read misses it and nothing would wake the waiter until <see cref="WatchedSafetyInterval"/> (the
+    /// flaky <c>SqliteOtherProcessTests</c> wait: the lease's commit woke it, the completion's events fell
+    /// in the gap). The mark is set before the second look at the waiters, so either that look sees the
+    /// new waiter or the waiter sees the mark.
+    /// </summary>
+    private bool NobodyWaits()
+    {
+        if (signals.HasWaiters) return false;
+        Volatile.Write(ref missed, 1);
+        return !signals.HasWaiters;
+    }
+
+    /// <summary>A TaskWait registered (before its read): checks for the commits let go while nobody waited, a chain as for an event.</summary>
+    private void OnTaskWaitArmed()
+    {
+        if (Volatile.Read(ref missed) == 1 && Interlocked.Exchange(ref missed, 0) == 1 && !disposed) Kick();
     }
 
     /// <summary>
@@ -106,7 +138,7 @@ internal sealed class OtherProcessWatch : IDisposable
     /// <summary>True when there is nothing more to look for (a change was seen and woken, or nobody waits).</summary>
     private bool Check()
     {
-        if (disposed || !signals.HasWaiters) return true;
+        if (disposed || NobodyWaits()) return true;
         long version;
         lock (gate)
         {
@@ -125,6 +157,7 @@ internal sealed class OtherProcessWatch : IDisposable
     public void Dispose()
     {
         disposed = true;
+        signals.TaskWaitArmed = null;
         timer.Dispose();
         watcher?.Dispose();
         lock (gate) { } // a check under way ends before the writer (whose connection it reads) is disposed

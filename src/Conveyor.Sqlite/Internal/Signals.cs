@@ -44,14 +44,26 @@ internal sealed class Signals
     /// </summary>
     public Task TaskFinished(string taskId)
     {
+        // Armed after registering, before the caller reads the task (see TaskWaitArmed).
+        Task armed;
         lock (gate)
         {
             if (!tasks.TryGetValue(taskId, out var w))
                 tasks[taskId] = w = new Waiters(new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
             w.Count++;
-            return w.Done.Task;
+            armed = w.Done.Task;
         }
+        TaskWaitArmed?.Invoke();
+        return armed;
     }
+
+    /// <summary>
+    /// Called after <see cref="TaskFinished"/> registered a waiter, before it reads the task: the
+    /// other-process watch looks then for commits it let go while nobody waited. A blocked lease needs
+    /// no such call: its look is a write transaction (BEGIN IMMEDIATE), which waits for another
+    /// process's commit under way and sees it; a TaskWait's look is a read that does not wait.
+    /// </summary>
+    public Action? TaskWaitArmed { get; set; }
 
     public void ReleaseTask(string taskId, Task waited)
     {

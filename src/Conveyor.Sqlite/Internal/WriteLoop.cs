@@ -106,7 +106,7 @@ internal sealed class WriteLoop : IAsyncDisposable
         catch (Exception ex)
         {
             // Fail what is queued now; later arrivals get a fresh attempt at the next batch.
-            var error = diskFull.Translate(ex);
+            var error = LockedElsewhere(ex) ?? diskFull.Translate(ex);
             for (var n = 0; n < maxBatch && reader.TryRead(out var op); n++) op.Fail(error);
             return false;
         }
@@ -154,6 +154,13 @@ internal sealed class WriteLoop : IAsyncDisposable
         if (diskFull.IsOpen && SQLitePCL.raw.sqlite3_total_changes(ctx.Connection.Handle) > changesBefore) diskFull.LeaveIfRoom();
         return true;
     }
+
+    // debt: another process holding the write lock past the busy timeout is the store not answering
+    // (nothing of the batch was begun, so nothing stored: 503, retried by workers and maintenance).
+    private Conveyor.Store.StoreUnreachableException? LockedElsewhere(Exception ex) =>
+        ex is SqliteException { SqliteErrorCode: SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED }
+            ? new(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"the SQLite file {ctx.Options.Path} is locked by another process past the busy timeout ({ctx.Options.BusyTimeout.TotalSeconds:0.###} s)"), outcomeUnknown: false, ex)
+            : null;
 
     // sqlperf: the other-process watch's filter (OtherProcessWatch).
     private readonly Lock connectionGate = new();

@@ -17,13 +17,13 @@ internal sealed class StoreOutage(ILogger logger)
     /// <summary>True when <paramref name="ex"/> is the store being unreachable (logged once per episode).</summary>
     public bool Observe(Exception ex)
     {
-        if (!StoreUnavailableException.IsUnreachable(ex) && ex is not IGatewayRefusal { Status: 503 }) return false;
+        if (!StoreUnreachableException.IsUnreachable(ex) && ex is not IGatewayRefusal { Status: 503 }) return false;
         // A store this process opened logs its own episode (one line); a broker's 503 is the worker's to tell.
         var level = ex is IGatewayRefusal ? LogLevel.Warning : LogLevel.Debug;
         if (Interlocked.Exchange(ref _open, 1) == 0)
         {
             _level = level;
-            logger.Log(level, "the store is unreachable ({Reason}); the worker keeps trying and leases again once it answers", StoreUnavailableException.Brief(ex));
+            logger.Log(level, "the store is unreachable ({Reason}); the worker keeps trying and leases again once it answers", StoreUnreachableException.Brief(ex));
         }
         return true;
     }

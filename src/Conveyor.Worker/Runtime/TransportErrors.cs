@@ -14,7 +14,7 @@ internal static class TransportErrors
     public static Exception? StackFor(Exception ex) => IsTransient(ex) ? null : ex;
 
     public static string Reason(Exception ex) =>
-        Conveyor.Store.StoreUnavailableException.IsUnreachable(ex) ? Conveyor.Store.StoreUnavailableException.Brief(ex) + "; the store is unreachable" // ops: one line
+        Conveyor.Store.StoreUnreachableException.IsUnreachable(ex) ? Conveyor.Store.StoreUnreachableException.Brief(ex) + "; the store is unreachable" // ops: one line
         : Brief(ex.InnerException is SocketException s ? $"{ex.Message} ({s.SocketErrorCode})" : ex.Message);
 
     /// <summary>
@@ -46,9 +46,8 @@ internal static class TransportErrors
         HttpRequestException or SocketException or TimeoutException or TaskCanceledException or IOException => true,
         // A store out of room (full disk, Redis OOM) logs its own episode; the loops retry until room is made.
         Conveyor.Store.StoreFullException => true,
-        Conveyor.Store.StoreUnreachableException => true,
-        // StackExchange.Redis' connection and timeout errors, without a dependency on it here.
-        _ when ex.GetType().FullName is "StackExchange.Redis.RedisConnectionException" or "StackExchange.Redis.RedisTimeoutException" => true,
+        // The store not answering (and a store client's own connection errors): its store logs the episode.
+        _ when Conveyor.Store.StoreUnreachableException.IsUnreachable(ex) => true,
         _ => false,
     };
 }

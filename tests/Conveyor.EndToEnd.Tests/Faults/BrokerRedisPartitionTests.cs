@@ -28,12 +28,10 @@ public sealed class BrokerRedisPartitionTests(ITestOutputHelper output) : IDispo
         using var ns = NetworkNamespace.Create();
         using var redis = new RedisServer(Path.Combine(_env.Directory, "redis"), ns.InsideAddress, ns.Exec, "--protected-mode", "no");
         redis.Start();
-        var port = TestEnvironment.FreePort().ToString(CultureInfo.InvariantCulture);
-        var url = $"http://127.0.0.1:{port}";
-        var executions = Path.Combine(_env.Directory, "executions.log");
-        await using var server = ConveyorProcess.Start(_env.Directory, "server", "--port", port, "--store", redis.Url);
-        await server.WaitForOutput("Conveyor is running");
-        await using var worker = ConveyorProcess.Start(_env.Directory, Histories.ExecutionLogEnv(executions), "worker", "--broker", url, "--concurrency", "8", "--lease-duration", "5s");
+        var (port, url) = FaultSupport.Loopback();
+        var executions = FaultSupport.ExecutionLog(_env);
+        await using var server = await FaultSupport.StartBroker(_env, port, redis.Url);
+        await using var worker = FaultSupport.StartWorker(_env, executions, "--broker", url, "--concurrency", "8", "--lease-duration", "5s");
         // A client timeout far past the bound, so that a hang shows as a slow answer rather than a cut one.
         using var http = new HttpClient { BaseAddress = new Uri(url + "/"), Timeout = TimeSpan.FromSeconds(60) };
         var client = new ConveyorClient(http);
@@ -95,7 +93,7 @@ public sealed class BrokerRedisPartitionTests(ITestOutputHelper output) : IDispo
         }
         catch
         {
-            output.WriteLine($"--- server ---\n{server.Output}\n--- worker ---\n{worker.Output}");
+            FaultSupport.Dump(output, ("server", server), ("worker", worker));
             throw;
         }
     }

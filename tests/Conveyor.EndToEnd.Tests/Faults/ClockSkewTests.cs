@@ -141,9 +141,9 @@ public sealed class ClockSkewTests(ITestOutputHelper output) : IDisposable
         return env;
     }
 
-    private static string Port() => TestEnvironment.FreePort().ToString(CultureInfo.InvariantCulture);
+    private static string Port() => FaultSupport.Loopback().Port;
 
-    private string Log(string name) => Path.Combine(_env.Directory, $"executions-{name}.log");
+    private string Log(string name) => FaultSupport.ExecutionLog(_env, name);
 
     public void Dispose() => _env.Dispose();
 }

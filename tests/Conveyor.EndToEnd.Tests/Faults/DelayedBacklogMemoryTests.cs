@@ -30,12 +30,10 @@ public sealed class DelayedBacklogMemoryTests(ITestOutputHelper output) : IDispo
         var total = int.TryParse(Environment.GetEnvironmentVariable("CONVEYOR_DELAYED_BACKLOG"), CultureInfo.InvariantCulture, out var n) ? n : 200_000;
         using var redis = storeKind == "redis" ? new RedisServer(Path.Combine(_env.Directory, "redis"), "--appendfsync", "everysec") : null;
         redis?.Start();
-        var port = TestEnvironment.FreePort().ToString(CultureInfo.InvariantCulture);
-        var url = $"http://127.0.0.1:{port}";
-        var executions = Path.Combine(_env.Directory, "executions.log");
-        await using var server = ConveyorProcess.Start(_env.Directory, "server", "--port", port, "--store", redis?.Url ?? _env.DatabasePath);
-        await server.WaitForOutput("Conveyor is running");
-        await using var worker = ConveyorProcess.Start(_env.Directory, Histories.ExecutionLogEnv(executions), "worker", "--broker", url, "--concurrency", "4");
+        var (port, url) = FaultSupport.Loopback();
+        var executions = FaultSupport.ExecutionLog(_env);
+        await using var server = await FaultSupport.StartBroker(_env, port, redis?.Url ?? _env.DatabasePath);
+        await using var worker = FaultSupport.StartWorker(_env, executions, "--broker", url, "--concurrency", "4");
         await worker.WaitForOutput("worker ");
         var (client, http) = TestEnvironment.Client(url);
         using var disposeHttp = http;
@@ -90,7 +88,7 @@ public sealed class DelayedBacklogMemoryTests(ITestOutputHelper output) : IDispo
         }
         catch
         {
-            output.WriteLine($"--- server ---\n{server.Output}\n--- worker ---\n{worker.Output}");
+            FaultSupport.Dump(output, ("server", server), ("worker", worker));
             throw;
         }
     }

@@ -1,13 +1,72 @@
+using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Conveyor.Client;
 using Conveyor.Model;
+using Conveyor.Store;
+using Xunit.Abstractions;
 
 namespace Conveyor.EndToEnd.Tests.Faults;
 
-/// <summary>Small helpers the fault tests share: readiness probes, padded tasks, "all done".</summary>
+/// <summary>
+/// What the fault tests share: a loopback port, the broker and workers they start (each worker writing
+/// its execution log for the loss checker), the waits (readiness, "all done", "a worker holds tasks"),
+/// padded tasks, and the processes' output when a test fails. Each test class keeps its own xunit
+/// collection, ports and folders, so they still run side by side.
+/// </summary>
 internal static class FaultSupport
 {
+    /// <summary>A free loopback port and the broker URL on it.</summary>
+    public static (string Port, string Url) Loopback()
+    {
+        var port = TestEnvironment.FreePort().ToString(CultureInfo.InvariantCulture);
+        return (port, $"http://127.0.0.1:{port}");
+    }
+
+    /// <summary>Starts <c>conveyor server --port port --store store</c> (and <paramref name="more"/>) and waits until it runs; disposed if it never does.</summary>
+    public static async Task<ConveyorProcess> StartBroker(TestEnvironment env, string port, string store, IDictionary<string, string>? variables = null, params string[] more)
+    {
+        var server = ConveyorProcess.Start(env.Directory, variables, ["server", "--port", port, "--store", store, .. more]);
+        try
+        {
+            await server.WaitForOutput("Conveyor is running");
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Starts <c>conveyor worker args</c> writing every execution to <paramref name="executionLog"/> (what the loss checker reads).</summary>
+    public static ConveyorProcess StartWorker(TestEnvironment env, string executionLog, params string[] args) =>
+        ConveyorProcess.Start(env.Directory, Histories.ExecutionLogEnv(executionLog), ["worker", .. args]);
+
+    /// <summary>The execution log of a worker: <c>executions.log</c>, or <c>executions-name.log</c> where there are several.</summary>
+    public static string ExecutionLog(TestEnvironment env, string? name = null) =>
+        Path.Combine(env.Directory, name is null ? "executions.log" : $"executions-{name}.log");
+
+    /// <summary>The ids of the tasks worker <paramref name="pid"/> holds, once it holds at least two. Bounded.</summary>
+    public static async Task<List<string>> WaitForHeld(ConveyorClient client, int pid)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            var running = await client.List(new TaskListParams(State: TaskState.Running, Limit: 1000));
+            var held = running.Items.Where(t => t.WorkerId?.Contains($":{pid}:", StringComparison.Ordinal) == true).Select(t => t.Id).ToList();
+            if (held.Count >= 2) return held;
+            await Task.Delay(20);
+        }
+        throw new TimeoutException($"worker {pid} never held two tasks");
+    }
+
+    /// <summary>Writes each process's output under its name (a failing test's evidence).</summary>
+    public static void Dump(ITestOutputHelper output, params (string Name, ConveyorProcess? Process)[] processes)
+    {
+        foreach (var (name, process) in processes) output.WriteLine($"--- {name} ---\n{process?.Output}");
+    }
+
     /// <summary>Polls <c>/readyz</c> until it answers 200 (ready) or 503 (not); returns the last body. Bounded.</summary>
     public static async Task<string> WaitForReadyz(HttpClient http, bool ready, TimeSpan timeout)
     {

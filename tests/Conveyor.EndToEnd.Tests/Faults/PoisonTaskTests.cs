@@ -19,10 +19,8 @@ public sealed class PoisonTaskTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task A_task_that_crashes_its_worker_every_time_reaches_the_dead_letter_queue_and_the_rest_succeed()
     {
-        var port = TestEnvironment.FreePort().ToString(CultureInfo.InvariantCulture);
-        var url = $"http://127.0.0.1:{port}";
-        await using var server = ConveyorProcess.Start(_env.Directory, "server", "--port", port, "--store", _env.DatabasePath);
-        await server.WaitForOutput("Conveyor is running");
+        var (port, url) = FaultSupport.Loopback();
+        await using var server = await FaultSupport.StartBroker(_env, port, _env.DatabasePath);
         var (client, http) = TestEnvironment.Client(url);
         using var disposeHttp = http;
 
@@ -55,7 +53,7 @@ public sealed class PoisonTaskTests(ITestOutputHelper output) : IDisposable
                         await worker.DisposeAsync();
                     }
                     Assert.True(++starts <= 8, "the poison task crashed the worker more times than its max_attempts allow");
-                    var path = Path.Combine(_env.Directory, $"executions-{starts}.log");
+                    var path = FaultSupport.ExecutionLog(_env, starts.ToString(CultureInfo.InvariantCulture));
                     logs.Add(path);
                     worker = ConveyorProcess.Start(_env.Directory, new Dictionary<string, string>(env) { ["CONVEYOR_EXECUTION_LOG"] = path },
                         "worker", "--broker", url, "--concurrency", "4", "--lease-duration", "2s");
@@ -80,7 +78,7 @@ public sealed class PoisonTaskTests(ITestOutputHelper output) : IDisposable
         }
         catch
         {
-            output.WriteLine("--- server ---\n" + server.Output);
+            FaultSupport.Dump(output, ("server", server));
             if (worker is not null) output.WriteLine("--- last worker ---\n" + worker.Output);
             throw;
         }

@@ -28,9 +28,8 @@ public sealed class RabbitMqFaultTests(ITestOutputHelper output) : IDisposable
         using var redis = new RedisServer(Path.Combine(_env.Directory, "redis"));
         redis.Start();
         var store = $"{rabbit.Url("v1")}?records={redis.Url}";
-        var port = TestEnvironment.FreePort().ToString(CultureInfo.InvariantCulture);
-        var url = $"http://127.0.0.1:{port}";
-        string[] logs = [.. new[] { "a", "b", "direct" }.Select(w => Path.Combine(_env.Directory, $"executions-{w}.log"))];
+        var (port, url) = FaultSupport.Loopback();
+        string[] logs = [.. new[] { "a", "b", "direct" }.Select(w => FaultSupport.ExecutionLog(_env, w))];
         string[] WorkerArgs(params string[] target) => ["worker", .. target, "--concurrency", "8", "--lease-duration", "3s"];
         var starts = new Func<ConveyorProcess>[]
         {

@@ -29,7 +29,7 @@ public sealed class RandomKillCyclesTests(ITestOutputHelper output) : IDisposabl
         redis.Start();
         int[] ports = [TestEnvironment.FreePort(), TestEnvironment.FreePort()];
         var urls = ports.Select(p => $"http://127.0.0.1:{p}").ToArray();
-        string[] logs = [.. new[] { "a", "b", "direct" }.Select(w => Path.Combine(_env.Directory, $"executions-{w}.log"))];
+        string[] logs = [.. new[] { "a", "b", "direct" }.Select(w => FaultSupport.ExecutionLog(_env, w))];
         string[] WorkerArgs(params string[] target) => ["worker", .. target, "--concurrency", "8", "--lease-duration", "3s"];
         // The victims: how each starts, and what it prints when it is up.
         var starts = new Func<ConveyorProcess>[]

@@ -31,8 +31,7 @@ public sealed class RedisFaultTests(ITestOutputHelper output) : IDisposable
 
         Assert.Equal("+OK", redis.Command("CONFIG", "SET", "maxmemory-policy", "noeviction"));
         var url = $"http://127.0.0.1:{port}";
-        await using var server = ConveyorProcess.Start(_env.Directory, "server", "--port", port, "--store", redis.Url);
-        await server.WaitForOutput("Conveyor is running");
+        await using var server = await FaultSupport.StartBroker(_env, port, redis.Url);
         var (_, http) = TestEnvironment.Client(url);
         using var disposeHttp = http;
         await FaultSupport.WaitForReadyz(http, ready: true, TimeSpan.FromSeconds(10));
@@ -56,8 +55,7 @@ public sealed class RedisFaultTests(ITestOutputHelper output) : IDisposable
         using var redis = new RedisServer(Path.Combine(_env.Directory, "redis"), "--rename-command", "CONFIG", "", "--rename-command", "INFO", "");
         redis.Start();
         var port = TestEnvironment.FreePort().ToString(CultureInfo.InvariantCulture);
-        await using var server = ConveyorProcess.Start(_env.Directory, "server", "--port", port, "--store", redis.Url);
-        await server.WaitForOutput("Conveyor is running");
+        await using var server = await FaultSupport.StartBroker(_env, port, redis.Url);
         var (client, http) = TestEnvironment.Client($"http://127.0.0.1:{port}");
         using var disposeHttp = http;
         await FaultSupport.WaitForReadyz(http, ready: true, TimeSpan.FromSeconds(10)); // a second read of the policy
@@ -71,10 +69,9 @@ public sealed class RedisFaultTests(ITestOutputHelper output) : IDisposable
     {
         using var redis = new RedisServer(Path.Combine(_env.Directory, "redis"), "--maxmemory", "3mb");
         redis.Start();
-        var port = TestEnvironment.FreePort().ToString(CultureInfo.InvariantCulture);
-        var url = $"http://127.0.0.1:{port}";
+        var (port, url) = FaultSupport.Loopback();
         await using var server = ConveyorProcess.Start(_env.Directory, "server", "--port", port, "--store", redis.Url);
-        var executions = Path.Combine(_env.Directory, "executions.log");
+        var executions = FaultSupport.ExecutionLog(_env);
         try
         {
             await server.WaitForOutput("Conveyor is running");
@@ -103,7 +100,7 @@ public sealed class RedisFaultTests(ITestOutputHelper output) : IDisposable
             Assert.True(await log.SubmitMany(client, FaultSupport.Noops(20)), $"still refused after maxmemory was lifted: {log.LastProblem?.Message}");
             await server.WaitForOutput("accepts writes again", TimeSpan.FromSeconds(5));
 
-            await using var worker = ConveyorProcess.Start(_env.Directory, Histories.ExecutionLogEnv(executions), "worker", "--broker", url, "--concurrency", "8");
+            await using var worker = FaultSupport.StartWorker(_env, executions, "--broker", url, "--concurrency", "8");
             await FaultSupport.WaitAllDone(client, TimeSpan.FromSeconds(60));
             var report = await Histories.Check(client, log, executions);
             output.WriteLine($"redis noeviction at maxmemory: {report}");
@@ -112,7 +109,7 @@ public sealed class RedisFaultTests(ITestOutputHelper output) : IDisposable
         }
         catch
         {
-            output.WriteLine("--- server ---\n" + server.Output);
+            FaultSupport.Dump(output, ("server", server));
             throw;
         }
     }

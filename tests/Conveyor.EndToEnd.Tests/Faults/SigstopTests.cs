@@ -21,15 +21,13 @@ public sealed class SigstopTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task A_worker_paused_past_its_lease_is_fenced_when_continued_and_the_replacing_attempt_is_the_outcome()
     {
-        var port = TestEnvironment.FreePort().ToString(CultureInfo.InvariantCulture);
-        var url = $"http://127.0.0.1:{port}";
-        string logA = Path.Combine(_env.Directory, "executions-a.log"), logB = Path.Combine(_env.Directory, "executions-b.log");
-        await using var server = ConveyorProcess.Start(_env.Directory, "server", "--port", port, "--store", _env.DatabasePath);
-        await server.WaitForOutput("Conveyor is running");
+        var (port, url) = FaultSupport.Loopback();
+        string logA = FaultSupport.ExecutionLog(_env, "a"), logB = FaultSupport.ExecutionLog(_env, "b");
+        await using var server = await FaultSupport.StartBroker(_env, port, _env.DatabasePath);
         var (client, http) = TestEnvironment.Client(url);
         using var disposeHttp = http;
         // Worker A alone first, so that it holds tasks when it is frozen.
-        await using var workerA = ConveyorProcess.Start(_env.Directory, Histories.ExecutionLogEnv(logA), "worker", "--broker", url, "--concurrency", "4", "--lease-duration", "2s");
+        await using var workerA = FaultSupport.StartWorker(_env, logA, "--broker", url, "--concurrency", "4", "--lease-duration", "2s");
         await workerA.WaitForOutput("worker ");
         var log = new SubmissionLog();
         var sleep = JsonDocument.Parse("{\"ms\":1500}").RootElement.Clone();
@@ -37,10 +35,10 @@ public sealed class SigstopTests(ITestOutputHelper output) : IDisposable
         ConveyorProcess? workerB = null;
         try
         {
-            var held = await WaitForHeld(client, workerA.Pid);
+            var held = await FaultSupport.WaitForHeld(client, workerA.Pid);
             workerA.Pause();
             output.WriteLine($"SIGSTOP worker A holding {held.Count} tasks");
-            workerB = ConveyorProcess.Start(_env.Directory, Histories.ExecutionLogEnv(logB), "worker", "--broker", url, "--concurrency", "4", "--lease-duration", "2s");
+            workerB = FaultSupport.StartWorker(_env, logB, "--broker", url, "--concurrency", "4", "--lease-duration", "2s");
             // Past the lease: B takes A's tasks over once their leases expire, and finishes them.
             await CrashRecoveryTests.WaitUntil(async () => (await Task.WhenAll(held.Select(id => client.Get(id)))).All(t => t!.State == TaskState.Succeeded),
                 TimeSpan.FromSeconds(60), "worker A's tasks succeeded elsewhere");
@@ -67,7 +65,7 @@ public sealed class SigstopTests(ITestOutputHelper output) : IDisposable
         }
         catch
         {
-            output.WriteLine($"--- server ---\n{server.Output}\n--- worker A ---\n{workerA.Output}\n--- worker B ---\n{workerB?.Output}");
+            FaultSupport.Dump(output, ("server", server), ("worker A", workerA), ("worker B", workerB));
             throw;
         }
         finally
@@ -79,12 +77,10 @@ public sealed class SigstopTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task A_broker_paused_mid_request_times_clients_out_loses_nothing_acknowledged_and_carries_on()
     {
-        var port = TestEnvironment.FreePort().ToString(CultureInfo.InvariantCulture);
-        var url = $"http://127.0.0.1:{port}";
-        var executions = Path.Combine(_env.Directory, "executions.log");
-        await using var server = ConveyorProcess.Start(_env.Directory, "server", "--port", port, "--store", _env.DatabasePath);
-        await server.WaitForOutput("Conveyor is running");
-        await using var worker = ConveyorProcess.Start(_env.Directory, Histories.ExecutionLogEnv(executions), "worker", "--broker", url, "--concurrency", "8");
+        var (port, url) = FaultSupport.Loopback();
+        var executions = FaultSupport.ExecutionLog(_env);
+        await using var server = await FaultSupport.StartBroker(_env, port, _env.DatabasePath);
+        await using var worker = FaultSupport.StartWorker(_env, executions, "--broker", url, "--concurrency", "8");
         using var http = new HttpClient { BaseAddress = new Uri(url + "/"), Timeout = TimeSpan.FromSeconds(2) };
         var client = new ConveyorClient(http);
         var log = new SubmissionLog();
@@ -119,24 +115,11 @@ public sealed class SigstopTests(ITestOutputHelper output) : IDisposable
         }
         catch
         {
-            output.WriteLine($"--- server ---\n{server.Output}\n--- worker ---\n{worker.Output}");
+            FaultSupport.Dump(output, ("server", server), ("worker", worker));
             throw;
         }
     }
 
-    /// <summary>The ids of the tasks worker <paramref name="pid"/> holds, once it holds at least two.</summary>
-    private static async Task<List<string>> WaitForHeld(ConveyorClient client, int pid)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (DateTime.UtcNow < deadline)
-        {
-            var running = await client.List(new TaskListParams(State: TaskState.Running, Limit: 1000));
-            var held = running.Items.Where(t => t.WorkerId?.Contains($":{pid}:", StringComparison.Ordinal) == true).Select(t => t.Id).ToList();
-            if (held.Count >= 2) return held;
-            await Task.Delay(20);
-        }
-        throw new TimeoutException($"worker {pid} never held two tasks");
-    }
 
     public void Dispose() => _env.Dispose();
 }

@@ -16,10 +16,9 @@ public sealed class SqliteCorruptionTests(ITestOutputHelper output) : IDisposabl
     [Fact]
     public async Task A_flipped_byte_in_a_page_is_refused_at_open_with_one_line_naming_the_file_and_the_backup_serves_everything()
     {
-        var port = TestEnvironment.FreePort().ToString(CultureInfo.InvariantCulture);
-        var url = $"http://127.0.0.1:{port}";
+        var (port, url) = FaultSupport.Loopback();
         var db = _env.DatabasePath;
-        var executions = Path.Combine(_env.Directory, "executions.log");
+        var executions = FaultSupport.ExecutionLog(_env);
         var log = new SubmissionLog();
         await using (var server = ConveyorProcess.Start(_env.Directory, "server", "--port", port, "--store", db))
         {
@@ -52,9 +51,8 @@ public sealed class SqliteCorruptionTests(ITestOutputHelper output) : IDisposabl
 
         // The operator restores the backup: every acknowledged task is there and runs.
         File.Move(backup, db, overwrite: true);
-        await using var restored = ConveyorProcess.Start(_env.Directory, "server", "--port", port, "--store", db);
-        await restored.WaitForOutput("Conveyor is running");
-        await using var worker = ConveyorProcess.Start(_env.Directory, Histories.ExecutionLogEnv(executions), "worker", "--broker", url, "--concurrency", "8");
+        await using var restored = await FaultSupport.StartBroker(_env, port, db);
+        await using var worker = FaultSupport.StartWorker(_env, executions, "--broker", url, "--concurrency", "8");
         var (client2, http2) = TestEnvironment.Client(url);
         using var disposeHttp2 = http2;
         await FaultSupport.WaitAllDone(client2, TimeSpan.FromSeconds(60));

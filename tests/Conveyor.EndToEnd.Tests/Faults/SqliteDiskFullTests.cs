@@ -18,9 +18,8 @@ public sealed class SqliteDiskFullTests(ITestOutputHelper output) : IDisposable
     public async Task A_full_disk_answers_507_and_readyz_503_logs_once_and_recovers_by_itself_without_loss()
     {
         using var disk = new Tmpfs(Path.Combine(_env.Directory, "disk"), megabytes: 8);
-        var port = TestEnvironment.FreePort().ToString(CultureInfo.InvariantCulture);
-        var url = $"http://127.0.0.1:{port}";
-        var executions = Path.Combine(_env.Directory, "executions.log");
+        var (port, url) = FaultSupport.Loopback();
+        var executions = FaultSupport.ExecutionLog(_env);
         await using var server = ConveyorProcess.Start(_env.Directory, "server", "--port", port, "--store", Path.Combine(disk.Path, "conveyor.db"));
         try
         {
@@ -54,7 +53,7 @@ public sealed class SqliteDiskFullTests(ITestOutputHelper output) : IDisposable
             await server.WaitForOutput("accepts writes again", TimeSpan.FromSeconds(5));
             Assert.True(await log.SubmitMany(client, FaultSupport.Noops(20, 1024)), $"still refused after space was freed: {log.LastProblem?.Message}");
 
-            await using var worker = ConveyorProcess.Start(_env.Directory, Histories.ExecutionLogEnv(executions), "worker", "--broker", url, "--concurrency", "8");
+            await using var worker = FaultSupport.StartWorker(_env, executions, "--broker", url, "--concurrency", "8");
             await FaultSupport.WaitAllDone(client, TimeSpan.FromSeconds(60));
             var report = await Histories.Check(client, log, executions);
             output.WriteLine($"sqlite disk full: {report}");
@@ -64,7 +63,7 @@ public sealed class SqliteDiskFullTests(ITestOutputHelper output) : IDisposable
         }
         catch
         {
-            output.WriteLine("--- server ---\n" + server.Output);
+            FaultSupport.Dump(output, ("server", server));
             throw;
         }
         finally

@@ -19,10 +19,9 @@ public sealed class SqliteFsyncFailureTests(ITestOutputHelper output) : IDisposa
     {
         var strace = new[] { "/usr/bin/strace", "/bin/strace" }.FirstOrDefault(File.Exists);
         Assert.True(strace is not null, "strace is required (./test.sh installs it: apt-get install strace)");
-        var port = TestEnvironment.FreePort().ToString(CultureInfo.InvariantCulture);
-        var url = $"http://127.0.0.1:{port}";
+        var (port, url) = FaultSupport.Loopback();
         var db = _env.DatabasePath;
-        var executions = Path.Combine(_env.Directory, "executions.log");
+        var executions = FaultSupport.ExecutionLog(_env);
         var log = new SubmissionLog();
         var server = ConveyorProcess.Start(_env.Directory, "server", "--port", port, "--store", db);
         Process? tracer = null;
@@ -63,7 +62,7 @@ public sealed class SqliteFsyncFailureTests(ITestOutputHelper output) : IDisposa
             server = ConveyorProcess.Start(_env.Directory, "server", "--port", port, "--store", db);
             await server.WaitForOutput("Conveyor is running");
             Assert.True(await log.SubmitMany(client, FaultSupport.Noops(20)), $"refused after the restart: {log.LastProblem?.Message}");
-            await using var worker = ConveyorProcess.Start(_env.Directory, Histories.ExecutionLogEnv(executions), "worker", "--broker", url, "--concurrency", "8");
+            await using var worker = FaultSupport.StartWorker(_env, executions, "--broker", url, "--concurrency", "8");
             await FaultSupport.WaitAllDone(client, TimeSpan.FromSeconds(60));
             var report = await Histories.Check(client, log, executions);
             output.WriteLine($"sqlite failed fsync (EIO injected by strace), restart: {report}");
@@ -71,7 +70,7 @@ public sealed class SqliteFsyncFailureTests(ITestOutputHelper output) : IDisposa
         }
         catch
         {
-            output.WriteLine("--- server ---\n" + server.Output);
+            FaultSupport.Dump(output, ("server", server));
             throw;
         }
         finally

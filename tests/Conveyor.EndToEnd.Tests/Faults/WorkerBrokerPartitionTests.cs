@@ -35,7 +35,7 @@ public sealed class WorkerBrokerPartitionTests(ITestOutputHelper output) : IDisp
         redis?.Start();
         var port = TestEnvironment.FreePort().ToString(CultureInfo.InvariantCulture);
         var url = $"http://{ns.HostAddress}:{port}";
-        string logA = Path.Combine(_env.Directory, "executions-a.log"), logB = Path.Combine(_env.Directory, "executions-b.log");
+        string logA = FaultSupport.ExecutionLog(_env, "a"), logB = FaultSupport.ExecutionLog(_env, "b");
         var tokens = new Dictionary<string, string> { ["CONVEYOR_TOKENS"] = $"admin:{AdminSecret},work:{WorkSecret}" };
         await using var server = ConveyorProcess.Start(_env.Directory, tokens, "server", "--host", ns.HostAddress, "--port", port, "--store", redis?.Url ?? _env.DatabasePath);
         await server.WaitForOutput("Conveyor is running");
@@ -51,7 +51,7 @@ public sealed class WorkerBrokerPartitionTests(ITestOutputHelper output) : IDisp
         ConveyorProcess? workerB = null;
         try
         {
-            var held = await WaitForHeld(client, workerA.Pid);
+            var held = await FaultSupport.WaitForHeld(client, workerA.Pid);
             ns.Partition();
             output.WriteLine($"partitioned worker A ({ns.InsideAddress}) | broker ({ns.HostAddress}) while A holds {held.Count} tasks");
             workerB = ConveyorProcess.Start(_env.Directory, workerEnv(logB), workerArgs);
@@ -86,7 +86,7 @@ public sealed class WorkerBrokerPartitionTests(ITestOutputHelper output) : IDisp
         }
         catch
         {
-            output.WriteLine($"--- server ---\n{server.Output}\n--- worker A ---\n{workerA.Output}\n--- worker B ---\n{workerB?.Output}");
+            FaultSupport.Dump(output, ("server", server), ("worker A", workerA), ("worker B", workerB));
             throw;
         }
         finally
@@ -95,19 +95,6 @@ public sealed class WorkerBrokerPartitionTests(ITestOutputHelper output) : IDisp
         }
     }
 
-    /// <summary>The ids of the tasks worker <paramref name="pid"/> holds, once it holds at least two.</summary>
-    private static async Task<List<string>> WaitForHeld(ConveyorClient client, int pid)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (DateTime.UtcNow < deadline)
-        {
-            var running = await client.List(new TaskListParams(State: TaskState.Running, Limit: 1000));
-            var held = running.Items.Where(t => t.WorkerId?.Contains($":{pid}:", StringComparison.Ordinal) == true).Select(t => t.Id).ToList();
-            if (held.Count >= 2) return held;
-            await Task.Delay(20);
-        }
-        throw new TimeoutException($"worker {pid} never held two tasks");
-    }
 
     public void Dispose() => _env.Dispose();
 }
