@@ -13,7 +13,7 @@ namespace Conveyor.EndToEnd.Tests;
 /// loss checker finds none lost or duplicated, while the running-count probe (every task's slot holding,
 /// from the lease to its give-back, in the order Redis ran those scripts: <see cref="SlotProbe"/>)
 /// never sees more than 2 of one tenant at once, and does see 2 (the limit was reached) and more than 2
-/// tasks of all tenants at once (the slots were used). About 10 s (up to 30 s on 2 busy cores), most of it starting the processes.
+/// tasks of all tenants at once (the slots were used). About 10 s (15-40 s at load 30-60 on 2 cores), most of it starting the processes.
 /// </summary>
 public sealed partial class LimitsProcessTests(ITestOutputHelper output) : IDisposable
 {
@@ -65,7 +65,7 @@ public sealed partial class LimitsProcessTests(ITestOutputHelper output) : IDisp
             // The running-count probe (SlotProbe): per tenant, the most tasks holding a slot at once, in the
             // order Redis ran the scripts that took (lease) and gave back (ack, fail, release, lease expiry)
             // the slots. The handler runs inside that interval: the worker starts it after the lease answered
-            // and acknowledges after it returned, and a lease lost meanwhile would show as an expiry below.
+            // and acknowledges after it returned (a lease lost meanwhile would show as a second attempt, printed).
             // The attempts' recorded times are NOT that interval: each is the "now" its process read before
             // sending its script, so under load a lease that ran after an ack (and took the slot it freed) can
             // carry a time well before that ack's. They are printed beside it, not asserted on.
