@@ -13,7 +13,7 @@ namespace Conveyor.EndToEnd.Tests.RabbitMq;
 /// </summary>
 public sealed class RabbitMqLimitsProcessTests(ITestOutputHelper output) : LimitsProcessTests(output)
 {
-    protected override (string Url, IDisposable Servers) StartStore(string directory)
+    protected override (string Url, IDisposable Servers, RedisServer Redis) StartStore(string directory)
     {
         var rabbit = new RabbitMqServer(Path.Combine(directory, "rabbitmq"));
         var redis = new RedisServer(Path.Combine(directory, "redis"));
@@ -28,7 +28,7 @@ public sealed class RabbitMqLimitsProcessTests(ITestOutputHelper output) : Limit
             both.Dispose();
             throw;
         }
-        return ($"{rabbit.Url("v1")}?records={redis.Url}", both);
+        return ($"{rabbit.Url("v1")}?records={redis.Url}", both, redis);
     }
 
     private sealed class Servers(RabbitMqServer rabbit, RedisServer redis) : IDisposable
