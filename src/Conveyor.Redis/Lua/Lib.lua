@@ -429,8 +429,19 @@ local function limits_pick(P, ready, max, now)
       local h = redis.call("HMGET", tkey, unpack(LEASE_READ))
       local pl = nil
       if fast then
-        pl = plan(h[isp] and string.match(h[isp], "^[^|]*|[^|]*|[^|]*|[^|]*|[^|]*|[^|]*|[^|]*|([^\n]*)") or "")
-        for _, c in ipairs(pl.check) do
+        -- The metadata text is the spec's 8th field: from the first "|{" (the fields before it are
+        -- numbers and a letter) to the first "\n" (before the idempotency key, which may hold anything)
+        -- or the end. Two plain finds: a pattern match walks the spec a character at a time.
+        local sp, md = h[isp], ""
+        if sp then
+          local nl = string.find(sp, "\n", 1, true)
+          local b = string.find(sp, "|{", 1, true)
+          if b and (not nl or b < nl) then md = string.sub(sp, b + 1, (nl or 0) - 1) end
+        end
+        pl = plan(md)
+        local check = pl.check
+        for k = 1, #check do
+          local c = check[k]
           if run[c[3]] >= c[1].concurrency then block, bkey, bl = 0, c[2], c[1]; break end
         end
       elseif #keyed > 0 then
@@ -459,7 +470,9 @@ local function limits_pick(P, ready, max, now)
         redis.call("HINCRBY", T .. "meta", "lp", 1)
         if block > 0 then redis.call("ZADD", T .. "lreopen", "LT", block, slot) end
       elseif pl then
-        for _, slot in ipairs(pl.count) do
+        local count = pl.count
+        for k = 1, #count do
+          local slot = count[k]
           run[slot] = run[slot] + 1
           added[slot] = (added[slot] or 0) + 1
         end
