@@ -101,6 +101,7 @@ public static class ConveyorServer
             };
         });
         if (options.Schedules.Count > 0) services.AddHostedService<Hosting.ConfiguredSchedules>(); // cron
+        if (options.Limits.Count > 0) services.AddHostedService<Hosting.ConfiguredLimits>(); // limits
         services.AddCors();
         services.AddConveyorAuth(options);
         services.ConfigureHttpJsonOptions(o => ApiDocs.MirrorConveyorJson(o.SerializerOptions));

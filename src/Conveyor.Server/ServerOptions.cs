@@ -55,6 +55,9 @@ public sealed class ServerOptions
     /// <summary>cron: schedules from configuration (<c>Schedules:&lt;name&gt;:…</c>), stored at start (<see cref="Hosting.ConfiguredSchedules"/>).</summary>
     public IList<Conveyor.Schedules.ScheduleDefinition> Schedules { get; } = new List<Conveyor.Schedules.ScheduleDefinition>();
 
+    /// <summary>limits: queue limits from configuration (<c>Limits:&lt;queue&gt;:&lt;name&gt;:…</c>), stored at start (<see cref="Hosting.ConfiguredLimits"/>).</summary>
+    public IList<Hosting.ConfiguredQueueLimit> Limits { get; } = new List<Hosting.ConfiguredQueueLimit>();
+
     /// <summary>How often /api/v1/events sends a "stats" event.</summary>
     public TimeSpan StatsInterval { get; set; } = TimeSpan.FromSeconds(5);
 

@@ -79,6 +79,7 @@ internal sealed class ConveyorSettings
         var errors = new List<string>();
         foreach (var (section, target) in settings.Targets()) OptionsBinder.Bind(config, section, target, errors);
         foreach (var d in ScheduleSettings.ReadAll(config, errors)) settings.Server.Schedules.Add(d); // cron
+        foreach (var l in LimitSettings.ReadAll(config, errors)) settings.Server.Limits.Add(l); // limits
         if (errors.Count == 0) SettingsChecks.Check(settings, role, errors);
         return errors.Count > 0 ? throw new SettingsException(errors) : settings;
     }

@@ -366,7 +366,10 @@ end
 
 -- TaskLease of a queue with limits: takes up to max tasks from ready, in line order, each within every
 -- limit, and answers them as ZPOPMIN would ({ id, score, ... }), each with "lh" (the slots it holds,
--- "\30"-joined) set. A task over a keyed limit is parked: moved from ready to its slot's set, so no
+-- "\30"-joined, false for none) and its LEASE_READ values (the lease's own read, made here once: the
+-- spec and args it reads for the key values come with it, so a task hash is opened once per lease).
+-- Tasks are popped (ZPOPMIN), as many as are still wanted: each one popped is taken or parked, so
+-- nothing goes back. A task over a keyed limit is parked: moved from ready to its slot's set, so no
 -- lease walks it again until a slot frees (limits_leave) or its window reopens (here, at the start).
 -- Queue-wide limits only bound how many this call takes: nothing is parked for them. Running counts
 -- are read once per slot and written once per slot per call; a metadata text is decoded once.
@@ -418,21 +421,64 @@ local function limits_pick(P, ready, max, now)
       budget = math.max(0, math.min(budget, room))
     end
   end
-  local out, gone, decoded, taken = {}, {}, {}, 0
-  local uses_args = false
-  for _, l in ipairs(keyed) do if string.sub(l.key, 1, 5) == "args." then uses_args = true end end
+  local out, decoded, taken = {}, {}, 0
+  local isp, iar -- where the spec and the args are in LEASE_READ
+  for k, f in ipairs(LEASE_READ) do if f == "sp" then isp = k elseif f == "ar" then iar = k end end
+  -- The fast path, when every limit counts running tasks only and keys on metadata (no rate, no
+  -- args): what one metadata text means (the slots it is checked against and counted in, and its
+  -- "lh") is worked out once per call (plan), so a task costs one lookup and a count check per slot.
+  local fast = true
+  for _, l in ipairs(lims) do
+    if (l.rate and l.rate ~= cjson.null) or (l.key and l.key ~= cjson.null and string.sub(l.key, 1, 9) ~= "metadata.") then fast = false end
+  end
+  local plans = {}
+  local function plan(md)
+    local pl = plans[md]
+    if pl then return pl end
+    pl = { check = {}, count = {} }
+    for _, l in ipairs(keyed) do
+      local v = limit_value(l.key, md, nil)
+      if v then
+        local _, slot = running(l, v)
+        pl.check[#pl.check + 1] = { l, v, slot }
+        pl.count[#pl.count + 1] = slot
+      end
+    end
+    for _, l in ipairs(lims) do
+      if not l.key or l.key == cjson.null then pl.count[#pl.count + 1] = l.name .. "\31" end
+    end
+    pl.held = #pl.count > 0 and table.concat(pl.count, "\30") or false
+    plans[md] = pl
+    return pl
+  end
   while taken < budget do
-    local cand = redis.call("ZRANGE", ready, #gone, #gone + budget - taken + 15, "WITHSCORES")
+    local cand = redis.call("ZPOPMIN", ready, budget - taken)
     if #cand == 0 then break end
     for i = 1, #cand, 2 do
-      if taken >= budget then break end
       local id, score = cand[i], cand[i + 1]
       local tkey = P .. id
       local block, bkey, bl = nil, nil, nil
       local slots = {}
-      if #keyed > 0 then
-        local h = uses_args and redis.call("HMGET", tkey, "sp", "ar") or { redis.call("HGET", tkey, "sp") }
-        local md = h[1] and string.match(h[1], "^[^|]*|[^|]*|[^|]*|[^|]*|[^|]*|[^|]*|[^|]*|([^\n]*)") or ""
+      local h = redis.call("HMGET", tkey, unpack(LEASE_READ))
+      local pl = nil
+      if fast then
+        -- The metadata text is the spec's 8th field: from the first "|{" (the fields before it are
+        -- numbers and a letter) to the first "\n" (before the idempotency key, which may hold anything)
+        -- or the end. Two plain finds: a pattern match walks the spec a character at a time.
+        local sp, md = h[isp], ""
+        if sp then
+          local nl = string.find(sp, "\n", 1, true)
+          local b = string.find(sp, "|{", 1, true)
+          if b and (not nl or b < nl) then md = string.sub(sp, b + 1, (nl or 0) - 1) end
+        end
+        pl = plan(md)
+        local check = pl.check
+        for k = 1, #check do
+          local c = check[k]
+          if run[c[3]] >= c[1].concurrency then block, bkey, bl = 0, c[2], c[1]; break end
+        end
+      elseif #keyed > 0 then
+        local md = h[isp] and string.match(h[isp], "^[^|]*|[^|]*|[^|]*|[^|]*|[^|]*|[^|]*|[^|]*|([^\n]*)") or ""
         for _, l in ipairs(keyed) do
           local v
           if string.sub(l.key, 1, 9) == "metadata." then
@@ -441,7 +487,7 @@ local function limits_pick(P, ready, max, now)
             v = cache[l.key]
             if v == nil then v = limit_value(l.key, md, nil) or false; cache[l.key] = v end
           else
-            v = limit_value(l.key, "", h[2]) or false
+            v = limit_value(l.key, "", h[iar]) or false
           end
           if v then
             local b = blocked(l, v)
@@ -450,13 +496,21 @@ local function limits_pick(P, ready, max, now)
           end
         end
       end
-      gone[#gone + 1] = id
       if block then
         local slot = bl.name .. "\31" .. bkey
         redis.call("ZADD", T .. "lw:" .. slot, score, id)
         redis.call("SADD", T .. "lwset", slot)
         redis.call("HINCRBY", T .. "meta", "lp", 1)
         if block > 0 then redis.call("ZADD", T .. "lreopen", "LT", block, slot) end
+      elseif pl then
+        local count = pl.count
+        for k = 1, #count do
+          local slot = count[k]
+          run[slot] = run[slot] + 1
+          added[slot] = (added[slot] or 0) + 1
+        end
+        out[#out + 1] = id; out[#out + 1] = score; out[#out + 1] = pl.held; out[#out + 1] = h
+        taken = taken + 1
       else
         local held = {}
         for _, l in ipairs(lims) do
@@ -478,11 +532,11 @@ local function limits_pick(P, ready, max, now)
         end
         out[#out + 1] = id; out[#out + 1] = score
         out[#out + 1] = #held > 0 and table.concat(held, "\30") or false
+        out[#out + 1] = h
         taken = taken + 1
       end
     end
   end
-  zrem_many(ready, gone)
   for slot, n in pairs(added) do
     local name, key = string.match(slot, "^([^\31]*)\31(.*)$")
     redis.call("HINCRBY", T .. "lu:run:" .. name, key, n)
@@ -497,31 +551,46 @@ local function limits_next(P)
   return nil
 end
 
+-- The slots in lh (a task's "lh", already read; false/nil/"": none) are given back: limits_flush
+-- writes them. st: limits_on's answer (nil: the queue has no limits, nothing to do). Returns true
+-- when the task held a slot.
+local function limits_left(st, lh)
+  if not st or not lh or lh == "" then return false end
+  st.held[lh] = (st.held[lh] or 0) + 1 -- split into slots once per distinct "lh" per call (limits_flush)
+  return true
+end
+
 -- A task leaving running (complete, fail, release, cancel, lease expiry) gives back the slots it held;
 -- the counts are written, and one parked task per freed slot goes back in line, by limits_flush, once
--- per slot per script call. st: limits_on's answer (nil: the queue has no limits, nothing to do).
+-- per slot per script call. "lh" is deleted, so a later attempt leased while the queue had no limits
+-- never gives back this one's slots. TaskCompleteMany reads "lh" with its own HMGET and calls
+-- limits_left instead: a succeeded task never runs again, so its "lh" is left in place.
 -- Returns true when the task held a slot.
 local function limits_leave(P, tkey, st)
   if not st then return false end
   local lh = redis.call("HGET", tkey, "lh")
   if not lh then return false end
   redis.call("HDEL", tkey, "lh")
-  for slot in string.gmatch(lh, "[^\30]+") do st.freed[slot] = (st.freed[slot] or 0) + 1 end
-  return true
+  return limits_left(st, lh)
 end
 
 -- The queue's limit state for one script call: nil without limits (one field read of "meta"), else
--- { lim = the wake spec, T = the tag prefix, freed = slot -> tasks that gave it back }.
+-- { lim = the wake spec, T = the tag prefix, freed = slot -> tasks that gave it back, held = "lh"
+-- text -> tasks that gave it back (limits_left; limits_flush splits each text once) }.
 local function limits_on(P)
   local lim = redis.call("HGET", qtag(P) .. "meta", "lim")
   if not lim then return nil end
-  return { lim = lim, T = qtag(P), freed = {} }
+  return { lim = lim, T = qtag(P), freed = {}, held = {} }
 end
 
 -- Writes what limits_leave gathered: one HINCRBY per slot, and as many parked tasks back in line as
 -- the slot freed. Returns true when any slot was freed (the caller wakes the queue's leasers).
 local function limits_flush(st)
   if not st then return false end
+  for lh, n in pairs(st.held) do
+    for slot in string.gmatch(lh, "[^\30]+") do st.freed[slot] = (st.freed[slot] or 0) + n end
+  end
+  st.held = {}
   local any = false
   for slot, n in pairs(st.freed) do
     any = true

@@ -19,7 +19,8 @@ for i = 0, n - 1 do
   local o = 6 + i * 3
   local id = ARGV[o]
   local tkey = P .. id
-  local f = redis.call("HMGET", tkey, "st", "tk", "ty")
+  -- limits: "lh" (the slots the attempt holds) read with the rest, not on its own (limits_left).
+  local f = lim and redis.call("HMGET", tkey, "st", "tk", "ty", "lh") or redis.call("HMGET", tkey, "st", "tk", "ty")
   if not f[1] then
     out[#out + 1] = 1; out[#out + 1] = ""
   elseif f[1] ~= "running" or f[2] ~= ARGV[o + 1] then
@@ -36,7 +37,7 @@ for i = 0, n - 1 do
     end
     gone[#gone + 1] = id
     ixadd[#ixadd + 1] = "0"; ixadd[#ixadd + 1] = "s" .. id -- redis-index: into the state index (letter s: succeeded)
-    if limits_leave(P, tkey, lim) then freed = true end -- limits
+    if limits_left(lim, f[4]) then freed = true end -- limits: "lh" stays (a succeeded task never runs again)
     finished[#finished + 1] = id; finished[#finished + 1] = now
     done = done + 1
     ev_add(evs, id, q, f[3], "succeeded", now)

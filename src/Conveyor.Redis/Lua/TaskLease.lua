@@ -29,9 +29,10 @@ local evs = {}
 -- an expired due retry is not made pending).
 if KEYS[6] then expire_due(KEYS[6], KEYS[1], KEYS[2], KEYS[7], KEYS[4], KEYS[5], P, q, nows, 1000, evs) end
 promote_due(KEYS[1], KEYS[2], KEYS[4], P, q, nows, tonumber(ARGV[9]), evs, KEYS[5])
--- With limits, each popped task comes with a third value: the slots it holds (false: none), kept as "lh".
+-- limits: each popped task comes with two more values: the slots it holds (false: none), kept as "lh",
+-- and its LEASE_READ values (limits_pick read them to find its key values).
 local popped, step = nil, 2
-if meta[2] then popped, step = limits_pick(P, KEYS[1], max, now), 3 else popped = redis.call("ZPOPMIN", KEYS[1], max) end
+if meta[2] then popped, step = limits_pick(P, KEYS[1], max, now), 4 else popped = redis.call("ZPOPMIN", KEYS[1], max) end
 local res = { 0 }
 -- Strings formatted once per call, not once per task (see ev_add in Lib.lua).
 local dl = tostring(now + lease)
@@ -40,7 +41,7 @@ for i = 1, #popped, step do
   local id = popped[i]
   local tkey = P .. id
   -- Read once, write once, and answer with the read values only (.NET derives what was written).
-  local h = redis.call("HMGET", tkey, unpack(LEASE_READ))
+  local h = step == 4 and popped[i + 3] or redis.call("HMGET", tkey, unpack(LEASE_READ)) -- limits: read by limits_pick
   if h[7] then
     h[8] = redis.call("HGET", tkey, "er")
     redis.call("HDEL", tkey, "pg")
@@ -50,8 +51,8 @@ for i = 1, #popped, step do
   h[9] = id
   local at = NEXT_ATTEMPT[h[3]] or string.format("%d", (tonumber(h[3]) or 0) + 1)
   local tok = ARGV[6] .. string.format("%d", #res)
-  if step == 3 and popped[i + 2] then -- limits: the slots this attempt holds
-    redis.call("HSET", tkey, "st", "running", "at", at, "tk", tok, "dl", dl, "wk", worker, "sa", nows, "lh", popped[i + 2])
+  if step == 4 then -- limits: the slots this attempt holds ("" none: an older attempt's never count)
+    redis.call("HSET", tkey, "st", "running", "at", at, "tk", tok, "dl", dl, "wk", worker, "sa", nows, "lh", popped[i + 2] or "")
   else
     redis.call("HSET", tkey, "st", "running", "at", at, "tk", tok, "dl", dl, "wk", worker, "sa", nows)
   end

@@ -117,6 +117,7 @@ internal static class LimitOps
         }
 
         var picked = new List<(long, string?)>();
+        var heldJson = new Dictionary<string, string>(StringComparer.Ordinal); // limits: a task's one slot -> its JSON, serialized once per call
         var keyed = limits.Where(l => l.Key is not null).ToList();
         var usesArgs = keyed.Exists(l => l.Key!.StartsWith("args.", StringComparison.Ordinal));
         var parsedMetadata = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
@@ -168,7 +169,10 @@ internal static class LimitOps
                     if (l.Rate is not null) u.WindowCount++;
                     u.Dirty = true;
                 }
-                picked.Add((rowId, held.Count == 0 ? null : JsonSerializer.Serialize(held)));
+                string? heldText = null;
+                if (held.Count == 1) { if (!heldJson.TryGetValue(held[0], out heldText)) heldJson[held[0]] = heldText = JsonSerializer.Serialize(held); }
+                else if (held.Count > 1) heldText = JsonSerializer.Serialize(held);
+                picked.Add((rowId, heldText));
             }
         }
 
@@ -189,15 +193,18 @@ internal static class LimitOps
         return picked;
     }
 
-    /// <summary>Sets the slots each leased task counts in (after the Lease statement made them running).</summary>
+    /// <summary>
+    /// Sets the slots each leased task counts in (after the Lease statement made them running): one
+    /// statement per distinct set of slots (limits: an unhit per-tenant limit writes one per tenant in
+    /// the lease, not one per task).
+    /// </summary>
     public static void Hold(WriteContext ctx, List<(long RowId, string? Held)> picked)
     {
-        foreach (var (rowId, held) in picked)
+        foreach (var group in picked.Where(p => p.Held is not null).GroupBy(p => p.Held!, StringComparer.Ordinal))
         {
-            if (held is null) continue;
             var cmd = ctx.Command("TaskLease.Held");
-            cmd.Set("$rowid", rowId);
-            cmd.Set("$held", held);
+            cmd.Set("$rowids", "[" + string.Join(',', group.Select(p => p.RowId)) + "]");
+            cmd.Set("$held", group.Key);
             cmd.ExecuteNonQuery();
         }
     }

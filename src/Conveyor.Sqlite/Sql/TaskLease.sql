@@ -85,8 +85,9 @@ ON CONFLICT (queue, name, key) DO UPDATE SET running = excluded.running, window_
 UPDATE tasks SET limit_wait = $slot WHERE rowid = $rowid;
 
 -- name: Held
--- The slots a leased task counts in. Parameters: $rowid, $held (JSON array). Result: none.
-UPDATE tasks SET limit_held = $held WHERE rowid = $rowid;
+-- The slots leased tasks count in, one statement for all the tasks holding the same slots (limits:
+-- the tasks of one key value share them). Parameters: $rowids (JSON array), $held (JSON array). Result: none.
+UPDATE tasks SET limit_held = $held WHERE rowid IN (SELECT value FROM json_each($rowids));
 
 -- name: Reopened
 -- Rate windows that have reopened with tasks parked for them. Parameters: $queue, $now. Result: name, key.

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The unhit limit's cost (issue 14): W1 with --w1-limit off|unhit|hit on a scratch redis-server and on
+# SQLite (a fresh temp file each run), before (MAIN: a `conveyor` build of main) and after (AFTER: this
+# tree's build), interleaved: for each round, for each mode, main then this tree, Redis then SQLite.
+# Prints `uptime` beside each run, and the bench process's CPU (user+sys, /usr/bin/time) over the run.
+#   MAIN=/tmp/limitcost-main/cli/conveyor.dll AFTER=/tmp/limitcost-cli/conveyor.dll ROUNDS=3 bench/scripts/limits-cost.sh
+set -u
+: "${MAIN:?MAIN=path to main's conveyor.dll}" "${AFTER:?AFTER=path to this tree's conveyor.dll}"
+ROUNDS=${ROUNDS:-3}
+PORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+DIR=$(mktemp -d)
+redis-server --bind 127.0.0.1 --port "$PORT" --save '' --appendonly no --dir "$DIR" --daemonize yes --pidfile "$DIR/redis.pid" >/dev/null
+sleep 1
+echo "redis-server $(redis-server --version | grep -o 'v=[^ ]*') on 127.0.0.1:$PORT"
+run() { # build-name dll store-args... ; prints one line
+  local name=$1 dll=$2; shift 2
+  local load; load=$(uptime | sed 's/.*load average: //')
+  local out; out=$( { /usr/bin/time -f "bench_cpu_s=%U+%S" dotnet "$dll" bench "$@" --quiet; } 2>&1 )
+  local cpu; cpu=$(echo "$out" | grep -o 'bench_cpu_s=[0-9.+]*' | sed 's/bench_cpu_s=//' | awk -F+ '{printf "%.2f", $1+$2}')
+  echo "$name load=[$load] $(echo "$out" | grep -o 'processed=[0-9]*/s\|lost=[0-9]*\|cpu_us_per_task=[0-9.]* (enqueue_single=[0-9.]* enqueue_batch=[0-9.]* process=[0-9.]*)' | tr '\n' ' ') bench_cpu_s=$cpu"
+}
+for round in $(seq 1 "$ROUNDS"); do
+  for mode in off unhit hit; do
+    for build in main after; do
+      dll=$MAIN; [ "$build" = after ] && dll=$AFTER
+      redis-cli -p "$PORT" flushall >/dev/null
+      run "round=$round mode=$mode build=$build store=redis " "$dll" --store "redis://127.0.0.1:$PORT" --workloads w1 --w1-limit "$mode"
+      run "round=$round mode=$mode build=$build store=sqlite" "$dll" --workloads w1 --w1-limit "$mode"
+    done
+  done
+done
+kill "$(cat "$DIR/redis.pid")"
+rm -rf "$DIR"
