@@ -8,10 +8,10 @@ import sys
 
 # (name, line prefix, field, unit, higher is better)
 FIGURES = [
-    ("W1 processed", "W1 ", "processed", "/s", True),
-    ("enqueue single", "W1 ", "enqueue_single", "/s", True),
-    ("enqueue single p50", "W1 ", "p50", "ms", False),
-    ("enqueue batch", "W1 ", "enqueue_batch", "/s", True),
+    ("W1 processed", "W1 throughput", "processed", "/s", True),
+    ("enqueue single", "W1 throughput", "enqueue_single", "/s", True),
+    ("enqueue single p50", "W1 throughput", "p50", "ms", False),
+    ("enqueue batch", "W1 throughput", "enqueue_batch", "/s", True),
     ("W2 p50", "W2 ", "p50", "ms", False),
     ("W2 p99", "W2 ", "p99", "ms", False),
     ("W3 processed", "W3 ", "processed", "/s", True),
