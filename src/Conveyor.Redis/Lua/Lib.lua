@@ -584,7 +584,10 @@ local function limits_on(P)
 end
 
 -- Writes what limits_leave gathered: one HINCRBY per slot, and as many parked tasks back in line as
--- the slot freed. Returns true when any slot was freed (the caller wakes the queue's leasers).
+-- the slot freed. Returns true when a lease may now take what it could not: a parked task went back
+-- in line, or a queue-wide slot freed (a queue-wide limit parks nothing: it only bounds how many a
+-- lease takes). A keyed slot freed with nothing parked on it gives no leaser anything new, so an
+-- unhit limit's acknowledgement publishes no wake (the caller wakes the queue's leasers).
 local function limits_flush(st)
   if not st then return false end
   for lh, n in pairs(st.held) do
@@ -593,11 +596,11 @@ local function limits_flush(st)
   st.held = {}
   local any = false
   for slot, n in pairs(st.freed) do
-    any = true
     local name, key = string.match(slot, "^([^\31]*)\31(.*)$")
     if name then
       if redis.call("HINCRBY", st.T .. "lu:run:" .. name, key, -n) <= 0 then redis.call("HDEL", st.T .. "lu:run:" .. name, key) end
-      if redis.call("SISMEMBER", st.T .. "lwset", slot) == 1 then limit_unpark(st.T, slot, n) end
+      if key == "" then any = true end
+      if redis.call("SISMEMBER", st.T .. "lwset", slot) == 1 and limit_unpark(st.T, slot, n) > 0 then any = true end
     end
   end
   st.freed = {}
