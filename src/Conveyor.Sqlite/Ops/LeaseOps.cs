@@ -38,13 +38,13 @@ internal static class LeaseOps
             }
             if (rowids.Count == 0) continue;
             var ids = "[" + string.Join(',', rowids) + "]";
-            var cmd = ctx.Command("TaskLease.Lease");
-            cmd.Set("$rowids", ids);
+            // limits: a queue with limits leases and writes the slots held in one statement (LimitOps.Lease).
+            var cmd = limited is not null ? LimitOps.Lease(ctx, limited) : ctx.Command("TaskLease.Lease");
+            if (limited is null) cmd.Set("$rowids", ids);
             cmd.Set("$worker", p.WorkerId);
             cmd.Set("$now", Ticks(now));
             cmd.Set("$deadline", Ticks(deadline));
             cmd.ExecuteNonQuery();
-            if (limited is not null) LimitOps.Hold(ctx, limited);
             var read = ctx.Command("TaskLease.Leased");
             read.Set("$rowids", ids);
             List<TaskRow> rows;

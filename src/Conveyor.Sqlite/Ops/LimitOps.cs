@@ -1,9 +1,11 @@
+using System.Text;
 using System.Text.Json;
 using Conveyor.Json;
 using Conveyor.Limits;
 using Conveyor.Model;
 using Conveyor.Sqlite.Internal;
 using Conveyor.Store;
+using Microsoft.Data.Sqlite;
 using static Conveyor.Sqlite.Internal.TaskRows;
 
 namespace Conveyor.Sqlite.Ops;
@@ -126,10 +128,10 @@ internal static class LimitOps
             var need = budget - picked.Count;
             var cmd = ctx.Command("TaskLease.PickLimited");
             cmd.Set("$queue", queue);
-            cmd.Set("$n", Math.Min(TaskDefaults.MaxLeaseBatch, need + 16));
-            var candidates = new List<(long RowId, string? Metadata, string Args)>();
+            var n = Math.Min(TaskDefaults.MaxLeaseBatch, need + 16);
+            var candidates = new List<(long RowId, string? Metadata, string Args)>(n);
             using (var r = cmd.ExecuteReader())
-                while (r.Read()) candidates.Add((r.GetInt64(0), r.IsDBNull(1) ? null : r.GetString(1), r.GetString(2)));
+                while (candidates.Count < n && r.Read()) candidates.Add((r.GetInt64(0), r.IsDBNull(1) ? null : r.GetString(1), r.GetString(2)));
             if (candidates.Count == 0) break;
             foreach (var (rowId, metadataJson, argsJson) in candidates)
             {
@@ -194,19 +196,22 @@ internal static class LimitOps
     }
 
     /// <summary>
-    /// Sets the slots each leased task counts in (after the Lease statement made them running): one
-    /// statement per distinct set of slots (limits: an unhit per-tenant limit writes one per tenant in
-    /// the lease, not one per task).
+    /// The LeaseLimited command with its $picked set: each picked rowid with the slots it counts in (a
+    /// JSON array, or null), so that the lease makes a task running and writes its slots in one row
+    /// write (limits: a second UPDATE of every leased row cost a quarter of W1's rate with an unhit
+    /// per-tenant limit on SQLite). The caller sets $worker, $now and $deadline.
     /// </summary>
-    public static void Hold(WriteContext ctx, List<(long RowId, string? Held)> picked)
+    public static SqliteCommand Lease(WriteContext ctx, List<(long RowId, string? Held)> picked)
     {
-        foreach (var group in picked.Where(p => p.Held is not null).GroupBy(p => p.Held!, StringComparer.Ordinal))
+        var json = new StringBuilder(picked.Count * 40).Append('[');
+        foreach (var (rowId, held) in picked)
         {
-            var cmd = ctx.Command("TaskLease.Held");
-            cmd.Set("$rowids", "[" + string.Join(',', group.Select(p => p.RowId)) + "]");
-            cmd.Set("$held", group.Key);
-            cmd.ExecuteNonQuery();
+            if (json.Length > 1) json.Append(',');
+            json.Append('[').Append(rowId).Append(',').Append(held ?? "null").Append(']');
         }
+        var cmd = ctx.Command("TaskLease.LeaseLimited");
+        cmd.Set("$picked", json.Append(']').ToString());
+        return cmd;
     }
 
     /// <summary>Rate windows that reopened: up to one window's worth of their parked tasks back in line.</summary>

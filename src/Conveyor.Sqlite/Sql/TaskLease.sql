@@ -63,10 +63,12 @@ SELECT MIN(scheduled_for) FROM tasks WHERE state = 'scheduled' AND queue = $queu
 SELECT definition FROM queue_limits WHERE queue = $queue;
 
 -- name: PickLimited
--- As Pick, with what the keys are read from. Parameters: $queue, $n. Result: rowid, metadata, args.
+-- As Pick, with what the keys are read from. Parameters: $queue. Result: rowid, metadata, args, in
+-- lease order; the store reads only as many as it needs (limits: a bound LIMIT $n cost as much here as
+-- in Pick, where it made the statement four times slower than this literal one).
 SELECT rowid, metadata, args FROM tasks WHERE state = 'pending' AND queue = $queue AND limit_wait IS NULL
     AND NOT EXISTS (SELECT 1 FROM queues WHERE name = $queue AND paused = 1)
-ORDER BY priority DESC, seq LIMIT $n;
+ORDER BY priority DESC, seq LIMIT 1000;
 
 -- name: Usage
 -- Parameters: $queue, $name, $key. Result: running, window_start, window_count (no row: all zero).
@@ -84,10 +86,23 @@ ON CONFLICT (queue, name, key) DO UPDATE SET running = excluded.running, window_
 -- Over a limit: out of line until its slot frees. Parameters: $rowid, $slot. Result: none.
 UPDATE tasks SET limit_wait = $slot WHERE rowid = $rowid;
 
--- name: Held
--- The slots leased tasks count in, one statement for all the tasks holding the same slots (limits:
--- the tasks of one key value share them). Parameters: $rowids (JSON array), $held (JSON array). Result: none.
-UPDATE tasks SET limit_held = $held WHERE rowid IN (SELECT value FROM json_each($rowids));
+-- name: LeaseLimited
+-- As Lease, for a queue with limits: the picked tasks become running and take the slots they count in
+-- in the same row write (limits: a separate Held statement wrote each leased row a second time).
+-- Parameters: $picked (JSON array of [rowid, held]: held is the JSON array text of the slots, or null),
+-- $worker, $now (ticks), $deadline (ticks). Result: none.
+UPDATE tasks SET
+    state = 'running',
+    attempt = attempt + 1,
+    worker_id = $worker,
+    lease_token = lower(hex(randomblob(16))),
+    lease_deadline = $deadline,
+    started_at = $now,
+    progress = NULL,
+    cancel_requested = 0,
+    limit_held = picked.held
+FROM (SELECT value ->> 0 AS r, value ->> 1 AS held FROM json_each($picked)) AS picked
+WHERE tasks.rowid = picked.r;
 
 -- name: Reopened
 -- Rate windows that have reopened with tasks parked for them. Parameters: $queue, $now. Result: name, key.
