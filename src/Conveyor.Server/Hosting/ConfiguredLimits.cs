@@ -18,7 +18,7 @@ public sealed record ConfiguredQueueLimit(string Queue, QueueLimit Limit)
 /// has keeps its counts, so restarting brokers (or several brokers with the same configuration) change
 /// nothing. A limit edited through the API is set back to its configured definition at the next start;
 /// one removed from the configuration stays until deleted through the API or the CLI. A limit the store
-/// refuses (RabbitMQ delivery, a queue with the most limits already) stops the start with its key named;
+/// refuses (a queue with the most limits already) stops the start with its key named;
 /// while the store is unreachable the broker starts anyway and tries again every 5 s.
 /// </summary>
 internal sealed class ConfiguredLimits(TaskEngine engine, ServerOptions options, TimeProvider time, ILogger<ConfiguredLimits> log) : BackgroundService
