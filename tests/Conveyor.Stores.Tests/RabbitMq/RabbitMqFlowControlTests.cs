@@ -20,32 +20,8 @@ namespace Conveyor.Stores.Tests.RabbitMq;
 /// task's message delivered later is spent and the task never runs.
 /// </summary>
 [Collection(RabbitMqConformanceCollection.Name)]
-public sealed class RabbitMqFlowControlTests(RabbitMqFixture rabbit) : StoreConformanceBase, IAsyncLifetime
+public sealed class RabbitMqFlowControlTests(RabbitMqFixture rabbit) : RabbitMqServerTests(rabbit, "f")
 {
-    private readonly string prefix = "f" + Guid.NewGuid().ToString("N")[..12];
-    private IConnection? amqp;
-
-    protected override ValueTask<ITaskStore> CreateStore(FakeTimeProvider time) => Open(time);
-
-    private async ValueTask<ITaskStore> Open(FakeTimeProvider time)
-    {
-        var options = RabbitMqStoreOptions.FromUrl($"{rabbit.Url}?prefix={prefix}.&records=redis://{rabbit.RedisConnectionString}");
-        options.Records.KeyPrefix = prefix;
-        options.TimeProvider = time;
-        return await RabbitMqTaskStore.ConnectAsync(options);
-    }
-
-    private async Task<RedisTaskStore> RecordsOnly(FakeTimeProvider time) =>
-        await RedisTaskStore.ConnectAsync(new RedisStoreOptions { ConnectionString = rabbit.RedisConnectionString, KeyPrefix = prefix, TimeProvider = time });
-
-    private string RabbitQueue => prefix + ".default";
-
-    private async Task<uint> MessagesIn(string queue)
-    {
-        await using var ch = await amqp!.CreateChannelAsync();
-        return (await ch.QueueDeclarePassiveAsync(queue)).MessageCount;
-    }
-
     private static TaskRecord ForTenant(FakeTimeProvider time, string tenant, TimeSpan? ttl = null) =>
         TaskValidator.Build(new TaskSubmission
         {
@@ -77,7 +53,7 @@ public sealed class RabbitMqFlowControlTests(RabbitMqFixture rabbit) : StoreConf
         Assert.Equal(0, await store.OutboxSweep()); // parked: not in the outbox
 
         // A duplicate message of the parked task (a sweep racing a publish) is spent, not run.
-        await using (var ch = await amqp!.CreateChannelAsync())
+        await using (var ch = await Amqp.CreateChannelAsync())
             await ch.BasicPublishAsync("", RabbitQueue, Encoding.UTF8.GetBytes(second.Id));
         Assert.Empty(await LeaseNow(store, 5));
         Assert.Equal(0u, await MessagesIn(RabbitQueue));
@@ -104,7 +80,7 @@ public sealed class RabbitMqFlowControlTests(RabbitMqFixture rabbit) : StoreConf
         var second = await Enqueue(store, ForTenant(time, "a"));
         var running = await LeaseOne(store);
         // A broker takes the second message, the records park its task, and the broker dies before its ack.
-        await using (var ch = await amqp!.CreateChannelAsync())
+        await using (var ch = await Amqp.CreateChannelAsync())
         {
             var got = await ch.BasicGetAsync(RabbitQueue, autoAck: false);
             Assert.Equal(second.Id, Encoding.UTF8.GetString(got!.Body.Span));
@@ -257,16 +233,5 @@ public sealed class RabbitMqFlowControlTests(RabbitMqFixture rabbit) : StoreConf
         var t = await Get(store, expiring.Id);
         Assert.Equal(TaskState.Expired, t.State);
         Assert.Equal("expired", t.Error?.Type);
-    }
-
-    public async Task InitializeAsync()
-    {
-        var options = RabbitMqStoreOptions.FromUrl($"{rabbit.Url}?records=redis://{rabbit.RedisConnectionString}");
-        amqp = await new ConnectionFactory { Uri = options.AmqpUri }.CreateConnectionAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (amqp is not null) await amqp.DisposeAsync();
     }
 }

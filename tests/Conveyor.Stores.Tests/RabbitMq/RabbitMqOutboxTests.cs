@@ -14,33 +14,8 @@ namespace Conveyor.Stores.Tests.RabbitMq;
 /// but never published; a message consumed but never recorded), duplicates spent, the queue layout.
 /// </summary>
 [Collection(RabbitMqConformanceCollection.Name)]
-public sealed class RabbitMqOutboxTests(RabbitMqFixture rabbit) : StoreConformanceBase, IAsyncLifetime
+public sealed class RabbitMqOutboxTests(RabbitMqFixture rabbit) : RabbitMqServerTests(rabbit, "o")
 {
-    private readonly string prefix = "o" + Guid.NewGuid().ToString("N")[..12];
-    private IConnection? amqp;
-
-    protected override ValueTask<ITaskStore> CreateStore(FakeTimeProvider time) => Open(time);
-
-    private async ValueTask<ITaskStore> Open(FakeTimeProvider time)
-    {
-        var options = RabbitMqStoreOptions.FromUrl($"{rabbit.Url}?prefix={prefix}.&records=redis://{rabbit.RedisConnectionString}");
-        options.Records.KeyPrefix = prefix;
-        options.TimeProvider = time;
-        return await RabbitMqTaskStore.ConnectAsync(options);
-    }
-
-    /// <summary>The records alone, as a broker that crashed after writing them and before publishing would have left them.</summary>
-    private async Task<RedisTaskStore> RecordsOnly(FakeTimeProvider time) =>
-        await RedisTaskStore.ConnectAsync(new RedisStoreOptions { ConnectionString = rabbit.RedisConnectionString, KeyPrefix = prefix, TimeProvider = time });
-
-    private string RabbitQueue => prefix + ".default";
-
-    private async Task<uint> MessagesIn(string queue)
-    {
-        await using var ch = await amqp!.CreateChannelAsync();
-        return (await ch.QueueDeclarePassiveAsync(queue)).MessageCount;
-    }
-
     [Fact]
     public async Task A_task_recorded_but_never_published_is_published_by_the_outbox_sweep_and_leased()
     {
@@ -64,7 +39,7 @@ public sealed class RabbitMqOutboxTests(RabbitMqFixture rabbit) : StoreConforman
         await using var store = await Open(time);
         var task = await Enqueue(store, NewTask(time));
         // A consumer takes the message and dies before the lease is written (its channel closes unacknowledged).
-        await using (var ch = await amqp!.CreateChannelAsync())
+        await using (var ch = await Amqp.CreateChannelAsync())
         {
             var got = await ch.BasicGetAsync(RabbitQueue, autoAck: false);
             Assert.Equal(task.Id, Encoding.UTF8.GetString(got!.Body.Span));
@@ -84,7 +59,7 @@ public sealed class RabbitMqOutboxTests(RabbitMqFixture rabbit) : StoreConforman
         await using var store = await Open(time);
         var task = await Enqueue(store, NewTask(time));
         var first = await LeaseOne(store);
-        await using (var ch = await amqp!.CreateChannelAsync())
+        await using (var ch = await Amqp.CreateChannelAsync())
             await ch.BasicPublishAsync("", RabbitQueue, Encoding.UTF8.GetBytes(task.Id)); // as a sweep racing a publish would
         Assert.Empty(await store.TaskLease(LeaseParams(max: 5)));
         Assert.Equal(0u, await MessagesIn(RabbitQueue)); // spent, not handed back
@@ -111,22 +86,11 @@ public sealed class RabbitMqOutboxTests(RabbitMqFixture rabbit) : StoreConforman
         var time = NewClock();
         await using var store = await Open(time);
         await Enqueue(store, NewTask(time));
-        await using var ch = await amqp!.CreateChannelAsync();
+        await using var ch = await Amqp.CreateChannelAsync();
         // Declaring it again with the same arguments is accepted; without x-max-priority RabbitMQ refuses it.
         await ch.QueueDeclareAsync(RabbitQueue, durable: true, exclusive: false, autoDelete: false,
             arguments: new Dictionary<string, object?> { ["x-queue-type"] = "classic", ["x-max-priority"] = 9 });
         await Assert.ThrowsAsync<OperationInterruptedException>(() =>
             ch.QueueDeclareAsync(RabbitQueue, durable: true, exclusive: false, autoDelete: false, arguments: null));
-    }
-
-    public async Task InitializeAsync()
-    {
-        var options = RabbitMqStoreOptions.FromUrl($"{rabbit.Url}?records=redis://{rabbit.RedisConnectionString}");
-        amqp = await new ConnectionFactory { Uri = options.AmqpUri }.CreateConnectionAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (amqp is not null) await amqp.DisposeAsync();
     }
 }
