@@ -1,10 +1,8 @@
-using System.Text.Json;
 using Conveyor.Engine;
 using Conveyor.Model;
 using Conveyor.Redis;
 using Conveyor.Redis.Scripts;
 using Conveyor.Store;
-using Microsoft.Extensions.Time.Testing;
 using StackExchange.Redis;
 
 namespace Conveyor.Stores.Tests.Redis;
@@ -15,19 +13,8 @@ namespace Conveyor.Stores.Tests.Redis;
 /// key 2) upgrades them at open, in bounded steps, from two processes at once, and every task stays
 /// readable, listable, leasable and acknowledgeable. About 3 s on a real redis-server.
 /// </summary>
-public sealed class RedisLayout3Tests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>
+public sealed class RedisLayout3Tests(RedisServerFixture redis) : RedisLayoutTestBase(redis, "m"), IClassFixture<RedisServerFixture>
 {
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2030, 1, 2, 3, 4, 5, TimeSpan.Zero));
-
-    private Task<RedisTaskStore> Open(string prefix) =>
-        RedisTaskStore.ConnectAsync(new RedisStoreOptions { ConnectionString = redis.ConnectionString, KeyPrefix = prefix, TimeProvider = _time });
-
-    private static string NewPrefix() => "m" + Guid.NewGuid().ToString("N")[..12];
-
-    private TaskRecord NewTask(string queue, TimeSpan? delay = null) => TaskValidator.Build(
-        new TaskSubmission { Type = "test.noop", Queue = queue, Args = JsonDocument.Parse("{}").RootElement.Clone(), Delay = delay, MaxAttempts = 1 },
-        TaskIds.New(_time), _time.GetUtcNow(), TaskLimits.Default);
-
     /// <summary>
     /// Rewrites every task of <paramref name="tasks"/> (id -> queue) into layout 2, as main's TaskEnqueueMany
     /// wrote it: "id" and "q" in the hash, "at" 0 until the first lease, "sf" always (the created time of the
@@ -56,19 +43,6 @@ public sealed class RedisLayout3Tests(RedisServerFixture redis) : IClassFixture<
         var db = store.Multiplexer.GetDatabase();
         var has = await Task.WhenAll(tasks.Select(t => db.HashExistsAsync(store.Keys.Queue(t.Value).Task(t.Key), field)));
         return has.Count(h => h);
-    }
-
-    private static async Task<List<string>> ListAll(ITaskStore store, TaskListParams query)
-    {
-        var ids = new List<string>();
-        string? cursor = null;
-        for (var pages = 0; pages < 1000; pages++)
-        {
-            var page = await store.TaskList(query with { Cursor = cursor, Limit = 200 });
-            ids.AddRange(page.Items.Select(t => t.Id));
-            if ((cursor = page.NextCursor) is null) return ids;
-        }
-        throw new InvalidOperationException("the listing did not end");
     }
 
     [Fact]
@@ -170,8 +144,8 @@ public sealed class RedisLayout3Tests(RedisServerFixture redis) : IClassFixture<
             var got = await store.TaskGet(t.Id);
             Assert.Equal((t.Id, t.Queue), (got!.Id, got.Queue));
         }
-        Assert.Null(await store.TaskGet(TaskIds.New(_time)));
-        Assert.Equal(CancelOutcome.NotFound, (await store.TaskCancel(TaskIds.New(_time))).Outcome);
+        Assert.Null(await store.TaskGet(TaskIds.New(Time)));
+        Assert.Equal(CancelOutcome.NotFound, (await store.TaskCancel(TaskIds.New(Time))).Outcome);
         var cancelled = await store.TaskCancel(tasks[1].Id);
         Assert.Equal((CancelOutcome.Cancelled, "y"), (cancelled.Outcome, cancelled.Task!.Queue));
     }

@@ -1,9 +1,6 @@
-using System.Text.Json;
-using Conveyor.Engine;
 using Conveyor.Model;
 using Conveyor.Redis;
 using Conveyor.Store;
-using Microsoft.Extensions.Time.Testing;
 using StackExchange.Redis;
 
 namespace Conveyor.Stores.Tests.Redis;
@@ -13,33 +10,8 @@ namespace Conveyor.Stores.Tests.Redis;
 /// before the state index: every id in "all", no "ix", no layout key) builds the state index at open, in
 /// bounded steps, from several processes at once; a layout newer than this version is refused.
 /// </summary>
-public sealed class RedisLayoutTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>
+public sealed class RedisLayoutTests(RedisServerFixture redis) : RedisLayoutTestBase(redis, "l"), IClassFixture<RedisServerFixture>
 {
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2030, 1, 2, 3, 4, 5, TimeSpan.Zero));
-
-    private Task<RedisTaskStore> Open(string prefix) =>
-        RedisTaskStore.ConnectAsync(new RedisStoreOptions { ConnectionString = redis.ConnectionString, KeyPrefix = prefix, TimeProvider = _time });
-
-    private static string NewPrefix() => "l" + Guid.NewGuid().ToString("N")[..12];
-
-    private TaskRecord NewTask(string queue, TimeSpan? delay = null) => TaskValidator.Build(
-        new TaskSubmission { Type = "test.noop", Queue = queue, Args = JsonDocument.Parse("{}").RootElement.Clone(), Delay = delay, MaxAttempts = 1 },
-        TaskIds.New(_time), _time.GetUtcNow(), TaskLimits.Default);
-
-    /// <summary>Every id of <paramref name="query"/>'s listing, page by page.</summary>
-    private static async Task<List<string>> ListAll(ITaskStore store, TaskListParams query)
-    {
-        var ids = new List<string>();
-        string? cursor = null;
-        for (var pages = 0; pages < 1000; pages++)
-        {
-            var page = await store.TaskList(query with { Cursor = cursor, Limit = 200 });
-            ids.AddRange(page.Items.Select(t => t.Id));
-            if ((cursor = page.NextCursor) is null) return ids;
-        }
-        throw new InvalidOperationException("the listing did not end");
-    }
-
     /// <summary>
     /// Rewrites the keys of <paramref name="queues"/> into layout 1, as main's scripts left them: the
     /// state index goes, "all" holds every task id at score 0, and there is no layout key.
