@@ -13,6 +13,13 @@ internal sealed class LeaseLoop(WorkerRuntime runtime, ChannelWriter<LeasedTask>
 {
     private static readonly TimeSpan[] ErrorDelays = [TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5)];
 
+    /// <summary>
+    /// While the store is unreachable a lease fails at once and costs nothing, so the loop tries again at
+    /// least every second (as Sidekiq's fetch does): a worker leases within a second of the store coming
+    /// back instead of sleeping out a longer backoff while other workers take the work.
+    /// </summary>
+    private static readonly TimeSpan[] OutageDelays = [TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1)];
+
     public async Task RunAsync(CancellationToken stop)
     {
         var o = runtime.Options;
@@ -45,7 +52,7 @@ internal sealed class LeaseLoop(WorkerRuntime runtime, ChannelWriter<LeasedTask>
                     if (runtime.Refusal.Observe(ex))
                         delay = CredentialsRefusal.Delays[Math.Min(errors++, CredentialsRefusal.Delays.Length - 1)];
                     else if (runtime.Outage.Observe(ex)) // ops: logged once per episode
-                        delay = ErrorDelays[Math.Min(errors++, ErrorDelays.Length - 1)];
+                        delay = OutageDelays[Math.Min(errors++, OutageDelays.Length - 1)];
                     else
                     {
                         delay = ErrorDelays[Math.Min(errors++, ErrorDelays.Length - 1)];
