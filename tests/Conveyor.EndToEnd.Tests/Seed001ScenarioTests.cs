@@ -52,7 +52,13 @@ public sealed class Seed001ScenarioTests(ITestOutputHelper output) : IDisposable
                          $"(speed-up {sequential.Elapsed / parallel.Elapsed:F2}x)");
 
         Assert.Equal(1, sequential.Workers);
-        Assert.Equal(1, sequential.MaxOverlap);
+        // One slot, no prefetch: the slot leases its next task only after the handler of the one before
+        // has run its 500 ms, so the leases (the attempts' starts, on the broker's one clock) are at
+        // least a send apart. (Their finishes are when the acks landed: on a busy machine an ack can
+        // land after the next lease, so overlaps of start-to-ack spans prove nothing here.)
+        var starts = sequential.Attempts.Select(a => a.StartedAt).Order().ToList();
+        for (var i = 1; i < starts.Count; i++)
+            Assert.True(starts[i] - starts[i - 1] >= TimeSpan.FromMilliseconds(450), $"attempt {i + 1} started {(starts[i] - starts[i - 1]).TotalMilliseconds:F0} ms after the one before: two ran at once on one slot");
         Assert.Equal(3, parallel.Workers);
         Assert.Equal(3, parallel.MaxOverlap);
     }
@@ -86,7 +92,7 @@ public sealed class Seed001ScenarioTests(ITestOutputHelper output) : IDisposable
         }
     }
 
-    private async Task<(TimeSpan Elapsed, int Workers, int MaxOverlap)> RunBatch(HttpClient http, ConveyorClient client, string url, int workers, int tasks)
+    private async Task<(TimeSpan Elapsed, int Workers, int MaxOverlap, IReadOnlyList<AttemptRecord> Attempts)> RunBatch(HttpClient http, ConveyorClient client, string url, int workers, int tasks)
     {
         var procs = new List<ConveyorProcess>();
         try
@@ -95,8 +101,8 @@ public sealed class Seed001ScenarioTests(ITestOutputHelper output) : IDisposable
             // No prefetch: an attempt's start is its lease, so a task leased ahead of its slot (and
             // waiting there) would count as running at once with the one before it.
             procs.AddRange(await Task.WhenAll(Enumerable.Range(0, workers).Select(_ => StartWorker(url, concurrency: 1, prefetch: false))));
-            var ids = new List<string>();
-            for (var i = 0; i < tasks; i++) ids.Add(await SendEmail(http, $"batch{i}@example.com"));
+            // Sent at once (the seed's "ten quickly"), so the workers waiting in the broker get theirs together.
+            var ids = await Task.WhenAll(Enumerable.Range(0, tasks).Select(i => SendEmail(http, $"batch{i}@example.com")));
             var records = new List<TaskRecord>();
             foreach (var id in ids) records.Add((await client.Wait(id, TimeSpan.FromSeconds(60)))!);
             Assert.All(records, r => Assert.Equal(TaskState.Succeeded, r.State));
@@ -107,7 +113,7 @@ public sealed class Seed001ScenarioTests(ITestOutputHelper output) : IDisposable
             // An attempt runs from its lease to its acknowledgement; the next lease of a slot can come a
             // few ms before the previous ack lands, so "at the same time" means sharing over half a send.
             var maxOverlap = attempts.Max(a => attempts.Count(b => Shared(a, b) > TimeSpan.FromMilliseconds(250)));
-            return (end - start, attempts.Select(a => a.WorkerId).Distinct().Count(), maxOverlap);
+            return (end - start, attempts.Select(a => a.WorkerId).Distinct().Count(), maxOverlap, attempts);
         }
         finally
         {
