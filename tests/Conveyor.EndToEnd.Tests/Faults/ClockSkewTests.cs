@@ -11,12 +11,13 @@ namespace Conveyor.EndToEnd.Tests.Faults;
 /// monotonic clock is left alone). On Redis, two brokers 60 s apart; or a worker through a broker
 /// 30 s behind and a worker straight on the store 30 s ahead (it runs maintenance too): Redis' clock
 /// is the authority, so a delayed task submitted through the broker that is 30 s behind does not run
-/// early, and the broker and worker 30 s ahead do not reclaim leases that are alive (6 s tasks on 4 s
-/// leases, renewed); or all four at once (brokers -30 s and +30 s, the HTTP worker -30 s through the
+/// early, and the broker and worker 30 s ahead do not reclaim leases that are alive (12 s tasks on 8 s
+/// leases, renewed every third of the lease: a lease outlives two missed renewals, so a process starved of
+/// CPU on a busy 2-core machine does not lose one, while a 30 s skew would make every lease look 22 s late); or all four at once (brokers -30 s and +30 s, the HTTP worker -30 s through the
 /// broker +30 s, the worker on Redis +30 s). Workers prefetch as by default. On
 /// SQLite (one file, one machine, one clock: the broker's) a broker 30 s ahead and workers ±30 s off:
 /// a delay is measured on the broker's clock alone and workers' clocks play no part. The loss checker
-/// finds no loss, no duplicate and no expired lease. About 30-40 s per case (four cases); its own collection.
+/// finds no loss, no duplicate and no expired lease. About 40-50 s per case (four cases); its own collection.
 /// </summary>
 [Collection(nameof(ClockSkewTests))]
 public sealed class ClockSkewTests(ITestOutputHelper output) : IDisposable
@@ -40,8 +41,8 @@ public sealed class ClockSkewTests(ITestOutputHelper output) : IDisposable
         await using var brokerAhead = ConveyorProcess.Start(_env.Directory, Skewed(brokers ? "+30s" : "0s"), "server", "--port", portB, "--store", redis.Url);
         await brokerBehind.WaitForOutput("Conveyor is running");
         await brokerAhead.WaitForOutput("Conveyor is running");
-        await using var httpWorker = ConveyorProcess.Start(_env.Directory, Skewed(workers ? "-30s" : "0s", log1), "worker", "--broker", urlB, "--concurrency", "8", "--lease-duration", "4s");
-        await using var storeWorker = ConveyorProcess.Start(_env.Directory, Skewed(workers ? "+30s" : "0s", log2), "worker", "--store", redis.Url, "--concurrency", "8", "--lease-duration", "4s");
+        await using var httpWorker = ConveyorProcess.Start(_env.Directory, Skewed(workers ? "-30s" : "0s", log1), "worker", "--broker", urlB, "--concurrency", "8", "--lease-duration", "8s");
+        await using var storeWorker = ConveyorProcess.Start(_env.Directory, Skewed(workers ? "+30s" : "0s", log2), "worker", "--store", redis.Url, "--concurrency", "8", "--lease-duration", "8s");
         ConveyorProcess[] all = [brokerBehind, brokerAhead, httpWorker, storeWorker];
         try
         {
@@ -76,8 +77,8 @@ public sealed class ClockSkewTests(ITestOutputHelper output) : IDisposable
         string log1 = Log("w1"), log2 = Log("w2");
         await using var broker = ConveyorProcess.Start(_env.Directory, Skewed("+30s"), "server", "--port", port, "--store", _env.DatabasePath);
         await broker.WaitForOutput("Conveyor is running");
-        await using var behind = ConveyorProcess.Start(_env.Directory, Skewed("-30s", log1), "worker", "--broker", url, "--concurrency", "8", "--lease-duration", "4s");
-        await using var ahead = ConveyorProcess.Start(_env.Directory, Skewed("+30s", log2), "worker", "--broker", url, "--concurrency", "8", "--lease-duration", "4s");
+        await using var behind = ConveyorProcess.Start(_env.Directory, Skewed("-30s", log1), "worker", "--broker", url, "--concurrency", "8", "--lease-duration", "8s");
+        await using var ahead = ConveyorProcess.Start(_env.Directory, Skewed("+30s", log2), "worker", "--broker", url, "--concurrency", "8", "--lease-duration", "8s");
         ConveyorProcess[] all = [broker, behind, ahead];
         try
         {
@@ -91,7 +92,7 @@ public sealed class ClockSkewTests(ITestOutputHelper output) : IDisposable
     }
 
     /// <summary>
-    /// 20 tasks of 6 s on 4 s leases (renewed while they run) and 20 tasks delayed by 20 s, through
+    /// 20 tasks of 12 s on 8 s leases (renewed while they run) and 20 tasks delayed by 20 s, through
     /// <paramref name="submitUrl"/>; watched on this (unskewed) machine's clock.
     /// </summary>
     private async Task Scenario(string submitUrl, string what, ConveyorProcess[] processes, params string[] logs)
@@ -99,8 +100,8 @@ public sealed class ClockSkewTests(ITestOutputHelper output) : IDisposable
         var (client, http) = TestEnvironment.Client(submitUrl);
         using var disposeHttp = http;
         var log = new SubmissionLog();
-        var six = JsonDocument.Parse("{\"ms\":6000}").RootElement.Clone();
-        Assert.True(await log.SubmitMany(client, [.. Enumerable.Range(0, 20).Select(_ => new TaskSubmission { Type = "sleep", Args = six })]), log.LastProblem?.Message);
+        var twelve = JsonDocument.Parse("{\"ms\":12000}").RootElement.Clone();
+        Assert.True(await log.SubmitMany(client, [.. Enumerable.Range(0, 20).Select(_ => new TaskSubmission { Type = "sleep", Args = twelve })]), log.LastProblem?.Message);
         var submitted = DateTimeOffset.UtcNow;
         Assert.True(await log.SubmitMany(client, [.. Enumerable.Range(0, 20).Select(_ => new TaskSubmission { Type = "noop", Delay = DelayedBy })]), log.LastProblem?.Message);
         var delayed = log.AcknowledgedIds.Skip(20).ToList();
