@@ -337,9 +337,10 @@ end
 
 -- Up to n parked tasks of a slot back into ready (their scores kept). A parked task cancelled or
 -- deleted since is dropped on the way (those scripts do not know its slot), so it never comes back.
-local function limit_unpark(T, slot, n)
+-- xd: meta "xd" when the caller has read it already (limits_flush, once per script call); nil: read here.
+local function limit_unpark(T, slot, n, xd)
   local moved = 0
-  local xd = redis.call("HGET", T .. "meta", "xd") -- limits: once per call, not once per task moved
+  if xd == nil then xd = redis.call("HGET", T .. "meta", "xd") end -- limits: once per call, not per task moved
   while moved < n do
     local m = redis.call("ZPOPMIN", T .. "lw:" .. slot, n - moved)
     if #m == 0 then break end
@@ -590,7 +591,8 @@ end
 
 -- The queue's limit state for one script call: nil without limits (one field read of "meta"), else
 -- { lim = the wake spec, T = the tag prefix, freed = slot -> tasks that gave it back, held = "lh"
--- text -> tasks that gave it back (limits_left; limits_flush splits each text once) }.
+-- text -> tasks that gave it back (limits_left; limits_flush splits each text once), xd = meta "xd"
+-- once limits_flush has read it }.
 local function limits_on(P)
   local lim = redis.call("HGET", qtag(P) .. "meta", "lim")
   if not lim then return nil end
@@ -617,7 +619,10 @@ local function limits_flush(st)
     if name then
       if redis.call("HINCRBY", st.T .. "lu:run:" .. name, key, -n) <= 0 then redis.call("HDEL", st.T .. "lu:run:" .. name, key) end
       if key == "" then any = true end
-      if lp and redis.call("SISMEMBER", st.T .. "lwset", slot) == 1 and limit_unpark(st.T, slot, n) > 0 then any = true end
+      if lp and redis.call("SISMEMBER", st.T .. "lwset", slot) == 1 then
+        if st.xd == nil then st.xd = redis.call("HGET", st.T .. "meta", "xd") end -- limits: once per call
+        if limit_unpark(st.T, slot, n, st.xd) > 0 then any = true end
+      end
     end
   end
   st.freed = {}
