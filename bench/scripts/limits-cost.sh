@@ -2,7 +2,8 @@
 # The unhit limit's cost (issue 14): W1 with --w1-limit off|unhit|hit on a scratch redis-server and on
 # SQLite (a fresh temp file each run), before (MAIN: a `conveyor` build of main) and after (AFTER: this
 # tree's build), interleaved: for each round, for each mode, main then this tree, Redis then SQLite.
-# Prints `uptime` beside each run, and the bench process's CPU (user+sys, /usr/bin/time) over the run.
+# Prints `uptime` beside each run, the bench process's CPU (user+sys, /usr/bin/time) over the run, and
+# on Redis the commands run per task (INFO commandstats).
 #   MAIN=/tmp/limitcost-main/cli/conveyor.dll AFTER=/tmp/limitcost-cli/conveyor.dll ROUNDS=3 bench/scripts/limits-cost.sh
 set -u
 : "${MAIN:?MAIN=path to main's conveyor.dll}" "${AFTER:?AFTER=path to this tree's conveyor.dll}"
@@ -24,7 +25,11 @@ for round in $(seq 1 "$ROUNDS"); do
     for build in main after; do
       dll=$MAIN; [ "$build" = after ] && dll=$AFTER
       redis-cli -p "$PORT" flushall >/dev/null
+      redis-cli -p "$PORT" config resetstat >/dev/null
       run "round=$round mode=$mode build=$build store=redis " "$dll" --store "redis://127.0.0.1:$PORT" --workloads w1 --w1-limit "$mode"
+      # limits: the commands the scripts ran and the script calls, per task of the run (W1's 20,000 and
+      # its 20,000 of warm-up): a count, the same on a quiet and a loaded machine.
+      redis-cli -p "$PORT" info commandstats | tr ':,=' '   ' | awk '/^cmdstat_/ { if ($1 == "cmdstat_evalsha") e = $3; else if ($1 != "cmdstat_info" && $1 != "cmdstat_config|resetstat") n += $3 } END { printf "  redis commands_per_task=%.2f scripts_per_task=%.3f\n", n / 40000, e / 40000 }'
       run "round=$round mode=$mode build=$build store=sqlite" "$dll" --workloads w1 --w1-limit "$mode"
     done
   done

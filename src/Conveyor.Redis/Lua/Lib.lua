@@ -326,8 +326,9 @@ end
 -- old score (its place in line). On a queue an outside delivery serves (meta "xd", set by
 -- TaskLeaseByIds when it parks a task: the task's message was acknowledged then, the records hold
 -- it), a fresh seq, as every entry into ready takes, so the outbox (OutboxTake) publishes it again.
-local function outbox_unpark_score(T, id, score)
-  if not redis.call("HGET", T .. "meta", "xd") then return score end
+-- xd: the queue's meta "xd", read once per limit_unpark call (limits: not once per task it moves).
+local function outbox_unpark_score(T, id, score, xd)
+  if not xd then return score end
   local seq = redis.call("HINCRBY", T .. "meta", "seq", 1)
   local tkey = T .. "t:" .. id
   redis.call("HSET", tkey, "sq", seq)
@@ -336,15 +337,17 @@ end
 
 -- Up to n parked tasks of a slot back into ready (their scores kept). A parked task cancelled or
 -- deleted since is dropped on the way (those scripts do not know its slot), so it never comes back.
-local function limit_unpark(T, slot, n)
+-- xd: meta "xd" when the caller has read it already (limits_flush, once per script call); nil: read here.
+local function limit_unpark(T, slot, n, xd)
   local moved = 0
+  if xd == nil then xd = redis.call("HGET", T .. "meta", "xd") end -- limits: once per call, not per task moved
   while moved < n do
     local m = redis.call("ZPOPMIN", T .. "lw:" .. slot, n - moved)
     if #m == 0 then break end
     redis.call("HINCRBY", T .. "meta", "lp", -(#m / 2))
     for i = 1, #m, 2 do
       if redis.call("HGET", T .. "t:" .. m[i], "st") == "pending" then
-        redis.call("ZADD", T .. "ready", outbox_unpark_score(T, m[i], m[i + 1]), m[i]) -- rabbitmq: fresh seq there
+        redis.call("ZADD", T .. "ready", outbox_unpark_score(T, m[i], m[i + 1], xd), m[i]) -- rabbitmq: fresh seq there
         moved = moved + 1
       end
     end
@@ -375,10 +378,13 @@ end
 -- are read once per slot and written once per slot per call; a metadata text is decoded once.
 local function limits_pick(P, ready, max, now)
   local T = qtag(P)
+  local reopened = redis.call("ZRANGEBYSCORE", T .. "lreopen", "-inf", now, "LIMIT", 0, 100)
+  -- limits: no window reopens and nothing is ready (a leaser's look after it took the last): nothing
+  -- to take or park, so the limits are not read.
+  if #reopened == 0 and redis.call("EXISTS", ready) == 0 then return {} end
   local lims, keyed = limits_load(T)
   local byname = {}
   for _, l in ipairs(lims) do byname[l.name] = l end
-  local reopened = redis.call("ZRANGEBYSCORE", T .. "lreopen", "-inf", now, "LIMIT", 0, 100)
   for _, slot in ipairs(reopened) do
     local l = byname[string.match(slot, "^([^\31]*)")]
     local rated = l and l.rate and l.rate ~= cjson.null
@@ -422,6 +428,7 @@ local function limits_pick(P, ready, max, now)
     end
   end
   local out, decoded, taken = {}, {}, 0
+  local parked, nparked = {}, 0 -- limits: slot -> { score, id, ... } parked by this call
   local isp, iar -- where the spec and the args are in LEASE_READ
   for k, f in ipairs(LEASE_READ) do if f == "sp" then isp = k elseif f == "ar" then iar = k end end
   -- The fast path, when every limit counts running tasks only and keys on metadata (no rate, no
@@ -497,10 +504,12 @@ local function limits_pick(P, ready, max, now)
         end
       end
       if block then
+        -- limits: parked per slot here and written once per slot per call (after the loop)
         local slot = bl.name .. "\31" .. bkey
-        redis.call("ZADD", T .. "lw:" .. slot, score, id)
-        redis.call("SADD", T .. "lwset", slot)
-        redis.call("HINCRBY", T .. "meta", "lp", 1)
+        local pk = parked[slot]
+        if not pk then pk = {}; parked[slot] = pk end
+        pk[#pk + 1] = score; pk[#pk + 1] = id
+        nparked = nparked + 1
         if block > 0 then redis.call("ZADD", T .. "lreopen", "LT", block, slot) end
       elseif pl then
         local count = pl.count
@@ -541,6 +550,12 @@ local function limits_pick(P, ready, max, now)
     local name, key = string.match(slot, "^([^\31]*)\31(.*)$")
     redis.call("HINCRBY", T .. "lu:run:" .. name, key, n)
   end
+  -- limits: the parked tasks, one ZADD and one SADD per slot and one count per call.
+  for slot, pk in pairs(parked) do
+    zadd_many(T .. "lw:" .. slot, pk)
+    redis.call("SADD", T .. "lwset", slot)
+  end
+  if nparked > 0 then redis.call("HINCRBY", T .. "meta", "lp", nparked) end
   return out
 end
 
@@ -576,7 +591,8 @@ end
 
 -- The queue's limit state for one script call: nil without limits (one field read of "meta"), else
 -- { lim = the wake spec, T = the tag prefix, freed = slot -> tasks that gave it back, held = "lh"
--- text -> tasks that gave it back (limits_left; limits_flush splits each text once) }.
+-- text -> tasks that gave it back (limits_left; limits_flush splits each text once), xd = meta "xd"
+-- once limits_flush has read it }.
 local function limits_on(P)
   local lim = redis.call("HGET", qtag(P) .. "meta", "lim")
   if not lim then return nil end
@@ -595,12 +611,18 @@ local function limits_flush(st)
   end
   st.held = {}
   local any = false
+  -- limits: meta "lp" counts the parked tasks (never fewer than there are): with none, no slot has any
+  -- to give back, so an unhit limit's acknowledgement asks no slot's set (one read per call).
+  local lp = next(st.freed) ~= nil and tonumber(redis.call("HGET", st.T .. "meta", "lp") or "0") > 0
   for slot, n in pairs(st.freed) do
     local name, key = string.match(slot, "^([^\31]*)\31(.*)$")
     if name then
       if redis.call("HINCRBY", st.T .. "lu:run:" .. name, key, -n) <= 0 then redis.call("HDEL", st.T .. "lu:run:" .. name, key) end
       if key == "" then any = true end
-      if redis.call("SISMEMBER", st.T .. "lwset", slot) == 1 and limit_unpark(st.T, slot, n) > 0 then any = true end
+      if lp and redis.call("SISMEMBER", st.T .. "lwset", slot) == 1 then
+        if st.xd == nil then st.xd = redis.call("HGET", st.T .. "meta", "xd") end -- limits: once per call
+        if limit_unpark(st.T, slot, n, st.xd) > 0 then any = true end
+      end
     end
   end
   st.freed = {}
