@@ -24,6 +24,8 @@ namespace Conveyor.Redis;
 ///                                  "s&lt;minute of day&gt;" succeeded, "f&lt;minute of day&gt;" failed; expires 8 days after the day
 /// conveyor:{q:default}:idem        HASH  idempotency key -> id;  …:idem:exp ZSET key -> expiry ms
 /// conveyor:{q:default}:wake / :ev  channels: work became ready / state changes
+/// conveyor:{q:default}:pk          ZSET  parked: park member -> lapse ms (leasers an enqueue leases to directly);
+///                                  …:pk:&lt;park id&gt; STRING the task handed to that park; …:pk:&lt;process&gt; channel: its hand-offs
 /// conveyor:{tq:0..f}               HASH  layout 2 only: task id -> queue, 16 buckets (the upgrade to 3 deletes them)
 /// conveyor:{g}:queues              SET   known queues (for maintenance, QueueList, and a bare id's probe: TaskIndex)
 /// conveyor:{g}:workers / :hb       HASH  worker id -> json / ZSET worker id -> last heartbeat ms
@@ -133,6 +135,15 @@ internal sealed class QueueKeys(string tagPrefix, string queue, bool shardedPubS
 
     public RedisChannel WakeSubscription { get; } = shardedPubSub ? RedisChannel.Sharded(tagPrefix + "wake") : RedisChannel.Literal(tagPrefix + "wake");
     public string EventsChannel { get; } = tagPrefix + "ev";
+
+    // parked: the one-step lease (RedisTaskStore.Parked.cs, park_handoff in Lua/Lib.lua).
+    /// <summary>ZSET: park member -> the ms it lapses; the leasers waiting on this queue that an enqueue may lease a task to.</summary>
+    public RedisKey Parked { get; } = tagPrefix + "pk";
+    /// <summary>STRING: the id of the task handed to park <paramref name="parkId"/> (for TaskUnpark), expiring after the park lapses.</summary>
+    public RedisKey ParkHandoff(string parkId) => tagPrefix + "pk:" + parkId;
+    /// <summary>The channel one process's parked leasers of this queue hear their hand-offs on, and the script's publish spec for it.</summary>
+    public RedisChannel ParkSubscription(string instance) => shardedPubSub ? RedisChannel.Sharded(tagPrefix + "pk:" + instance) : RedisChannel.Literal(tagPrefix + "pk:" + instance);
+    public string ParkSpec(string instance) => (shardedPubSub ? "SPUBLISH " : "PUBLISH ") + tagPrefix + "pk:" + instance;
 
     /// <summary>Every key of the queue except task hashes (for the one-slot test).</summary>
     public IEnumerable<RedisKey> Fixed => [Ready, Scheduled, Running, Dead, Done, Finished, FinishedSucceeded, FinishedFailed, FinishedCancelled, Expiring, FinishedExpired, All, StateIndex, Meta, Idem, IdemExpiry];

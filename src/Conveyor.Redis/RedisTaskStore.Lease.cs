@@ -22,6 +22,7 @@ public sealed partial class RedisTaskStore
             Task[]? wakes = null;
             List<LeasedTask> leased;
             long nextDueMs;
+            Signals.ParkHub.Park? park; // parked: RedisTaskStore.Parked.cs
             try
             {
                 if (request.Wait > TimeSpan.Zero)
@@ -29,7 +30,7 @@ public sealed partial class RedisTaskStore
                     wakes = new Task[request.Queues.Count];
                     for (var i = 0; i < wakes.Length; i++) wakes[i] = await _wake.Arm(request.Queues[i]).ConfigureAwait(false);
                 }
-                (leased, nextDueMs) = await LeaseOnce(request).ConfigureAwait(false);
+                (leased, nextDueMs, park) = await LeaseOrPark(request, deadline).ConfigureAwait(false);
             }
             catch (Exception e) when (pass > 0 && StoreUnreachableException.IsUnreachable(e) && _time.GetUtcNow() < deadline && !_closing.IsCancellationRequested)
             {
@@ -43,16 +44,22 @@ public sealed partial class RedisTaskStore
 
             var now = _time.GetUtcNow();
             var remaining = deadline - now;
-            if (remaining <= TimeSpan.Zero) return leased;
+            if (remaining <= TimeSpan.Zero) return park is not null && await EndPark(park, request, deadline, ct).ConfigureAwait(false) is { } last ? [last] : leased; // parked
             if (nextDueMs > 0)
             {
                 var untilDue = DateTimeOffset.FromUnixTimeMilliseconds(nextDueMs) - now;
                 if (untilDue < remaining) remaining = untilDue < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : untilDue;
             }
+            if (park is not null && UntilLapse(park) < remaining) remaining = UntilLapse(park) < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : UntilLapse(park); // parked
 
             using var timer = CancellationTokenSource.CreateLinkedTokenSource(ct, _closing.Token);
             var delay = Task.Delay(remaining, _time, timer.Token);
-            await Task.WhenAny([.. wakes, delay]).ConfigureAwait(false);
+            await Task.WhenAny([.. wakes, delay, park?.Answered ?? delay]).ConfigureAwait(false);
+            if (park is not null) // parked: the delay's timer goes now (the wake path below cancels it too)
+            {
+                timer.Cancel();
+                if (await EndPark(park, request, deadline, ct).ConfigureAwait(false) is { } handed) return [handed];
+            }
             if (_closing.IsCancellationRequested) return leased; // the store is closing: hand back nothing
             // pickup: Cancel, not await CancelAsync: the only callback is the delay's own timer, and awaiting
             // CancelAsync sent the woken leaser through the thread pool before its next lease script,
@@ -61,8 +68,9 @@ public sealed partial class RedisTaskStore
         }
     }
 
-    private async Task<(List<LeasedTask> Leased, long NextDueMs)> LeaseOnce(TaskLeaseParams request)
+    private async Task<(List<LeasedTask> Leased, long NextDueMs, bool Parked)> LeaseOnce(TaskLeaseParams request, Signals.ParkHub.Park? park)
     {
+        var parked = false;
         var leased = new List<LeasedTask>();
         long nextDue = 0;
         var leaseMs = TaskHash.Ms(request.LeaseDuration);
@@ -78,16 +86,19 @@ public sealed partial class RedisTaskStore
             [
                 q.TaskPrefix, nowMs, want, leaseMs, request.WorkerId, written.TokenPrefix, q.EventsChannel, queue, PromoteLimit,
             ];
-            var answer = (RedisResult[])(await _scripts.Run(ScriptCatalog.TaskLease, [q.Ready, q.Scheduled, q.Running, q.Meta, q.StateIndex, q.Expiring, q.FinishedExpired], args).ConfigureAwait(false))!;
+            RedisKey[] keys = park is null ? [q.Ready, q.Scheduled, q.Running, q.Meta, q.StateIndex, q.Expiring, q.FinishedExpired] : [q.Ready, q.Scheduled, q.Running, q.Meta, q.StateIndex, q.Expiring, q.FinishedExpired, q.Parked];
+            if (park is not null) args = [.. args, park.Member, park.LapseMs]; // parked
+            var answer = (RedisResult[])(await _scripts.Run(ScriptCatalog.TaskLease, keys, args).ConfigureAwait(false))!;
             var next = (long)answer[0];
             if (next > 0 && (nextDue == 0 || next < nextDue)) nextDue = next;
             for (var i = 1; i < answer.Length; i++)
             {
+                if (answer[i].Resp2Type != ResultType.Array) { parked = true; continue; } // parked: "parked"
                 var (task, token) = TaskHash.ReadLeased((RedisValue[])answer[i]!, written, i);
                 leased.Add(new LeasedTask(task, token, task.LeaseDeadline ?? DateTimeOffset.FromUnixTimeMilliseconds(0)));
             }
         }
-        return (leased, nextDue);
+        return (leased, nextDue, parked);
     }
 
     /// <summary>

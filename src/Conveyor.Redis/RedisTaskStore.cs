@@ -120,6 +120,7 @@ public sealed partial class RedisTaskStore : ITaskStore
         _mux.ConnectionFailed -= OnConnectionFailed;
         _mux.ConnectionRestored -= OnConnectionRestored;
         _wake.Dispose();
+        _parkHub?.Dispose(); // parked
         _events.Dispose();
         if (_ownsMux) await _mux.DisposeAsync().ConfigureAwait(false);
         _closing.Dispose();

@@ -633,3 +633,67 @@ end
 local function limits_wake(st, freed)
   if limits_flush(st) and freed then wake_leasers(st.lim) end
 end
+
+-- parked: the one-step lease (RedisTaskStore.Parked.cs). A leaser of one queue that found nothing
+-- leaves a park record in the queue's "pk" ZSET (TaskLease): member "<park id> \t <lease ms> \t
+-- <publish spec> \t <lease token> \t <worker>", score the ms it lapses (at most ParkLapse ahead).
+-- park_payload is what a parked leaser is told: its lease token, the lease's now, then the 9 values a
+-- TaskLease answer has per task (its h: the read fields, er, id), each "<length>:<bytes>" or "-" for none, all joined by "\n".
+local function park_payload(tok, nows, h)
+  local parts = { tok, nows }
+  for i = 1, 9 do
+    local v = h[i]
+    if v then parts[#parts + 1] = string.format("%d", #v) .. ":" .. v else parts[#parts + 1] = "-" end
+  end
+  return table.concat(parts, "\n")
+end
+
+-- parked: TaskEnqueueMany, once its tasks are ready: lease the best ready tasks (ZPOPMIN: priority,
+-- then FIFO) to the live parks, soonest lapse first, one task each, with TaskLease's writes (st, at,
+-- tk, dl, wk, sa; running, ix, the "running" event), and PUBLISH each on its leaser's channel
+-- (park_payload). "pk:<park id>" keeps the task id until after the park lapses, so a leaser whose
+-- message was lost still gets its task (TaskUnpark). Lapsed parks are dropped unused (a dead
+-- leaser's park takes nothing once lapsed; one taken before that is an ordinary lease that expires).
+-- Nothing is handed on a paused queue, one with limits, or one with expiring tasks (TaskLease's
+-- fuller checks): their parks keep waiting for the wake, as every lease did before. The keys are
+-- the queue's own (qtag: the same slot as the caller's KEYS). Returns how many were handed.
+local function park_handoff(P, ready, ix, meta, q, nows, evs)
+  local T = qtag(P)
+  local pk = T .. "pk"
+  if redis.call("EXISTS", pk) == 0 then return 0 end
+  local now = tonumber(nows)
+  redis.call("ZREMRANGEBYSCORE", pk, "-inf", now)
+  local m = redis.call("HMGET", meta, "paused", "lim")
+  if m[1] == "1" or m[2] or redis.call("EXISTS", T .. "exp") == 1 then return 0 end
+  local handed = 0
+  while true do
+    local park = redis.call("ZPOPMIN", pk)
+    if #park == 0 then break end
+    local top = redis.call("ZPOPMIN", ready)
+    if #top == 0 then redis.call("ZADD", pk, park[2], park[1]); break end
+    local pid, lms, spec, tok, worker = string.match(park[1], "^([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$")
+    local id = top[1]
+    local tkey = P .. id
+    -- TaskLease's read list and attempt step, written out: the enqueue script then builds neither
+    -- table on every call (only a queue with parks ever gets here).
+    local h = redis.call("HMGET", tkey, "ty", "pr", "at", "sp", "ar", "sf", "hi")
+    if h[7] then
+      h[8] = redis.call("HGET", tkey, "er")
+      redis.call("HDEL", tkey, "pg")
+    else
+      h[8] = false
+    end
+    h[9] = id
+    local at = string.format("%d", (tonumber(h[3]) or 0) + 1)
+    local dl = string.format("%d", now + tonumber(lms))
+    redis.call("HSET", tkey, "st", "running", "at", at, "tk", tok, "dl", dl, "wk", worker, "sa", nows)
+    redis.call("ZADD", T .. "running", dl, id)
+    redis.call("ZREM", ix, "p" .. id)
+    ev_add(evs, id, q, h[1], "running", nows)
+    redis.call("SET", T .. "pk:" .. pid, id, "PX", math.max(tonumber(park[2]) - now, 0) + 60000)
+    local sp = string.find(spec, " ", 1, true)
+    redis.call(string.sub(spec, 1, sp - 1), string.sub(spec, sp + 1), park_payload(tok, nows, h))
+    handed = handed + 1
+  end
+  return handed
+end

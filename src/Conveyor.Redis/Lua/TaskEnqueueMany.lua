@@ -11,7 +11,7 @@
   expiry: when some tasks expire, the LAST key is the queue's "exp" ZSET (id -> expires_at ms)
 
   ARGV[1] P (task key prefix)   ARGV[2] now ms   ARGV[3] idempotency window ms
-  ARGV[4] wake ("PUBLISH <channel>" or "SPUBLISH <channel>")          ARGV[5] events channel   ARGV[6] queue   ARGV[7] n
+  ARGV[4] wake ("PUBLISH <channel>" or "SPUBLISH <channel>"; parked: left out when parked leasers took it all)          ARGV[5] events channel   ARGV[6] queue   ARGV[7] n
   then n tasks of 8 values each:
     id, type, priority, state (pending|scheduled|waiting), scheduled_for ms ("" for a pending task
     whose scheduled_for is its created time: not stored, see Lib.lua), spec ("sp", see Lib.lua),
@@ -105,6 +105,9 @@ if ARGV[eo] == "expiry" then
     end
   end
 end
+-- parked: new ready tasks go straight to parked leasers (park_handoff, Lib.lua); no wake when they
+-- took everything ready and nothing was scheduled.
+if #ready > 0 and park_handoff(P, KEYS[1], KEYS[3], KEYS[4], q, ARGV[2], evs) > 0 and #sched == 0 and redis.call("EXISTS", KEYS[1]) == 0 then wake = false end
 if wake then wake_leasers(ARGV[4]) end
 ev_flush(ARGV[5], evs)
 return out

@@ -9,6 +9,7 @@
   ARGV[1] P   ARGV[2] now ms   ARGV[3] max   ARGV[4] lease duration ms   ARGV[5] worker id
   ARGV[6] token prefix ("<queue>/<nonce>."; the task's lease token is prefix .. i)
   ARGV[7] events channel   ARGV[8] queue   ARGV[9] promote limit
+  parked: KEYS[8] pk, ARGV[10] park member, ARGV[11] its lapse ms (optional: the one-step lease, Lib.lua)
 
   Returns { next, task1, task2, ... }: each leased task as the 7 values of LEASE_READ (Lib.lua) as
   read, then er (false unless hi is
@@ -17,6 +18,7 @@
   for the n-th task of the answer, dl = now + lease, wk, sa = now.
   next: -2 the queue is paused; when nothing was leased, the earliest due ms of a scheduled task
   (or of a rate window's reopening, with limits) or -1 when none; 0 otherwise.
+  parked: { next, "parked" } when nothing was leased and the park record was left.
 ]]
 local P, nows, max, lease = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local now = tonumber(nows)
@@ -70,5 +72,9 @@ if #res == 1 then
   local reopen = meta[2] and limits_next(P)
   if reopen and (res[1] < 0 or reopen < res[1]) then res[1] = math.max(reopen, 1) end
 end
+-- parked: nothing leased, and the caller asked to park (ARGV[10] its park member, ARGV[11] when it
+-- lapses; KEYS[8] the queue's "pk"): leave the record for TaskEnqueueMany (park_handoff, Lib.lua) and
+-- answer "parked" after next. Never with limits (limits_pick's checks are not in park_handoff).
+if #res == 1 and ARGV[10] and not meta[2] then redis.call("ZADD", KEYS[8], ARGV[11], ARGV[10]); res[2] = "parked" end
 ev_flush(ARGV[7], evs)
 return res

@@ -49,6 +49,7 @@ internal static partial class ScriptCatalog
         .. Workflows,
         QueueLimitSet, QueueLimitDelete, QueueLimitList, // limits
         TaskExpire, // expiry
+        TaskUnpark, // parked
     ];
 
     /// <summary>The raw text of an embedded file (tests read it too).</summary>
