@@ -120,6 +120,17 @@ internal static class FaultSupport
         CrashRecoveryTests.WaitUntil(async () => (await client.Queues()).Where(q => q.Name == "default").Sum(q => q.Pending + q.Scheduled + q.Running) == 0,
             timeout, "every task is finished");
 
+    /// <summary>
+    /// Waits (bounded) until <paramref name="process"/> has said <paramref name="text"/>, then asserts it said it
+    /// once. Its lines come through its console logger's queue and a pipe, after what they report has been seen
+    /// here (a 507 answered, /readyz changed), so a count taken at once can still find none on a busy machine.
+    /// </summary>
+    public static async Task AssertSaidOnce(ConveyorProcess process, string text)
+    {
+        await process.WaitForOutput(text, TimeSpan.FromSeconds(30));
+        Assert.Equal(1, Occurrences(process.Output, text));
+    }
+
     /// <summary>How many times <paramref name="text"/> occurs in <paramref name="output"/>.</summary>
     public static int Occurrences(string output, string text)
     {
