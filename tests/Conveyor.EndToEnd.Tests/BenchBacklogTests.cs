@@ -30,9 +30,11 @@ public sealed class BenchBacklogTests(ITestOutputHelper output) : IDisposable
             Assert.Equal(600, w1.GetProperty("processed").GetInt32());
             Assert.Equal(0, w1.GetProperty("lost").GetInt32());
             Assert.Equal(0, w1.GetProperty("duplicates").GetInt32());
-            // W1's tasks go first; only what the worker prefetched after W1's last one leaves the backlog.
+            // What ran of the backlog is counted off it, never more than was there. How much ran (what the
+            // worker leased after W1's last task, before its pool stopped) depends on how soon the pool stops
+            // on a busy machine; that W1's tasks went first is proven task by task below, on the store's clock.
             var waiting = level.GetProperty("waiting").GetInt64();
-            Assert.InRange(waiting, target - 100, target);
+            Assert.InRange(waiting, 0, target);
             Assert.True(level.GetProperty("rss_bytes").GetInt64() > 0);
             Assert.True(level.GetProperty("store_bytes").GetInt64() > 0);
             // backlog: the process's CPU over the level's W1, per task; the store runs in it (SQLite), so never zero.
@@ -47,6 +49,26 @@ public sealed class BenchBacklogTests(ITestOutputHelper output) : IDisposable
         // Each fill tops the backlog up to its level: 500, then 2000 less what was still waiting.
         var submitted = 500 + (2000 - levels[0].GetProperty("waiting").GetInt64());
         Assert.Equal(3 * 600L + (submitted - q.Pending), q.Succeeded); // W1's three rounds, and the backlog tasks that ran
+
+        // W1's tasks go first (one priority above the backlog): no backlog task was leased while a W1 task
+        // submitted before that lease still waited. One clock (the store runs in the bench's process) and the
+        // lease's own time: a lease call takes the higher priority first, and its tasks share its time.
+        var ran = new List<Conveyor.Model.TaskRecord>();
+        for (string? cursor = null; ;)
+        {
+            var page = await store.TaskList(new Conveyor.Store.TaskListParams(State: Conveyor.Model.TaskState.Succeeded, Queue: q.Name, Limit: Conveyor.Store.TaskListParams.MaxLimit, Cursor: cursor));
+            ran.AddRange(page.Items);
+            if ((cursor = page.NextCursor) is null) break;
+        }
+        var w1Tasks = ran.Where(t => t.Type == "noop").ToList();
+        var backlogRan = ran.Where(t => t.Type == "backlog").ToList();
+        Assert.Equal(3 * 600, w1Tasks.Count);
+        Assert.Equal(q.Succeeded - 3 * 600, backlogRan.Count);
+        foreach (var b in backlogRan)
+        {
+            var passed = w1Tasks.FirstOrDefault(w => w.CreatedAt < b.StartedAt && w.StartedAt > b.StartedAt);
+            Assert.True(passed is null, $"backlog task {b.Id} was leased at {b.StartedAt:O} while W1 task {passed?.Id} (submitted {passed?.CreatedAt:O}) waited until {passed?.StartedAt:O}");
+        }
     }
 
     public void Dispose() => _env.Dispose();

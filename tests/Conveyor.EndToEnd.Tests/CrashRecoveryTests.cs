@@ -44,10 +44,10 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
                 Assert.True(await submissions.SubmitMany(client, [.. Enumerable.Range(0, 50).Select(_ => new TaskSubmission { Type = "sleep", Args = args })]), submissions.LastProblem?.Message);
             Assert.Equal(500, submissions.Count(SubmitOutcome.Acknowledged));
 
-            // Kill worker 1 while it holds tasks.
-            var victimId = await WaitForRunningWorker(client, w1);
+            // Kill worker 1 while it runs tasks (frozen first, so none finishes between the look and the kill).
+            var held = await FaultSupport.PauseRunning(client, w1, log1);
             w1.Kill9();
-            output.WriteLine($"killed worker {victimId} holding tasks");
+            output.WriteLine($"killed worker 1 running {held.Count} tasks");
 
             // Keep submitting while the server is killed and restarted: the loss checker sorts the answers
             // into acknowledged, refused (connection refused) and unknown (dropped mid-request).
@@ -92,20 +92,6 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
         {
             await server.DisposeAsync();
         }
-    }
-
-    private static async Task<string> WaitForRunningWorker(ConveyorClient client, ConveyorProcess worker)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            // The lease holder's id is host:pid:random (the registry's heartbeat is too slow to tell).
-            var running = await client.List(new TaskListParams(State: TaskState.Running, Limit: 1000));
-            var held = running.Items.FirstOrDefault(t => t.WorkerId?.Contains($":{worker.Pid}:", StringComparison.Ordinal) == true);
-            if (held is not null) return held.WorkerId!;
-            await Task.Delay(20);
-        }
-        throw new TimeoutException("worker 1 never reported running tasks");
     }
 
     private static async Task<long> CountSucceeded(ConveyorClient client) =>

@@ -66,9 +66,10 @@ public sealed class RedisClusterOfProcessesTests(ITestOutputHelper output) : IDi
                 }
             });
 
-            await WaitForRunningWorker(clientA, workerA);
+            // Frozen first while it runs tasks (started, not just leased), so none finishes between the look and the kill.
+            var held = await FaultSupport.PauseRunning(clientA, workerA, executionLogs[0]);
             workerA.Kill9();
-            output.WriteLine("phase 1: killed HTTP worker A while it held tasks");
+            output.WriteLine($"phase 1: killed HTTP worker A while it ran {held.Count} tasks");
             await CrashRecoveryTests.WaitUntil(async () => await Count(clientA, q => q.Succeeded) >= 300, TimeSpan.FromSeconds(60), "300 tasks succeeded");
             brokerB.Kill9();
             output.WriteLine("phase 1: killed broker B");
@@ -183,18 +184,6 @@ public sealed class RedisClusterOfProcessesTests(ITestOutputHelper output) : IDi
             await Task.Delay(100);
         }
         Assert.Fail($"{http.BaseAddress}readyz never answered {(ready ? "200" : "non-200")}; last: {last}");
-    }
-
-    private static async Task WaitForRunningWorker(ConveyorClient client, ConveyorProcess worker)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            var running = await client.List(new TaskListParams(State: TaskState.Running, Limit: 1000));
-            if (running.Items.Any(t => t.WorkerId?.Contains($":{worker.Pid}:", StringComparison.Ordinal) == true)) return;
-            await Task.Delay(20);
-        }
-        throw new TimeoutException("worker A never held running tasks");
     }
 
     public void Dispose() => _env.Dispose();

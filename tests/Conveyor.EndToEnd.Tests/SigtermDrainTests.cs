@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Conveyor.Client;
+using Conveyor.EndToEnd.Tests.Faults;
 using Conveyor.Model;
 
 namespace Conveyor.EndToEnd.Tests;
@@ -14,6 +15,9 @@ namespace Conveyor.EndToEnd.Tests;
 public sealed class SigtermDrainTests : IDisposable
 {
     private readonly TestEnvironment _env = new();
+
+    /// <summary>The worker's execution log: a line per attempt, written as its handler starts.</summary>
+    private string ExecutionLog => Path.Combine(_env.Directory, "executions.log");
 
     [Fact]
     public async Task Sigterm_lets_running_tasks_finish_within_the_drain_timeout()
@@ -56,16 +60,22 @@ public sealed class SigtermDrainTests : IDisposable
         }
     }
 
-    private static async Task<List<string>> SubmitAndWaitRunning(ConveyorClient client, int count, int ms)
+    /// <summary>
+    /// Submits the sleeps and waits until the worker runs them: running in the store and started by its handler
+    /// (in the execution log). The store says running once the lease is taken, before its answer reaches the
+    /// worker; a SIGTERM then would find the task arriving after the stop began, which goes back uncharged.
+    /// </summary>
+    private async Task<List<string>> SubmitAndWaitRunning(ConveyorClient client, int count, int ms)
     {
         var ids = new List<string>();
         for (var i = 0; i < count; i++)
             ids.Add((await client.Submit(new TaskSubmission { Type = "sleep", Args = JsonSerializer.SerializeToElement(new { ms }) })).Task.Id);
         await CrashRecoveryTests.WaitUntil(async () =>
         {
-            foreach (var id in ids) if ((await client.Get(id))?.State != TaskState.Running) return false;
+            var started = Histories.ReadExecutions(ExecutionLog).Select(e => e.TaskId).ToHashSet(StringComparer.Ordinal);
+            foreach (var id in ids) if ((await client.Get(id))?.State != TaskState.Running || !started.Contains(id)) return false;
             return true;
-        }, TimeSpan.FromSeconds(30), "both tasks running");
+        }, TimeSpan.FromSeconds(30), "both tasks running on the worker");
         return ids;
     }
 
@@ -79,7 +89,7 @@ public sealed class SigtermDrainTests : IDisposable
 
     private async Task<ConveyorProcess> StartWorker(string url, params string[] extra)
     {
-        var p = ConveyorProcess.Start(_env.Directory, ["worker", "--broker", url, "--concurrency", "2", "--max-prefetch", "0", .. extra]);
+        var p = ConveyorProcess.Start(_env.Directory, Histories.ExecutionLogEnv(ExecutionLog), ["worker", "--broker", url, "--concurrency", "2", "--max-prefetch", "0", .. extra]);
         await p.WaitForOutput("worker ");
         return p;
     }

@@ -60,13 +60,9 @@ public sealed class WorkflowKillTests(ITestOutputHelper output) : IDisposable
                 Root = WorkflowNode.Group([.. Enumerable.Range(1, 20).Select(i => Sum($$"""{"values": [{{i}}], "ms": 400}"""))], Sum("{}")),
             });
 
-            // Kill worker 1 while its handler runs a step (leased, and started: in its execution log).
-            await CrashRecoveryTests.WaitUntil(async () =>
-            {
-                var started = Histories.ReadExecutions(log1).Select(e => e.TaskId).ToHashSet();
-                return (await client.List(new Store.TaskListParams(State: TaskState.Running, Limit: 100))).Items
-                    .Any(t => t.WorkerId?.Contains($":{w1.Pid}:", StringComparison.Ordinal) == true && started.Contains(t.Id));
-            }, TimeSpan.FromSeconds(60), "worker 1 runs a step");
+            // Kill worker 1 while its handler runs a step (leased, and started: in its execution log); frozen
+            // first, so the step cannot finish between the look and the kill.
+            await FaultSupport.PauseRunning(client, w1, log1);
             w1.Kill9();
             output.WriteLine("killed worker 1 mid-step");
 

@@ -47,18 +47,38 @@ internal static class FaultSupport
     public static string ExecutionLog(TestEnvironment env, string? name = null) =>
         Path.Combine(env.Directory, name is null ? "executions.log" : $"executions-{name}.log");
 
-    /// <summary>The ids of the tasks worker <paramref name="pid"/> holds, once it holds at least two. Bounded.</summary>
-    public static async Task<List<string>> WaitForHeld(ConveyorClient client, int pid)
+    /// <summary>
+    /// Freezes <paramref name="worker"/> (SIGSTOP) at a moment it runs at least <paramref name="atLeast"/> tasks, and
+    /// returns their ids: tasks leased under its id (running in the store) whose handlers it has started (in its
+    /// execution log). Leased alone is not enough: the store marks a task running before the lease's answer reaches
+    /// the worker (or while it waits prefetched), and a worker killed or cut off then never ran it, so it would run
+    /// once, elsewhere, and not twice. Frozen before the look, so none of them finishes between the look and the
+    /// fault the caller brings (kill -9, a partition, the freeze itself). Bounded; the caller resumes or kills it.
+    /// </summary>
+    public static async Task<List<string>> PauseRunning(ConveyorClient client, ConveyorProcess worker, string executionLog, int atLeast = 1)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (DateTime.UtcNow < deadline)
         {
-            var running = await client.List(new TaskListParams(State: TaskState.Running, Limit: 1000));
-            var held = running.Items.Where(t => t.WorkerId?.Contains($":{pid}:", StringComparison.Ordinal) == true).Select(t => t.Id).ToList();
-            if (held.Count >= 2) return held;
+            // Looked at running first, then frozen and looked at again: a worker frozen at every poll would crawl.
+            if ((await Running(client, worker.Pid, executionLog)).Count >= atLeast)
+            {
+                worker.Pause();
+                var held = await Running(client, worker.Pid, executionLog);
+                if (held.Count >= atLeast) return held;
+                worker.Resume();
+            }
             await Task.Delay(20);
         }
-        throw new TimeoutException($"worker {pid} never held two tasks");
+        throw new TimeoutException($"worker {worker.Pid} never ran {atLeast} tasks at once");
+    }
+
+    /// <summary>The tasks worker <paramref name="pid"/> holds (running in the store under its id) and has started (in its execution log).</summary>
+    private static async Task<List<string>> Running(ConveyorClient client, int pid, string executionLog)
+    {
+        var started = Histories.ReadExecutions(executionLog).Select(e => e.TaskId).ToHashSet(StringComparer.Ordinal);
+        var running = await client.List(new TaskListParams(State: TaskState.Running, Limit: 1000));
+        return [.. running.Items.Where(t => t.WorkerId?.Contains($":{pid}:", StringComparison.Ordinal) == true && started.Contains(t.Id)).Select(t => t.Id)];
     }
 
     /// <summary>Writes each process's output under its name (a failing test's evidence).</summary>
@@ -99,6 +119,17 @@ internal static class FaultSupport
     public static Task WaitAllDone(ConveyorClient client, TimeSpan timeout) =>
         CrashRecoveryTests.WaitUntil(async () => (await client.Queues()).Where(q => q.Name == "default").Sum(q => q.Pending + q.Scheduled + q.Running) == 0,
             timeout, "every task is finished");
+
+    /// <summary>
+    /// Waits (bounded) until <paramref name="process"/> has said <paramref name="text"/>, then asserts it said it
+    /// once. Its lines come through its console logger's queue and a pipe, after what they report has been seen
+    /// here (a 507 answered, /readyz changed), so a count taken at once can still find none on a busy machine.
+    /// </summary>
+    public static async Task AssertSaidOnce(ConveyorProcess process, string text)
+    {
+        await process.WaitForOutput(text, TimeSpan.FromSeconds(30));
+        Assert.Equal(1, Occurrences(process.Output, text));
+    }
 
     /// <summary>How many times <paramref name="text"/> occurs in <paramref name="output"/>.</summary>
     public static int Occurrences(string output, string text)

@@ -35,8 +35,7 @@ public sealed class SigstopTests(ITestOutputHelper output) : IDisposable
         ConveyorProcess? workerB = null;
         try
         {
-            var held = await FaultSupport.WaitForHeld(client, workerA.Pid);
-            workerA.Pause();
+            var held = await FaultSupport.PauseRunning(client, workerA, logA, atLeast: 2);
             output.WriteLine($"SIGSTOP worker A holding {held.Count} tasks");
             workerB = FaultSupport.StartWorker(_env, logB, "--broker", url, "--concurrency", "4", "--lease-duration", "2s");
             // Past the lease: B takes A's tasks over once their leases expire, and finishes them.

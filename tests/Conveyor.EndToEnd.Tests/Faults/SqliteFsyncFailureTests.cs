@@ -55,7 +55,7 @@ public sealed class SqliteFsyncFailureTests(ITestOutputHelper output) : IDisposa
             Assert.Equal(503, log.LastProblem!.Status);
             var body = await FaultSupport.WaitForReadyz(http, ready: false, TimeSpan.FromSeconds(10));
             output.WriteLine($"/readyz: {body}");
-            Assert.Equal(1, FaultSupport.Occurrences(server.Output, "failed closed"));
+            await FaultSupport.AssertSaidOnce(server, "failed closed");
             Assert.DoesNotContain("   at ", server.Output, StringComparison.Ordinal);
 
             await server.DisposeAsync(); // kill -9

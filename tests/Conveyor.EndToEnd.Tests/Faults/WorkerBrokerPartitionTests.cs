@@ -51,8 +51,10 @@ public sealed class WorkerBrokerPartitionTests(ITestOutputHelper output) : IDisp
         ConveyorProcess? workerB = null;
         try
         {
-            var held = await FaultSupport.WaitForHeld(client, workerA.Pid);
+            // Frozen while it runs them, cut off, then continued: it holds them across the partition.
+            var held = await FaultSupport.PauseRunning(client, workerA, logA, atLeast: 2);
             ns.Partition();
+            workerA.Resume();
             output.WriteLine($"partitioned worker A ({ns.InsideAddress}) | broker ({ns.HostAddress}) while A holds {held.Count} tasks");
             workerB = ConveyorProcess.Start(_env.Directory, workerEnv(logB), workerArgs);
             // A's leases expire (4 s) and B runs those tasks while A cannot reach the broker.

@@ -44,7 +44,9 @@ public sealed class StoreUnreachableAtStartTests : IDisposable
             using (var problem = JsonDocument.Parse(await refused.Content.ReadAsStringAsync()))
                 Assert.Equal("https://conveyor.dev/problems/unavailable", problem.RootElement.GetProperty("type").GetString());
 
-            // Several seconds of retries (heartbeats every second, leases, maintenance): still one line.
+            // Several seconds of retries (heartbeats every second, leases, maintenance) after the line
+            // came (it comes through the logger's queue and a pipe, maybe after the 503s): still one line.
+            await up.WaitForOutput("the store is unreachable", TimeSpan.FromSeconds(30));
             await Task.Delay(TimeSpan.FromSeconds(4));
             Assert.Equal(1, Count(up.Output, "the store is unreachable"));
             Assert.Contains("keeps trying", up.Output, StringComparison.Ordinal);

@@ -63,12 +63,15 @@ public sealed class OtlpTraceTests : IDisposable
         var task = (await client.Get(taskId))!;
         Assert.Equal(traceId.ToHexString(), task.TraceId); // trace_id in the task's view
 
-        OtlpReceiver.Span? submit = null, attempt = null;
+        // Waited for with the broker's request span too: it ends after the submit span inside it, so a
+        // batch export can carry the one and leave the other for the next export, seconds later.
+        OtlpReceiver.Span? submit = null, attempt = null, parent = null;
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (DateTime.UtcNow < deadline && (submit is null || attempt is null))
+        while (DateTime.UtcNow < deadline && (submit is null || attempt is null || parent is null))
         {
             submit = receiver.Spans.FirstOrDefault(s => s.Name == "conveyor.task.submit" && s.TraceId == traceId.ToHexString());
             attempt = receiver.Spans.FirstOrDefault(s => s.Name == "conveyor.task.process" && s.Attributes.GetValueOrDefault("conveyor.task.id") == taskId);
+            parent = submit is null ? null : receiver.Spans.FirstOrDefault(s => s.SpanId == submit.ParentSpanId);
             await Task.Delay(100);
         }
         Assert.True(submit is not null, $"the server exported its submit span; received: {string.Join(", ", receiver.Spans.Select(s => $"{s.Service}/{s.Name}"))}\n{server.Output}");

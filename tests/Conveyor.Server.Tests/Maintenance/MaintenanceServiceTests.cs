@@ -14,12 +14,16 @@ public sealed class MaintenanceServiceTests
         await broker.PostOk("/api/v1/leases", """{"worker_id":"vanished","queues":["default"],"max":1,"lease_duration":5}""");
         var waiting = broker.Http.GetAsync($"/api/v1/tasks/{id}/wait?timeout=300");
 
-        // No heartbeat comes. Only fake time moves: the maintenance loop's jittered delay runs on it.
-        for (var i = 0; i < 100 && !waiting.IsCompleted; i++)
+        // No heartbeat comes. Only fake time moves: the maintenance loop's jittered delay runs on it. A
+        // minute and a half of it, in steps (well past the 5 s lease and many ticks, well short of the
+        // wait's 300 s); then real time, generously, for the tick that fired to reclaim it (on a busy
+        // machine that can take longer than the 50 ms a step waits).
+        for (var i = 0; i < 90 && !waiting.IsCompleted; i++)
         {
             time.Advance(TimeSpan.FromSeconds(1));
             await Task.WhenAny(waiting, Task.Delay(50));
         }
+        await Task.WhenAny(waiting, Task.Delay(TimeSpan.FromSeconds(60)));
         Assert.True(waiting.IsCompleted, "maintenance never reclaimed the lease");
         using var response = await waiting;
         var task = await Broker.Body(response, expectSuccess: true);
