@@ -1,11 +1,12 @@
 using System.Net.Http.Json;
 using Microsoft.Playwright;
+using Xunit.Abstractions;
 using static Microsoft.Playwright.Assertions;
 
 namespace Conveyor.Dashboard.Tests;
 
 /// <summary>The scenarios of issue 10, each in its own queue so the tests stay independent.</summary>
-public sealed partial class DashboardFlowTests(DashboardServer server) : IClassFixture<DashboardServer>
+public sealed partial class DashboardFlowTests(DashboardServer server, ITestOutputHelper output) : IClassFixture<DashboardServer>
 {
     [Fact]
     public async Task Submit_fib_20_from_the_submit_page_and_see_6765_without_a_reload()
@@ -172,11 +173,14 @@ public sealed partial class DashboardFlowTests(DashboardServer server) : IClassF
         await using var p = await server.NewPage();
         await p.SignIn(then: $"#/tasks/{id}");
         await Expect(p.Page.Locator("#task-state")).ToHaveTextAsync("running");
+        var clicked = System.Diagnostics.Stopwatch.StartNew();
         await p.Page.Locator("#action-cancel").ClickAsync();
         // The page reloads the task once the cancel answers (the store says cancelled at once; the
         // handler lets go on the worker's next heartbeat). Within the default bound, not a time of its
-        // own: a busy machine can take longer than two seconds to click, answer and render.
+        // own: a busy machine can take longer than two seconds to click, answer and render. The time
+        // it took is printed (a figure, as the issue's "within two seconds" is).
         await Expect(p.Page.Locator("#task-state")).ToHaveTextAsync("cancelled");
+        output.WriteLine($"cancel: clicked to 'cancelled' shown in {clicked.Elapsed.TotalMilliseconds:F0} ms");
         Assert.Equal("cancelled", (string?)(await server.Task(id))["state"]);
         p.AssertNoProblems();
     }
