@@ -127,9 +127,11 @@ SELECT MIN(reopen_at) FROM limit_usage WHERE queue = $queue AND reopen_at IS NOT
 -- name: WakeTriggers
 -- Run once by each writer connection (WriteContext.HookLimits): a task that held limit slots leaves
 -- running (or is deleted running), so the queue's blocked leasers are woken. TEMP: only the writer
--- has the function. Parameters: none. Result: none.
-CREATE TEMP TRIGGER IF NOT EXISTS limits_wake AFTER UPDATE OF state ON main.tasks
-WHEN OLD.state = 'running' AND OLD.limit_held IS NOT NULL BEGIN
+-- has the function. A task that succeeds is left to TaskCompleteMany, which wakes the queue once per
+-- batch (Ops/LimitGiveBack.cs). Parameters: none. Result: none.
+DROP TRIGGER IF EXISTS temp.limits_wake;
+CREATE TEMP TRIGGER limits_wake AFTER UPDATE OF state ON main.tasks
+WHEN OLD.state = 'running' AND OLD.limit_held IS NOT NULL AND NEW.state <> 'succeeded' BEGIN
     SELECT conveyor_limit_freed(OLD.queue);
 END;
 CREATE TEMP TRIGGER IF NOT EXISTS limits_wake_deleted AFTER DELETE ON main.tasks
