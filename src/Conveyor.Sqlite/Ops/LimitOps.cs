@@ -123,15 +123,25 @@ internal static class LimitOps
         var keyed = limits.Where(l => l.Key is not null).ToList();
         var usesArgs = keyed.Exists(l => l.Key!.StartsWith("args.", StringComparison.Ordinal));
         var parsedMetadata = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
-        while (picked.Count < budget)
+        // limits: a pass reads as many tasks as it still needs (16 more once one was parked, as another
+        // may be); a picked task stays pending (in line) until the lease's UPDATE, so a later pass skips
+        // the ones already read, and a pass that read the whole line is the last. A pass that read every
+        // task again counted the picked ones twice (the lease asked for more than the queue held).
+        var read = 0;
+        var parkedAny = false;
+        while (picked.Count < budget && read < TaskDefaults.MaxLeaseBatch)
         {
             var need = budget - picked.Count;
             var cmd = ctx.Command("TaskLease.PickLimited");
             cmd.Set("$queue", queue);
-            var n = Math.Min(TaskDefaults.MaxLeaseBatch, need + 16);
-            var candidates = new List<(long RowId, string? Metadata, string Args)>(n);
+            var n = Math.Min(TaskDefaults.MaxLeaseBatch, picked.Count + need + (parkedAny ? 16 : 0));
+            var candidates = new List<(long RowId, string? Metadata, string Args)>(n - picked.Count);
+            var rows = 0;
             using (var r = cmd.ExecuteReader())
-                while (candidates.Count < n && r.Read()) candidates.Add((r.GetInt64(0), r.IsDBNull(1) ? null : r.GetString(1), r.GetString(2)));
+                while (rows < n && r.Read())
+                    if (rows++ >= picked.Count) candidates.Add((r.GetInt64(0), r.IsDBNull(1) ? null : r.GetString(1), r.GetString(2)));
+            read = rows;
+            var whole = rows < n; // the line holds no more than this
             if (candidates.Count == 0) break;
             foreach (var (rowId, metadataJson, argsJson) in candidates)
             {
@@ -160,6 +170,7 @@ internal static class LimitOps
                     park.Set("$rowid", rowId);
                     park.Set("$slot", Slot(b.Limit.Name, b.Key));
                     park.ExecuteNonQuery();
+                    parkedAny = true;
                     if (b.Until != long.MaxValue && (b.Usage.ReopenAt is null || b.Until < b.Usage.ReopenAt)) { b.Usage.ReopenAt = b.Until; b.Usage.Dirty = true; }
                     continue;
                 }
@@ -176,6 +187,7 @@ internal static class LimitOps
                 else if (held.Count > 1) heldText = JsonSerializer.Serialize(held);
                 picked.Add((rowId, heldText));
             }
+            if (whole) break;
         }
 
         foreach (var (slot, u) in usage)
