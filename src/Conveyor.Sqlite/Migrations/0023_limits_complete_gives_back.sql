@@ -6,7 +6,7 @@
 -- every other exit from running (fail, release, cancel, lease expiry, delete, a statement of any
 -- other tool) as it was, and now leave succeeded alone. A succeeded task keeps its limit_held: it
 -- never runs again (no path takes a succeeded task back to pending), and a trigger here only looks
--- at a row that was running.
+-- at a row that was running. And an index for the rate windows to reopen (at the end).
 DROP TRIGGER limits_release;
 DROP TRIGGER limits_unpark;
 CREATE TRIGGER limits_release AFTER UPDATE OF state ON tasks
@@ -24,3 +24,7 @@ WHEN OLD.state = 'running' AND OLD.limit_held IS NOT NULL AND NEW.state <> 'succ
                 ORDER BY p.priority DESC, p.seq LIMIT 1)
         FROM json_each(OLD.limit_held) j);
 END;
+
+-- The rate windows a lease reopens (TaskLease.Reopened, NextReopen) found by an index instead of a
+-- walk of every usage row of the queue, one per key value: a per-tenant limit has a row per tenant.
+CREATE INDEX limit_usage_reopen ON limit_usage (queue, reopen_at) WHERE reopen_at IS NOT NULL;

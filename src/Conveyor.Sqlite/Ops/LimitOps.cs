@@ -123,6 +123,43 @@ internal static class LimitOps
         var keyed = limits.Where(l => l.Key is not null).ToList();
         var usesArgs = keyed.Exists(l => l.Key!.StartsWith("args.", StringComparison.Ordinal));
         var parsedMetadata = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
+        IReadOnlyDictionary<string, string> Metadata(string? json) => json is null ? TaskRecord.EmptyMetadata
+            : parsedMetadata.TryGetValue(json, out var known) ? known
+            : parsedMetadata[json] = JsonSerializer.Deserialize<Dictionary<string, string>>(json, ConveyorJson.Options) ?? TaskRecord.EmptyMetadata;
+        // limits: the usage rows of every metadata key the candidates count in, read in one statement
+        // (TaskLease.UsageMany) instead of one Usage read per slot; a key read from args is read by Get.
+        void Prefetch(List<(long RowId, string? Metadata, string Args)> candidates)
+        {
+            var missing = new Dictionary<string, (QueueLimit Limit, string Key)>(StringComparer.Ordinal);
+            foreach (var c in candidates)
+            {
+                var metadata = Metadata(c.Metadata);
+                foreach (var l in keyed)
+                    if (l.Key!.StartsWith("metadata.", StringComparison.Ordinal) && QueueLimit.KeyOf(l.Key, metadata, default) is { } key
+                        && Slot(l.Name, key) is var slot && !usage.ContainsKey(slot))
+                        missing.TryAdd(slot, (l, key));
+            }
+            if (missing.Count < 2) return; // Get reads one alone as cheaply
+            var json = new System.Buffers.ArrayBufferWriter<byte>(missing.Count * 32);
+            using (var w = new Utf8JsonWriter(json))
+            {
+                w.WriteStartArray();
+                foreach (var (l, key) in missing.Values) { w.WriteStartArray(); w.WriteStringValue(l.Name); w.WriteStringValue(key); w.WriteEndArray(); }
+                w.WriteEndArray();
+            }
+            var cmd = ctx.Command("TaskLease.UsageMany");
+            cmd.Set("$queue", queue);
+            cmd.Set("$slots", Encoding.UTF8.GetString(json.WrittenSpan));
+            var found = new Dictionary<string, Usage>(StringComparer.Ordinal);
+            using (var r = cmd.ExecuteReader())
+                while (r.Read()) found[Slot(r.GetString(0), r.GetString(1))] = new Usage(r.GetInt64(2), r.GetInt64(3), r.GetInt64(4));
+            foreach (var (slot, (l, _)) in missing)
+            {
+                var u = found.GetValueOrDefault(slot) ?? new Usage(0, 0, 0);
+                if (l.Rate is not null && nowTicks >= u.WindowStart + l.IntervalMs * TimeSpan.TicksPerMillisecond) { u.WindowStart = nowTicks; u.WindowCount = 0; }
+                usage[slot] = u;
+            }
+        }
         // limits: a pass reads as many tasks as it still needs (16 more once one was parked, as another
         // may be); a picked task stays pending (in line) until the lease's UPDATE, so a later pass skips
         // the ones already read, and a pass that read the whole line is the last. A pass that read every
@@ -143,6 +180,7 @@ internal static class LimitOps
             read = rows;
             var whole = rows < n; // the line holds no more than this
             if (candidates.Count == 0) break;
+            if (keyed.Count > 0) Prefetch(candidates);
             foreach (var (rowId, metadataJson, argsJson) in candidates)
             {
                 if (picked.Count >= budget) break;
@@ -152,9 +190,7 @@ internal static class LimitOps
                 if (keyed.Count > 0)
                 {
                     // Parsed once per distinct metadata text (tasks of one tenant share it); args only when a limit reads them.
-                    var metadata = metadataJson is null ? TaskRecord.EmptyMetadata
-                        : parsedMetadata.TryGetValue(metadataJson, out var known) ? known
-                        : parsedMetadata[metadataJson] = JsonSerializer.Deserialize<Dictionary<string, string>>(metadataJson, ConveyorJson.Options) ?? TaskRecord.EmptyMetadata;
+                    var metadata = Metadata(metadataJson);
                     using var args = usesArgs ? JsonDocument.Parse(argsJson) : null;
                     foreach (var l in keyed)
                     {
@@ -190,18 +226,33 @@ internal static class LimitOps
             if (whole) break;
         }
 
-        foreach (var (slot, u) in usage)
+        // limits: every usage row the lease changed, written in one statement (TaskLease.UsagePutMany).
+        var changed = new System.Buffers.ArrayBufferWriter<byte>(64 + usage.Count * 64);
+        var dirty = 0;
+        using (var w = new Utf8JsonWriter(changed))
         {
-            if (!u.Dirty) continue;
-            var sep = slot.IndexOf(SlotSeparator);
-            var put = ctx.Command("TaskLease.UsagePut");
+            w.WriteStartArray();
+            foreach (var (slot, u) in usage)
+            {
+                if (!u.Dirty) continue;
+                dirty++;
+                var sep = slot.IndexOf(SlotSeparator);
+                w.WriteStartArray();
+                w.WriteStringValue(slot.AsSpan(0, sep));
+                w.WriteStringValue(slot.AsSpan(sep + 1));
+                w.WriteNumberValue(u.Running);
+                w.WriteNumberValue(u.WindowStart);
+                w.WriteNumberValue(u.WindowCount);
+                if (u.ReopenAt is { } at) w.WriteNumberValue(at); else w.WriteNullValue();
+                w.WriteEndArray();
+            }
+            w.WriteEndArray();
+        }
+        if (dirty > 0)
+        {
+            var put = ctx.Command("TaskLease.UsagePutMany");
             put.Set("$queue", queue);
-            put.Set("$name", slot[..sep]);
-            put.Set("$key", slot[(sep + 1)..]);
-            put.Set("$running", u.Running);
-            put.Set("$window_start", u.WindowStart);
-            put.Set("$window_count", u.WindowCount);
-            put.Set("$reopen_at", u.ReopenAt);
+            put.Set("$rows", Encoding.UTF8.GetString(changed.WrittenSpan));
             put.ExecuteNonQuery();
         }
         return picked;
