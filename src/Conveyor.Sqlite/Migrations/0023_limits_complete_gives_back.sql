@@ -28,3 +28,10 @@ END;
 -- The rate windows a lease reopens (TaskLease.Reopened, NextReopen) found by an index instead of a
 -- walk of every usage row of the queue, one per key value: a per-tenant limit has a row per tenant.
 CREATE INDEX limit_usage_reopen ON limit_usage (queue, reopen_at) WHERE reopen_at IS NOT NULL;
+
+-- A lease looks for windows to reopen only in a queue with a rate limit (LimitOps.Pick), and setting a
+-- limit without a rate forgets its reopen times (QueueLimitSet.ReopenForget); the ones a file holds
+-- from a limit that has lost its rate, or no longer exists, go now.
+UPDATE limit_usage SET reopen_at = NULL
+WHERE reopen_at IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM queue_limits l WHERE l.queue = limit_usage.queue AND l.name = limit_usage.name AND l.definition ->> '$.rate' IS NOT NULL);

@@ -48,8 +48,19 @@ internal static class LimitOps
         cmd.Set("$queue", queue);
         List<QueueLimit>? limits = null;
         using var reader = cmd.ExecuteReader();
-        while (reader.Read()) (limits ??= []).Add(Parse(reader.GetString(0)));
+        while (reader.Read()) (limits ??= []).Add(Parsed(reader.GetString(0)));
         return limits;
+    }
+
+    // limits: the definitions a lease reads, parsed once per text (a QueueLimit is immutable); bounded,
+    // since a definition changes only through QueueLimitSet.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, QueueLimit> ParsedDefinitions = new(StringComparer.Ordinal);
+
+    private static QueueLimit Parsed(string json)
+    {
+        if (ParsedDefinitions.TryGetValue(json, out var known)) return known;
+        if (ParsedDefinitions.Count >= 4096) ParsedDefinitions.Clear();
+        return ParsedDefinitions[json] = Parse(json);
     }
 
     public static QueueLimit Parse(string json) =>
@@ -103,7 +114,8 @@ internal static class LimitOps
             return null;
         }
 
-        Reopen(ctx, queue, limits, nowTicks);
+        // Only a rate limit has windows to reopen (QueueLimitSet forgets them when a limit loses its rate).
+        if (limits.Exists(static l => l.Rate is not null)) Reopen(ctx, queue, limits, nowTicks);
 
         // Queue-wide limits bound the whole lease; nothing is parked for them (every task would be).
         var budget = want;
@@ -317,6 +329,13 @@ internal static class LimitOps
         before.Set("$name", limit.Name);
         // A new key means new counts: the old ones counted other values.
         if (before.ExecuteScalar() is string old && Parse(old).Key != limit.Key) UsageDelete(ctx, queue, limit.Name);
+        if (limit.Rate is null)
+        {
+            var forget = ctx.Command("QueueLimitSet.ReopenForget");
+            forget.Set("$queue", queue);
+            forget.Set("$name", limit.Name);
+            forget.ExecuteNonQuery();
+        }
         var put = ctx.Command("QueueLimitSet.Put");
         put.Set("$queue", queue);
         put.Set("$name", limit.Name);
