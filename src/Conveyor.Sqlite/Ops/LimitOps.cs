@@ -188,7 +188,7 @@ internal static class LimitOps
             var rows = 0;
             using (var r = cmd.ExecuteReader())
                 while (rows < n && r.Read())
-                    if (rows++ >= picked.Count) candidates.Add((r.GetInt64(0), r.IsDBNull(1) ? null : r.GetString(1), r.GetString(2)));
+                    if (rows++ >= picked.Count) candidates.Add((r.GetInt64(0), r.IsDBNull(1) ? null : r.GetString(1), usesArgs ? r.GetString(2) : "")); // args only when a limit reads them
             read = rows;
             var whole = rows < n; // the line holds no more than this
             if (candidates.Count == 0) break;
