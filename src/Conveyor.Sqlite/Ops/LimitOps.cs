@@ -14,8 +14,9 @@ namespace Conveyor.Sqlite.Ops;
 /// Flow control in the writer: limits at lease time (TaskLease.sql's limit sections), QueueLimitSet /
 /// QueueLimitDelete (QueueLimitSet.sql), and unique while active (TaskEnqueueMany.sql). A task over a
 /// limit is parked (limit_wait = its slot), which takes it out of the lease's index, so no lease walks
-/// it again; the trigger limits_release (migration 15) puts one back per slot a running task frees,
-/// and a lease puts back those whose rate window reopened.
+/// it again; one goes back per slot a running task frees (a succeeded task's in TaskCompleteMany,
+/// <see cref="LimitGiveBack"/>; any other exit's in the triggers of migrations 22 and 23), and a lease
+/// puts back those whose rate window reopened.
 /// </summary>
 internal static class LimitOps
 {
