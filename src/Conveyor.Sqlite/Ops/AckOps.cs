@@ -20,6 +20,7 @@ internal static class AckOps
         cmd.Set("$now_text", JsonTime(now));
         var done = new HashSet<string>(StringComparer.Ordinal);
         var tally = new HistoryTally();
+        LimitGiveBack? giveBack = null; // limits: the slots held, given back once per slot of the batch
         using (var reader = cmd.ExecuteReader())
         {
             while (reader.Read())
@@ -29,8 +30,10 @@ internal static class AckOps
                 done.Add(id);
                 tally.Succeeded(queue);
                 ctx.Event(id, queue, reader.GetString(2), TaskState.Succeeded, now);
+                if (!reader.IsDBNull(3)) (giveBack ??= new()).Add(queue, reader.GetString(3));
             }
         }
+        giveBack?.Apply(ctx);
         tally.Write(ctx, now);
         WorkflowOps.StepsEnded(ctx, done); // workflows: a step's end releases what follows in this transaction
         var results = new List<AckResult>(items.Count);

@@ -14,8 +14,9 @@ namespace Conveyor.Sqlite.Ops;
 /// Flow control in the writer: limits at lease time (TaskLease.sql's limit sections), QueueLimitSet /
 /// QueueLimitDelete (QueueLimitSet.sql), and unique while active (TaskEnqueueMany.sql). A task over a
 /// limit is parked (limit_wait = its slot), which takes it out of the lease's index, so no lease walks
-/// it again; the trigger limits_release (migration 15) puts one back per slot a running task frees,
-/// and a lease puts back those whose rate window reopened.
+/// it again; one goes back per slot a running task frees (a succeeded task's in TaskCompleteMany,
+/// <see cref="LimitGiveBack"/>; any other exit's in the triggers of migrations 22 and 23), and a lease
+/// puts back those whose rate window reopened.
 /// </summary>
 internal static class LimitOps
 {
@@ -48,8 +49,19 @@ internal static class LimitOps
         cmd.Set("$queue", queue);
         List<QueueLimit>? limits = null;
         using var reader = cmd.ExecuteReader();
-        while (reader.Read()) (limits ??= []).Add(Parse(reader.GetString(0)));
+        while (reader.Read()) (limits ??= []).Add(Parsed(reader.GetString(0)));
         return limits;
+    }
+
+    // limits: the definitions a lease reads, parsed once per text (a QueueLimit is immutable); bounded,
+    // since a definition changes only through QueueLimitSet.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, QueueLimit> ParsedDefinitions = new(StringComparer.Ordinal);
+
+    private static QueueLimit Parsed(string json)
+    {
+        if (ParsedDefinitions.TryGetValue(json, out var known)) return known;
+        if (ParsedDefinitions.Count >= 4096) ParsedDefinitions.Clear();
+        return ParsedDefinitions[json] = Parse(json);
     }
 
     public static QueueLimit Parse(string json) =>
@@ -103,7 +115,8 @@ internal static class LimitOps
             return null;
         }
 
-        Reopen(ctx, queue, limits, nowTicks);
+        // Only a rate limit has windows to reopen (QueueLimitSet forgets them when a limit loses its rate).
+        if (limits.Exists(static l => l.Rate is not null)) Reopen(ctx, queue, limits, nowTicks);
 
         // Queue-wide limits bound the whole lease; nothing is parked for them (every task would be).
         var budget = want;
@@ -123,16 +136,64 @@ internal static class LimitOps
         var keyed = limits.Where(l => l.Key is not null).ToList();
         var usesArgs = keyed.Exists(l => l.Key!.StartsWith("args.", StringComparison.Ordinal));
         var parsedMetadata = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
-        while (picked.Count < budget)
+        IReadOnlyDictionary<string, string> Metadata(string? json) => json is null ? TaskRecord.EmptyMetadata
+            : parsedMetadata.TryGetValue(json, out var known) ? known
+            : parsedMetadata[json] = JsonSerializer.Deserialize<Dictionary<string, string>>(json, ConveyorJson.Options) ?? TaskRecord.EmptyMetadata;
+        // limits: the usage rows of every metadata key the candidates count in, read in one statement
+        // (TaskLease.UsageMany) instead of one Usage read per slot; a key read from args is read by Get.
+        void Prefetch(List<(long RowId, string? Metadata, string Args)> candidates)
+        {
+            var missing = new Dictionary<string, (QueueLimit Limit, string Key)>(StringComparer.Ordinal);
+            foreach (var c in candidates)
+            {
+                var metadata = Metadata(c.Metadata);
+                foreach (var l in keyed)
+                    if (l.Key!.StartsWith("metadata.", StringComparison.Ordinal) && QueueLimit.KeyOf(l.Key, metadata, default) is { } key
+                        && Slot(l.Name, key) is var slot && !usage.ContainsKey(slot))
+                        missing.TryAdd(slot, (l, key));
+            }
+            if (missing.Count < 2) return; // Get reads one alone as cheaply
+            var json = new System.Buffers.ArrayBufferWriter<byte>(missing.Count * 32);
+            using (var w = new Utf8JsonWriter(json))
+            {
+                w.WriteStartArray();
+                foreach (var (l, key) in missing.Values) { w.WriteStartArray(); w.WriteStringValue(l.Name); w.WriteStringValue(key); w.WriteEndArray(); }
+                w.WriteEndArray();
+            }
+            var cmd = ctx.Command("TaskLease.UsageMany");
+            cmd.Set("$queue", queue);
+            cmd.Set("$slots", Encoding.UTF8.GetString(json.WrittenSpan));
+            var found = new Dictionary<string, Usage>(StringComparer.Ordinal);
+            using (var r = cmd.ExecuteReader())
+                while (r.Read()) found[Slot(r.GetString(0), r.GetString(1))] = new Usage(r.GetInt64(2), r.GetInt64(3), r.GetInt64(4));
+            foreach (var (slot, (l, _)) in missing)
+            {
+                var u = found.GetValueOrDefault(slot) ?? new Usage(0, 0, 0);
+                if (l.Rate is not null && nowTicks >= u.WindowStart + l.IntervalMs * TimeSpan.TicksPerMillisecond) { u.WindowStart = nowTicks; u.WindowCount = 0; }
+                usage[slot] = u;
+            }
+        }
+        // limits: a pass reads as many tasks as it still needs (16 more once one was parked, as another
+        // may be); a picked task stays pending (in line) until the lease's UPDATE, so a later pass skips
+        // the ones already read, and a pass that read the whole line is the last. A pass that read every
+        // task again counted the picked ones twice (the lease asked for more than the queue held).
+        var read = 0;
+        var parkedAny = false;
+        while (picked.Count < budget && read < TaskDefaults.MaxLeaseBatch)
         {
             var need = budget - picked.Count;
             var cmd = ctx.Command("TaskLease.PickLimited");
             cmd.Set("$queue", queue);
-            var n = Math.Min(TaskDefaults.MaxLeaseBatch, need + 16);
-            var candidates = new List<(long RowId, string? Metadata, string Args)>(n);
+            var n = Math.Min(TaskDefaults.MaxLeaseBatch, picked.Count + need + (parkedAny ? 16 : 0));
+            var candidates = new List<(long RowId, string? Metadata, string Args)>(n - picked.Count);
+            var rows = 0;
             using (var r = cmd.ExecuteReader())
-                while (candidates.Count < n && r.Read()) candidates.Add((r.GetInt64(0), r.IsDBNull(1) ? null : r.GetString(1), r.GetString(2)));
+                while (rows < n && r.Read())
+                    if (rows++ >= picked.Count) candidates.Add((r.GetInt64(0), r.IsDBNull(1) ? null : r.GetString(1), usesArgs ? r.GetString(2) : "")); // args only when a limit reads them
+            read = rows;
+            var whole = rows < n; // the line holds no more than this
             if (candidates.Count == 0) break;
+            if (keyed.Count > 0) Prefetch(candidates);
             foreach (var (rowId, metadataJson, argsJson) in candidates)
             {
                 if (picked.Count >= budget) break;
@@ -142,9 +203,7 @@ internal static class LimitOps
                 if (keyed.Count > 0)
                 {
                     // Parsed once per distinct metadata text (tasks of one tenant share it); args only when a limit reads them.
-                    var metadata = metadataJson is null ? TaskRecord.EmptyMetadata
-                        : parsedMetadata.TryGetValue(metadataJson, out var known) ? known
-                        : parsedMetadata[metadataJson] = JsonSerializer.Deserialize<Dictionary<string, string>>(metadataJson, ConveyorJson.Options) ?? TaskRecord.EmptyMetadata;
+                    var metadata = Metadata(metadataJson);
                     using var args = usesArgs ? JsonDocument.Parse(argsJson) : null;
                     foreach (var l in keyed)
                     {
@@ -160,6 +219,7 @@ internal static class LimitOps
                     park.Set("$rowid", rowId);
                     park.Set("$slot", Slot(b.Limit.Name, b.Key));
                     park.ExecuteNonQuery();
+                    parkedAny = true;
                     if (b.Until != long.MaxValue && (b.Usage.ReopenAt is null || b.Until < b.Usage.ReopenAt)) { b.Usage.ReopenAt = b.Until; b.Usage.Dirty = true; }
                     continue;
                 }
@@ -176,20 +236,36 @@ internal static class LimitOps
                 else if (held.Count > 1) heldText = JsonSerializer.Serialize(held);
                 picked.Add((rowId, heldText));
             }
+            if (whole) break;
         }
 
-        foreach (var (slot, u) in usage)
+        // limits: every usage row the lease changed, written in one statement (TaskLease.UsagePutMany).
+        var changed = new System.Buffers.ArrayBufferWriter<byte>(64 + usage.Count * 64);
+        var dirty = 0;
+        using (var w = new Utf8JsonWriter(changed))
         {
-            if (!u.Dirty) continue;
-            var sep = slot.IndexOf(SlotSeparator);
-            var put = ctx.Command("TaskLease.UsagePut");
+            w.WriteStartArray();
+            foreach (var (slot, u) in usage)
+            {
+                if (!u.Dirty) continue;
+                dirty++;
+                var sep = slot.IndexOf(SlotSeparator);
+                w.WriteStartArray();
+                w.WriteStringValue(slot.AsSpan(0, sep));
+                w.WriteStringValue(slot.AsSpan(sep + 1));
+                w.WriteNumberValue(u.Running);
+                w.WriteNumberValue(u.WindowStart);
+                w.WriteNumberValue(u.WindowCount);
+                if (u.ReopenAt is { } at) w.WriteNumberValue(at); else w.WriteNullValue();
+                w.WriteEndArray();
+            }
+            w.WriteEndArray();
+        }
+        if (dirty > 0)
+        {
+            var put = ctx.Command("TaskLease.UsagePutMany");
             put.Set("$queue", queue);
-            put.Set("$name", slot[..sep]);
-            put.Set("$key", slot[(sep + 1)..]);
-            put.Set("$running", u.Running);
-            put.Set("$window_start", u.WindowStart);
-            put.Set("$window_count", u.WindowCount);
-            put.Set("$reopen_at", u.ReopenAt);
+            put.Set("$rows", Encoding.UTF8.GetString(changed.WrittenSpan));
             put.ExecuteNonQuery();
         }
         return picked;
@@ -254,6 +330,13 @@ internal static class LimitOps
         before.Set("$name", limit.Name);
         // A new key means new counts: the old ones counted other values.
         if (before.ExecuteScalar() is string old && Parse(old).Key != limit.Key) UsageDelete(ctx, queue, limit.Name);
+        if (limit.Rate is null)
+        {
+            var forget = ctx.Command("QueueLimitSet.ReopenForget");
+            forget.Set("$queue", queue);
+            forget.Set("$name", limit.Name);
+            forget.ExecuteNonQuery();
+        }
         var put = ctx.Command("QueueLimitSet.Put");
         put.Set("$queue", queue);
         put.Set("$name", limit.Name);

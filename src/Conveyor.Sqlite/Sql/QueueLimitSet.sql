@@ -26,3 +26,8 @@ DELETE FROM limit_usage WHERE queue = $queue AND name = $name;
 -- lie between "<name> x'1f'" and "<name> x'20'". Parameters: $queue, $from, $to. Result: none.
 UPDATE tasks SET limit_wait = NULL
 WHERE queue = $queue AND state = 'pending' AND limit_wait >= $from AND limit_wait < $to;
+
+-- name: ReopenForget
+-- limits: a limit set without a rate has no window to reopen; a lease of a queue without a rate limit
+-- does not look for one (LimitOps.Pick). Parameters: $queue, $name. Result: none.
+UPDATE limit_usage SET reopen_at = NULL WHERE queue = $queue AND name = $name AND reopen_at IS NOT NULL;

@@ -2,8 +2,10 @@
 
 -- name: Complete
 -- Parameters: $items (JSON array of {"id", "token", "result"?}), $now (ticks), $now_text (ISO time).
--- Result: id, queue, type of each task whose token was current; an item missing from the result had a
--- stale token or an unknown id (the store then reads StateOf to tell which).
+-- Result: id, queue, type, limit_held of each task whose token was current; an item missing from the
+-- result had a stale token or an unknown id (the store then reads StateOf to tell which). limits: the
+-- slots a task held are given back by the store after this statement (GiveBack), once per slot of the
+-- batch; the triggers of migration 23 leave a task that becomes succeeded alone.
 WITH items AS (
     SELECT value ->> '$.id' AS id, value ->> '$.token' AS token, value -> '$.result' AS result
     FROM json_each($items)
@@ -16,8 +18,25 @@ UPDATE tasks SET
 FROM items
 -- +tasks.state: a lookup by id for each item, never a walk of the running tasks (index tasks_state_id).
 WHERE tasks.id = items.id AND +tasks.state = 'running' AND tasks.lease_token = items.token
-RETURNING tasks.id, tasks.queue, tasks.type;
+RETURNING tasks.id, tasks.queue, tasks.type, tasks.limit_held;
 
 -- name: StateOf
 -- Parameters: $id. Result: state, lease_token, cancel_requested of the task, or no row.
 SELECT state, lease_token, cancel_requested FROM tasks WHERE id = $id;
+
+-- limits: the slots of the batch's succeeded tasks given back (Ops/LimitGiveBack.cs), one slot at a
+-- time with how many of the batch held it, in the writer transaction of the completion.
+
+-- name: GiveBack
+-- Parameters: $queue, $name, $key, $n (how many tasks of the batch held the slot). Result: none.
+UPDATE limit_usage SET running = max(running - $n, 0) WHERE queue = $queue AND name = $name AND key = $key;
+
+-- name: Parked
+-- Parameters: $queue. Result: one row while the queue has a parked task (a probe of tasks_parked).
+SELECT 1 FROM tasks WHERE queue = $queue AND state = 'pending' AND limit_wait IS NOT NULL LIMIT 1;
+
+-- name: Unpark
+-- Up to $n tasks parked for a freed slot back in line, in their order (their seq kept). Parameters:
+-- $queue, $slot, $n. Result: none.
+UPDATE tasks SET limit_wait = NULL WHERE rowid IN (
+    SELECT rowid FROM tasks WHERE queue = $queue AND state = 'pending' AND limit_wait = $slot ORDER BY priority DESC, seq LIMIT $n);

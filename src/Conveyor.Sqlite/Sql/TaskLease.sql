@@ -74,11 +74,19 @@ ORDER BY priority DESC, seq LIMIT 1000;
 -- Parameters: $queue, $name, $key. Result: running, window_start, window_count (no row: all zero).
 SELECT running, window_start, window_count FROM limit_usage WHERE queue = $queue AND name = $name AND key = $key;
 
--- name: UsagePut
--- Parameters: $queue, $name, $key, $running, $window_start, $window_count, $reopen_at. Result: none.
--- reopen_at is only ever set here (or kept: a NULL leaves an earlier reopen time standing).
+-- name: UsageMany
+-- The usage rows of several slots at once (limits: one read per lease instead of one per slot).
+-- Parameters: $queue, $slots (JSON array of [name, key]). Result: name, key, running, window_start,
+-- window_count of each slot that has a row (no row: all zero).
+SELECT u.name, u.key, u.running, u.window_start, u.window_count
+FROM json_each($slots) j JOIN limit_usage u ON u.queue = $queue AND u.name = j.value ->> 0 AND u.key = j.value ->> 1;
+
+-- name: UsagePutMany
+-- Every usage row a lease changed, in one statement (limits: one write per lease instead of one per slot).
+-- Parameters: $queue, $rows (JSON array of [name, key, running, window_start, window_count, reopen_at]).
+-- Result: none. reopen_at is only ever set here (or kept: a null leaves an earlier reopen time standing).
 INSERT INTO limit_usage (queue, name, key, running, window_start, window_count, reopen_at)
-VALUES ($queue, $name, $key, $running, $window_start, $window_count, $reopen_at)
+SELECT $queue, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5 FROM json_each($rows) WHERE true
 ON CONFLICT (queue, name, key) DO UPDATE SET running = excluded.running, window_start = excluded.window_start,
     window_count = excluded.window_count, reopen_at = coalesce(excluded.reopen_at, limit_usage.reopen_at);
 
@@ -127,9 +135,11 @@ SELECT MIN(reopen_at) FROM limit_usage WHERE queue = $queue AND reopen_at IS NOT
 -- name: WakeTriggers
 -- Run once by each writer connection (WriteContext.HookLimits): a task that held limit slots leaves
 -- running (or is deleted running), so the queue's blocked leasers are woken. TEMP: only the writer
--- has the function. Parameters: none. Result: none.
-CREATE TEMP TRIGGER IF NOT EXISTS limits_wake AFTER UPDATE OF state ON main.tasks
-WHEN OLD.state = 'running' AND OLD.limit_held IS NOT NULL BEGIN
+-- has the function. A task that succeeds is left to TaskCompleteMany, which wakes the queue once per
+-- batch (Ops/LimitGiveBack.cs). Parameters: none. Result: none.
+DROP TRIGGER IF EXISTS temp.limits_wake;
+CREATE TEMP TRIGGER limits_wake AFTER UPDATE OF state ON main.tasks
+WHEN OLD.state = 'running' AND OLD.limit_held IS NOT NULL AND NEW.state <> 'succeeded' BEGIN
     SELECT conveyor_limit_freed(OLD.queue);
 END;
 CREATE TEMP TRIGGER IF NOT EXISTS limits_wake_deleted AFTER DELETE ON main.tasks

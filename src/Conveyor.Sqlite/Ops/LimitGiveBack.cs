@@ -1,0 +1,63 @@
+using System.Text.Json;
+using Conveyor.Sqlite.Internal;
+
+namespace Conveyor.Sqlite.Ops;
+
+/// <summary>
+/// limits: the slots a batch of completions gives back (TaskCompleteMany.GiveBack). The schema trigger
+/// limits_release gave them back once per task, an UPDATE of the usage row and a second write of the
+/// task's row for each (about a fifth of W1's processed rate with an unhit per-tenant limit); a batch
+/// of completions now makes one UPDATE per distinct slot, and puts back in line as many tasks parked on
+/// that slot as it freed. It runs in the completion's own writer transaction (its savepoint, too), so
+/// the counts stay right for every process that opens the file: each process's completions give back
+/// their own slots where they commit. Every other exit from running still goes through the triggers
+/// (migration 23).
+/// </summary>
+internal sealed class LimitGiveBack
+{
+    // queue -> the distinct limit_held texts of the batch and how many tasks held each: tasks of one
+    // tenant share one text, so a batch parses a few of them, not one per task.
+    private readonly Dictionary<string, Dictionary<string, int>> held = new(StringComparer.Ordinal);
+
+    /// <summary>A task of <paramref name="queue"/> succeeded holding <paramref name="limitHeld"/> (its JSON array of slots).</summary>
+    public void Add(string queue, string limitHeld)
+    {
+        if (!held.TryGetValue(queue, out var texts)) held[queue] = texts = new(StringComparer.Ordinal);
+        texts[limitHeld] = texts.GetValueOrDefault(limitHeld) + 1;
+    }
+
+    /// <summary>Gives every slot back, unparks what it freed, and wakes the queue's blocked leasers.</summary>
+    public void Apply(WriteContext ctx)
+    {
+        foreach (var (queue, texts) in held)
+        {
+            var slots = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach (var (text, n) in texts)
+                foreach (var slot in JsonSerializer.Deserialize<string[]>(text) ?? [])
+                    slots[slot] = slots.GetValueOrDefault(slot) + n;
+            var parked = ctx.Command("TaskCompleteMany.Parked");
+            parked.Set("$queue", queue);
+            var anyParked = parked.ExecuteScalar() is not null;
+            foreach (var (slot, n) in slots)
+            {
+                var sep = slot.IndexOf(LimitOps.SlotSeparator, StringComparison.Ordinal);
+                if (sep < 0) continue; // not a slot this store wrote
+                var give = ctx.Command("TaskCompleteMany.GiveBack");
+                give.Set("$queue", queue);
+                give.Set("$name", slot[..sep]);
+                give.Set("$key", slot[(sep + 1)..]);
+                give.Set("$n", n);
+                give.ExecuteNonQuery();
+                if (!anyParked) continue;
+                var unpark = ctx.Command("TaskCompleteMany.Unpark");
+                unpark.Set("$queue", queue);
+                unpark.Set("$slot", slot);
+                unpark.Set("$n", n);
+                unpark.ExecuteNonQuery();
+            }
+            // Once per queue and batch (the TEMP trigger limits_wake leaves succeeded tasks to this): a
+            // queue-wide limit parks nothing, but its blocked leasers wait for the slot.
+            ctx.Wake(queue);
+        }
+    }
+}
