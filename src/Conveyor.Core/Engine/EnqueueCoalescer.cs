@@ -106,27 +106,42 @@ internal sealed class EnqueueCoalescer(
     /// <summary>
     /// Sends one gathered batch; when it returns, sends the next one (if anyone gathered meanwhile)
     /// BEFORE this batch's callers are resumed, so the store already works on the next batch while
-    /// they go on (they were resumed first, and the next call went out only after, before). Callers
-    /// go on on the thread pool (their continuations never run on this loop: a caller that blocks
-    /// must not hold up the others). Never throws: every outcome goes to its caller.
+    /// they go on. enqueue2: the callers then go on here, one after the other, on the thread the
+    /// store's answer came on (a thread-pool thread: the store clients complete their calls
+    /// asynchronously), instead of one thread-pool hop each: with idle workers blocking instead of
+    /// spinning (the CLI's runtimeconfig), every hop was a futex wake and a context switch, most of
+    /// the CPU a single submission cost. A caller that blocks in its continuation holds up only the
+    /// callers after it in the same batch, never the store calls (the next batch is already sent,
+    /// and its answer resumes on another thread). A call that answered at once (no store thread to
+    /// resume on) resumes its callers in one thread-pool item instead, so resumed callers that gather
+    /// again never nest batch inside batch on one stack. Never throws: every outcome goes to its caller.
     /// </summary>
     private async Task SendGathered(List<Gathered> batch)
     {
         IReadOnlyList<EnqueueResult>? results = null;
         Exception? failure = null;
+        var atOnce = true;
         try
         {
             Interlocked.Increment(ref _calls);
             var records = new TaskRecord[batch.Count];
             for (var i = 0; i < records.Length; i++) records[i] = batch[i].Record;
             // Not any one caller's token: cancelling one caller must not cancel the others' call.
-            results = await send(records, CancellationToken.None).ConfigureAwait(false);
+            var call = send(records, CancellationToken.None);
+            atOnce = call.IsCompleted;
+            results = await call.ConfigureAwait(false);
         }
         catch (Exception e)
         {
             failure = e;
         }
         if (TakeNext() is { } next) _ = SendGathered(next);
+        if (atOnce) ThreadPool.UnsafeQueueUserWorkItem(static s => Resume(s.batch, s.results, s.failure), (batch, results, failure), preferLocal: false);
+        else Resume(batch, results, failure);
+    }
+
+    private static void Resume(List<Gathered> batch, IReadOnlyList<EnqueueResult>? results, Exception? failure)
+    {
         for (var i = 0; i < batch.Count; i++)
         {
             if (failure is null) batch[i].Complete([results![i]]);
@@ -134,7 +149,11 @@ internal sealed class EnqueueCoalescer(
         }
     }
 
-    /// <summary>A cancelled caller not sent yet is taken out (under the lock that sends, so it is one or the other), then cancelled outside it.</summary>
+    /// <summary>
+    /// A cancelled caller not sent yet is taken out (under the lock that sends, so it is one or the
+    /// other), then cancelled outside it, on the thread pool: its continuation must not run inside
+    /// whoever cancelled the token.
+    /// </summary>
     private void Cancel(Gathered waiter, CancellationToken token)
     {
         lock (_gate)
@@ -142,11 +161,11 @@ internal sealed class EnqueueCoalescer(
             if (waiter.Sent) return;
             _gathered.Remove(waiter);
         }
-        waiter.TrySetCanceled(token);
+        ThreadPool.UnsafeQueueUserWorkItem(static s => s.Waiter.TrySetCanceled(s.Token), (Waiter: waiter, Token: token), preferLocal: false);
     }
 
-    /// <summary>One gathered caller; completed outside the coalescer's lock, its continuation on the thread pool.</summary>
-    private sealed class Gathered(EnqueueCoalescer owner, TaskRecord record) : TaskCompletionSource<IReadOnlyList<EnqueueResult>>(TaskCreationOptions.RunContinuationsAsynchronously)
+    /// <summary>One gathered caller; completed outside the coalescer's lock, its continuation inline (see <see cref="SendGathered"/>).</summary>
+    private sealed class Gathered(EnqueueCoalescer owner, TaskRecord record) : TaskCompletionSource<IReadOnlyList<EnqueueResult>>(TaskCreationOptions.None)
     {
         public TaskRecord Record { get; } = record;
 

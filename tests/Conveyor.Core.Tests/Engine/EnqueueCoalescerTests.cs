@@ -142,6 +142,43 @@ public sealed class EnqueueCoalescerTests
     }
 
     [Fact]
+    public async Task The_callers_of_a_returned_batch_go_on_one_after_the_other_on_the_answering_thread()
+    {
+        var store = new HeldStore();
+        var coalescer = new EnqueueCoalescer(store.Send, maxInFlight: 1);
+        var first = coalescer.Enqueue(NewRecord(), CancellationToken.None);
+        var gathered = Enumerable.Range(0, 4).Select(_ => coalescer.Enqueue(NewRecord(), CancellationToken.None).AsTask()).ToList();
+        // What each caller saw when it went on: its own thread, and whether the caller after it had gone on yet.
+        var seen = gathered.Select((g, k) => g.ContinueWith(_ => (Thread: Environment.CurrentManagedThreadId, NextDone: k + 1 < gathered.Count && gathered[k + 1].IsCompleted),
+            TaskContinuationOptions.ExecuteSynchronously)).ToList();
+        store.Answer(0);
+        await first;
+        await store.WaitForCalls(2);
+        store.Answer(1);
+        var went = await Task.WhenAll(seen);
+        Assert.Single(went.Select(w => w.Thread).Distinct()); // one thread, no hop per caller
+        Assert.All(went, w => Assert.False(w.NextDone)); // in order: each went on before the next was resumed
+    }
+
+    [Fact]
+    public async Task A_batch_the_store_answers_at_once_still_gives_each_caller_its_own_outcome()
+    {
+        var store = new HeldStore();
+        var atOnce = false;
+        var coalescer = new EnqueueCoalescer((batch, ct) => Volatile.Read(ref atOnce)
+            ? new ValueTask<IReadOnlyList<EnqueueResult>>([.. batch.Select(r => new EnqueueResult(r, true))])
+            : store.Send(batch, ct), maxInFlight: 1);
+        var first = coalescer.Enqueue(NewRecord(), CancellationToken.None);
+        var records = Enumerable.Range(0, 3).Select(_ => NewRecord()).ToList();
+        var gathered = records.Select(r => coalescer.Enqueue(r, CancellationToken.None).AsTask()).ToList();
+        Volatile.Write(ref atOnce, true);
+        store.Answer(0);
+        await first;
+        for (var k = 0; k < records.Count; k++) Assert.Same(records[k], Assert.Single(await gathered[k]).Task);
+        Assert.Equal(2, coalescer.Calls);
+    }
+
+    [Fact]
     public async Task A_caller_cancelled_while_gathered_is_never_sent()
     {
         var store = new HeldStore();
