@@ -161,6 +161,24 @@ public sealed class EnqueueCoalescerTests
     }
 
     [Fact]
+    public async Task A_batch_past_the_inline_limit_goes_on_in_runs_and_every_caller_gets_its_own_outcome()
+    {
+        var store = new HeldStore();
+        var coalescer = new EnqueueCoalescer(store.Send, maxInFlight: 1);
+        var first = coalescer.Enqueue(NewRecord(), CancellationToken.None);
+        var records = Enumerable.Range(0, 2 * EnqueueCoalescer.ResumedInline + 3).Select(_ => NewRecord()).ToList();
+        var gathered = records.Select(r => coalescer.Enqueue(r, CancellationToken.None).AsTask()).ToList();
+        var threads = gathered.Select(g => g.ContinueWith(_ => Environment.CurrentManagedThreadId, TaskContinuationOptions.ExecuteSynchronously)).ToList();
+        store.Answer(0);
+        await first;
+        await store.WaitForCalls(2);
+        store.Answer(1);
+        for (var k = 0; k < records.Count; k++) Assert.Same(records[k], Assert.Single(await gathered[k]).Task);
+        var firstRun = await Task.WhenAll(threads.Take(EnqueueCoalescer.ResumedInline));
+        Assert.Single(firstRun.Distinct()); // the first run on the answering thread, one after the other
+    }
+
+    [Fact]
     public async Task A_batch_the_store_answers_at_once_still_gives_each_caller_its_own_outcome()
     {
         var store = new HeldStore();
