@@ -161,6 +161,30 @@ public sealed class EnqueueCoalescerTests
     }
 
     [Fact]
+    public async Task When_fewer_are_gathered_than_a_returned_batch_holds_its_callers_go_on_first_and_their_next_submits_join_the_next_call()
+    {
+        var store = new HeldStore();
+        var coalescer = new EnqueueCoalescer(store.Send, maxInFlight: 1);
+        var first = coalescer.Enqueue(NewRecord(), CancellationToken.None);
+        var loop = Enumerable.Range(0, 3).Select(_ => coalescer.Enqueue(NewRecord("loop"), CancellationToken.None).AsTask()).ToList();
+        await store.WaitForCalls(1);
+        store.Answer(0);
+        await first;
+        await store.WaitForCalls(2); // the three, in one call
+        var waiting = coalescer.Enqueue(NewRecord("waiting"), CancellationToken.None).AsTask(); // one gathered: fewer than three
+        // Each of the three submits again the moment it goes on, as a caller in a loop does.
+        var again = loop.Select(t => t.ContinueWith(_ => coalescer.Enqueue(NewRecord("again"), CancellationToken.None).AsTask(),
+            TaskContinuationOptions.ExecuteSynchronously).Unwrap()).ToList();
+        store.Answer(1);
+        await store.WaitForCalls(3);
+        Assert.Equal(["waiting", "again", "again", "again"], store.Calls[2].Batch.Select(r => r.Type)); // one call, not one for "waiting" alone
+        store.Answer(2);
+        Assert.Equal("waiting", Assert.Single(await waiting).Task.Type);
+        foreach (var a in again) Assert.Equal("again", Assert.Single(await a).Task.Type);
+        Assert.Equal(3, coalescer.Calls);
+    }
+
+    [Fact]
     public async Task A_batch_past_the_inline_limit_goes_on_in_runs_and_every_caller_gets_its_own_outcome()
     {
         var store = new HeldStore();
@@ -238,9 +262,10 @@ public sealed class EnqueueCoalescerTests
         store.Answer(2);
         Assert.True(Assert.Single(await late).Created);
 
-        // Nothing stuck in flight after a failure.
+        // Nothing stuck in flight after a failure (sent at once, or, when this test went on inside
+        // the last call's resumption, right after it).
         var lone = coalescer.Enqueue(NewRecord(), CancellationToken.None);
-        Assert.Equal(4, store.Count);
+        await store.WaitForCalls(4);
         store.Answer(3);
         await lone;
     }
