@@ -6,12 +6,14 @@ namespace Conveyor.Engine;
 /// Concurrent single submissions share one store round trip (issue 15), the way the SQLite writer's
 /// group commit shares one fsync. No timer and no wait: a caller that finds fewer than
 /// <c>maxInFlight</c> calls in flight goes at once, alone; callers that arrive while that many are in
-/// flight are gathered and sent together as the next call, the moment one in flight returns. So a
+/// flight are gathered and sent together as the next call, the moment one in flight returns (or,
+/// when fewer are gathered than it held, right after its callers have gone on: SendGathered). So a
 /// lone caller pays nothing, and sixteen callers pay one script call (Redis) or one write operation
 /// (SQLite) per few submissions instead of one each. One in flight by default: two (one batch in the
 /// store while the next gathers) looked better on paper, but in the one comparison made (bench/peers,
 /// three runs each on a busy machine, docs/performance.md) one in flight gave 0.125 calls per task and
-/// a median 40k single enqueues/s against two's 0.22 and 22k.
+/// a median 40k single enqueues/s against two's 0.22 and 22k (spinning thread-pool workers then; an
+/// unsettled re-run with them off in this session's branch enqueue2 did not show two ahead either).
 /// <para>
 /// Outcomes stay per submission: the store answers a batch item by item, in order (a repeated
 /// idempotency key inside one batch gets the first holder, as across batches), and each caller gets
@@ -120,9 +122,10 @@ internal sealed class EnqueueCoalescer(
     /// worker (W1 over Redis: 1.63 -> 0.31 work items per single enqueue; docs/performance.md). A
     /// caller that blocks in its continuation holds up the callers after it in the same batch, and,
     /// when the callers go on before the next call (fewer gathered), that call too: at most one run
-    /// of <see cref="ResumedInline"/> continuations stands before it. A call that answered at once (no store thread to
-    /// resume on) resumes its callers in one thread-pool item instead, so resumed callers that gather
-    /// again never nest batch inside batch on one stack. Never throws: every outcome goes to its caller.
+    /// of <see cref="ResumedInline"/> continuations stands before it. A call that answered at once
+    /// (no store thread to resume on) resumes its callers in one thread-pool item instead, so resumed
+    /// callers that gather again never nest batch inside batch on one stack. Never throws: every
+    /// outcome goes to its caller.
     /// </summary>
     private async Task SendGathered(List<Gathered> batch)
     {
