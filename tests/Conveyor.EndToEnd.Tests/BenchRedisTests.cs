@@ -27,7 +27,8 @@ public sealed class BenchRedisTests(ITestOutputHelper output) : IDisposable
             && l.Contains(" bytes_per_pending_task=", StringComparison.Ordinal));
         // enqueue: the bench process's own CPU and allocations per task, beside W1's rates.
         Assert.Single(lines, l => l.StartsWith("W1 bench cpu   target=redis://", StringComparison.Ordinal)
-            && l.Contains(" bench_cpu_us_per_task: enqueue_single=", StringComparison.Ordinal) && l.Contains(" alloc_bytes_per_task: enqueue_single=", StringComparison.Ordinal));
+            && l.Contains(" bench_cpu_us_per_task: enqueue_single=", StringComparison.Ordinal) && l.Contains(" alloc_bytes_per_task: enqueue_single=", StringComparison.Ordinal)
+            && l.Contains(" pool_items_per_task: enqueue_single=", StringComparison.Ordinal) && l.Contains(" waits_per_task: enqueue_single=", StringComparison.Ordinal)); // enqueue2
 
         (code, text) = await ConveyorProcess.Run(_env.Directory, "bench", "--store", redis.Url, "--tasks", "300", "--workloads", "w1", "--json");
         Assert.True(code == 0, $"bench --json failed:\n{text}");

@@ -18,6 +18,9 @@ internal sealed record BenchReport
     public IReadOnlyList<BenchReport>? EarlierRuns { get; init; }
     public BenchSpread? Spread { get; init; }
 
+    /// <summary>enqueue2: a phase's voluntary context switches per task, or n/a where they are not counted.</summary>
+    private static string Waits(PhaseCost p) => p.Waits is { } w ? w.ToString("F2", CultureInfo.InvariantCulture) : "n/a";
+
     public IEnumerable<string> Lines()
     {
         var c = CultureInfo.InvariantCulture;
@@ -26,7 +29,7 @@ internal sealed record BenchReport
         if (W1 is { } w1)
             yield return string.Create(c, $"W1 throughput  target={Target} tasks={w1.Processed} enqueue_single={w1.EnqueueSinglePerSecond:F0}/s (callers={w1.EnqueueCallers} p50={w1.SubmitP50Ms:F2}ms p99={w1.SubmitP99Ms:F2}ms) enqueue_batch={w1.EnqueueBatchPerSecond:F0}/s (batch={w1.BatchSize}) processed={w1.ProcessedPerSecond:F0}/s (concurrency={w1.Concurrency}) lost={w1.Lost} duplicates={w1.Duplicates}{(w1.Limit == "off" ? "" : " limit=" + w1.Limit)}");
         if (W1?.Cpu is { } cpu) // enqueue: the bench process's own CPU, beside W1's rates
-            yield return string.Create(c, $"W1 bench cpu   target={Target} bench_cpu_us_per_task: enqueue_single={cpu.EnqueueSingle.Micros:F1} enqueue_batch={cpu.EnqueueBatch.Micros:F1} process={cpu.Process.Micros:F1} alloc_bytes_per_task: enqueue_single={cpu.EnqueueSingle.Bytes:F0} enqueue_batch={cpu.EnqueueBatch.Bytes:F0} process={cpu.Process.Bytes:F0}");
+            yield return string.Create(c, $"W1 bench cpu   target={Target} bench_cpu_us_per_task: enqueue_single={cpu.EnqueueSingle.Micros:F1} enqueue_batch={cpu.EnqueueBatch.Micros:F1} process={cpu.Process.Micros:F1} alloc_bytes_per_task: enqueue_single={cpu.EnqueueSingle.Bytes:F0} enqueue_batch={cpu.EnqueueBatch.Bytes:F0} process={cpu.Process.Bytes:F0} pool_items_per_task: enqueue_single={cpu.EnqueueSingle.WorkItems:F2} enqueue_batch={cpu.EnqueueBatch.WorkItems:F2} process={cpu.Process.WorkItems:F2} waits_per_task: enqueue_single={Waits(cpu.EnqueueSingle)} enqueue_batch={Waits(cpu.EnqueueBatch)} process={Waits(cpu.Process)}");
         if (W2 is { } w2)
         {
             yield return string.Create(c, $"W2 pickup      target={Target} samples={w2.Samples} p50={w2.P50Ms:F3}ms p99={w2.P99Ms:F3}ms max={w2.MaxMs:F3}ms");

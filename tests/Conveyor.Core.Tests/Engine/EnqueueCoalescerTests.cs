@@ -142,6 +142,85 @@ public sealed class EnqueueCoalescerTests
     }
 
     [Fact]
+    public async Task The_callers_of_a_returned_batch_go_on_one_after_the_other_on_the_answering_thread()
+    {
+        var store = new HeldStore();
+        var coalescer = new EnqueueCoalescer(store.Send, maxInFlight: 1);
+        var first = coalescer.Enqueue(NewRecord(), CancellationToken.None);
+        var gathered = Enumerable.Range(0, 4).Select(_ => coalescer.Enqueue(NewRecord(), CancellationToken.None).AsTask()).ToList();
+        // What each caller saw when it went on: its own thread, and whether the caller after it had gone on yet.
+        var seen = gathered.Select((g, k) => g.ContinueWith(_ => (Thread: Environment.CurrentManagedThreadId, NextDone: k + 1 < gathered.Count && gathered[k + 1].IsCompleted),
+            TaskContinuationOptions.ExecuteSynchronously)).ToList();
+        store.Answer(0);
+        await first;
+        await store.WaitForCalls(2);
+        store.Answer(1);
+        var went = await Task.WhenAll(seen);
+        Assert.Single(went.Select(w => w.Thread).Distinct()); // one thread, no hop per caller
+        Assert.All(went, w => Assert.False(w.NextDone)); // in order: each went on before the next was resumed
+    }
+
+    [Fact]
+    public async Task When_fewer_are_gathered_than_a_returned_batch_holds_its_callers_go_on_first_and_their_next_submits_join_the_next_call()
+    {
+        var store = new HeldStore();
+        var coalescer = new EnqueueCoalescer(store.Send, maxInFlight: 1);
+        var first = coalescer.Enqueue(NewRecord(), CancellationToken.None);
+        var loop = Enumerable.Range(0, 3).Select(_ => coalescer.Enqueue(NewRecord("loop"), CancellationToken.None).AsTask()).ToList();
+        await store.WaitForCalls(1);
+        store.Answer(0);
+        await first;
+        await store.WaitForCalls(2); // the three, in one call
+        var waiting = coalescer.Enqueue(NewRecord("waiting"), CancellationToken.None).AsTask(); // one gathered: fewer than three
+        // Each of the three submits again the moment it goes on, as a caller in a loop does.
+        var again = loop.Select(t => t.ContinueWith(_ => coalescer.Enqueue(NewRecord("again"), CancellationToken.None).AsTask(),
+            TaskContinuationOptions.ExecuteSynchronously).Unwrap()).ToList();
+        store.Answer(1);
+        await store.WaitForCalls(3);
+        Assert.Equal(["waiting", "again", "again", "again"], store.Calls[2].Batch.Select(r => r.Type)); // one call, not one for "waiting" alone
+        store.Answer(2);
+        Assert.Equal("waiting", Assert.Single(await waiting).Task.Type);
+        foreach (var a in again) Assert.Equal("again", Assert.Single(await a).Task.Type);
+        Assert.Equal(3, coalescer.Calls);
+    }
+
+    [Fact]
+    public async Task A_batch_past_the_inline_limit_goes_on_in_runs_and_every_caller_gets_its_own_outcome()
+    {
+        var store = new HeldStore();
+        var coalescer = new EnqueueCoalescer(store.Send, maxInFlight: 1);
+        var first = coalescer.Enqueue(NewRecord(), CancellationToken.None);
+        var records = Enumerable.Range(0, 2 * EnqueueCoalescer.ResumedInline + 3).Select(_ => NewRecord()).ToList();
+        var gathered = records.Select(r => coalescer.Enqueue(r, CancellationToken.None).AsTask()).ToList();
+        var threads = gathered.Select(g => g.ContinueWith(_ => Environment.CurrentManagedThreadId, TaskContinuationOptions.ExecuteSynchronously)).ToList();
+        store.Answer(0);
+        await first;
+        await store.WaitForCalls(2);
+        store.Answer(1);
+        for (var k = 0; k < records.Count; k++) Assert.Same(records[k], Assert.Single(await gathered[k]).Task);
+        var firstRun = await Task.WhenAll(threads.Take(EnqueueCoalescer.ResumedInline));
+        Assert.Single(firstRun.Distinct()); // the first run on the answering thread, one after the other
+    }
+
+    [Fact]
+    public async Task A_batch_the_store_answers_at_once_still_gives_each_caller_its_own_outcome()
+    {
+        var store = new HeldStore();
+        var atOnce = false;
+        var coalescer = new EnqueueCoalescer((batch, ct) => Volatile.Read(ref atOnce)
+            ? new ValueTask<IReadOnlyList<EnqueueResult>>([.. batch.Select(r => new EnqueueResult(r, true))])
+            : store.Send(batch, ct), maxInFlight: 1);
+        var first = coalescer.Enqueue(NewRecord(), CancellationToken.None);
+        var records = Enumerable.Range(0, 3).Select(_ => NewRecord()).ToList();
+        var gathered = records.Select(r => coalescer.Enqueue(r, CancellationToken.None).AsTask()).ToList();
+        Volatile.Write(ref atOnce, true);
+        store.Answer(0);
+        await first;
+        for (var k = 0; k < records.Count; k++) Assert.Same(records[k], Assert.Single(await gathered[k]).Task);
+        Assert.Equal(2, coalescer.Calls);
+    }
+
+    [Fact]
     public async Task A_caller_cancelled_while_gathered_is_never_sent()
     {
         var store = new HeldStore();
@@ -183,9 +262,10 @@ public sealed class EnqueueCoalescerTests
         store.Answer(2);
         Assert.True(Assert.Single(await late).Created);
 
-        // Nothing stuck in flight after a failure.
+        // Nothing stuck in flight after a failure (sent at once, or, when this test went on inside
+        // the last call's resumption, right after it).
         var lone = coalescer.Enqueue(NewRecord(), CancellationToken.None);
-        Assert.Equal(4, store.Count);
+        await store.WaitForCalls(4);
         store.Answer(3);
         await lone;
     }
