@@ -112,10 +112,11 @@ internal static class LimitOps
     public static List<(long RowId, string? Held)> Pick(WriteContext ctx, string queue, List<QueueLimit> limits, int want, DateTimeOffset now)
     {
         var nowTicks = Ticks(now);
-        var usage = new Dictionary<string, Usage>(StringComparer.Ordinal);
+        // limits: keyed by (limit name, key value), so that a lookup per task builds no slot string.
+        var usage = new Dictionary<(string Name, string Key), Usage>();
         Usage Get(QueueLimit l, string key)
         {
-            var slot = Slot(l.Name, key);
+            var slot = (l.Name, key);
             if (usage.TryGetValue(slot, out var u)) return u;
             var cmd = ctx.Command("TaskLease.Usage");
             cmd.Set("$queue", queue);
@@ -153,7 +154,7 @@ internal static class LimitOps
         }
 
         var picked = new List<(long, string?)>();
-        var heldJson = new Dictionary<string, string>(StringComparer.Ordinal); // limits: a task's one slot -> its JSON, serialized once per call
+        var heldJson = new Dictionary<(string Name, string Key), string>(); // limits: a task's one slot -> its JSON, serialized once per call
         var keyed = limits.Where(l => l.Key is not null).ToList();
         var usesArgs = keyed.Exists(l => l.Key!.StartsWith("args.", StringComparison.Ordinal));
         // limits: when every keyed limit reads one and the same metadata field (per tenant, say), the pick
@@ -168,13 +169,13 @@ internal static class LimitOps
         // (TaskLease.UsageMany) instead of one Usage read per slot; a key read from args is read by Get.
         void Prefetch(List<(long RowId, string? Metadata, string Args, string? Key)> candidates)
         {
-            var missing = new Dictionary<string, (QueueLimit Limit, string Key)>(StringComparer.Ordinal);
+            var missing = new Dictionary<(string Name, string Key), (QueueLimit Limit, string Key)>();
             foreach (var c in candidates)
             {
                 var metadata = keyPath is null ? Metadata(c.Metadata) : TaskRecord.EmptyMetadata;
                 foreach (var l in keyed)
                     if (l.Key!.StartsWith("metadata.", StringComparison.Ordinal) && (keyPath is null ? QueueLimit.KeyOf(l.Key, metadata, default) : c.Key) is { } key
-                        && Slot(l.Name, key) is var slot && !usage.ContainsKey(slot))
+                        && (l.Name, key) is var slot && !usage.ContainsKey(slot))
                         missing.TryAdd(slot, (l, key));
             }
             if (missing.Count < 2) return; // Get reads one alone as cheaply
@@ -188,9 +189,9 @@ internal static class LimitOps
             var cmd = ctx.Command("TaskLease.UsageMany");
             cmd.Set("$queue", queue);
             cmd.Set("$slots", Encoding.UTF8.GetString(json.WrittenSpan));
-            var found = new Dictionary<string, Usage>(StringComparer.Ordinal);
+            var found = new Dictionary<(string Name, string Key), Usage>();
             using (var r = cmd.ExecuteReader())
-                while (r.Read()) found[Slot(r.GetString(0), r.GetString(1))] = new Usage(r.GetInt64(2), r.GetInt64(3), r.GetInt64(4));
+                while (r.Read()) found[(r.GetString(0), r.GetString(1))] = new Usage(r.GetInt64(2), r.GetInt64(3), r.GetInt64(4));
             foreach (var (slot, (l, _)) in missing)
             {
                 var u = found.GetValueOrDefault(slot) ?? new Usage(0, 0, 0);
@@ -204,6 +205,8 @@ internal static class LimitOps
         // task again counted the picked ones twice (the lease asked for more than the queue held).
         var read = 0;
         var parkedAny = false;
+        var held = new List<(string Name, string Key)>(limits.Count); // limits: one pair of lists per call, cleared per task
+        var slots = new List<(QueueLimit Limit, string Key, Usage Usage)>(limits.Count);
         while (picked.Count < budget && read < TaskDefaults.MaxLeaseBatch)
         {
             var need = budget - picked.Count;
@@ -225,8 +228,8 @@ internal static class LimitOps
             foreach (var (rowId, metadataJson, argsJson, pickedKey) in candidates)
             {
                 if (picked.Count >= budget) break;
-                var held = new List<string>(limits.Count);
-                var slots = new List<(QueueLimit Limit, string Key, Usage Usage)>(limits.Count);
+                held.Clear();
+                slots.Clear();
                 (QueueLimit Limit, string Key, Usage Usage, long Until)? block = null;
                 if (keyed.Count > 0)
                 {
@@ -255,13 +258,13 @@ internal static class LimitOps
                     if (l.Key is null) slots.Add((l, "", Get(l, "")));
                 foreach (var (l, key, u) in slots)
                 {
-                    if (l.Concurrency is not null) { u.Running++; held.Add(Slot(l.Name, key)); }
+                    if (l.Concurrency is not null) { u.Running++; held.Add((l.Name, key)); }
                     if (l.Rate is not null) u.WindowCount++;
                     u.Dirty = true;
                 }
                 string? heldText = null;
-                if (held.Count == 1) { if (!heldJson.TryGetValue(held[0], out heldText)) heldJson[held[0]] = heldText = JsonSerializer.Serialize(held); }
-                else if (held.Count > 1) heldText = JsonSerializer.Serialize(held);
+                if (held.Count == 1) { if (!heldJson.TryGetValue(held[0], out heldText)) heldJson[held[0]] = heldText = JsonSerializer.Serialize(new[] { Slot(held[0].Name, held[0].Key) }); }
+                else if (held.Count > 1) heldText = JsonSerializer.Serialize(held.ConvertAll(h => Slot(h.Name, h.Key)));
                 picked.Add((rowId, heldText));
             }
             if (whole) break;
@@ -273,14 +276,13 @@ internal static class LimitOps
         using (var w = new Utf8JsonWriter(changed))
         {
             w.WriteStartArray();
-            foreach (var (slot, u) in usage)
+            foreach (var ((name, key), u) in usage)
             {
                 if (!u.Dirty) continue;
                 dirty++;
-                var sep = slot.IndexOf(SlotSeparator);
                 w.WriteStartArray();
-                w.WriteStringValue(slot.AsSpan(0, sep));
-                w.WriteStringValue(slot.AsSpan(sep + 1));
+                w.WriteStringValue(name);
+                w.WriteStringValue(key);
                 w.WriteNumberValue(u.Running);
                 w.WriteNumberValue(u.WindowStart);
                 w.WriteNumberValue(u.WindowCount);
