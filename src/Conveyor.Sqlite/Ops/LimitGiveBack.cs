@@ -38,6 +38,7 @@ internal sealed class LimitGiveBack
             var parked = ctx.Command("TaskCompleteMany.Parked");
             parked.Set("$queue", queue);
             var anyParked = parked.ExecuteScalar() is not null;
+            var wake = false; // limits: only a task put back in line or a queue-wide slot freed has a leaser to wake
             foreach (var (slot, n) in slots)
             {
                 var sep = slot.IndexOf(LimitOps.SlotSeparator, StringComparison.Ordinal);
@@ -48,16 +49,19 @@ internal sealed class LimitGiveBack
                 give.Set("$key", slot[(sep + 1)..]);
                 give.Set("$n", n);
                 give.ExecuteNonQuery();
+                if (sep == slot.Length - 1) wake = true; // a queue-wide limit's slot: its leasers wait with nothing parked
                 if (!anyParked) continue;
                 var unpark = ctx.Command("TaskCompleteMany.Unpark");
                 unpark.Set("$queue", queue);
                 unpark.Set("$slot", slot);
                 unpark.Set("$n", n);
-                unpark.ExecuteNonQuery();
+                if (unpark.ExecuteNonQuery() > 0) wake = true;
             }
-            // Once per queue and batch (the TEMP trigger limits_wake leaves succeeded tasks to this): a
-            // queue-wide limit parks nothing, but its blocked leasers wait for the slot.
-            ctx.Wake(queue);
+            // Once per queue and batch (the TEMP trigger limits_wake leaves succeeded tasks to this), and only
+            // when a parked task went back in line or a queue-wide slot freed (a queue-wide limit parks
+            // nothing, but its blocked leasers wait for the slot): a keyed limit that blocked nobody wakes
+            // no leaser, as on Redis (limits_flush).
+            if (wake) ctx.Wake(queue);
         }
     }
 }

@@ -47,11 +47,32 @@ internal static class LimitOps
     {
         var cmd = ctx.Command("TaskLease.Limits");
         cmd.Set("$queue", queue);
-        List<QueueLimit>? limits = null;
-        using var reader = cmd.ExecuteReader();
-        while (reader.Read()) (limits ??= []).Add(Parsed(reader.GetString(0)));
+        string[]? texts = null;
+        var n = 0;
+        using (var reader = cmd.ExecuteReader())
+            while (reader.Read())
+            {
+                if (texts is null) texts = new string[QueueLimit.MaxLimitsPerQueue];
+                else if (n == texts.Length) Array.Resize(ref texts, n * 2);
+                texts[n++] = reader.GetString(0);
+            }
+        if (texts is null) return null;
+        // limits: the queue's definitions as the last lease read them, parsed, reused while the texts read
+        // now are the same (the read itself is the check: a change by any process on the file is seen at
+        // the next lease), so a lease parses nothing and allocates one list less.
+        if (LoadedByQueue.TryGetValue(queue, out var last) && last.Texts.Length == n && last.Texts.AsSpan().SequenceEqual(texts.AsSpan(0, n)))
+            return last.Limits;
+        var limits = new List<QueueLimit>(n);
+        for (var i = 0; i < n; i++) limits.Add(Parsed(texts[i]));
+        if (LoadedByQueue.Count >= 4096) LoadedByQueue.Clear();
+        LoadedByQueue[queue] = new Loaded(texts[..n], limits);
         return limits;
     }
+
+    private sealed record Loaded(string[] Texts, List<QueueLimit> Limits);
+
+    // limits: per queue name (two files with one queue name compare their texts, so they cannot mix up).
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Loaded> LoadedByQueue = new(StringComparer.Ordinal);
 
     // limits: the definitions a lease reads, parsed once per text (a QueueLimit is immutable); bounded,
     // since a definition changes only through QueueLimitSet.
@@ -91,10 +112,11 @@ internal static class LimitOps
     public static List<(long RowId, string? Held)> Pick(WriteContext ctx, string queue, List<QueueLimit> limits, int want, DateTimeOffset now)
     {
         var nowTicks = Ticks(now);
-        var usage = new Dictionary<string, Usage>(StringComparer.Ordinal);
+        // limits: keyed by (limit name, key value), so that a lookup per task builds no slot string.
+        var usage = new Dictionary<(string Name, string Key), Usage>();
         Usage Get(QueueLimit l, string key)
         {
-            var slot = Slot(l.Name, key);
+            var slot = (l.Name, key);
             if (usage.TryGetValue(slot, out var u)) return u;
             var cmd = ctx.Command("TaskLease.Usage");
             cmd.Set("$queue", queue);
@@ -132,24 +154,28 @@ internal static class LimitOps
         }
 
         var picked = new List<(long, string?)>();
-        var heldJson = new Dictionary<string, string>(StringComparer.Ordinal); // limits: a task's one slot -> its JSON, serialized once per call
+        var heldJson = new Dictionary<(string Name, string Key), string>(); // limits: a task's one slot -> its JSON, serialized once per call
         var keyed = limits.Where(l => l.Key is not null).ToList();
         var usesArgs = keyed.Exists(l => l.Key!.StartsWith("args.", StringComparison.Ordinal));
+        // limits: when every keyed limit reads one and the same metadata field (per tenant, say), the pick
+        // extracts its value in SQL (TaskLease.PickLimitedKey), so the lease neither reads a candidate's
+        // metadata text nor parses it.
+        var keyPath = usesArgs ? null : OneMetadataPath(keyed);
         var parsedMetadata = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
         IReadOnlyDictionary<string, string> Metadata(string? json) => json is null ? TaskRecord.EmptyMetadata
             : parsedMetadata.TryGetValue(json, out var known) ? known
             : parsedMetadata[json] = JsonSerializer.Deserialize<Dictionary<string, string>>(json, ConveyorJson.Options) ?? TaskRecord.EmptyMetadata;
         // limits: the usage rows of every metadata key the candidates count in, read in one statement
         // (TaskLease.UsageMany) instead of one Usage read per slot; a key read from args is read by Get.
-        void Prefetch(List<(long RowId, string? Metadata, string Args)> candidates)
+        void Prefetch(List<(long RowId, string? Metadata, string Args, string? Key)> candidates)
         {
-            var missing = new Dictionary<string, (QueueLimit Limit, string Key)>(StringComparer.Ordinal);
+            var missing = new Dictionary<(string Name, string Key), (QueueLimit Limit, string Key)>();
             foreach (var c in candidates)
             {
-                var metadata = Metadata(c.Metadata);
+                var metadata = keyPath is null ? Metadata(c.Metadata) : TaskRecord.EmptyMetadata;
                 foreach (var l in keyed)
-                    if (l.Key!.StartsWith("metadata.", StringComparison.Ordinal) && QueueLimit.KeyOf(l.Key, metadata, default) is { } key
-                        && Slot(l.Name, key) is var slot && !usage.ContainsKey(slot))
+                    if (l.Key!.StartsWith("metadata.", StringComparison.Ordinal) && (keyPath is null ? QueueLimit.KeyOf(l.Key, metadata, default) : c.Key) is { } key
+                        && (l.Name, key) is var slot && !usage.ContainsKey(slot))
                         missing.TryAdd(slot, (l, key));
             }
             if (missing.Count < 2) return; // Get reads one alone as cheaply
@@ -163,9 +189,9 @@ internal static class LimitOps
             var cmd = ctx.Command("TaskLease.UsageMany");
             cmd.Set("$queue", queue);
             cmd.Set("$slots", Encoding.UTF8.GetString(json.WrittenSpan));
-            var found = new Dictionary<string, Usage>(StringComparer.Ordinal);
+            var found = new Dictionary<(string Name, string Key), Usage>();
             using (var r = cmd.ExecuteReader())
-                while (r.Read()) found[Slot(r.GetString(0), r.GetString(1))] = new Usage(r.GetInt64(2), r.GetInt64(3), r.GetInt64(4));
+                while (r.Read()) found[(r.GetString(0), r.GetString(1))] = new Usage(r.GetInt64(2), r.GetInt64(3), r.GetInt64(4));
             foreach (var (slot, (l, _)) in missing)
             {
                 var u = found.GetValueOrDefault(slot) ?? new Usage(0, 0, 0);
@@ -179,35 +205,40 @@ internal static class LimitOps
         // task again counted the picked ones twice (the lease asked for more than the queue held).
         var read = 0;
         var parkedAny = false;
+        var held = new List<(string Name, string Key)>(limits.Count); // limits: one pair of lists per call, cleared per task
+        var slots = new List<(QueueLimit Limit, string Key, Usage Usage)>(limits.Count);
         while (picked.Count < budget && read < TaskDefaults.MaxLeaseBatch)
         {
             var need = budget - picked.Count;
-            var cmd = ctx.Command("TaskLease.PickLimited");
+            var cmd = ctx.Command(keyPath is null ? "TaskLease.PickLimited" : "TaskLease.PickLimitedKey");
             cmd.Set("$queue", queue);
+            if (keyPath is not null) cmd.Set("$path", keyPath);
             var n = Math.Min(TaskDefaults.MaxLeaseBatch, picked.Count + need + (parkedAny ? 16 : 0));
-            var candidates = new List<(long RowId, string? Metadata, string Args)>(n - picked.Count);
+            var candidates = new List<(long RowId, string? Metadata, string Args, string? Key)>(n - picked.Count);
             var rows = 0;
             using (var r = cmd.ExecuteReader())
                 while (rows < n && r.Read())
-                    if (rows++ >= picked.Count) candidates.Add((r.GetInt64(0), r.IsDBNull(1) ? null : r.GetString(1), usesArgs ? r.GetString(2) : "")); // args only when a limit reads them
+                    if (rows++ >= picked.Count)
+                        candidates.Add(keyPath is not null ? (r.GetInt64(0), null, "", r.IsDBNull(1) ? null : r.GetString(1))
+                            : (r.GetInt64(0), r.IsDBNull(1) ? null : r.GetString(1), usesArgs ? r.GetString(2) : "", null)); // args only when a limit reads them
             read = rows;
             var whole = rows < n; // the line holds no more than this
             if (candidates.Count == 0) break;
             if (keyed.Count > 0) Prefetch(candidates);
-            foreach (var (rowId, metadataJson, argsJson) in candidates)
+            foreach (var (rowId, metadataJson, argsJson, pickedKey) in candidates)
             {
                 if (picked.Count >= budget) break;
-                var held = new List<string>(limits.Count);
-                var slots = new List<(QueueLimit Limit, string Key, Usage Usage)>(limits.Count);
+                held.Clear();
+                slots.Clear();
                 (QueueLimit Limit, string Key, Usage Usage, long Until)? block = null;
                 if (keyed.Count > 0)
                 {
                     // Parsed once per distinct metadata text (tasks of one tenant share it); args only when a limit reads them.
-                    var metadata = Metadata(metadataJson);
+                    var metadata = keyPath is null ? Metadata(metadataJson) : TaskRecord.EmptyMetadata;
                     using var args = usesArgs ? JsonDocument.Parse(argsJson) : null;
                     foreach (var l in keyed)
                     {
-                        if (QueueLimit.KeyOf(l.Key, metadata, args?.RootElement ?? default) is not { } key) continue;
+                        if ((keyPath is null ? QueueLimit.KeyOf(l.Key, metadata, args?.RootElement ?? default) : pickedKey) is not { } key) continue;
                         var u = Get(l, key);
                         if (Blocked(l, u) is { } until) { block = (l, key, u, until); break; }
                         slots.Add((l, key, u));
@@ -227,13 +258,13 @@ internal static class LimitOps
                     if (l.Key is null) slots.Add((l, "", Get(l, "")));
                 foreach (var (l, key, u) in slots)
                 {
-                    if (l.Concurrency is not null) { u.Running++; held.Add(Slot(l.Name, key)); }
+                    if (l.Concurrency is not null) { u.Running++; held.Add((l.Name, key)); }
                     if (l.Rate is not null) u.WindowCount++;
                     u.Dirty = true;
                 }
                 string? heldText = null;
-                if (held.Count == 1) { if (!heldJson.TryGetValue(held[0], out heldText)) heldJson[held[0]] = heldText = JsonSerializer.Serialize(held); }
-                else if (held.Count > 1) heldText = JsonSerializer.Serialize(held);
+                if (held.Count == 1) { if (!heldJson.TryGetValue(held[0], out heldText)) heldJson[held[0]] = heldText = JsonSerializer.Serialize(new[] { Slot(held[0].Name, held[0].Key) }); }
+                else if (held.Count > 1) heldText = JsonSerializer.Serialize(held.ConvertAll(h => Slot(h.Name, h.Key)));
                 picked.Add((rowId, heldText));
             }
             if (whole) break;
@@ -245,14 +276,13 @@ internal static class LimitOps
         using (var w = new Utf8JsonWriter(changed))
         {
             w.WriteStartArray();
-            foreach (var (slot, u) in usage)
+            foreach (var ((name, key), u) in usage)
             {
                 if (!u.Dirty) continue;
                 dirty++;
-                var sep = slot.IndexOf(SlotSeparator);
                 w.WriteStartArray();
-                w.WriteStringValue(slot.AsSpan(0, sep));
-                w.WriteStringValue(slot.AsSpan(sep + 1));
+                w.WriteStringValue(name);
+                w.WriteStringValue(key);
                 w.WriteNumberValue(u.Running);
                 w.WriteNumberValue(u.WindowStart);
                 w.WriteNumberValue(u.WindowCount);
@@ -269,6 +299,23 @@ internal static class LimitOps
             put.ExecuteNonQuery();
         }
         return picked;
+    }
+
+    /// <summary>
+    /// limits: the JSON path (<c>$."field"</c>) of the one metadata field every keyed limit reads, or null
+    /// when they read several, args, or a field a path could not name plainly (the pick then reads the
+    /// metadata text and parses it, as before).
+    /// </summary>
+    private static string? OneMetadataPath(List<QueueLimit> keyed)
+    {
+        string? field = null;
+        foreach (var l in keyed)
+        {
+            if (!l.Key!.StartsWith("metadata.", StringComparison.Ordinal) || QueueLimit.KeyField(l.Key) is not { } f) return null;
+            if (field is not null && f != field) return null;
+            field = f;
+        }
+        return field is null ? null : "$.\"" + field + "\"";
     }
 
     /// <summary>

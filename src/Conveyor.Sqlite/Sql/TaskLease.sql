@@ -70,6 +70,15 @@ SELECT rowid, metadata, args FROM tasks WHERE state = 'pending' AND queue = $que
     AND NOT EXISTS (SELECT 1 FROM queues WHERE name = $queue AND paused = 1)
 ORDER BY priority DESC, seq LIMIT 1000;
 
+-- name: PickLimitedKey
+-- As PickLimited when every keyed limit of the queue reads one metadata field (LimitOps.OneMetadataPath):
+-- its value is extracted here, so the lease neither reads nor parses the metadata text. Parameters:
+-- $queue, $path (a JSON path, $."field"). Result: rowid, the field's value (NULL: the task has none), in
+-- lease order.
+SELECT rowid, metadata ->> $path FROM tasks WHERE state = 'pending' AND queue = $queue AND limit_wait IS NULL
+    AND NOT EXISTS (SELECT 1 FROM queues WHERE name = $queue AND paused = 1)
+ORDER BY priority DESC, seq LIMIT 1000;
+
 -- name: Usage
 -- Parameters: $queue, $name, $key. Result: running, window_start, window_count (no row: all zero).
 SELECT running, window_start, window_count FROM limit_usage WHERE queue = $queue AND name = $name AND key = $key;
