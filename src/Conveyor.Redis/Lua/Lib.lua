@@ -51,6 +51,20 @@ local LEASE_READ = { "ty", "pr", "at", "sp", "ar", "sf", "hi" }
 local NEXT_ATTEMPT = { [false] = "1", ["0"] = "1", ["1"] = "2", ["2"] = "3", ["3"] = "4", ["4"] = "5", ["5"] = "6",
   ["6"] = "7", ["7"] = "8", ["8"] = "9" }
 
+-- A lease's read of one task completed (h: the HMGET of LEASE_READ's fields, in its order): "er" is
+-- read and "pg" deleted only when "hi" is there (see LEASE_READ), then the id goes in h[9]. Shared by
+-- TaskLease, TaskLeaseByIds and park_handoff.
+local function lease_read_done(tkey, id, h)
+  if h[7] then
+    h[8] = redis.call("HGET", tkey, "er")
+    redis.call("HDEL", tkey, "pg")
+  else
+    h[8] = false
+  end
+  h[9] = id
+  return h
+end
+
 local BACKOFF_WIRE = { e = "exponential", f = "fixed", n = "none" }
 
 -- memory: a task's scheduled_for ms (a string) from its "sf" and "sp" values: "sf" when the hash has
@@ -676,14 +690,7 @@ local function park_handoff(P, ready, ix, meta, q, nows, evs)
     local tkey = P .. id
     -- TaskLease's read list and attempt step, written out: the enqueue script then builds neither
     -- table on every call (only a queue with parks ever gets here).
-    local h = redis.call("HMGET", tkey, "ty", "pr", "at", "sp", "ar", "sf", "hi")
-    if h[7] then
-      h[8] = redis.call("HGET", tkey, "er")
-      redis.call("HDEL", tkey, "pg")
-    else
-      h[8] = false
-    end
-    h[9] = id
+    local h = lease_read_done(tkey, id, redis.call("HMGET", tkey, "ty", "pr", "at", "sp", "ar", "sf", "hi"))
     local at = string.format("%d", (tonumber(h[3]) or 0) + 1)
     local dl = string.format("%d", now + tonumber(lms))
     redis.call("HSET", tkey, "st", "running", "at", at, "tk", tok, "dl", dl, "wk", worker, "sa", nows)

@@ -44,13 +44,7 @@ for i = 1, #popped, step do
   local tkey = P .. id
   -- Read once, write once, and answer with the read values only (.NET derives what was written).
   local h = step == 4 and popped[i + 3] or redis.call("HMGET", tkey, unpack(LEASE_READ)) -- limits: read by limits_pick
-  if h[7] then
-    h[8] = redis.call("HGET", tkey, "er")
-    redis.call("HDEL", tkey, "pg")
-  else
-    h[8] = false
-  end
-  h[9] = id
+  lease_read_done(tkey, id, h)
   local at = NEXT_ATTEMPT[h[3]] or string.format("%d", (tonumber(h[3]) or 0) + 1)
   local tok = ARGV[6] .. string.format("%d", #res)
   if step == 4 then -- limits: the slots this attempt holds ("" none: an older attempt's never count)

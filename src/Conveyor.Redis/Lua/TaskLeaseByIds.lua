@@ -121,13 +121,7 @@ for i = 8, #ARGV do
   end
   if ready then
     local h = redis.call("HMGET", tkey, unpack(LEASE_READ))
-    if h[7] then
-      h[8] = redis.call("HGET", tkey, "er")
-      redis.call("HDEL", tkey, "pg")
-    else
-      h[8] = false
-    end
-    h[9] = id
+    lease_read_done(tkey, id, h)
     local at = NEXT_ATTEMPT[h[3]] or string.format("%d", (tonumber(h[3]) or 0) + 1)
     local tok = ARGV[5] .. string.format("%d", i - 7)
     if lh then

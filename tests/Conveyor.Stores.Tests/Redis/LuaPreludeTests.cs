@@ -22,7 +22,7 @@ public sealed class LuaPreludeTests(RedisServerFixture redis) : IClassFixture<Re
     {
         var prelude = ScriptCatalog.Prelude;
         // ready_score uses BAND; nothing here uses the history or backoff helpers.
-        Assert.Equal(["BAND", "IX", "ev_add", "ev_flush", "ix_add", "park_handoff", "park_payload", "qtag", "ready_score", "task_fields", "wake_leasers", "zadd_many"], // IX, ix_add: redis-index; task_fields: memory; park_*: parked
+        Assert.Equal(["BAND", "IX", "ev_add", "ev_flush", "ix_add", "lease_read_done", "park_handoff", "park_payload", "qtag", "ready_score", "task_fields", "wake_leasers", "zadd_many"], // IX, ix_add: redis-index; task_fields: memory; park_*, lease_read_done: parked
             prelude.Needed(ScriptCatalog.ReadResource("TaskEnqueueMany")).Order(StringComparer.Ordinal));
         // promote_due brings what it calls.
         var maintenance = prelude.Needed(ScriptCatalog.ReadResource("MaintenanceRun"));
