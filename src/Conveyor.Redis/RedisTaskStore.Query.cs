@@ -79,10 +79,10 @@ public sealed partial class RedisTaskStore
     /// </summary>
     public async ValueTask<TaskRecord?> TaskWait(string id, TimeSpan timeout, CancellationToken ct = default)
     {
-        var deadline = _time.GetTimestamp() + (long)(Math.Max(0, timeout.TotalSeconds) * _time.TimestampFrequency);
-        if (!await SubscribedWithin(deadline, ct).ConfigureAwait(false))
+        var deadline = _time.GetUtcNow() + (timeout > TimeSpan.Zero ? timeout : TimeSpan.Zero);
+        if (!await SubscribedBy(deadline, ct).ConfigureAwait(false))
             return await TaskGet(id, ct).ConfigureAwait(false); // the wait ran out while Redis was away: what it holds now (or 503)
-        timeout = _time.GetElapsedTime(_time.GetTimestamp(), deadline);
+        timeout = deadline - _time.GetUtcNow();
         using var waiter = _events.RegisterWaiter(id);
         var task = await TaskGet(id, ct).ConfigureAwait(false);
         if (task is null || task.State.IsTerminal() || timeout <= TimeSpan.Zero) return task;
@@ -97,10 +97,11 @@ public sealed partial class RedisTaskStore
     /// <summary>
     /// The events subscription has its own connection, which can come back a moment after the one
     /// commands use (a broker answers /readyz 200 and a submit 201 while it is still reconnecting): a
-    /// wait tries to subscribe again every 100 ms until its own deadline rather than answering 503 for
-    /// a store that is back. False when the deadline passed first.
+    /// wait tries to subscribe again, as a lease does (WaitReconnected: at the next reconnect or within
+    /// 250 ms), until its own deadline rather than answering 503 for a store that is back. False when
+    /// the deadline passed first; a store that is closing answers as before.
     /// </summary>
-    private async Task<bool> SubscribedWithin(long deadline, CancellationToken ct)
+    private async Task<bool> SubscribedBy(DateTimeOffset deadline, CancellationToken ct)
     {
         while (true)
         {
@@ -109,13 +110,10 @@ public sealed partial class RedisTaskStore
                 await _events.EnsureSubscribed().ConfigureAwait(false);
                 return true;
             }
-            catch (Exception e) when (StoreUnreachableException.IsUnreachable(e) && _time.GetTimestamp() < deadline)
+            catch (Exception e) when (StoreUnreachableException.IsUnreachable(e) && !_closing.IsCancellationRequested)
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(100), _time, ct).ConfigureAwait(false);
-            }
-            catch (Exception e) when (StoreUnreachableException.IsUnreachable(e))
-            {
-                return false;
+                if (_time.GetUtcNow() >= deadline) return false;
+                await WaitReconnected(deadline - _time.GetUtcNow(), ct).ConfigureAwait(false);
             }
         }
     }
