@@ -144,10 +144,14 @@ public sealed partial class RedisTaskStore : ITaskStore
 
     /// <summary>
     /// Retries an operation that is safe to repeat (reads; enqueue, which skips ids already stored)
-    /// when the connection dropped under it. Transitions are never retried blindly.
+    /// when the connection dropped under it. Transitions are never retried blindly. The outcome of the
+    /// whole is unknown when any attempt's was: an enqueue sent just before Redis died may be stored
+    /// (AOF) though the retries after it were never sent, and answering those retries' "nothing was
+    /// stored" (503) would tell the client a stored task was refused (the loss checker caught it).
     /// </summary>
     private static async Task<T> Idempotent<T>(Func<Task<T>> op, CancellationToken ct)
     {
+        var sentUnanswered = false;
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -156,8 +160,12 @@ public sealed partial class RedisTaskStore : ITaskStore
             }
             catch (Exception e) when (RedisErrors.Unreachable(e) is { } unreachable && !ct.IsCancellationRequested)
             {
+                sentUnanswered |= unreachable.OutcomeUnknown;
                 // A timeout has already cost the whole CommandTimeout: answer now rather than multiply it.
-                if (attempt >= 3 || RedisErrors.TimedOut(unreachable)) throw unreachable;
+                if (attempt >= 3 || RedisErrors.TimedOut(unreachable))
+                    throw sentUnanswered && !unreachable.OutcomeUnknown
+                        ? new StoreUnreachableException(unreachable.Message + "; an earlier try was sent and not answered, so it may have been applied", outcomeUnknown: true, unreachable)
+                        : unreachable;
                 await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), ct).ConfigureAwait(false);
             }
         }
