@@ -51,7 +51,7 @@ internal sealed record BenchReport
         if (Spread is { } spread)
             yield return spread.Line(Target);
         if (Redis is { } r)
-            yield return string.Create(c, $"Redis cost     target={Target} calls_per_task={r.CallsPerTask:F3} (enqueue_single={r.EnqueueSingleCallsPerTask:F3} enqueue_batch={r.EnqueueBatchCallsPerTask:F3} process={r.ProcessCallsPerTask:F3}) batch_path_calls_per_task={r.BatchPathCallsPerTask:F3} cpu_us_per_task={r.CpuMicrosPerTask:F1} (enqueue_single={r.EnqueueSingleCpuMicrosPerTask:F1} enqueue_batch={r.EnqueueBatchCpuMicrosPerTask:F1} process={r.ProcessCpuMicrosPerTask:F1}) bytes_per_pending_task={r.BytesPerPendingTask:F0}");
+            yield return string.Create(c, $"Redis cost     target={Target} calls_per_task={r.CallsPerTask:F3} (enqueue_single={r.EnqueueSingleCallsPerTask:F3} enqueue_batch={r.EnqueueBatchCallsPerTask:F3} process={r.ProcessCallsPerTask:F3}) batch_path_calls_per_task={r.BatchPathCallsPerTask:F3} cpu_us_per_task={r.CpuMicrosPerTask:F1} (enqueue_single={r.EnqueueSingleCpuMicrosPerTask:F1} enqueue_batch={r.EnqueueBatchCpuMicrosPerTask:F1} process={r.ProcessCpuMicrosPerTask:F1}) bytes_per_pending_task={r.BytesPerPendingTask:F0} script_us_per_task: enqueue_single={r.EnqueueSingleScriptMicrosPerTask:F1} enqueue_batch={r.EnqueueBatchScriptMicrosPerTask:F1} process={r.ProcessScriptMicrosPerTask:F1}");
     }
 }
 
@@ -87,6 +87,11 @@ internal sealed record RedisCost(double CallsPerTask, double EnqueueSingleCallsP
     public double EnqueueSingleCpuMicrosPerTask { get; init; }
     public double EnqueueBatchCpuMicrosPerTask { get; init; }
     public double ProcessCpuMicrosPerTask { get; init; }
+
+    /// <summary>enqueue3: of each phase's Redis CPU, the time spent running scripts (<c>INFO commandstats</c>; <see cref="RedisCostMeter"/>).</summary>
+    public double EnqueueSingleScriptMicrosPerTask { get; init; }
+    public double EnqueueBatchScriptMicrosPerTask { get; init; }
+    public double ProcessScriptMicrosPerTask { get; init; }
 
     // A stored property (not a computed getter) so --json carries it: the JSON dialect skips read-only properties.
     public double BatchPathCallsPerTask { get; init; } = EnqueueBatchCallsPerTask + ProcessCallsPerTask;

@@ -25,6 +25,15 @@ namespace Conveyor.Cli.Bench;
 /// <b>CPU</b> is <c>used_cpu_user + used_cpu_sys</c> of <c>INFO cpu</c>: Redis's whole process, so
 /// anything else using the same Redis during the run is charged to the bench.
 /// </para>
+/// <para>
+/// <b>Script time</b> (enqueue3) is the <c>usec</c> of the script commands in <c>INFO commandstats</c>
+/// (<c>EVALSHA</c>, <c>EVAL</c>): the time Redis spent running scripts, their <c>redis.call</c>s
+/// included. What Redis's CPU holds beyond it is the rest of each command's life: reading and
+/// parsing it from the socket, writing its reply, pub/sub delivery, the system calls. So the two
+/// figures side by side tell a script's own work from what each round trip costs Redis. Redis
+/// times a command by the wall clock, so on a busy machine the script time also holds the moments
+/// Redis waited for a core, and can exceed the CPU figure.
+/// </para>
 /// </summary>
 internal sealed class RedisCostMeter : IAsyncDisposable
 {
@@ -52,13 +61,28 @@ internal sealed class RedisCostMeter : IAsyncDisposable
     {
         var info = await _server.InfoAsync("cpu").ConfigureAwait(false);
         var cpu = Field(info, "used_cpu_user") + Field(info, "used_cpu_sys");
+        var scripts = ScriptMicros(await _server.InfoAsync("commandstats").ConfigureAwait(false)) / 1e6;
         long ops = 0;
         foreach (var endpoint in _storeMux.GetEndPoints())
         {
             var counters = _storeMux.GetServer(endpoint).GetCounters();
             ops += counters.Interactive.OperationCount + counters.Subscription.OperationCount;
         }
-        return new Sample(ops, cpu);
+        return new Sample(ops, cpu) { ScriptSeconds = scripts };
+    }
+
+    /// <summary>The <c>usec</c> of every script command in an <c>INFO commandstats</c> answer ("calls=N,usec=M,…"), summed.</summary>
+    internal static double ScriptMicros(IGrouping<string, KeyValuePair<string, string>>[] commandStats)
+    {
+        double total = 0;
+        foreach (var kv in commandStats.SelectMany(g => g))
+        {
+            if (kv.Key is not ("cmdstat_evalsha" or "cmdstat_eval" or "cmdstat_evalsha_ro" or "cmdstat_eval_ro")) continue;
+            foreach (var part in kv.Value.Split(','))
+                if (part.StartsWith("usec=", StringComparison.Ordinal))
+                    total += double.Parse(part.AsSpan(5), CultureInfo.InvariantCulture);
+        }
+        return total;
     }
 
     /// <summary>
@@ -102,5 +126,9 @@ internal sealed class RedisCostMeter : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _probe.DisposeAsync();
 
-    internal readonly record struct Sample(long Operations, double CpuSeconds);
+    internal readonly record struct Sample(long Operations, double CpuSeconds)
+    {
+        /// <summary>Seconds Redis has spent running scripts (see the class summary).</summary>
+        public double ScriptSeconds { get; init; }
+    }
 }
