@@ -17,10 +17,12 @@ public sealed class DispatchTests
         using var release = new ManualResetEventSlim();
         var blocking = Signals.New<bool>();
         var quick = Signals.New<bool>();
+        var blockReturned = false;
         h.Handlers.Add("block", (System.Text.Json.JsonElement _, TaskContext _) =>
         {
             blocking.TrySetResult(true);
             release.Wait(WorkerHarness.Patience); // no await: the thread it started on stays taken
+            Volatile.Write(ref blockReturned, true);
             return ValueTask.FromResult<object?>(null);
         });
         h.Handlers.Add("quick", (System.Text.Json.JsonElement _, TaskContext _) =>
@@ -37,7 +39,7 @@ public sealed class DispatchTests
         try
         {
             await quick.Within("the second slot to lease and start a task while the first handler blocks its thread");
-            Assert.False(release.IsSet);
+            Assert.False(Volatile.Read(ref blockReturned), "the second task started only after the blocking handler returned");
         }
         finally
         {
