@@ -74,12 +74,13 @@ internal sealed class ParkHub : IDisposable
 
     private void OnHandoff(RedisValue message)
     {
-        var text = (string?)message;
-        if (text is null) return;
-        var nl = text.IndexOf('\n');
+        // w2pickup: only the first line (the token) is decoded, not the whole task the message carries.
+        var bytes = (byte[]?)message;
+        if (bytes is null) return;
+        var nl = Array.IndexOf(bytes, (byte)'\n');
         if (nl <= 0) return;
         // A park its waiter has withdrawn finds nothing here: the waiter's TaskUnpark answers the task.
-        if (_open.TryRemove(text[..nl], out var park)) park.Answer(message);
+        if (_open.TryRemove(System.Text.Encoding.UTF8.GetString(bytes, 0, nl), out var park)) park.Answer(bytes);
     }
 
     private void OnRestored(object? sender, ConnectionFailedEventArgs e)

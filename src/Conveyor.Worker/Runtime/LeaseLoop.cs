@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Conveyor.Store;
 using Microsoft.Extensions.Logging;
 
@@ -7,9 +6,9 @@ namespace Conveyor.Worker.Runtime;
 /// <summary>
 /// Sidekiq's Fetch: leases for free slots (plus the small prefetch of <see cref="WorkerRuntime.PrefetchAllowance"/>),
 /// as many as one call may take (the lease batch), and blocks in the store (Wait) instead of polling.
-/// Leased tasks go to the executors through a channel.
+/// Leased tasks go to the executors through <see cref="TaskDispatch"/>.
 /// </summary>
-internal sealed class LeaseLoop(WorkerRuntime runtime, ChannelWriter<LeasedTask> dispatch)
+internal sealed class LeaseLoop(WorkerRuntime runtime, TaskDispatch dispatch)
 {
     private static readonly TimeSpan[] ErrorDelays = [TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5)];
 
@@ -66,10 +65,12 @@ internal sealed class LeaseLoop(WorkerRuntime runtime, ChannelWriter<LeasedTask>
                     runtime.ReturnRoom(room);
                     throw;
                 }
-                foreach (var t in leased)
+                for (var i = 0; i < leased.Count; i++)
                 {
-                    runtime.Buffered(t, started);
-                    dispatch.TryWrite(t);
+                    runtime.Buffered(leased[i], started);
+                    // w2pickup: the last one starts on this thread (the loop goes on from the pool): no hop to its handler.
+                    if (i < leased.Count - 1) dispatch.Post(leased[i]);
+                    else await dispatch.StartLast(leased[i]);
                 }
                 if (leased.Count == 0 && !slotFree)
                 {
@@ -86,7 +87,7 @@ internal sealed class LeaseLoop(WorkerRuntime runtime, ChannelWriter<LeasedTask>
         }
         finally
         {
-            dispatch.TryComplete();
+            dispatch.Complete();
         }
     }
 }

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Threading.Channels;
 using Conveyor.Engine;
 using Conveyor.Json;
 using Conveyor.Model;
@@ -10,7 +9,7 @@ namespace Conveyor.Worker.Runtime;
 
 /// <summary>
 /// One executor per concurrency slot (Sidekiq's Processor): takes leased tasks from the dispatch
-/// channel, runs the handler with its token, and posts the outcome to the ack buffer. A long-lived
+/// (<see cref="TaskDispatch"/>), runs the handler with its token, and posts the outcome to the ack buffer. A long-lived
 /// loop per slot, not a Task per task. The handler runs inside the pool's middleware chain
 /// (<see cref="Middleware.HandlerPipeline"/>: its span, log scope and metrics, then the user's).
 /// </summary>
@@ -20,32 +19,29 @@ internal sealed class TaskExecutor(WorkerRuntime runtime, ExecutionSlot slot, Ta
 
     public ExecutionSlot Slot => slot;
 
-    public async Task RunAsync(ChannelReader<LeasedTask> dispatch)
+    public async Task RunAsync(TaskDispatch dispatch)
     {
-        while (await dispatch.WaitToReadAsync().ConfigureAwait(false))
+        while (await dispatch.Take().ConfigureAwait(false) is { } leased)
         {
-            while (dispatch.TryRead(out var leased))
+            try
             {
-                try
+                // Waited too long for a slot: the renewer handed it back already.
+                if (!runtime.Unbuffer(leased, out var leasedAt)) continue;
+                if (runtime.LeasingStopped)
                 {
-                    // Waited too long for a slot: the renewer handed it back already.
-                    if (!runtime.Unbuffer(leased, out var leasedAt)) continue;
-                    if (runtime.LeasingStopped)
-                    {
-                        // Leased but not started when the drain began: hand it back untouched, not charged.
-                        runtime.Acks.Post(new TaskReleaseParams(leased.Task.Id, leased.LeaseToken));
-                        continue;
-                    }
-                    await ExecuteAsync(leased, leasedAt).ConfigureAwait(false);
+                    // Leased but not started when the drain began: hand it back untouched, not charged.
+                    runtime.Acks.Post(new TaskReleaseParams(leased.Task.Id, leased.LeaseToken));
+                    continue;
                 }
-                catch (Exception ex)
-                {
-                    runtime.Logger.LogError(ex, "the executor failed around task {TaskId}", leased.Task.Id);
-                }
-                finally
-                {
-                    runtime.SlotFreed();
-                }
+                await ExecuteAsync(leased, leasedAt).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                runtime.Logger.LogError(ex, "the executor failed around task {TaskId}", leased.Task.Id);
+            }
+            finally
+            {
+                runtime.SlotFreed();
             }
         }
     }

@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Conveyor.Store;
 using Conveyor.Gateway;
 using Conveyor.Worker.Runtime;
@@ -68,13 +67,13 @@ public sealed class WorkerPool : IAsyncDisposable
             _runtime.Logger.LogWarning("worker {WorkerId} has no handlers: every task it leases will fail with unknown_type", WorkerId);
         await _heartbeater.BeatAsync(ct).ConfigureAwait(false);
 
-        var dispatch = Channel.CreateUnbounded<LeasedTask>(new UnboundedChannelOptions { SingleWriter = true });
+        var dispatch = new TaskDispatch();
         var pipeline = Worker.Middleware.HandlerPipeline.Build(_runtime.Handlers, _runtime.Time, _runtime.TaskLogger);
         _runtime.Acks.Start();
-        _executors = Task.WhenAll(_runtime.Slots.Select(s => Task.Run(() => new TaskExecutor(_runtime, s, pipeline).RunAsync(dispatch.Reader))));
+        _executors = Task.WhenAll(_runtime.Slots.Select(s => Task.Run(() => new TaskExecutor(_runtime, s, pipeline).RunAsync(dispatch))));
         _renewer = Task.Run(() => new LeaseRenewer(_runtime).RunAsync(_stopBackground.Token));
         _heartbeat = Task.Run(() => _heartbeater.RunAsync(_stopBackground.Token));
-        _leaseLoop = Task.Run(() => new LeaseLoop(_runtime, dispatch.Writer).RunAsync(_stopLeasing.Token));
+        _leaseLoop = Task.Run(() => new LeaseLoop(_runtime, dispatch).RunAsync(_stopLeasing.Token));
         _runtime.Logger.LogInformation("worker {WorkerId} started: queues {Queues}, concurrency {Concurrency}, handlers {Kinds}",
             WorkerId, string.Join(",", _runtime.Options.Queues), _runtime.Options.Concurrency, string.Join(",", _runtime.Handlers.Kinds));
     }
