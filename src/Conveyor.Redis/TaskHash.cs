@@ -69,11 +69,8 @@ internal static class TaskHash
             TimeSpan.FromMilliseconds(numbers[5]),
             DateTimeOffset.FromUnixTimeMilliseconds(numbers[6]),
             newline < 0 ? null : rest[(newline + 1)..].ToString(),
-            md.IsEmpty ? TaskRecord.EmptyMetadata : Metadata(md.ToString()));
+            MetadataJson.Parse(md)); // limits: read from the spec's own characters, no string in between
     }
-
-    private static IReadOnlyDictionary<string, string> Metadata(string json) =>
-        JsonSerializer.Deserialize<Dictionary<string, string>>(json, ConveyorJson.Options) ?? TaskRecord.EmptyMetadata;
 
     /// <summary>A task from a script's answer (task_fields in Lib.lua: the fields, then its id) in <paramref name="queue"/>.</summary>
     public static TaskRecord Read(RedisResult hash, string queue) => Read((RedisValue[])hash!, queue);

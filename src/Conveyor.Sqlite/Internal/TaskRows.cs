@@ -67,8 +67,7 @@ internal static class TaskRows
             Timeout = TimeSpan.FromTicks(r.GetInt64(o.Timeout)),
             IdempotencyKey = r.IsDBNull(o.IdempotencyKey) ? null : r.GetString(o.IdempotencyKey),
             UniqueKey = o.UniqueKey < 0 || r.IsDBNull(o.UniqueKey) ? null : r.GetString(o.UniqueKey),
-            Metadata = r.IsDBNull(o.Metadata) ? TaskRecord.EmptyMetadata
-                : JsonSerializer.Deserialize<Dictionary<string, string>>(r.GetString(o.Metadata), ConveyorJson.Options) ?? TaskRecord.EmptyMetadata,
+            Metadata = r.IsDBNull(o.Metadata) ? TaskRecord.EmptyMetadata : MetadataJson.Parse(r.GetString(o.Metadata)),
             Result = r.IsDBNull(o.Result) ? null : JsonSerializer.Deserialize<JsonElement>(r.GetString(o.Result)),
             Error = r.IsDBNull(o.Error) ? null : JsonSerializer.Deserialize<TaskError>(r.GetString(o.Error), ConveyorJson.Options),
             Progress = r.IsDBNull(o.Progress) ? null : JsonSerializer.Deserialize<TaskProgress>(r.GetString(o.Progress), ConveyorJson.Options),
