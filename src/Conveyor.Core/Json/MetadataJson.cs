@@ -20,6 +20,68 @@ public static class MetadataJson
         return TryPlain(json) ?? Serializer(json);
     }
 
+    /// <summary>
+    /// The JSON text of <paramref name="metadata"/>, as <see cref="JsonSerializer"/> with
+    /// <see cref="ConveyorJson.Options"/> writes it: built directly when no key or value holds a character
+    /// the serializer would escape (letters, digits and <c>-_.:/ </c> only: a tenant id, a traceparent),
+    /// else by the serializer.
+    /// </summary>
+    public static string Write(IReadOnlyDictionary<string, string> metadata)
+    {
+        var length = 2;
+        foreach (var (k, v) in metadata)
+        {
+            if (!Plain(k) || !Plain(v)) return JsonSerializer.Serialize(metadata, ConveyorJson.Options);
+            length += k.Length + v.Length + 6;
+        }
+        if (metadata.Count > 0) length--;
+        return string.Create(length, metadata, static (span, map) =>
+        {
+            var i = 0;
+            span[i++] = '{';
+            foreach (var (k, v) in map)
+            {
+                if (i > 1) span[i++] = ',';
+                span[i++] = '"'; k.CopyTo(span[i..]); i += k.Length; span[i++] = '"';
+                span[i++] = ':';
+                span[i++] = '"'; v.CopyTo(span[i..]); i += v.Length; span[i++] = '"';
+            }
+            span[i] = '}';
+        });
+    }
+
+    private static bool Plain(string s)
+    {
+        foreach (var c in s)
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':' or '/' or ' ')) return false;
+        return true;
+    }
+
+    /// <summary>
+    /// Reads the metadata of the tasks of one answer (a lease's tasks, a query's rows): tasks whose texts
+    /// are equal share one map (a map read here is never changed), so the tasks of a few tenants cost
+    /// one map per tenant and answer instead of one per task. It remembers the last 4 distinct texts;
+    /// one instance per answer (not thread-safe).
+    /// </summary>
+    public sealed class Batch
+    {
+        private readonly string?[] _texts = new string?[4];
+        private readonly IReadOnlyDictionary<string, string>?[] _maps = new IReadOnlyDictionary<string, string>?[4];
+        private int _next;
+
+        public IReadOnlyDictionary<string, string> Parse(ReadOnlySpan<char> json)
+        {
+            if (json.IsEmpty) return Model.TaskRecord.EmptyMetadata;
+            for (var i = 0; i < _texts.Length; i++)
+                if (_texts[i] is { } t && json.SequenceEqual(t)) return _maps[i]!;
+            var map = MetadataJson.Parse(json);
+            _texts[_next] = json.ToString();
+            _maps[_next] = map;
+            _next = (_next + 1) % _texts.Length;
+            return map;
+        }
+    }
+
     private static IReadOnlyDictionary<string, string> Serializer(ReadOnlySpan<char> json) =>
         JsonSerializer.Deserialize<Dictionary<string, string>>(json, ConveyorJson.Options) ?? Model.TaskRecord.EmptyMetadata;
 
