@@ -1,3 +1,4 @@
+using Conveyor.Json;
 using Conveyor.Redis.Scripts;
 using Conveyor.Store;
 using StackExchange.Redis;
@@ -91,10 +92,11 @@ public sealed partial class RedisTaskStore
             var answer = (RedisResult[])(await _scripts.Run(ScriptCatalog.TaskLease, keys, args).ConfigureAwait(false))!;
             var next = (long)answer[0];
             if (next > 0 && (nextDue == 0 || next < nextDue)) nextDue = next;
+            var metadata = answer.Length > 2 ? new MetadataJson.Batch() : null; // limits: tasks with equal metadata share one map
             for (var i = 1; i < answer.Length; i++)
             {
                 if (answer[i].Resp2Type != ResultType.Array) { parked = true; continue; } // parked: "parked"
-                var (task, token) = TaskHash.ReadLeased((RedisValue[])answer[i]!, written, i);
+                var (task, token) = TaskHash.ReadLeased((RedisValue[])answer[i]!, written, i, metadata);
                 leased.Add(new LeasedTask(task, token, task.LeaseDeadline ?? DateTimeOffset.FromUnixTimeMilliseconds(0)));
             }
         }

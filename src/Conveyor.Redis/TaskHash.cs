@@ -35,7 +35,7 @@ internal static class TaskHash
     /// </summary>
     public static string Spec(TaskRecord t)
     {
-        var md = t.Metadata.Count == 0 ? "" : JsonSerializer.Serialize(t.Metadata, ConveyorJson.Options);
+        var md = t.Metadata.Count == 0 ? "" : MetadataJson.Write(t.Metadata); // limits: no serializer for a plain map
         var spec = string.Create(CultureInfo.InvariantCulture,
             $"{t.MaxAttempts}|{BackoffLetter(t.Backoff.Kind)}|{Ms(t.Backoff.Base)}|{t.Backoff.Factor:R}|{Ms(t.Backoff.Cap)}|{Ms(t.Timeout)}|{t.CreatedAt.ToUnixTimeMilliseconds()}|{md}");
         return t.IdempotencyKey is { } ik ? spec + "\n" + ik : spec;
@@ -45,7 +45,7 @@ internal static class TaskHash
     private readonly record struct TaskSpec(int MaxAttempts, BackoffPolicy Backoff, TimeSpan Timeout, DateTimeOffset CreatedAt,
         string? IdempotencyKey, IReadOnlyDictionary<string, string> Metadata);
 
-    private static TaskSpec ParseSpec(string sp)
+    private static TaskSpec ParseSpec(string sp, MetadataJson.Batch? metadata = null)
     {
         var rest = sp.AsSpan();
         Span<long> numbers = stackalloc long[7];
@@ -69,11 +69,8 @@ internal static class TaskHash
             TimeSpan.FromMilliseconds(numbers[5]),
             DateTimeOffset.FromUnixTimeMilliseconds(numbers[6]),
             newline < 0 ? null : rest[(newline + 1)..].ToString(),
-            md.IsEmpty ? TaskRecord.EmptyMetadata : Metadata(md.ToString()));
+            metadata is not null ? metadata.Parse(md) : MetadataJson.Parse(md)); // limits: read from the spec's own characters, no string in between
     }
-
-    private static IReadOnlyDictionary<string, string> Metadata(string json) =>
-        JsonSerializer.Deserialize<Dictionary<string, string>>(json, ConveyorJson.Options) ?? TaskRecord.EmptyMetadata;
 
     /// <summary>A task from a script's answer (task_fields in Lib.lua: the fields, then its id) in <paramref name="queue"/>.</summary>
     public static TaskRecord Read(RedisResult hash, string queue) => Read((RedisValue[])hash!, queue);
@@ -91,11 +88,12 @@ internal static class TaskHash
     /// <summary>
     /// The <paramref name="n"/>-th task (from 1) of a lease answer, and its lease token, built from the
     /// values read and what the lease wrote (st running, at + 1, tk, dl, wk, sa), which .NET knows.
+    /// <paramref name="metadata"/>: the answer's metadata reader (tasks with equal metadata share one map).
     /// </summary>
-    public static (TaskRecord Task, string Token) ReadLeased(RedisValue[] read, in LeaseWrite written, int n)
+    public static (TaskRecord Task, string Token) ReadLeased(RedisValue[] read, in LeaseWrite written, int n, MetadataJson.Batch? metadata = null)
     {
         if (read.Length != LeaseRead.Length) throw new InvalidDataException($"TaskLease returned {read.Length} fields; expected {LeaseRead.Length}");
-        var spec = ParseSpec((string?)read[3] ?? throw new InvalidDataException("a leased task has no spec"));
+        var spec = ParseSpec((string?)read[3] ?? throw new InvalidDataException("a leased task has no spec"), metadata);
         var attempt = (int)((read[2].TryParse(out long at) ? at : 0) + 1);
         var attempts = ReadAttempts((string?)read[6]);
         var started = DateTimeOffset.FromUnixTimeMilliseconds(written.NowMs);

@@ -41,11 +41,12 @@ internal static class TaskRows
         var list = new List<TaskRow>();
         if (!reader.HasRows) return list;
         var o = new Ordinals(reader);
-        while (reader.Read()) list.Add(Read(reader, o));
+        var metadata = new MetadataJson.Batch(); // limits: rows with equal metadata share one map
+        while (reader.Read()) list.Add(Read(reader, o, metadata));
         return list;
     }
 
-    private static TaskRow Read(SqliteDataReader r, Ordinals o)
+    private static TaskRow Read(SqliteDataReader r, Ordinals o, MetadataJson.Batch? metadata = null)
     {
         var state = ParseState(r.GetString(o.State));
         var attempts = AttemptsJson.Read(r.GetString(o.Attempts));
@@ -67,8 +68,7 @@ internal static class TaskRows
             Timeout = TimeSpan.FromTicks(r.GetInt64(o.Timeout)),
             IdempotencyKey = r.IsDBNull(o.IdempotencyKey) ? null : r.GetString(o.IdempotencyKey),
             UniqueKey = o.UniqueKey < 0 || r.IsDBNull(o.UniqueKey) ? null : r.GetString(o.UniqueKey),
-            Metadata = r.IsDBNull(o.Metadata) ? TaskRecord.EmptyMetadata
-                : JsonSerializer.Deserialize<Dictionary<string, string>>(r.GetString(o.Metadata), ConveyorJson.Options) ?? TaskRecord.EmptyMetadata,
+            Metadata = r.IsDBNull(o.Metadata) ? TaskRecord.EmptyMetadata : metadata is not null ? metadata.Parse(r.GetString(o.Metadata)) : MetadataJson.Parse(r.GetString(o.Metadata)),
             Result = r.IsDBNull(o.Result) ? null : JsonSerializer.Deserialize<JsonElement>(r.GetString(o.Result)),
             Error = r.IsDBNull(o.Error) ? null : JsonSerializer.Deserialize<TaskError>(r.GetString(o.Error), ConveyorJson.Options),
             Progress = r.IsDBNull(o.Progress) ? null : JsonSerializer.Deserialize<TaskProgress>(r.GetString(o.Progress), ConveyorJson.Options),

@@ -1,3 +1,4 @@
+using Conveyor.Json;
 using Conveyor.Model;
 using Conveyor.Sqlite.Internal;
 using static Conveyor.Sqlite.Internal.TaskRows;
@@ -83,7 +84,7 @@ internal static class EnqueueOps
         insert.Set("$timeout", t.Timeout.Ticks);
         insert.Set("$key", t.IdempotencyKey);
         insert.Set("$unique_key", t.UniqueKey);
-        insert.Set("$metadata", t.Metadata.Count == 0 ? null : ToJson(t.Metadata));
+        insert.Set("$metadata", t.Metadata.Count == 0 ? null : MetadataJson.Write(t.Metadata)); // limits: no serializer for a plain map
         insert.Set("$created_at", Ticks(t.CreatedAt));
         insert.Set("$scheduled_for", Ticks(t.ScheduledFor));
         insert.Set("$expires_at", t.ExpiresAt is { } e ? Ticks(e) : null); // expiry

@@ -164,7 +164,7 @@ internal static class LimitOps
         var parsedMetadata = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
         IReadOnlyDictionary<string, string> Metadata(string? json) => json is null ? TaskRecord.EmptyMetadata
             : parsedMetadata.TryGetValue(json, out var known) ? known
-            : parsedMetadata[json] = JsonSerializer.Deserialize<Dictionary<string, string>>(json, ConveyorJson.Options) ?? TaskRecord.EmptyMetadata;
+            : parsedMetadata[json] = MetadataJson.Parse(json);
         // limits: the usage rows of every metadata key the candidates count in, read in one statement
         // (TaskLease.UsageMany) instead of one Usage read per slot; a key read from args is read by Get.
         void Prefetch(List<(long RowId, string? Metadata, string Args, string? Key)> candidates)
