@@ -39,22 +39,16 @@ internal sealed class LimitGiveBack
             parked.Set("$queue", queue);
             var anyParked = parked.ExecuteScalar() is not null;
             var wake = false; // limits: only a task put back in line or a queue-wide slot freed has a leaser to wake
-            // limits: the slots of a batch given back in one statement (GiveBackMany) when it holds several
-            // (tasks of several tenants), one GiveBack for one.
-            if (slots.Count > 1) GiveBackMany(ctx, queue, slots);
             foreach (var (slot, n) in slots)
             {
                 var sep = slot.IndexOf(LimitOps.SlotSeparator, StringComparison.Ordinal);
                 if (sep < 0) continue; // not a slot this store wrote
-                if (slots.Count == 1)
-                {
-                    var give = ctx.Command("TaskCompleteMany.GiveBack");
-                    give.Set("$queue", queue);
-                    give.Set("$name", slot[..sep]);
-                    give.Set("$key", slot[(sep + 1)..]);
-                    give.Set("$n", n);
-                    give.ExecuteNonQuery();
-                }
+                var give = ctx.Command("TaskCompleteMany.GiveBack");
+                give.Set("$queue", queue);
+                give.Set("$name", slot[..sep]);
+                give.Set("$key", slot[(sep + 1)..]);
+                give.Set("$n", n);
+                give.ExecuteNonQuery();
                 if (sep == slot.Length - 1) wake = true; // a queue-wide limit's slot: its leasers wait with nothing parked
                 if (!anyParked) continue;
                 var unpark = ctx.Command("TaskCompleteMany.Unpark");
@@ -80,29 +74,5 @@ internal sealed class LimitGiveBack
         if (ParsedHeld.TryGetValue(text, out var known)) return known;
         if (ParsedHeld.Count >= 4096) ParsedHeld.Clear();
         return ParsedHeld[text] = JsonSerializer.Deserialize<string[]>(text) ?? [];
-    }
-
-    private static void GiveBackMany(WriteContext ctx, string queue, Dictionary<string, int> slots)
-    {
-        var json = new System.Buffers.ArrayBufferWriter<byte>(slots.Count * 40);
-        using (var w = new Utf8JsonWriter(json))
-        {
-            w.WriteStartArray();
-            foreach (var (slot, n) in slots)
-            {
-                var sep = slot.IndexOf(LimitOps.SlotSeparator, StringComparison.Ordinal);
-                if (sep < 0) continue; // not a slot this store wrote
-                w.WriteStartArray();
-                w.WriteStringValue(slot.AsSpan(0, sep));
-                w.WriteStringValue(slot.AsSpan(sep + 1));
-                w.WriteNumberValue(n);
-                w.WriteEndArray();
-            }
-            w.WriteEndArray();
-        }
-        var give = ctx.Command("TaskCompleteMany.GiveBackMany");
-        give.Set("$queue", queue);
-        give.Set("$slots", System.Text.Encoding.UTF8.GetString(json.WrittenSpan));
-        give.ExecuteNonQuery();
     }
 }

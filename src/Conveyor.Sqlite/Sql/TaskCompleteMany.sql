@@ -31,15 +31,6 @@ SELECT state, lease_token, cancel_requested FROM tasks WHERE id = $id;
 -- Parameters: $queue, $name, $key, $n (how many tasks of the batch held the slot). Result: none.
 UPDATE limit_usage SET running = max(running - $n, 0) WHERE queue = $queue AND name = $name AND key = $key;
 
--- name: GiveBackMany
--- As GiveBack, for every slot of the batch's queue at once (limits: one statement per batch, not one per
--- tenant). Parameters: $queue, $slots (JSON array of [name, key, n], each slot once). Result: none. The
--- rows are found by their primary key ((queue, name, key) IN ...); an UPDATE ... FROM the slots walked
--- the queue's usage rows instead.
-UPDATE limit_usage SET running = max(running - (SELECT value ->> 2 FROM json_each($slots)
-                                                WHERE value ->> 0 = limit_usage.name AND value ->> 1 = limit_usage.key), 0)
-WHERE (queue, name, key) IN (SELECT $queue, value ->> 0, value ->> 1 FROM json_each($slots));
-
 -- name: Parked
 -- Parameters: $queue. Result: one row while the queue has a parked task (a probe of tasks_parked).
 SELECT 1 FROM tasks WHERE queue = $queue AND state = 'pending' AND limit_wait IS NOT NULL LIMIT 1;
