@@ -33,7 +33,7 @@ internal sealed class LimitGiveBack
         {
             var slots = new Dictionary<string, int>(StringComparer.Ordinal);
             foreach (var (text, n) in texts)
-                foreach (var slot in JsonSerializer.Deserialize<string[]>(text) ?? [])
+                foreach (var slot in Slots(text))
                     slots[slot] = slots.GetValueOrDefault(slot) + n;
             var parked = ctx.Command("TaskCompleteMany.Parked");
             parked.Set("$queue", queue);
@@ -63,5 +63,16 @@ internal sealed class LimitGiveBack
             // no leaser, as on Redis (limits_flush).
             if (wake) ctx.Wake(queue);
         }
+    }
+
+    // limits: a limit_held text -> its slots, parsed once for the process (tasks of one tenant share one
+    // text), not once per batch; bounded as LimitOps' caches. A string[] read here is never changed.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string[]> ParsedHeld = new(StringComparer.Ordinal);
+
+    private static string[] Slots(string text)
+    {
+        if (ParsedHeld.TryGetValue(text, out var known)) return known;
+        if (ParsedHeld.Count >= 4096) ParsedHeld.Clear();
+        return ParsedHeld[text] = JsonSerializer.Deserialize<string[]>(text) ?? [];
     }
 }

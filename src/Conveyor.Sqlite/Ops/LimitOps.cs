@@ -154,16 +154,15 @@ internal static class LimitOps
         }
 
         var picked = new List<(long, string?)>();
-        var heldJson = new Dictionary<(string Name, string Key), string>(); // limits: a task's one slot -> its JSON, serialized once per call
         var keyed = limits.Where(l => l.Key is not null).ToList();
         var usesArgs = keyed.Exists(l => l.Key!.StartsWith("args.", StringComparison.Ordinal));
         // limits: when every keyed limit reads one and the same metadata field (per tenant, say), the pick
         // extracts its value in SQL (TaskLease.PickLimitedKey), so the lease neither reads a candidate's
         // metadata text nor parses it.
         var keyPath = usesArgs ? null : OneMetadataPath(keyed);
-        var parsedMetadata = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
+        Dictionary<string, IReadOnlyDictionary<string, string>>? parsedMetadata = null; // limits: only when the pick reads metadata texts
         IReadOnlyDictionary<string, string> Metadata(string? json) => json is null ? TaskRecord.EmptyMetadata
-            : parsedMetadata.TryGetValue(json, out var known) ? known
+            : (parsedMetadata ??= new(StringComparer.Ordinal)).TryGetValue(json, out var known) ? known
             : parsedMetadata[json] = MetadataJson.Parse(json);
         // limits: the usage rows of every metadata key the candidates count in, read in one statement
         // (TaskLease.UsageMany) instead of one Usage read per slot; a key read from args is read by Get.
@@ -263,7 +262,7 @@ internal static class LimitOps
                     u.Dirty = true;
                 }
                 string? heldText = null;
-                if (held.Count == 1) { if (!heldJson.TryGetValue(held[0], out heldText)) heldJson[held[0]] = heldText = JsonSerializer.Serialize(new[] { Slot(held[0].Name, held[0].Key) }); }
+                if (held.Count == 1) heldText = HeldText(held[0].Name, held[0].Key);
                 else if (held.Count > 1) heldText = JsonSerializer.Serialize(held.ConvertAll(h => Slot(h.Name, h.Key)));
                 picked.Add((rowId, heldText));
             }
@@ -299,6 +298,18 @@ internal static class LimitOps
             put.ExecuteNonQuery();
         }
         return picked;
+    }
+
+    // limits: a task's one slot -> its JSON array text, serialized once per slot for the process, not once
+    // per slot per lease (the text and its Slot string were most of what an unhit limit allocated per lease);
+    // bounded as ParsedDefinitions.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Name, string Key), string> HeldTexts = new();
+
+    private static string HeldText(string name, string key)
+    {
+        if (HeldTexts.TryGetValue((name, key), out var known)) return known;
+        if (HeldTexts.Count >= 4096) HeldTexts.Clear();
+        return HeldTexts[(name, key)] = JsonSerializer.Serialize(new[] { Slot(name, key) });
     }
 
     /// <summary>

@@ -86,9 +86,11 @@ SELECT running, window_start, window_count FROM limit_usage WHERE queue = $queue
 -- name: UsageMany
 -- The usage rows of several slots at once (limits: one read per lease instead of one per slot).
 -- Parameters: $queue, $slots (JSON array of [name, key]). Result: name, key, running, window_start,
--- window_count of each slot that has a row (no row: all zero).
+-- window_count of each slot that has a row (no row: all zero). CROSS JOIN: the slots outside, each a
+-- primary-key lookup (limits: a plain JOIN walked the queue's usage rows and read the slots' JSON again
+-- for each, EXPLAIN QUERY PLAN "SEARCH u USING PRIMARY KEY (queue=?)" then "SCAN j").
 SELECT u.name, u.key, u.running, u.window_start, u.window_count
-FROM json_each($slots) j JOIN limit_usage u ON u.queue = $queue AND u.name = j.value ->> 0 AND u.key = j.value ->> 1;
+FROM json_each($slots) j CROSS JOIN limit_usage u WHERE u.queue = $queue AND u.name = j.value ->> 0 AND u.key = j.value ->> 1;
 
 -- name: UsagePutMany
 -- Every usage row a lease changed, in one statement (limits: one write per lease instead of one per slot).

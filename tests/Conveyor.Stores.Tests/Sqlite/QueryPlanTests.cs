@@ -20,6 +20,7 @@ public sealed class QueryPlanTests : IDisposable
     [Theory]
     [InlineData("TaskCompleteMany.Complete", "USING INDEX sqlite_autoindex_tasks_1 (id=?)")]
     [InlineData("TaskLease.Pick", "INDEX tasks_pending (queue=?)")]
+    [InlineData("TaskLease.UsageMany", "SEARCH u USING PRIMARY KEY (queue=? AND name=? AND key=?)")] // limits: each slot a key lookup, not a walk of the queue's usage rows
     [InlineData("TaskLease.Promote", "USING INDEX tasks_scheduled (queue=? AND scheduled_for<?)")]
     [InlineData("MaintenanceRun.Promote", "USING INDEX tasks_scheduled")]
     [InlineData("MaintenanceRun.Expired", "USING INDEX tasks_running (lease_deadline<?)")]
