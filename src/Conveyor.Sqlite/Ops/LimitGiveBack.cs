@@ -67,12 +67,7 @@ internal sealed class LimitGiveBack
 
     // limits: a limit_held text -> its slots, parsed once for the process (tasks of one tenant share one
     // text), not once per batch; bounded as LimitOps' caches. A string[] read here is never changed.
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string[]> ParsedHeld = new(StringComparer.Ordinal);
+    private static readonly BoundedMemo<string, string[]> ParsedHeld = new(StringComparer.Ordinal);
 
-    private static string[] Slots(string text)
-    {
-        if (ParsedHeld.TryGetValue(text, out var known)) return known;
-        if (ParsedHeld.Count >= 4096) ParsedHeld.Clear();
-        return ParsedHeld[text] = JsonSerializer.Deserialize<string[]>(text) ?? [];
-    }
+    private static string[] Slots(string text) => ParsedHeld.Get(text, static t => JsonSerializer.Deserialize<string[]>(t) ?? []);
 }

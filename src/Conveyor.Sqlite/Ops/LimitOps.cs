@@ -60,30 +60,22 @@ internal static class LimitOps
         // limits: the queue's definitions as the last lease read them, parsed, reused while the texts read
         // now are the same (the read itself is the check: a change by any process on the file is seen at
         // the next lease), so a lease parses nothing and allocates one list less.
-        if (LoadedByQueue.TryGetValue(queue, out var last) && last.Texts.Length == n && last.Texts.AsSpan().SequenceEqual(texts.AsSpan(0, n)))
+        if (LoadedByQueue.TryGet(queue, out var last) && last.Texts.Length == n && last.Texts.AsSpan().SequenceEqual(texts.AsSpan(0, n)))
             return last.Limits;
         var limits = new List<QueueLimit>(n);
-        for (var i = 0; i < n; i++) limits.Add(Parsed(texts[i]));
-        if (LoadedByQueue.Count >= 4096) LoadedByQueue.Clear();
-        LoadedByQueue[queue] = new Loaded(texts[..n], limits);
+        for (var i = 0; i < n; i++) limits.Add(ParsedDefinitions.Get(texts[i], Parse));
+        LoadedByQueue.Set(queue, new Loaded(texts[..n], limits));
         return limits;
     }
 
     private sealed record Loaded(string[] Texts, List<QueueLimit> Limits);
 
     // limits: per queue name (two files with one queue name compare their texts, so they cannot mix up).
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Loaded> LoadedByQueue = new(StringComparer.Ordinal);
+    private static readonly BoundedMemo<string, Loaded> LoadedByQueue = new(StringComparer.Ordinal);
 
     // limits: the definitions a lease reads, parsed once per text (a QueueLimit is immutable); bounded,
     // since a definition changes only through QueueLimitSet.
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, QueueLimit> ParsedDefinitions = new(StringComparer.Ordinal);
-
-    private static QueueLimit Parsed(string json)
-    {
-        if (ParsedDefinitions.TryGetValue(json, out var known)) return known;
-        if (ParsedDefinitions.Count >= 4096) ParsedDefinitions.Clear();
-        return ParsedDefinitions[json] = Parse(json);
-    }
+    private static readonly BoundedMemo<string, QueueLimit> ParsedDefinitions = new(StringComparer.Ordinal);
 
     public static QueueLimit Parse(string json) =>
         JsonSerializer.Deserialize<QueueLimit>(json, ConveyorJson.Options) ?? throw new InvalidDataException("empty limit definition");
@@ -303,14 +295,10 @@ internal static class LimitOps
     // limits: a task's one slot -> its JSON array text, serialized once per slot for the process, not once
     // per slot per lease (the text and its Slot string were most of what an unhit limit allocated per lease);
     // bounded as ParsedDefinitions.
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Name, string Key), string> HeldTexts = new();
+    private static readonly BoundedMemo<(string Name, string Key), string> HeldTexts = new();
 
-    private static string HeldText(string name, string key)
-    {
-        if (HeldTexts.TryGetValue((name, key), out var known)) return known;
-        if (HeldTexts.Count >= 4096) HeldTexts.Clear();
-        return HeldTexts[(name, key)] = JsonSerializer.Serialize(new[] { Slot(name, key) });
-    }
+    private static string HeldText(string name, string key) =>
+        HeldTexts.Get((name, key), static slot => JsonSerializer.Serialize(new[] { Slot(slot.Name, slot.Key) }));
 
     /// <summary>
     /// limits: the JSON path (<c>$."field"</c>) of the one metadata field every keyed limit reads, or null
