@@ -35,9 +35,7 @@ internal sealed class LimitGiveBack
             foreach (var (text, n) in texts)
                 foreach (var slot in Slots(text))
                     slots[slot] = slots.GetValueOrDefault(slot) + n;
-            var parked = ctx.Command("TaskCompleteMany.Parked");
-            parked.Set("$queue", queue);
-            var anyParked = parked.ExecuteScalar() is not null;
+            bool? anyParked = null; // limits: the queue-wide Parked probe, only for a slot whose usage row is gone
             var wake = false; // limits: only a task put back in line or a queue-wide slot freed has a leaser to wake
             foreach (var (slot, n) in slots)
             {
@@ -48,9 +46,12 @@ internal sealed class LimitGiveBack
                 give.Set("$name", slot[..sep]);
                 give.Set("$key", slot[(sep + 1)..]);
                 give.Set("$n", n);
-                give.ExecuteNonQuery();
+                give.Set("$slot", slot);
+                bool? parkedHere = null; // limits: GiveBack's answer, whether tasks are parked for this slot
+                using (var r = give.ExecuteReader())
+                    if (r.Read()) parkedHere = r.GetInt64(0) != 0;
                 if (sep == slot.Length - 1) wake = true; // a queue-wide limit's slot: its leasers wait with nothing parked
-                if (!anyParked) continue;
+                if (!(parkedHere ?? (anyParked ??= AnyParked(ctx, queue)))) continue;
                 var unpark = ctx.Command("TaskCompleteMany.Unpark");
                 unpark.Set("$queue", queue);
                 unpark.Set("$slot", slot);
@@ -63,6 +64,13 @@ internal sealed class LimitGiveBack
             // no leaser, as on Redis (limits_flush).
             if (wake) ctx.Wake(queue);
         }
+    }
+
+    private static bool AnyParked(WriteContext ctx, string queue)
+    {
+        var parked = ctx.Command("TaskCompleteMany.Parked");
+        parked.Set("$queue", queue);
+        return parked.ExecuteScalar() is not null;
     }
 
     // limits: a limit_held text -> its slots, parsed once for the process (tasks of one tenant share one

@@ -28,11 +28,16 @@ SELECT state, lease_token, cancel_requested FROM tasks WHERE id = $id;
 -- time with how many of the batch held it, in the writer transaction of the completion.
 
 -- name: GiveBack
--- Parameters: $queue, $name, $key, $n (how many tasks of the batch held the slot). Result: none.
-UPDATE limit_usage SET running = max(running - $n, 0) WHERE queue = $queue AND name = $name AND key = $key;
+-- Parameters: $queue, $name, $key, $n (how many tasks of the batch held the slot), $slot (its text,
+-- "<name>\x1f<key>"). Result: one row when the usage row exists, 1 when tasks are parked for the slot
+-- (a probe of tasks_parked), else 0 (limits: the probe rides along, so a batch that frees slots of a
+-- queue with nothing parked runs one statement per slot and no Parked probe).
+UPDATE limit_usage SET running = max(running - $n, 0) WHERE queue = $queue AND name = $name AND key = $key
+RETURNING EXISTS (SELECT 1 FROM tasks WHERE queue = $queue AND state = 'pending' AND limit_wait = $slot);
 
 -- name: Parked
 -- Parameters: $queue. Result: one row while the queue has a parked task (a probe of tasks_parked).
+-- limits: asked only for a slot whose usage row is gone (its limit was deleted or rekeyed).
 SELECT 1 FROM tasks WHERE queue = $queue AND state = 'pending' AND limit_wait IS NOT NULL LIMIT 1;
 
 -- name: Unpark
