@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Json;
 using Conveyor.Sqlite.Internal;
 
@@ -35,22 +37,31 @@ internal sealed class LimitGiveBack
             foreach (var (text, n) in texts)
                 foreach (var slot in Slots(text))
                     slots[slot] = slots.GetValueOrDefault(slot) + n;
-            var parked = ctx.Command("TaskCompleteMany.Parked");
-            parked.Set("$queue", queue);
-            var anyParked = parked.ExecuteScalar() is not null;
+            var parkedFor = slots.Count == 1 ? null : GiveBackMany(ctx, queue, slots); // limits: one statement for the batch's slots
+            bool? anyParked = null; // limits: the queue-wide Parked probe, only for a slot whose usage row is gone
             var wake = false; // limits: only a task put back in line or a queue-wide slot freed has a leaser to wake
             foreach (var (slot, n) in slots)
             {
                 var sep = slot.IndexOf(LimitOps.SlotSeparator, StringComparison.Ordinal);
                 if (sep < 0) continue; // not a slot this store wrote
-                var give = ctx.Command("TaskCompleteMany.GiveBack");
-                give.Set("$queue", queue);
-                give.Set("$name", slot[..sep]);
-                give.Set("$key", slot[(sep + 1)..]);
-                give.Set("$n", n);
-                give.ExecuteNonQuery();
+                bool? parkedHere = null; // limits: the give-back's answer, whether tasks are parked for this slot
+                if (parkedFor is not null)
+                {
+                    if (parkedFor.TryGetValue(slot, out var p)) parkedHere = p;
+                }
+                else
+                {
+                    var give = ctx.Command("TaskCompleteMany.GiveBack");
+                    give.Set("$queue", queue);
+                    give.Set("$name", slot[..sep]);
+                    give.Set("$key", slot[(sep + 1)..]);
+                    give.Set("$n", n);
+                    give.Set("$slot", slot);
+                    using var r = give.ExecuteReader();
+                    if (r.Read()) parkedHere = r.GetInt64(0) != 0;
+                }
                 if (sep == slot.Length - 1) wake = true; // a queue-wide limit's slot: its leasers wait with nothing parked
-                if (!anyParked) continue;
+                if (!(parkedHere ?? (anyParked ??= AnyParked(ctx, queue)))) continue;
                 var unpark = ctx.Command("TaskCompleteMany.Unpark");
                 unpark.Set("$queue", queue);
                 unpark.Set("$slot", slot);
@@ -63,6 +74,44 @@ internal sealed class LimitGiveBack
             // no leaser, as on Redis (limits_flush).
             if (wake) ctx.Wake(queue);
         }
+    }
+
+    /// <summary>
+    /// limits: every slot of the batch given back in one statement (TaskCompleteMany.GiveBackMany); per
+    /// slot that has a usage row, whether tasks are parked for it (a slot without one has no answer).
+    /// </summary>
+    private static Dictionary<string, bool> GiveBackMany(WriteContext ctx, string queue, Dictionary<string, int> slots)
+    {
+        var json = new ArrayBufferWriter<byte>(slots.Count * 40);
+        using (var w = new Utf8JsonWriter(json))
+        {
+            w.WriteStartArray();
+            foreach (var (slot, n) in slots)
+            {
+                var sep = slot.IndexOf(LimitOps.SlotSeparator, StringComparison.Ordinal);
+                if (sep < 0) continue; // not a slot this store wrote
+                w.WriteStartArray();
+                w.WriteStringValue(slot.AsSpan(0, sep));
+                w.WriteStringValue(slot.AsSpan(sep + 1));
+                w.WriteNumberValue(n);
+                w.WriteEndArray();
+            }
+            w.WriteEndArray();
+        }
+        var give = ctx.Command("TaskCompleteMany.GiveBackMany");
+        give.Set("$queue", queue);
+        give.Set("$slots", Encoding.UTF8.GetString(json.WrittenSpan));
+        var parkedFor = new Dictionary<string, bool>(slots.Count, StringComparer.Ordinal);
+        using var r = give.ExecuteReader();
+        while (r.Read()) parkedFor[LimitOps.Slot(r.GetString(0), r.GetString(1))] = r.GetInt64(2) != 0;
+        return parkedFor;
+    }
+
+    private static bool AnyParked(WriteContext ctx, string queue)
+    {
+        var parked = ctx.Command("TaskCompleteMany.Parked");
+        parked.Set("$queue", queue);
+        return parked.ExecuteScalar() is not null;
     }
 
     // limits: a limit_held text -> its slots, parsed once for the process (tasks of one tenant share one

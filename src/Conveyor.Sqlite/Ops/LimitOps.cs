@@ -116,9 +116,13 @@ internal static class LimitOps
             cmd.Set("$key", key);
             using (var r = cmd.ExecuteReader())
                 u = r.Read() ? new Usage(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2)) : new Usage(0, 0, 0);
-            // A window that has closed starts afresh at the next start.
+            return usage[slot] = Fresh(l, u);
+        }
+        // A window that has closed starts afresh at the next start.
+        Usage Fresh(QueueLimit l, Usage u)
+        {
             if (l.Rate is not null && nowTicks >= u.WindowStart + l.IntervalMs * TimeSpan.TicksPerMillisecond) { u.WindowStart = nowTicks; u.WindowCount = 0; }
-            return usage[slot] = u;
+            return u;
         }
         // Over the limit for this key: null when there is room, else the time its window reopens
         // (long.MaxValue: a concurrency limit, which reopens when a running task ends).
@@ -185,9 +189,7 @@ internal static class LimitOps
                 while (r.Read()) found[(r.GetString(0), r.GetString(1))] = new Usage(r.GetInt64(2), r.GetInt64(3), r.GetInt64(4));
             foreach (var (slot, (l, _)) in missing)
             {
-                var u = found.GetValueOrDefault(slot) ?? new Usage(0, 0, 0);
-                if (l.Rate is not null && nowTicks >= u.WindowStart + l.IntervalMs * TimeSpan.TicksPerMillisecond) { u.WindowStart = nowTicks; u.WindowCount = 0; }
-                usage[slot] = u;
+                usage[slot] = Fresh(l, found.GetValueOrDefault(slot) ?? new Usage(0, 0, 0));
             }
         }
         // limits: a pass reads as many tasks as it still needs (16 more once one was parked, as another
@@ -203,19 +205,30 @@ internal static class LimitOps
             var need = budget - picked.Count;
             var cmd = ctx.Command(keyPath is null ? "TaskLease.PickLimited" : "TaskLease.PickLimitedKey");
             cmd.Set("$queue", queue);
-            if (keyPath is not null) cmd.Set("$path", keyPath);
+            if (keyPath is not null) { cmd.Set("$path", keyPath); cmd.Set("$name", keyed[0].Name); }
             var n = Math.Min(TaskDefaults.MaxLeaseBatch, picked.Count + need + (parkedAny ? 16 : 0));
             var candidates = new List<(long RowId, string? Metadata, string Args, string? Key)>(n - picked.Count);
             var rows = 0;
             using (var r = cmd.ExecuteReader())
                 while (rows < n && r.Read())
                     if (rows++ >= picked.Count)
-                        candidates.Add(keyPath is not null ? (r.GetInt64(0), null, "", r.IsDBNull(1) ? null : r.GetString(1))
-                            : (r.GetInt64(0), r.IsDBNull(1) ? null : r.GetString(1), usesArgs ? r.GetString(2) : "", null)); // args only when a limit reads them
+                    {
+                        if (keyPath is null)
+                        {
+                            candidates.Add((r.GetInt64(0), r.IsDBNull(1) ? null : r.GetString(1), usesArgs ? r.GetString(2) : "", null)); // args only when a limit reads them
+                            continue;
+                        }
+                        var key = r.IsDBNull(1) ? null : r.GetString(1);
+                        candidates.Add((r.GetInt64(0), null, "", key));
+                        // limits: the first keyed limit's usage row came with the candidate (PickLimitedKey's LEFT JOIN);
+                        // a slot this lease already counted in keeps its count.
+                        if (key is not null && !usage.ContainsKey((keyed[0].Name, key)))
+                            usage[(keyed[0].Name, key)] = Fresh(keyed[0], r.IsDBNull(2) ? new Usage(0, 0, 0) : new Usage(r.GetInt64(2), r.GetInt64(3), r.GetInt64(4)));
+                    }
             read = rows;
             var whole = rows < n; // the line holds no more than this
             if (candidates.Count == 0) break;
-            if (keyed.Count > 0) Prefetch(candidates);
+            if (keyed.Count > (keyPath is null ? 0 : 1)) Prefetch(candidates); // limits: PickLimitedKey read the first keyed limit's usage
             foreach (var (rowId, metadataJson, argsJson, pickedKey) in candidates)
             {
                 if (picked.Count >= budget) break;

@@ -28,11 +28,27 @@ SELECT state, lease_token, cancel_requested FROM tasks WHERE id = $id;
 -- time with how many of the batch held it, in the writer transaction of the completion.
 
 -- name: GiveBack
--- Parameters: $queue, $name, $key, $n (how many tasks of the batch held the slot). Result: none.
-UPDATE limit_usage SET running = max(running - $n, 0) WHERE queue = $queue AND name = $name AND key = $key;
+-- Parameters: $queue, $name, $key, $n (how many tasks of the batch held the slot), $slot (its text,
+-- "<name>\x1f<key>"). Result: one row when the usage row exists, 1 when tasks are parked for the slot
+-- (a probe of tasks_parked), else 0 (limits: the probe rides along, so a batch that frees slots of a
+-- queue with nothing parked runs one statement per slot and no Parked probe).
+UPDATE limit_usage SET running = max(running - $n, 0) WHERE queue = $queue AND name = $name AND key = $key
+RETURNING EXISTS (SELECT 1 FROM tasks WHERE queue = $queue AND state = 'pending' AND limit_wait = $slot);
+
+-- name: GiveBackMany
+-- As GiveBack for every slot of a batch that freed several (limits: one statement instead of one per
+-- slot). Parameters: $queue, $slots (JSON array of [name, key, n]). Result: name, key, and 1 when tasks
+-- are parked for the slot (else 0), of each slot that has a usage row. MATERIALIZED: the slots outside,
+-- each a primary-key lookup (as a plain UPDATE ... FROM, SQLite walked the queue's usage rows and read
+-- the slots' JSON again for each; see UsageMany).
+WITH s AS MATERIALIZED (SELECT value ->> 0 AS name, value ->> 1 AS key, value ->> 2 AS n FROM json_each($slots))
+UPDATE limit_usage SET running = max(running - s.n, 0) FROM s
+WHERE limit_usage.queue = $queue AND limit_usage.name = s.name AND limit_usage.key = s.key
+RETURNING name, key, EXISTS (SELECT 1 FROM tasks WHERE queue = $queue AND state = 'pending' AND limit_wait = name || x'1f' || key);
 
 -- name: Parked
 -- Parameters: $queue. Result: one row while the queue has a parked task (a probe of tasks_parked).
+-- limits: asked only for a slot whose usage row is gone (its limit was deleted or rekeyed).
 SELECT 1 FROM tasks WHERE queue = $queue AND state = 'pending' AND limit_wait IS NOT NULL LIMIT 1;
 
 -- name: Unpark

@@ -21,6 +21,11 @@ public sealed class QueryPlanTests : IDisposable
     [InlineData("TaskCompleteMany.Complete", "USING INDEX sqlite_autoindex_tasks_1 (id=?)")]
     [InlineData("TaskLease.Pick", "INDEX tasks_pending (queue=?)")]
     [InlineData("TaskLease.UsageMany", "SEARCH u USING PRIMARY KEY (queue=? AND name=? AND key=?)")] // limits: each slot a key lookup, not a walk of the queue's usage rows
+    [InlineData("TaskLease.PickLimitedKey", "INDEX tasks_pending (queue=?)")] // limits: the line in the index's order, with the usage read beside it
+    [InlineData("TaskLease.PickLimitedKey", "SEARCH u USING PRIMARY KEY (queue=? AND name=? AND key=?) LEFT-JOIN")] // limits: each candidate's usage row a key lookup
+    [InlineData("TaskCompleteMany.GiveBack", "COVERING INDEX tasks_parked (queue=? AND limit_wait=?)")] // limits: the parked probe of the slot given back
+    [InlineData("TaskCompleteMany.GiveBackMany", "SEARCH limit_usage USING PRIMARY KEY (queue=? AND name=? AND key=?)")] // limits: each slot a key lookup, not a walk of the queue's usage rows
+    [InlineData("TaskCompleteMany.GiveBackMany", "COVERING INDEX tasks_parked (queue=? AND limit_wait=?)")]
     [InlineData("TaskLease.Promote", "USING INDEX tasks_scheduled (queue=? AND scheduled_for<?)")]
     [InlineData("MaintenanceRun.Promote", "USING INDEX tasks_scheduled")]
     [InlineData("MaintenanceRun.Expired", "USING INDEX tasks_running (lease_deadline<?)")]
