@@ -59,6 +59,16 @@ public sealed class RedisStoreOptions
     /// </summary>
     public bool RepliesOnThreadPool { get; set; }
 
+    /// <summary>
+    /// Send the hot scripts (a submit, a lease, an acknowledgement: TaskEnqueueMany, TaskLease,
+    /// TaskCompleteMany) over a connection of the store's own: written from the caller's thread, read by
+    /// one dedicated thread, instead of StackExchange.Redis' four thread hand-offs per round trip
+    /// (docs/redis.md, "The fast lane"; measured in docs/performance.md). It applies only to a single
+    /// standalone Redis endpoint without TLS; on a Cluster, a Sentinel service, several endpoints or TLS
+    /// StackExchange.Redis carries every call, as it does while the lane reconnects. Default true.
+    /// </summary>
+    public bool FastLane { get; set; } = true;
+
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
     public ILoggerFactory? LoggerFactory { get; set; }
