@@ -119,6 +119,9 @@ internal sealed class RespLane : IDisposable
             if (_database != 0) c.Handshake("SELECT", _database.ToString(System.Globalization.CultureInfo.InvariantCulture));
             c.Handshake("CLIENT", "SETNAME", (string.IsNullOrEmpty(_configuration.ClientName) ? "conveyor" : _configuration.ClientName) + "-lane");
             socket.ReceiveTimeout = 0; // the reader blocks until a reply comes; timeouts are the lane's timer
+            // A write that cannot go out (a Redis that stopped reading, a full send buffer) breaks the
+            // connection after the command timeout rather than holding its caller's thread for ever.
+            socket.SendTimeout = (int)Math.Clamp(_commandTimeout.TotalMilliseconds, 100, int.MaxValue);
             return c;
         }
         catch
