@@ -49,7 +49,7 @@ internal sealed class RespLane : IDisposable
         {
             var c = Volatile.Read(ref _current);
             if (c is { IsDone: false }) return c;
-            if (c is not null && !_refused) Reconnect();
+            if (!_refused) Reconnect(); // not up yet (Redis was down at start) or dropped: one loop tries again
             return null;
         }
     }

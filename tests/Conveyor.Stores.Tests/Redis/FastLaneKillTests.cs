@@ -24,7 +24,7 @@ public sealed class FastLaneKillTests : IDisposable
     [Fact]
     public async Task Redis_killed_9_and_restarted_under_single_submits_loses_no_acknowledged_task_and_the_lane_reconnects()
     {
-        await using var store = await RedisTaskStore.ConnectAsync(new RedisStoreOptions { ConnectionString = $"127.0.0.1:{_redis.Port}", KeyPrefix = "kill" });
+        await using var store = await RedisTaskStore.ConnectAsync(new RedisStoreOptions { ConnectionString = $"127.0.0.1:{_redis.Port}", KeyPrefix = "kill", FastLane = true });
         Assert.True(store.LaneConnected);
         var acknowledged = new ConcurrentBag<string>();
         var failures = new ConcurrentBag<Exception>();
