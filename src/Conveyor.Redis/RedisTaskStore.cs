@@ -63,8 +63,10 @@ public sealed partial class RedisTaskStore : ITaskStore
     public static RedisTaskStore Connect(RedisStoreOptions options)
     {
         options.Validate();
-        var mux = ConnectionMultiplexer.Connect(options.BuildConfiguration());
+        var configuration = options.BuildConfiguration();
+        var mux = ConnectionMultiplexer.Connect(configuration);
         var store = new RedisTaskStore(mux, options, ownsMultiplexer: true);
+        store.OpenLane(configuration, options).GetAwaiter().GetResult(); // fastlane
         store.RefuseEvictingRedis().AsTask().GetAwaiter().GetResult();
         store.OpenLayout().GetAwaiter().GetResult(); // redis-index: the key layout, upgraded at open
         store.MeasureClock().GetAwaiter().GetResult(); // faults2
@@ -81,6 +83,7 @@ public sealed partial class RedisTaskStore : ITaskStore
         // ops: not up yet is not a failure to open: one line, then the store connects by itself.
         store.UnreachableAtStart(string.Join(",", configuration.EndPoints.Select(EndpointName)));
         await store._scripts.Preload().ConfigureAwait(false);
+        await store.OpenLane(configuration, options).ConfigureAwait(false); // fastlane
         await store.RefuseEvictingRedis().ConfigureAwait(false);
         await store.OpenLayout().ConfigureAwait(false); // redis-index: the key layout, upgraded at open
         await store.MeasureClock().ConfigureAwait(false); // faults2
@@ -121,6 +124,7 @@ public sealed partial class RedisTaskStore : ITaskStore
         _mux.ConnectionRestored -= OnConnectionRestored;
         _wake.Dispose();
         _parkHub?.Dispose(); // parked
+        _scripts.Lane?.Dispose(); // fastlane
         _events.Dispose();
         if (_ownsMux) await _mux.DisposeAsync().ConfigureAwait(false);
         _closing.Dispose();

@@ -13,7 +13,8 @@ namespace Conveyor.Cli.Bench;
 /// <para>
 /// <b>Calls</b> are counted client-side: the operation counters of the store's own multiplexer
 /// (<see cref="IConnectionMultiplexer.GetCounters"/>), summed over every endpoint and over both its
-/// interactive and its subscription connection. One counted operation is one top-level command
+/// interactive and its subscription connection, plus the script calls sent on the store's fast lane
+/// (<c>RedisStoreOptions.FastLane</c>). One counted operation is one top-level command
 /// written to the socket, so a script call (<c>EVALSHA</c>) counts once however many keys it touches,
 /// a <c>NOSCRIPT</c> retry with <c>EVAL</c> counts twice, and the pipelined index <c>HSET</c>s count
 /// one each. Nothing is subtracted: the wake-channel <c>SUBSCRIBE</c>s of the worker's blocking
@@ -40,9 +41,11 @@ internal sealed class RedisCostMeter : IAsyncDisposable
     private readonly IConnectionMultiplexer _storeMux;
     private readonly ConnectionMultiplexer _probe;
     private readonly IServer _server;
+    private readonly RedisTaskStore _store;
 
-    private RedisCostMeter(IConnectionMultiplexer storeMux, ConnectionMultiplexer probe)
+    private RedisCostMeter(RedisTaskStore store, IConnectionMultiplexer storeMux, ConnectionMultiplexer probe)
     {
+        _store = store;
         _storeMux = storeMux;
         _probe = probe;
         _server = probe.GetServers().First(s => !s.IsReplica);
@@ -54,7 +57,7 @@ internal sealed class RedisCostMeter : IAsyncDisposable
         config.AllowAdmin = true; // INFO is not an admin command, but some managed Redis hide it otherwise
         config.ClientName = "conveyor-bench-probe";
         var probe = await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);
-        return new RedisCostMeter(store.Multiplexer, probe);
+        return new RedisCostMeter(store, store.Multiplexer, probe);
     }
 
     public async Task<Sample> Take()
@@ -68,6 +71,7 @@ internal sealed class RedisCostMeter : IAsyncDisposable
             var counters = _storeMux.GetServer(endpoint).GetCounters();
             ops += counters.Interactive.OperationCount + counters.Subscription.OperationCount;
         }
+        ops += _store.LaneCalls; // fastlane: the hot scripts' own connection
         return new Sample(ops, cpu) { ScriptSeconds = scripts };
     }
 

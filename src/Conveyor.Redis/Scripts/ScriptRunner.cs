@@ -14,7 +14,7 @@ namespace Conveyor.Redis.Scripts;
 /// only while it has written nothing yet (later writes of a script that has started writing are
 /// let through, so a script is never cut in half). Nothing of a refused script was written.
 /// </summary>
-internal sealed class ScriptRunner(IConnectionMultiplexer mux, ILogger logger, int database)
+internal sealed partial class ScriptRunner(IConnectionMultiplexer mux, ILogger logger, int database)
 {
     private IDatabase Db => mux.GetDatabase(database);
 
@@ -31,12 +31,12 @@ internal sealed class ScriptRunner(IConnectionMultiplexer mux, ILogger logger, i
         {
             try
             {
-                return await Db.ScriptEvaluateAsync(script.Sha1, keys, args, flags).ConfigureAwait(false);
+                return await Evaluate(script, keys, args, flags, bySha: true).ConfigureAwait(false); // fastlane
             }
             catch (RedisServerException e) when (e.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
             {
                 logger.LogInformation("Redis did not know script {Script} ({Sha}); sending it once with EVAL", script.Name, script.Sha1Hex);
-                return await Db.ScriptEvaluateAsync(script.Body, keys, args, flags).ConfigureAwait(false);
+                return await Evaluate(script, keys, args, flags, bySha: false).ConfigureAwait(false); // fastlane
             }
         }
         catch (RedisServerException e) when (IsOom(e))
