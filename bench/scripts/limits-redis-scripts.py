@@ -53,11 +53,11 @@ class Resp:
 
 def script_name(args):
     """TaskLease / TaskCompleteMany of the W1 queue by their keys (KEYS[1] ready / running, KEYS[2]
-    scheduled / fin); None for every other call."""
+    scheduled / fin; TaskLease has 7 or 8 keys); None for every other call."""
     if len(args) < 5 or args[0].upper() not in (b"EVALSHA", b"EVAL"): return None
     k1, k2 = args[3], args[4]
     if b"{q:bench-w1-" not in k1: return None
-    if k1.endswith(b":ready") and k2.endswith(b":scheduled"): return "TaskLease"
+    if k1.endswith(b":ready") and k2.endswith(b":scheduled") and int(args[2]) >= 7: return "TaskLease"  # TaskEnqueueMany: 6 keys, the same first two
     if k1.endswith(b":running") and k2.endswith(b":fin"): return "TaskCompleteMany"
     return None
 

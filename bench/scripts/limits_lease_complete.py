@@ -8,10 +8,11 @@ part of the tests).
 Needs a scratch redis-server on 127.0.0.1 that nobody else uses (it runs FLUSHALL); take the machine
 lock exclusive around it. Each build's scripts are put together as ScriptCatalog does (Lib.lua's
 helpers that the script uses, LuaPrelude.cs's split, then the script). For each round, for each mode,
-for each build: FLUSHALL, --tasks W1 tasks enqueued in batches of 500 (metadata {"tenant": "tN"}, one
-of 4 tenants in turn, as `conveyor bench --w1-limit meta`), with `unhit` the bench's limit (1,000,000
-running per metadata.tenant) set by QueueLimitSet, then leased --lease at a time and completed
---complete at a time (W1's shapes: about 19 tasks a lease call and 50 an acknowledgement call) until
+for each build, a queue of its own (FLUSHALL first): --tasks W1 tasks enqueued in batches of 500
+(metadata {"tenant": "tN"}, one of 4 tenants in turn, as `conveyor bench --w1-limit meta`), with
+`unhit` the bench's limit (1,000,000 running per metadata.tenant) set by QueueLimitSet; then the
+queues are drained a call of each in turn (so a change in the machine's speed falls on every build
+and mode alike), leased --lease at a time and completed --complete at a time (W1's shapes: about 50 tasks a call of each, from limits-redis-scripts.py) until
 the queue is empty. Redis's time in EVALSHA (INFO commandstats) is read around every call, so the
 figures are Redis's CPU per task in each script with nothing else running: a change worth a few
 tenths of a microsecond per task shows, where whole W1 runs swing by +-20 %.
@@ -93,54 +94,76 @@ def uuid7():
     return str(uuid.UUID(int=v))
 
 
-def run_once(r, shas, mode, tasks, lease_n, complete_n):
-    r.cmd("FLUSHALL")
-    tag = "conveyor:{q:bench-w1-0}:"
+def enqueue(r, shas, queue, mode, tasks, now):
+    tag = "conveyor:{q:%s}:" % queue
     prefix = tag + "t:"
-    now = int(time.time() * 1000)
     wake = "PUBLISH " + tag + "wake"
     if mode == "unhit":
         r.cmd("EVALSHA", shas["QueueLimitSet"], 1, tag + "meta", prefix, "bench-tenant",
               '{"name":"bench-tenant","key":"metadata.tenant","concurrency":1000000}', "metadata.tenant", wake, 16)
     k = 0
     for _ in range(0, tasks, 500):
-        args = [prefix, now, 86_400_000, wake, tag + "ev", "bench-w1-0", 500]
+        args = [prefix, now, 86_400_000, wake, tag + "ev", queue, 500]
         for _ in range(500):
             md = "" if mode == "off" else '{"tenant":"t%d"}' % (k % 4)
             k += 1
             args += [uuid7(), "noop", 0, "pending", "", f"5|e|1000|2|3600000|1800000|{now}|{md}", "", "{}"]
         r.cmd("EVALSHA", shas["TaskEnqueueMany"], 6, tag + "ready", tag + "scheduled", tag + "ix", tag + "meta", tag + "idem", tag + "idem:exp", *args)
 
+
+class Stream:
+    """One build and mode in a queue of its own, leased and completed a call at a time."""
+    def __init__(self, r, shas, queue, mode, now, lease_n, complete_n):
+        self.r, self.shas, self.queue, self.mode, self.now = r, shas, queue, mode, now
+        self.lease_n, self.complete_n = lease_n, complete_n
+        self.tag = "conveyor:{q:%s}:" % queue
+        self.held, self.calls, self.lease_us, self.complete_us, self.n, self.done = [], 0, 0, 0, 0, False
+
+    def step(self, usec):
+        """One lease call, and the acknowledgement calls it makes due; False once the queue is empty."""
+        r, tag, prefix = self.r, self.tag, self.tag + "t:"
+        self.calls += 1
+        token = f"{self.queue}/{self.calls:016x}."
+        u0 = usec()
+        got = r.cmd("EVALSHA", self.shas["TaskLease"], 7, tag + "ready", tag + "scheduled", tag + "running", tag + "meta", tag + "ix", tag + "exp", tag + "fin:expired",
+                    prefix, self.now, self.lease_n, 30_000, "bench-12345-abcdef", token, tag + "ev", self.queue, 1000)
+        self.lease_us += usec() - u0
+        leased = got[1:]
+        self.held += [(t[-1], f"{token}{i + 1}") for i, t in enumerate(leased)]
+        while len(self.held) >= self.complete_n or (self.held and not leased):
+            part, self.held = self.held[:self.complete_n], self.held[self.complete_n:]
+            args = [prefix, self.now, tag + "ev", self.queue, len(part)]
+            for tid, tok in part: args += [tid, tok, ""]
+            u0 = usec()
+            done = r.cmd("EVALSHA", self.shas["TaskCompleteMany"], 5, tag + "running", tag + "fin", tag + "meta", tag + f"hist:{self.now // 86_400_000}", tag + "ix", *args)
+            self.complete_us += usec() - u0
+            if any(done[i] != 0 for i in range(0, len(done), 2)): raise RuntimeError(f"a completion was refused: {done[:4]}")
+            self.n += len(part)
+        return bool(leased)
+
+
+def run_round(r, streams_spec, tasks, lease_n, complete_n):
+    """Every (build, shas, mode) in its own queue, all filled first, then drained a call of each in turn,
+    so a change in the machine's speed during the round falls on all of them alike."""
+    r.cmd("FLUSHALL")
+    now = int(time.time() * 1000)
+    streams = []
+    for i, (b, shas, mode) in enumerate(streams_spec):
+        queue = f"bench-w1-{i}"
+        enqueue(r, shas, queue, mode, tasks, now)
+        streams.append(Stream(r, shas, queue, mode, now, lease_n, complete_n))
+
     def usec():
         return int(re.search(r"cmdstat_evalsha:calls=\d+,usec=(\d+)", r.cmd("INFO", "commandstats").decode()).group(1))
 
-    lease_us = complete_us = n = 0
-    held = []
-    call = 0
-    while True:
-        call += 1
-        token = f"bench-w1-0/{call:016x}."
-        u0 = usec()
-        got = r.cmd("EVALSHA", shas["TaskLease"], 7, tag + "ready", tag + "scheduled", tag + "running", tag + "meta", tag + "ix", tag + "exp", tag + "fin:expired",
-                    prefix, now, lease_n, 30_000, "bench-12345-abcdef", token, tag + "ev", "bench-w1-0", 1000)
-        lease_us += usec() - u0
-        leased = got[1:]
-        held += [(t[-1], f"{token}{i + 1}") for i, t in enumerate(leased)]
-        while len(held) >= complete_n or (held and not leased):
-            part, held = held[:complete_n], held[complete_n:]
-            args = [prefix, now, tag + "ev", "bench-w1-0", len(part)]
-            for tid, tok in part: args += [tid, tok, ""]
-            u0 = usec()
-            done = r.cmd("EVALSHA", shas["TaskCompleteMany"], 5, tag + "running", tag + "fin", tag + "meta", tag + f"hist:{now // 86_400_000}", tag + "ix", *args)
-            complete_us += usec() - u0
-            if any(done[i] != 0 for i in range(0, len(done), 2)): raise RuntimeError(f"a completion was refused: {done[:4]}")
-            n += len(part)
-        if not leased: break
-    if n != tasks: raise RuntimeError(f"{n} of {tasks} tasks done")
-    if mode == "unhit":
-        left = r.cmd("HGETALL", tag + "lu:run:bench-tenant")
-        if left: raise RuntimeError(f"running counts left after every task ended: {left}")
-    return lease_us / n, complete_us / n
+    live = list(streams)
+    while live:
+        live = [s for s in live if s.step(usec)]
+    for s in streams:
+        if s.n != tasks: raise RuntimeError(f"{s.queue}: {s.n} of {tasks} tasks done")
+        if s.mode == "unhit" and r.cmd("HGETALL", s.tag + "lu:run:bench-tenant"):
+            raise RuntimeError(f"{s.queue}: running counts left after every task ended")
+    return [(s.lease_us / s.n, s.complete_us / s.n) for s in streams]
 
 
 def main():
@@ -151,21 +174,21 @@ def main():
     p.add_argument("--modes", default="meta,unhit")
     p.add_argument("--rounds", type=int, default=9)
     p.add_argument("--tasks", type=int, default=20_000)
-    p.add_argument("--lease", type=int, default=19)
+    p.add_argument("--lease", type=int, default=50)
     p.add_argument("--complete", type=int, default=50)
     a = p.parse_args()
     builds = [x.split("=", 1) for x in (a.lua or [f"tree={os.path.join(root, 'src/Conveyor.Redis/Lua')}"])]
     r = Resp(a.port)
     shas = {b: {s: r.cmd("SCRIPT", "LOAD", compose(d, s)).decode() for s in ("TaskEnqueueMany", "TaskLease", "TaskCompleteMany", "QueueLimitSet")} for b, d in builds}
     modes = a.modes.split(",")
+    spec = [(b, shas[b], mode) for mode in modes for b, _ in builds]
     res = {}
     for rnd in range(1, a.rounds + 1):
-        for mode in modes:
-            for b, _ in builds:
-                load = open("/proc/loadavg").read().split()[0]
-                le, co = run_once(r, shas[b], mode, a.tasks, a.lease, a.complete)
-                res.setdefault((b, mode), []).append((le, co))
-                print(f"round={rnd} build={b} mode={mode} load={load} lease={le:.2f}us complete={co:.2f}us total={le + co:.2f}us", flush=True)
+        load = open("/proc/loadavg").read().split()[0]
+        got = run_round(r, spec, a.tasks, a.lease, a.complete)
+        for (b, _, mode), (le, co) in zip(spec, got):
+            res.setdefault((b, mode), []).append((le, co))
+            print(f"round={rnd} build={b} mode={mode} load={load} lease={le:.2f}us complete={co:.2f}us total={le + co:.2f}us", flush=True)
     print(f"\nmedians of {a.rounds} rounds, Redis CPU per task (us; {a.tasks} tasks, {a.lease} a lease, {a.complete} an acknowledgement):")
     med = {}
     for (b, mode), xs in res.items():

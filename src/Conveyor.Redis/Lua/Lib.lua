@@ -479,9 +479,11 @@ local function limits_pick_fast(P, T, ready, max, lims, keyed)
     plans[md] = pl
     return pl
   end
-  while taken < budget do
+  local last = false -- ready held fewer than were asked: no second pop
+  while taken < budget and not last do
     local cand = redis.call("ZPOPMIN", ready, budget - taken)
     if #cand == 0 then break end
+    last = #cand < 2 * (budget - taken)
     local rows, nrows = {}, 0 -- 4 values a candidate (id, score, its read, its plan): no table per task
     for i = 1, #cand, 2 do
       local h = redis.call("HMGET", P .. cand[i], unpack(LEASE_READ))
