@@ -731,24 +731,10 @@ local function limits_flush(st)
   -- limits: meta "lp" counts the parked tasks (never fewer than there are): with none, no slot has any
   -- to give back, so an unhit limit's acknowledgement asks no slot's set (one read per call).
   local lp = next(st.freed) ~= nil and tonumber(redis.call("HGET", st.T .. "meta", "lp") or "0") > 0
-  -- redisunhit2: a limit with several slots freed in this call has its counts read with one HMGET and
-  -- written with one HSET (and one HDEL of those at 0), not one HINCRBY each (limits_counts_write); a
-  -- limit with one slot freed keeps the one HINCRBY.
-  local keys, run, many = {}, {}, {}
-  for slot in pairs(st.freed) do
-    local name, key = string.match(slot, "^([^\31]*)\31(.*)$")
-    if name then local ks = keys[name]; if not ks then ks = {}; keys[name] = ks end; ks[#ks + 1] = key end
-  end
-  for name, ks in pairs(keys) do if #ks < 2 then keys[name] = nil end end
-  if next(keys) then
-    limits_counts_read(st.T, run, keys)
-    for slot in pairs(run) do run[slot] = run[slot] - st.freed[slot]; many[slot] = true end
-    limits_counts_write(st.T, run, many)
-  end
   for slot, n in pairs(st.freed) do
     local name, key = string.match(slot, "^([^\31]*)\31(.*)$")
     if name then
-      if not many[slot] and redis.call("HINCRBY", st.T .. "lu:run:" .. name, key, -n) <= 0 then redis.call("HDEL", st.T .. "lu:run:" .. name, key) end
+      if redis.call("HINCRBY", st.T .. "lu:run:" .. name, key, -n) <= 0 then redis.call("HDEL", st.T .. "lu:run:" .. name, key) end
       if key == "" then any = true end
       if lp and redis.call("SISMEMBER", st.T .. "lwset", slot) == 1 then
         if st.xd == nil then st.xd = redis.call("HGET", st.T .. "meta", "xd") end -- limits: once per call
