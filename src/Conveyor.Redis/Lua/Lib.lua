@@ -370,15 +370,168 @@ local function limit_unpark(T, slot, n, xd)
   return moved
 end
 
--- The queue's limits, decoded: all of them, and the keyed ones.
+-- The queue's limits, decoded: all of them, the keyed ones, and (redisunhit2) whether every one counts
+-- running tasks only (no rate) and keys on metadata or on nothing (limits_pick_fast).
 local function limits_load(T)
-  local all, keyed = {}, {}
+  local all, keyed, fast = {}, {}, true
   for _, d in ipairs(redis.call("HVALS", T .. "limits")) do
     local l = cjson.decode(d)
     all[#all + 1] = l
-    if l.key and l.key ~= cjson.null then keyed[#keyed + 1] = l end
+    if l.key and l.key ~= cjson.null then
+      keyed[#keyed + 1] = l
+      if string.sub(l.key, 1, 9) ~= "metadata." then fast = false end
+    end
+    if l.rate and l.rate ~= cjson.null then fast = false end
   end
-  return all, keyed
+  return all, keyed, fast
+end
+
+-- redisunhit2: the counts of the slots one call needs, read with one HMGET per limit (need: limit name
+-- -> key values whose count is not in run yet), into run (slot -> tasks running). 500 keys a command
+-- (the C stack bound of unpack, as zadd_many).
+local function limits_counts_read(T, run, need)
+  for name, keys in pairs(need) do
+    for s = 1, #keys, 500 do
+      local part = { unpack(keys, s, math.min(s + 499, #keys)) }
+      local got = redis.call("HMGET", T .. "lu:run:" .. name, unpack(part))
+      for k = 1, #part do run[name .. "\31" .. part[k]] = tonumber(got[k] or "0") end
+    end
+  end
+end
+
+-- redisunhit2: counts written back once per limit per call: the slots of added (slot -> tasks it took
+-- or gave back in this call) are set to run's value (the count read in this call plus the change: the
+-- script runs alone, so this is HINCRBY's answer), one HSET per limit of what is above 0 and one HDEL of
+-- what fell to 0 (a key value no task holds leaves no field behind: memory stays bounded).
+local function limits_counts_write(T, run, added)
+  local set, del = {}, {}
+  for slot in pairs(added) do
+    local name, key = string.match(slot, "^([^\31]*)\31(.*)$")
+    if name then
+      local n = run[slot]
+      if n > 0 then
+        local s = set[name]; if not s then s = {}; set[name] = s end
+        s[#s + 1] = key; s[#s + 1] = string.format("%d", n)
+      else
+        local d = del[name]; if not d then d = {}; del[name] = d end
+        d[#d + 1] = key
+      end
+    end
+  end
+  for name, s in pairs(set) do
+    for i = 1, #s, 1000 do redis.call("HSET", T .. "lu:run:" .. name, unpack(s, i, math.min(i + 999, #s))) end
+  end
+  for name, d in pairs(del) do
+    for i = 1, #d, 500 do redis.call("HDEL", T .. "lu:run:" .. name, unpack(d, i, math.min(i + 499, #d))) end
+  end
+end
+
+-- redisunhit2: limits_pick of a queue whose limits all count running tasks only (no rate) and key on
+-- metadata or on nothing (queue-wide): the common case, and the one a limit far from its max pays on
+-- every lease. No rate means no window to reopen ("lreopen" is not read: QueueLimitSet and
+-- QueueLimitDelete clear a limit's entries when it stops having a rate) and nothing to check per task
+-- but a count per slot. What one metadata text means (the slots it is checked against and counted in,
+-- its "lh") is worked out once per call (plan); the counts a call needs are read with one HMGET per
+-- limit (limits_counts_read) after the candidates of a pop are read, and written with one HSET per
+-- limit at the end (limits_counts_write), where the general path reads and writes each slot on its own.
+-- Answers as limits_pick.
+local function limits_pick_fast(P, T, ready, max, lims, keyed)
+  local run, added, need = {}, {}, {}
+  local wide = {} -- the queue-wide limits, with their slot
+  for _, l in ipairs(lims) do
+    if not l.key or l.key == cjson.null then
+      wide[#wide + 1] = { l, l.name .. "\31" }
+      local ks = need[l.name]; if not ks then ks = {}; need[l.name] = ks end
+      ks[#ks + 1] = ""
+    end
+  end
+  local budget = max
+  if #wide > 0 then
+    limits_counts_read(T, run, need)
+    need = {}
+    for _, w in ipairs(wide) do
+      if w[1].concurrency and w[1].concurrency ~= cjson.null then budget = math.min(budget, w[1].concurrency - run[w[2]]) end
+    end
+    budget = math.max(0, budget)
+  end
+  local out, n, taken = {}, 0, 0
+  local parked, nparked = {}, 0 -- slot -> { score, id, ... } parked by this call
+  local isp -- where the spec is in LEASE_READ
+  for k, f in ipairs(LEASE_READ) do if f == "sp" then isp = k end end
+  local plans, asked = {}, {}
+  local function plan(md)
+    local pl = { check = {}, count = {} }
+    for _, l in ipairs(keyed) do
+      local v = limit_value(l.key, md, nil)
+      if v then
+        local slot = l.name .. "\31" .. v
+        if l.concurrency and l.concurrency ~= cjson.null then pl.check[#pl.check + 1] = { l.concurrency, v, l, slot } end
+        pl.count[#pl.count + 1] = slot
+        if run[slot] == nil and not asked[slot] then
+          asked[slot] = true
+          local ks = need[l.name]; if not ks then ks = {}; need[l.name] = ks end
+          ks[#ks + 1] = v
+        end
+      end
+    end
+    for _, w in ipairs(wide) do pl.count[#pl.count + 1] = w[2] end
+    pl.held = #pl.count > 0 and table.concat(pl.count, "\30") or false
+    plans[md] = pl
+    return pl
+  end
+  local last = false -- ready held fewer than were asked: no second pop
+  while taken < budget and not last do
+    local cand = redis.call("ZPOPMIN", ready, budget - taken)
+    if #cand == 0 then break end
+    last = #cand < 2 * (budget - taken)
+    local rows, nrows = {}, 0 -- 4 values a candidate (id, score, its read, its plan): no table per task
+    for i = 1, #cand, 2 do
+      local h = redis.call("HMGET", P .. cand[i], unpack(LEASE_READ))
+      -- The metadata text is the spec's 8th field: from the first "|{" (the fields before it are
+      -- numbers and a letter) to the first "\n" (before the idempotency key, which may hold anything)
+      -- or the end. Two plain finds: a pattern match walks the spec a character at a time.
+      local sp, md = h[isp], ""
+      if sp then
+        local nl = string.find(sp, "\n", 1, true)
+        local b = string.find(sp, "|{", 1, true)
+        if b and (not nl or b < nl) then md = string.sub(sp, b + 1, (nl or 0) - 1) end
+      end
+      rows[nrows + 1] = cand[i]; rows[nrows + 2] = cand[i + 1]; rows[nrows + 3] = h; rows[nrows + 4] = plans[md] or plan(md)
+      nrows = nrows + 4
+    end
+    if next(need) then limits_counts_read(T, run, need); need = {} end
+    for r = 1, nrows, 4 do
+      local pl = rows[r + 3]
+      local check, block = pl.check, nil
+      for k = 1, #check do
+        local c = check[k]
+        if run[c[4]] >= c[1] then block = c; break end
+      end
+      if block then
+        local pk = parked[block[4]]
+        if not pk then pk = {}; parked[block[4]] = pk end
+        pk[#pk + 1] = rows[r + 1]; pk[#pk + 1] = rows[r]
+        nparked = nparked + 1
+      else
+        local count = pl.count
+        for k = 1, #count do
+          local slot = count[k]
+          run[slot] = run[slot] + 1
+          added[slot] = true
+        end
+        out[n + 1] = rows[r]; out[n + 2] = rows[r + 1]; out[n + 3] = pl.held; out[n + 4] = rows[r + 2]
+        n = n + 4
+        taken = taken + 1
+      end
+    end
+  end
+  limits_counts_write(T, run, added)
+  for slot, pk in pairs(parked) do
+    zadd_many(T .. "lw:" .. slot, pk)
+    redis.call("SADD", T .. "lwset", slot)
+  end
+  if nparked > 0 then redis.call("HINCRBY", T .. "meta", "lp", nparked) end
+  return out
 end
 
 -- TaskLease of a queue with limits: takes up to max tasks from ready, in line order, each within every
@@ -390,13 +543,16 @@ end
 -- lease walks it again until a slot frees (limits_leave) or its window reopens (here, at the start).
 -- Queue-wide limits only bound how many this call takes: nothing is parked for them. Running counts
 -- are read once per slot and written once per slot per call; a metadata text is decoded once.
+-- redisunhit2: a second answer, false when the queue has no rate limit (no window can reopen: TaskLease
+-- does not look for one); limits without a rate take limits_pick_fast.
 local function limits_pick(P, ready, max, now)
   local T = qtag(P)
+  local lims, keyed, fast = limits_load(T)
+  if fast then return limits_pick_fast(P, T, ready, max, lims, keyed), false end
   local reopened = redis.call("ZRANGEBYSCORE", T .. "lreopen", "-inf", now, "LIMIT", 0, 100)
   -- limits: no window reopens and nothing is ready (a leaser's look after it took the last): nothing
-  -- to take or park, so the limits are not read.
-  if #reopened == 0 and redis.call("EXISTS", ready) == 0 then return {} end
-  local lims, keyed = limits_load(T)
+  -- to take or park.
+  if #reopened == 0 and redis.call("EXISTS", ready) == 0 then return {}, true end
   local byname = {}
   for _, l in ipairs(lims) do byname[l.name] = l end
   for _, slot in ipairs(reopened) do
@@ -445,33 +601,6 @@ local function limits_pick(P, ready, max, now)
   local parked, nparked = {}, 0 -- limits: slot -> { score, id, ... } parked by this call
   local isp, iar -- where the spec and the args are in LEASE_READ
   for k, f in ipairs(LEASE_READ) do if f == "sp" then isp = k elseif f == "ar" then iar = k end end
-  -- The fast path, when every limit counts running tasks only and keys on metadata (no rate, no
-  -- args): what one metadata text means (the slots it is checked against and counted in, and its
-  -- "lh") is worked out once per call (plan), so a task costs one lookup and a count check per slot.
-  local fast = true
-  for _, l in ipairs(lims) do
-    if (l.rate and l.rate ~= cjson.null) or (l.key and l.key ~= cjson.null and string.sub(l.key, 1, 9) ~= "metadata.") then fast = false end
-  end
-  local plans = {}
-  local function plan(md)
-    local pl = plans[md]
-    if pl then return pl end
-    pl = { check = {}, count = {} }
-    for _, l in ipairs(keyed) do
-      local v = limit_value(l.key, md, nil)
-      if v then
-        local _, slot = running(l, v)
-        pl.check[#pl.check + 1] = { l, v, slot }
-        pl.count[#pl.count + 1] = slot
-      end
-    end
-    for _, l in ipairs(lims) do
-      if not l.key or l.key == cjson.null then pl.count[#pl.count + 1] = l.name .. "\31" end
-    end
-    pl.held = #pl.count > 0 and table.concat(pl.count, "\30") or false
-    plans[md] = pl
-    return pl
-  end
   while taken < budget do
     local cand = redis.call("ZPOPMIN", ready, budget - taken)
     if #cand == 0 then break end
@@ -481,24 +610,7 @@ local function limits_pick(P, ready, max, now)
       local block, bkey, bl = nil, nil, nil
       local slots = {}
       local h = redis.call("HMGET", tkey, unpack(LEASE_READ))
-      local pl = nil
-      if fast then
-        -- The metadata text is the spec's 8th field: from the first "|{" (the fields before it are
-        -- numbers and a letter) to the first "\n" (before the idempotency key, which may hold anything)
-        -- or the end. Two plain finds: a pattern match walks the spec a character at a time.
-        local sp, md = h[isp], ""
-        if sp then
-          local nl = string.find(sp, "\n", 1, true)
-          local b = string.find(sp, "|{", 1, true)
-          if b and (not nl or b < nl) then md = string.sub(sp, b + 1, (nl or 0) - 1) end
-        end
-        pl = plan(md)
-        local check = pl.check
-        for k = 1, #check do
-          local c = check[k]
-          if run[c[3]] >= c[1].concurrency then block, bkey, bl = 0, c[2], c[1]; break end
-        end
-      elseif #keyed > 0 then
+      if #keyed > 0 then
         local md = h[isp] and string.match(h[isp], "^[^|]*|[^|]*|[^|]*|[^|]*|[^|]*|[^|]*|[^|]*|([^\n]*)") or ""
         for _, l in ipairs(keyed) do
           local v
@@ -525,15 +637,6 @@ local function limits_pick(P, ready, max, now)
         pk[#pk + 1] = score; pk[#pk + 1] = id
         nparked = nparked + 1
         if block > 0 then redis.call("ZADD", T .. "lreopen", "LT", block, slot) end
-      elseif pl then
-        local count = pl.count
-        for k = 1, #count do
-          local slot = count[k]
-          run[slot] = run[slot] + 1
-          added[slot] = (added[slot] or 0) + 1
-        end
-        out[#out + 1] = id; out[#out + 1] = score; out[#out + 1] = pl.held; out[#out + 1] = h
-        taken = taken + 1
       else
         local held = {}
         for _, l in ipairs(lims) do
@@ -570,7 +673,7 @@ local function limits_pick(P, ready, max, now)
     redis.call("SADD", T .. "lwset", slot)
   end
   if nparked > 0 then redis.call("HINCRBY", T .. "meta", "lp", nparked) end
-  return out
+  return out, true
 end
 
 -- The earliest reopen ms of a rate window the queue waits for, or nil.

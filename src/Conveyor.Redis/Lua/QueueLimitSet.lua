@@ -1,7 +1,7 @@
 --[[
   QueueLimitSet: add or replace one limit of ONE queue (the limit keys: Lib.lua, "limits"). Its
   parked tasks go back in line (the new bounds apply at the next lease); a changed key starts the
-  limit's counts afresh (the old ones counted other values).
+  limit's counts afresh (the old ones counted other values); a limit without a rate leaves "lreopen".
 
   KEYS[1] meta
 
@@ -23,6 +23,14 @@ redis.call("HSET", KEYS[1], "lim", ARGV[5])
 local moved = 0
 for _, slot in ipairs(redis.call("SMEMBERS", T .. "lwset")) do
   if string.sub(slot, 1, #name + 1) == name .. "\31" then moved = moved + limit_unpark(T, slot, 1000000) end
+end
+-- redisunhit2: a limit without a rate has no window to reopen: its old entries go (a queue whose limits
+-- have no rate never reads "lreopen": limits_pick_fast in Lib.lua).
+local rate = cjson.decode(ARGV[3]).rate
+if not rate or rate == cjson.null then
+  for _, slot in ipairs(redis.call("ZRANGE", T .. "lreopen", 0, -1)) do
+    if string.sub(slot, 1, #name + 1) == name .. "\31" then redis.call("ZREM", T .. "lreopen", slot) end
+  end
 end
 if moved > 0 then wake_leasers(ARGV[5]) end
 return 1

@@ -33,8 +33,8 @@ if KEYS[6] then expire_due(KEYS[6], KEYS[1], KEYS[2], KEYS[7], KEYS[4], KEYS[5],
 promote_due(KEYS[1], KEYS[2], KEYS[4], P, q, nows, tonumber(ARGV[9]), evs, KEYS[5])
 -- limits: each popped task comes with two more values: the slots it holds (false: none), kept as "lh",
 -- and its LEASE_READ values (limits_pick read them to find its key values).
-local popped, step = nil, 2
-if meta[2] then popped, step = limits_pick(P, KEYS[1], max, now), 4 else popped = redis.call("ZPOPMIN", KEYS[1], max) end
+local popped, step, rated = nil, 2, false -- redisunhit2: rated, whether a rate window can reopen
+if meta[2] then popped, rated = limits_pick(P, KEYS[1], max, now); step = 4 else popped = redis.call("ZPOPMIN", KEYS[1], max) end
 local res = { 0 }
 -- Strings formatted once per call, not once per task (see ev_add in Lib.lua).
 local dl = tostring(now + lease)
@@ -63,7 +63,7 @@ if #res == 1 then
   local first = redis.call("ZRANGE", KEYS[2], 0, 0, "WITHSCORES")
   if #first == 2 then res[1] = tonumber(first[2]) else res[1] = -1 end
   -- limits: a rate window that reopens is due work too.
-  local reopen = meta[2] and limits_next(P)
+  local reopen = rated and limits_next(P) -- redisunhit2: only a rate limit has windows to reopen
   if reopen and (res[1] < 0 or reopen < res[1]) then res[1] = math.max(reopen, 1) end
 end
 -- parked: nothing leased, and the caller asked to park (ARGV[10] its park member, ARGV[11] when it
