@@ -81,7 +81,11 @@ public sealed partial class RabbitMqTaskDelivery
                 {
                     var name = QueueName(queue);
                     var confirms = new List<ValueTask>(batch.Ready.Count);
-                    foreach (var e in batch.Ready)
+                    // Best first (priority, then FIFO: the sort is stable over the round's seq order): a
+                    // consumer already waiting (TaskLease's WaitForDelivery) takes the first message that
+                    // arrives, before RabbitMQ's priority queue can order the round's later ones ahead of it,
+                    // so a waiting leaser is handed the best task of a batch, as a lease would have taken.
+                    foreach (var e in batch.Ready.OrderByDescending(static e => e.Priority))
                     {
                         var props = new BasicProperties
                         {

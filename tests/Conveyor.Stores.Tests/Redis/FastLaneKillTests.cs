@@ -60,7 +60,15 @@ public sealed class FastLaneKillTests : IDisposable
 
         Assert.True(afterRestart >= 200, $"only {afterRestart} submits were acknowledged after the restart");
         Assert.All(failures, e => Assert.True(StoreUnreachableException.IsUnreachable(e), e.ToString()));
-        foreach (var id in acknowledged) Assert.NotNull(await store.TaskGet(id));
+        // Read back through StackExchange.Redis, which may still be reconnecting after the restart (the lane
+        // can be back first): an unreachable read is asked again, within a bound; a missing task is a loss.
+        var reads = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        foreach (var id in acknowledged)
+            while (true)
+            {
+                try { Assert.NotNull(await store.TaskGet(id)); break; }
+                catch (Exception e) when (StoreUnreachableException.IsUnreachable(e) && DateTime.UtcNow < reads) { await Task.Delay(100); }
+            }
         var lane = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (!store.LaneConnected && DateTime.UtcNow < lane) await Task.Delay(50);
         Assert.True(store.LaneConnected, "the lane did not reconnect within 30 s");
