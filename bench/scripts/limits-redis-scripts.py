@@ -18,37 +18,10 @@ Each run prints one line per script: calls, us per processed task in the script,
 per command in every mode), then the commands by name. The end prints, per build and mode, the medians
 over the rounds, and unhit against meta.
 """
-import argparse, os, re, socket, statistics, subprocess, sys, time
+import argparse, os, re, statistics, subprocess, sys, time
 from collections import defaultdict
 
-
-class Resp:
-    """Just enough of RESP2 for this script (Python has no Redis client in the standard library)."""
-    def __init__(self, port):
-        self.sock = socket.create_connection(("127.0.0.1", port))
-        self.f = self.sock.makefile("rb", buffering=1 << 20)
-
-    def cmd(self, *args):
-        out = [b"*%d\r\n" % len(args)]
-        for a in args:
-            a = a if isinstance(a, bytes) else str(a).encode()
-            out.append(b"$%d\r\n%s\r\n" % (len(a), a))
-        self.sock.sendall(b"".join(out))
-        return self.read()
-
-    def read(self):
-        line = self.f.readline()
-        kind, rest = line[:1], line[1:-2]
-        if kind == b"+": return rest
-        if kind == b"-": raise RuntimeError(rest.decode())
-        if kind == b":": return int(rest)
-        if kind == b"$":
-            n = int(rest)
-            return None if n < 0 else self.f.read(n + 2)[:-2]
-        if kind == b"*":
-            n = int(rest)
-            return None if n < 0 else [self.read() for _ in range(n)]
-        raise RuntimeError(f"unexpected reply {line!r}")
+from resp import Resp
 
 
 def script_name(args):
@@ -96,7 +69,7 @@ def main():
     a = p.parse_args()
     builds = [b.split("=", 1) for b in a.build]
     modes = a.modes.split(",")
-    r = Resp(a.port)
+    r = Resp(a.port, buffering=1 << 20)
     processed = 2 * a.tasks
     rows = defaultdict(list)  # (build, mode) -> list of per-run dicts
     for rnd in range(1, a.rounds + 1):

@@ -17,36 +17,9 @@ the queue is empty. Redis's time in EVALSHA (INFO commandstats) is read around e
 figures are Redis's CPU per task in each script with nothing else running: a change worth a few
 tenths of a microsecond per task shows, where whole W1 runs swing by +-20 %.
 """
-import argparse, os, re, socket, statistics, time, uuid
+import argparse, os, re, statistics, time
 
-
-class Resp:
-    """Just enough of RESP2 for this script (Python has no Redis client in the standard library)."""
-    def __init__(self, port):
-        self.sock = socket.create_connection(("127.0.0.1", port))
-        self.f = self.sock.makefile("rb")
-
-    def cmd(self, *args):
-        out = [b"*%d\r\n" % len(args)]
-        for a in args:
-            a = a if isinstance(a, bytes) else str(a).encode()
-            out.append(b"$%d\r\n%s\r\n" % (len(a), a))
-        self.sock.sendall(b"".join(out))
-        return self.read()
-
-    def read(self):
-        line = self.f.readline()
-        kind, rest = line[:1], line[1:-2]
-        if kind == b"+": return rest
-        if kind == b"-": raise RuntimeError(rest.decode())
-        if kind == b":": return int(rest)
-        if kind == b"$":
-            n = int(rest)
-            return None if n < 0 else self.f.read(n + 2)[:-2]
-        if kind == b"*":
-            n = int(rest)
-            return None if n < 0 else [self.read() for _ in range(n)]
-        raise RuntimeError(f"unexpected reply {line!r}")
+from resp import Resp, uuid7
 
 
 def prelude(lib):
@@ -85,13 +58,6 @@ def compose(lua_dir, name):
         needed.add(n)
         pending += [u for u in by[n][2] if u in by and u != n]
     return "\n\n".join(d[1] for d in defs if d[0] in needed) + "\n\n" + script
-
-
-def uuid7():
-    ms = time.time_ns() // 1_000_000
-    r = int.from_bytes(os.urandom(10), "big")
-    v = (ms << 80) | (0x7 << 76) | ((r >> 64) & 0xFFF) << 64 | (0b10 << 62) | (r & ((1 << 62) - 1))
-    return str(uuid.UUID(int=v))
 
 
 def enqueue(r, shas, queue, mode, tasks, now):
