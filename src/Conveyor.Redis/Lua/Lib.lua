@@ -386,19 +386,6 @@ local function limits_load(T)
   return all, keyed, fast
 end
 
--- redisunhit2: the counts of the slots one call needs, read with one HMGET per limit (need: limit name
--- -> key values whose count is not in run yet), into run (slot -> tasks running). 500 keys a command
--- (the C stack bound of unpack, as zadd_many).
-local function limits_counts_read(T, run, need)
-  for name, keys in pairs(need) do
-    for s = 1, #keys, 500 do
-      local part = { unpack(keys, s, math.min(s + 499, #keys)) }
-      local got = redis.call("HMGET", T .. "lu:run:" .. name, unpack(part))
-      for k = 1, #part do run[name .. "\31" .. part[k]] = tonumber(got[k] or "0") end
-    end
-  end
-end
-
 -- redisunhit2: counts written back once per limit per call: the slots of added (slot -> tasks it took
 -- or gave back in this call) are set to run's value (the count read in this call plus the change: the
 -- script runs alone, so this is HINCRBY's answer), one HSET per limit of what is above 0 and one HDEL of
@@ -431,51 +418,51 @@ end
 -- every lease. No rate means no window to reopen ("lreopen" is not read: QueueLimitSet and
 -- QueueLimitDelete clear a limit's entries when it stops having a rate) and nothing to check per task
 -- but a count per slot. What one metadata text means (the slots it is checked against and counted in,
--- its "lh") is worked out once per call (plan); the counts a call needs are read with one HMGET per
--- limit (limits_counts_read) after the candidates of a pop are read, and written with one HSET per
--- limit at the end (limits_counts_write), where the general path reads and writes each slot on its own.
--- Answers as limits_pick.
-local function limits_pick_fast(P, T, ready, max, lims, keyed)
-  local run, added, need = {}, {}, {}
-  local wide = {} -- the queue-wide limits, with their slot
+-- its "lh") is worked out once per call (plan), and the counts of its slots are read then (one HGET per
+-- slot per call); the counts are written with one HSET per limit at the end (limits_counts_write),
+-- where the general path reads and writes each slot on its own.
+-- redisunhit3: one pass: each candidate is decided as soon as it is read, and a taken one is handed to
+-- take (TaskLease's lease of one task: id, its LEASE_READ values, its "lh") at once, so no table is
+-- built per candidate nor an answer walked again (about 1.5 us per leased task less, measured with
+-- bench/scripts/limits_lease_complete.py). Answers as limits_pick.
+local function limits_pick_fast(P, T, ready, max, lims, keyed, take)
+  local run, added = {}, {}
+  local wide = {} -- the queue-wide limits' slots
+  local budget = max
   for _, l in ipairs(lims) do
     if not l.key or l.key == cjson.null then
-      wide[#wide + 1] = { l, l.name .. "\31" }
-      local ks = need[l.name]; if not ks then ks = {}; need[l.name] = ks end
-      ks[#ks + 1] = ""
+      local slot = l.name .. "\31"
+      wide[#wide + 1] = slot
+      run[slot] = tonumber(redis.call("HGET", T .. "lu:run:" .. l.name, "") or "0")
+      added[slot] = true
+      if l.concurrency and l.concurrency ~= cjson.null then budget = math.min(budget, l.concurrency - run[slot]) end
     end
   end
-  local budget = max
-  if #wide > 0 then
-    limits_counts_read(T, run, need)
-    need = {}
-    for _, w in ipairs(wide) do
-      if w[1].concurrency and w[1].concurrency ~= cjson.null then budget = math.min(budget, w[1].concurrency - run[w[2]]) end
-    end
-    budget = math.max(0, budget)
-  end
-  local out, n, taken = {}, 0, 0
+  budget = math.max(0, budget)
+  local taken = 0
   local parked, nparked = {}, 0 -- slot -> { score, id, ... } parked by this call
   local isp -- where the spec is in LEASE_READ
   for k, f in ipairs(LEASE_READ) do if f == "sp" then isp = k end end
-  local plans, asked = {}, {}
+  -- A plan: { held ("lh", false for none), the slots counted, then (max, slot) per concurrency limit
+  -- to check }. Every slot of a plan is in added: one whose count did not change is written back as
+  -- it was (limits_counts_write), which changes nothing.
+  local plans = {}
   local function plan(md)
-    local pl = { check = {}, count = {} }
+    local count, check = {}, {}
     for _, l in ipairs(keyed) do
       local v = limit_value(l.key, md, nil)
       if v then
         local slot = l.name .. "\31" .. v
-        if l.concurrency and l.concurrency ~= cjson.null then pl.check[#pl.check + 1] = { l.concurrency, v, l, slot } end
-        pl.count[#pl.count + 1] = slot
-        if run[slot] == nil and not asked[slot] then
-          asked[slot] = true
-          local ks = need[l.name]; if not ks then ks = {}; need[l.name] = ks end
-          ks[#ks + 1] = v
+        if run[slot] == nil then
+          run[slot] = tonumber(redis.call("HGET", T .. "lu:run:" .. l.name, v) or "0")
+          added[slot] = true
         end
+        if l.concurrency and l.concurrency ~= cjson.null then check[#check + 1] = l.concurrency; check[#check + 1] = slot end
+        count[#count + 1] = slot
       end
     end
-    for _, w in ipairs(wide) do pl.count[#pl.count + 1] = w[2] end
-    pl.held = #pl.count > 0 and table.concat(pl.count, "\30") or false
+    for _, slot in ipairs(wide) do count[#count + 1] = slot end
+    local pl = { #count > 0 and table.concat(count, "\30") or false, count, check }
     plans[md] = pl
     return pl
   end
@@ -484,9 +471,9 @@ local function limits_pick_fast(P, T, ready, max, lims, keyed)
     local cand = redis.call("ZPOPMIN", ready, budget - taken)
     if #cand == 0 then break end
     last = #cand < 2 * (budget - taken)
-    local rows, nrows = {}, 0 -- 4 values a candidate (id, score, its read, its plan): no table per task
     for i = 1, #cand, 2 do
-      local h = redis.call("HMGET", P .. cand[i], unpack(LEASE_READ))
+      local id = cand[i]
+      local h = redis.call("HMGET", P .. id, unpack(LEASE_READ))
       -- The metadata text is the spec's 8th field: from the first "|{" (the fields before it are
       -- numbers and a letter) to the first "\n" (before the idempotency key, which may hold anything)
       -- or the end. Two plain finds: a pattern match walks the spec a character at a time.
@@ -496,31 +483,23 @@ local function limits_pick_fast(P, T, ready, max, lims, keyed)
         local b = string.find(sp, "|{", 1, true)
         if b and (not nl or b < nl) then md = string.sub(sp, b + 1, (nl or 0) - 1) end
       end
-      rows[nrows + 1] = cand[i]; rows[nrows + 2] = cand[i + 1]; rows[nrows + 3] = h; rows[nrows + 4] = plans[md] or plan(md)
-      nrows = nrows + 4
-    end
-    if next(need) then limits_counts_read(T, run, need); need = {} end
-    for r = 1, nrows, 4 do
-      local pl = rows[r + 3]
-      local check, block = pl.check, nil
-      for k = 1, #check do
-        local c = check[k]
-        if run[c[4]] >= c[1] then block = c; break end
+      local pl = plans[md] or plan(md)
+      local check, block = pl[3], nil
+      for k = 1, #check, 2 do
+        if run[check[k + 1]] >= check[k] then block = check[k + 1]; break end
       end
       if block then
-        local pk = parked[block[4]]
-        if not pk then pk = {}; parked[block[4]] = pk end
-        pk[#pk + 1] = rows[r + 1]; pk[#pk + 1] = rows[r]
+        local pk = parked[block]
+        if not pk then pk = {}; parked[block] = pk end
+        pk[#pk + 1] = cand[i + 1]; pk[#pk + 1] = id
         nparked = nparked + 1
       else
-        local count = pl.count
+        local count = pl[2]
         for k = 1, #count do
           local slot = count[k]
           run[slot] = run[slot] + 1
-          added[slot] = true
         end
-        out[n + 1] = rows[r]; out[n + 2] = rows[r + 1]; out[n + 3] = pl.held; out[n + 4] = rows[r + 2]
-        n = n + 4
+        take(id, h, pl[1])
         taken = taken + 1
       end
     end
@@ -531,28 +510,28 @@ local function limits_pick_fast(P, T, ready, max, lims, keyed)
     redis.call("SADD", T .. "lwset", slot)
   end
   if nparked > 0 then redis.call("HINCRBY", T .. "meta", "lp", nparked) end
-  return out
 end
 
 -- TaskLease of a queue with limits: takes up to max tasks from ready, in line order, each within every
--- limit, and answers them as ZPOPMIN would ({ id, score, ... }), each with "lh" (the slots it holds,
--- "\30"-joined, false for none) and its LEASE_READ values (the lease's own read, made here once: the
--- spec and args it reads for the key values come with it, so a task hash is opened once per lease).
+-- limit, and hands each one taken to take(id, h, lh) (redisunhit3: at once, in line order, instead of
+-- answering a list TaskLease walked again): h its LEASE_READ values (the lease's own read, made here
+-- once: the spec and args it reads for the key values come with it, so a task hash is opened once per
+-- lease), lh the slots it holds ("\30"-joined, false for none).
 -- Tasks are popped (ZPOPMIN), as many as are still wanted: each one popped is taken or parked, so
 -- nothing goes back. A task over a keyed limit is parked: moved from ready to its slot's set, so no
 -- lease walks it again until a slot frees (limits_leave) or its window reopens (here, at the start).
 -- Queue-wide limits only bound how many this call takes: nothing is parked for them. Running counts
 -- are read once per slot and written once per slot per call; a metadata text is decoded once.
--- redisunhit2: a second answer, false when the queue has no rate limit (no window can reopen: TaskLease
--- does not look for one); limits without a rate take limits_pick_fast.
-local function limits_pick(P, ready, max, now)
+-- redisunhit2: answers false when the queue has no rate limit (no window can reopen: TaskLease does not
+-- look for one), true otherwise; limits without a rate take limits_pick_fast.
+local function limits_pick(P, ready, max, now, take)
   local T = qtag(P)
   local lims, keyed, fast = limits_load(T)
-  if fast then return limits_pick_fast(P, T, ready, max, lims, keyed), false end
+  if fast then limits_pick_fast(P, T, ready, max, lims, keyed, take); return false end
   local reopened = redis.call("ZRANGEBYSCORE", T .. "lreopen", "-inf", now, "LIMIT", 0, 100)
   -- limits: no window reopens and nothing is ready (a leaser's look after it took the last): nothing
   -- to take or park.
-  if #reopened == 0 and redis.call("EXISTS", ready) == 0 then return {}, true end
+  if #reopened == 0 and redis.call("EXISTS", ready) == 0 then return true end
   local byname = {}
   for _, l in ipairs(lims) do byname[l.name] = l end
   for _, slot in ipairs(reopened) do
@@ -597,7 +576,7 @@ local function limits_pick(P, ready, max, now)
       budget = math.max(0, math.min(budget, room))
     end
   end
-  local out, decoded, taken = {}, {}, 0
+  local decoded, taken = {}, 0
   local parked, nparked = {}, 0 -- limits: slot -> { score, id, ... } parked by this call
   local isp, iar -- where the spec and the args are in LEASE_READ
   for k, f in ipairs(LEASE_READ) do if f == "sp" then isp = k elseif f == "ar" then iar = k end end
@@ -656,9 +635,7 @@ local function limits_pick(P, ready, max, now)
             redis.call("SET", T .. "lu:win:" .. l.name .. "\31" .. key, string.format("%d:%d", s, c + 1), "PX", ttl)
           end
         end
-        out[#out + 1] = id; out[#out + 1] = score
-        out[#out + 1] = #held > 0 and table.concat(held, "\30") or false
-        out[#out + 1] = h
+        take(id, h, #held > 0 and table.concat(held, "\30") or false)
         taken = taken + 1
       end
     end
@@ -673,7 +650,7 @@ local function limits_pick(P, ready, max, now)
     redis.call("SADD", T .. "lwset", slot)
   end
   if nparked > 0 then redis.call("HINCRBY", T .. "meta", "lp", nparked) end
-  return out, true
+  return true
 end
 
 -- The earliest reopen ms of a rate window the queue waits for, or nil.
@@ -695,8 +672,8 @@ end
 -- A task leaving running (complete, fail, release, cancel, lease expiry) gives back the slots it held;
 -- the counts are written, and one parked task per freed slot goes back in line, by limits_flush, once
 -- per slot per script call. "lh" is deleted, so a later attempt leased while the queue had no limits
--- never gives back this one's slots. TaskCompleteMany reads "lh" with its own HMGET and calls
--- limits_left instead: a succeeded task never runs again, so its "lh" is left in place.
+-- never gives back this one's slots. TaskCompleteMany reads "lh" with its own HMGET and does what
+-- limits_left does itself: a succeeded task never runs again, so its "lh" is left in place.
 -- Returns true when the task held a slot.
 local function limits_leave(P, tkey, st)
   if not st then return false end

@@ -31,31 +31,41 @@ local evs = {}
 -- an expired due retry is not made pending).
 if KEYS[6] then expire_due(KEYS[6], KEYS[1], KEYS[2], KEYS[7], KEYS[4], KEYS[5], P, q, nows, 1000, evs) end
 promote_due(KEYS[1], KEYS[2], KEYS[4], P, q, nows, tonumber(ARGV[9]), evs, KEYS[5])
--- limits: each popped task comes with two more values: the slots it holds (false: none), kept as "lh",
--- and its LEASE_READ values (limits_pick read them to find its key values).
-local popped, step, rated = nil, 2, false -- redisunhit2: rated, whether a rate window can reopen
-if meta[2] then popped, rated = limits_pick(P, KEYS[1], max, now); step = 4 else popped = redis.call("ZPOPMIN", KEYS[1], max) end
 local res = { 0 }
 -- Strings formatted once per call, not once per task (see ev_add in Lib.lua).
 local dl = tostring(now + lease)
 local running, ixrem = {}, {}
-for i = 1, #popped, step do
-  local id = popped[i]
-  local tkey = P .. id
-  -- Read once, write once, and answer with the read values only (.NET derives what was written).
-  local h = step == 4 and popped[i + 3] or redis.call("HMGET", tkey, unpack(LEASE_READ)) -- limits: read by limits_pick
-  lease_read_done(tkey, id, h)
-  local at = NEXT_ATTEMPT[h[3]] or string.format("%d", (tonumber(h[3]) or 0) + 1)
-  local tok = ARGV[6] .. string.format("%d", #res)
-  if step == 4 then -- limits: the slots this attempt holds ("" none: an older attempt's never count)
-    redis.call("HSET", tkey, "st", "running", "at", at, "tk", tok, "dl", dl, "wk", worker, "sa", nows, "lh", popped[i + 2] or "")
-  else
+local rated = false -- redisunhit2: whether a rate window can reopen
+if meta[2] then
+  -- limits: limits_pick hands over each task it takes with its LEASE_READ values (read there to find
+  -- its key values) and the slots it holds, kept as "lh" ("" none: an older attempt's never count).
+  -- redisunhit3: leased here as it is taken (no list of the taken tasks walked again).
+  rated = limits_pick(P, KEYS[1], max, now, function(id, h, lh)
+    local tkey = P .. id
+    lease_read_done(tkey, id, h)
+    local at = NEXT_ATTEMPT[h[3]] or string.format("%d", (tonumber(h[3]) or 0) + 1)
+    redis.call("HSET", tkey, "st", "running", "at", at, "tk", ARGV[6] .. string.format("%d", #res), "dl", dl, "wk", worker, "sa", nows, "lh", lh or "")
+    running[#running + 1] = dl; running[#running + 1] = id
+    ixrem[#ixrem + 1] = "p" .. id -- redis-index
+    res[#res + 1] = h
+    ev_add(evs, id, q, h[1], "running", nows)
+  end)
+else
+  local popped = redis.call("ZPOPMIN", KEYS[1], max)
+  for i = 1, #popped, 2 do
+    local id = popped[i]
+    local tkey = P .. id
+    -- Read once, write once, and answer with the read values only (.NET derives what was written).
+    local h = redis.call("HMGET", tkey, unpack(LEASE_READ))
+    lease_read_done(tkey, id, h)
+    local at = NEXT_ATTEMPT[h[3]] or string.format("%d", (tonumber(h[3]) or 0) + 1)
+    local tok = ARGV[6] .. string.format("%d", #res)
     redis.call("HSET", tkey, "st", "running", "at", at, "tk", tok, "dl", dl, "wk", worker, "sa", nows)
+    running[#running + 1] = dl; running[#running + 1] = id
+    ixrem[#ixrem + 1] = "p" .. id -- redis-index: out of the state index (letter p: pending; running tasks are not in it)
+    res[#res + 1] = h
+    ev_add(evs, id, q, h[1], "running", nows)
   end
-  running[#running + 1] = dl; running[#running + 1] = id
-  ixrem[#ixrem + 1] = "p" .. id -- redis-index: out of the state index (letter p: pending; running tasks are not in it)
-  res[#res + 1] = h
-  ev_add(evs, id, q, h[1], "running", nows)
 end
 zadd_many(KEYS[3], running)
 zrem_many(KEYS[5], ixrem) -- redis-index
