@@ -15,11 +15,12 @@ local P, now, q, n = ARGV[1], ARGV[2], ARGV[4], tonumber(ARGV[5])
 local out, evs, done = {}, {}, 0
 local finished, gone, ixadd = {}, {}, {}
 local lim, freed = limits_on(P), false -- limits: slots held by the tasks that end
+local held = lim and lim.held -- redisunhit3: limits_left written out (a call per task less)
 for i = 0, n - 1 do
   local o = 6 + i * 3
   local id = ARGV[o]
   local tkey = P .. id
-  -- limits: "lh" (the slots the attempt holds) read with the rest, not on its own (limits_left).
+  -- limits: "lh" (the slots the attempt holds) read with the rest, not on its own.
   local f = lim and redis.call("HMGET", tkey, "st", "tk", "ty", "lh") or redis.call("HMGET", tkey, "st", "tk", "ty")
   if not f[1] then
     out[#out + 1] = 1; out[#out + 1] = ""
@@ -37,7 +38,9 @@ for i = 0, n - 1 do
     end
     gone[#gone + 1] = id
     ixadd[#ixadd + 1] = "0"; ixadd[#ixadd + 1] = "s" .. id -- redis-index: into the state index (letter s: succeeded)
-    if limits_left(lim, f[4]) then freed = true end -- limits: "lh" stays (a succeeded task never runs again)
+    -- limits: "lh" stays (a succeeded task never runs again); what it held is given back by limits_wake
+    local lh = f[4]
+    if lh and lh ~= "" then held[lh] = (held[lh] or 0) + 1; freed = true end
     finished[#finished + 1] = id; finished[#finished + 1] = now
     done = done + 1
     ev_add(evs, id, q, f[3], "succeeded", now)
