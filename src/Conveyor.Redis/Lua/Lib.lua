@@ -423,8 +423,8 @@ end
 -- where the general path reads and writes each slot on its own.
 -- redisunhit3: one pass: each candidate is decided as soon as it is read, and a taken one is handed to
 -- take (TaskLease's lease of one task: id, its LEASE_READ values, its "lh") at once, so no table is
--- built per candidate nor an answer walked again (about 1.5 us per leased task less, measured with
--- bench/scripts/limits_lease_complete.py). Answers as limits_pick.
+-- built per candidate nor an answer walked again (figures: docs/limits.md, "redisunhit3"). Answers
+-- as limits_pick.
 local function limits_pick_fast(P, T, ready, max, lims, keyed, take)
   local run, added = {}, {}
   local wide = {} -- the queue-wide limits' slots
@@ -446,7 +446,7 @@ local function limits_pick_fast(P, T, ready, max, lims, keyed, take)
   -- A plan: { held ("lh", false for none), the slots counted, then (max, slot) per concurrency limit
   -- to check }. Every slot of a plan is in added: one whose count did not change is written back as
   -- it was (limits_counts_write), which changes nothing.
-  local plans = {}
+  local plans, bysp = {}, {}
   local function plan(md)
     local count, check = {}, {}
     for _, l in ipairs(keyed) do
@@ -463,6 +463,9 @@ local function limits_pick_fast(P, T, ready, max, lims, keyed, take)
     end
     for _, slot in ipairs(wide) do count[#count + 1] = slot end
     local pl = { #count > 0 and table.concat(count, "\30") or false, count, check }
+    -- redisunhit3: one slot, checked (one concurrency limit keyed on metadata, no queue-wide one: the
+    -- common case): its slot and max, so a task is checked and counted without a loop.
+    if #count == 1 and #check == 2 then pl[4] = check[2]; pl[5] = check[1] end
     plans[md] = pl
     return pl
   end
@@ -477,16 +480,35 @@ local function limits_pick_fast(P, T, ready, max, lims, keyed, take)
       -- The metadata text is the spec's 8th field: from the first "|{" (the fields before it are
       -- numbers and a letter) to the first "\n" (before the idempotency key, which may hold anything)
       -- or the end. Two plain finds: a pattern match walks the spec a character at a time.
-      local sp, md = h[isp], ""
-      if sp then
+      -- redisunhit3: the plan is remembered by the whole spec too (bysp), so tasks submitted together
+      -- (a batch shares its created ms, hence its spec) look it up with one table read (Lua strings are
+      -- interned: a read by a string hashes no character), without the finds and the cut.
+      local sp = h[isp] or ""
+      local pl = bysp[sp]
+      if not pl then
+        local md = ""
         local nl = string.find(sp, "\n", 1, true)
         local b = string.find(sp, "|{", 1, true)
         if b and (not nl or b < nl) then md = string.sub(sp, b + 1, (nl or 0) - 1) end
+        pl = plans[md] or plan(md)
+        bysp[sp] = pl
       end
-      local pl = plans[md] or plan(md)
-      local check, block = pl[3], nil
-      for k = 1, #check, 2 do
-        if run[check[k + 1]] >= check[k] then block = check[k + 1]; break end
+      local one, block = pl[4], nil
+      if one then
+        local c = run[one]
+        if c >= pl[5] then block = one else run[one] = c + 1 end
+      else
+        local check = pl[3]
+        for k = 1, #check, 2 do
+          if run[check[k + 1]] >= check[k] then block = check[k + 1]; break end
+        end
+        if not block then
+          local count = pl[2]
+          for k = 1, #count do
+            local slot = count[k]
+            run[slot] = run[slot] + 1
+          end
+        end
       end
       if block then
         local pk = parked[block]
@@ -494,11 +516,6 @@ local function limits_pick_fast(P, T, ready, max, lims, keyed, take)
         pk[#pk + 1] = cand[i + 1]; pk[#pk + 1] = id
         nparked = nparked + 1
       else
-        local count = pl[2]
-        for k = 1, #count do
-          local slot = count[k]
-          run[slot] = run[slot] + 1
-        end
         take(id, h, pl[1])
         taken = taken + 1
       end
