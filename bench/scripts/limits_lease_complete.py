@@ -16,8 +16,12 @@ and mode alike), leased --lease at a time and completed --complete at a time (W1
 the queue is empty. Redis's time in EVALSHA (INFO commandstats) is read around every call, so the
 figures are Redis's CPU per task in each script with nothing else running: a change worth a few
 tenths of a microsecond per task shows, where whole W1 runs swing by +-20 %.
+
+redisunhit3: a queue's place in the round biases it (the same Lua in two places differed by up to
+1 us per task, in every round of a run: docs/limits.md, "redisunhit3"); --shuffle puts the queues in
+a new random order each round, so over the rounds every build and mode takes every place.
 """
-import argparse, os, re, statistics, time
+import argparse, os, random, re, statistics, time
 
 from resp import Resp, uuid7
 
@@ -142,6 +146,8 @@ def main():
     p.add_argument("--tasks", type=int, default=20_000)
     p.add_argument("--lease", type=int, default=50)
     p.add_argument("--complete", type=int, default=50)
+    p.add_argument("--shuffle", action="store_true",
+                   help="each round, the queues' order (and so each build and mode's queue name and turn) at random")
     a = p.parse_args()
     builds = [x.split("=", 1) for x in (a.lua or [f"tree={os.path.join(root, 'src/Conveyor.Redis/Lua')}"])]
     r = Resp(a.port)
@@ -151,10 +157,11 @@ def main():
     res = {}
     for rnd in range(1, a.rounds + 1):
         load = open("/proc/loadavg").read().split()[0]
-        got = run_round(r, spec, a.tasks, a.lease, a.complete)
-        for (b, _, mode), (le, co) in zip(spec, got):
+        order = random.sample(spec, len(spec)) if a.shuffle else spec
+        got = run_round(r, order, a.tasks, a.lease, a.complete)
+        for place, ((b, _, mode), (le, co)) in enumerate(zip(order, got)):
             res.setdefault((b, mode), []).append((le, co))
-            print(f"round={rnd} build={b} mode={mode} load={load} lease={le:.2f}us complete={co:.2f}us total={le + co:.2f}us", flush=True)
+            print(f"round={rnd} place={place} build={b} mode={mode} load={load} lease={le:.2f}us complete={co:.2f}us total={le + co:.2f}us", flush=True)
     print(f"\nmedians of {a.rounds} rounds, Redis CPU per task (us; {a.tasks} tasks, {a.lease} a lease, {a.complete} an acknowledgement):")
     med = {}
     for (b, mode), xs in res.items():
