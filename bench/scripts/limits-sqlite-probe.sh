@@ -14,15 +14,16 @@ ROUNDS=${ROUNDS:-9}
 PER=${PER:-1}    # measured rounds per process
 TASKS=${TASKS:-20000}
 LEASE=${LEASE:-50}
+MODES=${MODES:-meta,unhit} # meta,meta2: the probe's floor (two queues without a limit)
 OUT=$(mktemp)
 for round in $(seq 1 "$ROUNDS"); do
   for p in $PROBES; do
     name=${p%%=*} dir=${p#*=}
     load=$(uptime | sed 's/.*load average: //')
-    dotnet "$dir/sqlite-limits-probe.dll" --rounds "$PER" --tasks "$TASKS" --lease "$LEASE" | sed "s/^/build=$name set=$round load=[$load] /" | tee -a "$OUT"
+    dotnet "$dir/sqlite-limits-probe.dll" --rounds "$PER" --tasks "$TASKS" --lease "$LEASE" --modes "$MODES" | sed "s/^/build=$name set=$round load=[$load] /" | tee -a "$OUT"
   done
 done
-python3 - "$OUT" <<'PY'
+python3 - "$OUT" "$MODES" <<'PY'
 import re, statistics, sys
 rows = [l for l in open(sys.argv[1]) if " round=" in l]
 builds = list(dict.fromkeys(re.search(r"build=(\S+)", l).group(1) for l in rows))
@@ -31,17 +32,17 @@ def num(l, key):
     return float(m.group(1))
 for b in builds:
     print(f"build={b}")
-    for mode in ("meta", "unhit"):
+    for mode in sys.argv[2].split(","):
         ls = [l for l in rows if f"build={b} " in l and f"mode={mode} " in l]
-        cpu = [l.split("cpu_us_per_task: ")[1] for l in ls]
         def med(part, section): return statistics.median(num(x.split(section)[1], part) for x in ls)
         print(f"  {mode}: median of {len(ls)}: cpu_us_per_task lease={med('lease', 'cpu_us_per_task:'):.2f} complete={med('complete', 'cpu_us_per_task:'):.2f} both={med('both', 'cpu_us_per_task:'):.2f}"
               f" wall both={med('both', 'wall_us_per_task:'):.2f} alloc both={med('both', 'alloc_b_per_task:'):.0f}")
+    a2, b2 = sys.argv[2].split(",")
     ds = [l for l in rows if f"build={b} " in l and " diff " in l]
     for key in ("cpu_us_per_task", "wall_us_per_task", "alloc_b_per_task"):
         v = sorted(num(l, key) for l in ds)
-        print(f"  unhit-meta {key}: median {statistics.median(v):.2f}, rounds " + ", ".join(f"{x:.2f}" for x in v))
+        print(f"  {b2}-{a2} {key}: median {statistics.median(v):.2f}, rounds " + ", ".join(f"{x:.2f}" for x in v))
     pct = sorted(float(re.search(r"cpu_us_per_task=-?[0-9.]+ \((-?[0-9.]+) %\)", l).group(1)) for l in ds)
-    print(f"  unhit-meta cpu %: median {statistics.median(pct):.1f}, rounds " + ", ".join(f"{x:.1f}" for x in pct))
+    print(f"  {b2}-{a2} cpu %: median {statistics.median(pct):.1f}, rounds " + ", ".join(f"{x:.1f}" for x in pct))
 PY
 rm -f "$OUT"

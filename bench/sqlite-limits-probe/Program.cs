@@ -1,14 +1,16 @@
 // limits (issue 14 item 3): what an unhit concurrency limit costs the SQLite store's own TaskLease and
 // TaskCompleteMany, with nothing else running: no worker pool, no engine, one caller.
 //
-//   dotnet sqlite-limits-probe.dll [--rounds 3] [--tasks 20000] [--lease 50] [--warmup 5000] [--file PATH]
+//   dotnet sqlite-limits-probe.dll [--rounds 3] [--tasks 20000] [--lease 50] [--warmup 5000] [--file PATH] [--modes meta,unhit]
 //
 // One store on one fresh file (SqliteStoreOptions' defaults: WAL, synchronous FULL), two queues:
 // "meta" (W1's tasks with {"tenant": "tN"}, 4 tenants in turn, no limit) and "unhit" (the same tasks,
-// with the bench's limit: 1,000,000 running per metadata.tenant, never reached). Each round enqueues
-// --tasks tasks into each (batches of 500, as W1's batch phase and unmeasured), then drains both a call
-// of each in turn: lease --lease tasks of meta, lease --lease of unhit, complete meta's, complete
-// unhit's (W1 on SQLite leases 50 a call and completes about 50 a batch). Around every call it reads
+// with the bench's limit: 1,000,000 running per metadata.tenant, never reached; --modes names them: a
+// queue whose name starts with "unhit" has the limit, so "--modes meta,meta2" measures the probe's own
+// floor). Each round enqueues --tasks tasks into each (batches of 500, as W1's batch phase; not
+// measured; the queues filled in another order each round), then drains both a call of each in turn:
+// lease --lease tasks of one, of the other, complete the first's, the second's, the next step in the
+// other order (W1 on SQLite leases 50 a call and completes about 50 a batch). Around every call it reads
 // the process's CPU time (user + system), the wall clock and the bytes allocated, so a change in the
 // machine's speed during a round falls on both modes alike; the round's difference unhit - meta is
 // the figure. A warm-up drain of --warmup tasks a queue (not reported) runs first, then a quiet second
@@ -33,8 +35,10 @@ var tenants = Enumerable.Range(0, 4).Select(t => (IReadOnlyDictionary<string, st
 var store = new SqliteTaskStore(new SqliteStoreOptions { Path = file }, TimeProvider.System);
 try
 {
-    string[] modes = ["meta", "unhit"];
-    await store.QueueLimitSet("unhit", new QueueLimit("bench-tenant", "metadata.tenant", Concurrency: 1_000_000));
+    var modes = (ArgText("--modes") ?? "meta,unhit").Split(','); // one mode alone: for a profile of it
+    foreach (var mode in modes)
+        if (mode.StartsWith("unhit", StringComparison.Ordinal))
+            await store.QueueLimitSet(mode, new QueueLimit("bench-tenant", "metadata.tenant", Concurrency: 1_000_000));
     Console.WriteLine(string.Create(inv, $"sqlite-limits-probe file={file} rounds={rounds} tasks={tasks} lease={leaseSize} warmup={warmup} assembly={typeof(SqliteTaskStore).Assembly.Location}"));
     await Round(0, warmup, report: false);
     await Task.Delay(TimeSpan.FromSeconds(1));
@@ -44,7 +48,9 @@ try
     {
         var now = DateTimeOffset.UtcNow;
         var seq = 0;
-        foreach (var mode in modes)
+        for (var q = 0; q < modes.Length; q++)
+        {
+            var mode = modes[(q + round) % modes.Length]; // each round fills them in another order
             for (var i = 0; i < n; i += 500)
             {
                 var batch = new TaskRecord[Math.Min(500, n - i)];
@@ -56,20 +62,24 @@ try
                     };
                 await store.TaskEnqueueMany(batch);
             }
+        }
         var m = modes.Select(_ => new Meter()).ToArray();
         var open = modes.Length;
         var leased = new IReadOnlyList<LeasedTask>[modes.Length];
-        while (open > 0)
+        for (var step = 0; open > 0; step++)
         {
             open = 0;
-            for (var k = 0; k < modes.Length; k++)
+            // Each step in the other order, so that neither mode always follows the other (which one pays
+            // for the WAL's checkpoints, or for the other's pages in the cache, would otherwise be fixed).
+            int[] order = step % 2 == 0 ? [.. Enumerable.Range(0, modes.Length)] : [.. Enumerable.Range(0, modes.Length).Reverse()];
+            foreach (var k in order)
             {
                 var p = new TaskLeaseParams("probe", [modes[k]], leaseSize, TimeSpan.FromMinutes(5), TimeSpan.Zero);
                 var t0 = Sample.Now();
                 leased[k] = await store.TaskLease(p);
                 m[k].Lease.Add(t0, Sample.Now(), leased[k].Count);
             }
-            for (var k = 0; k < modes.Length; k++)
+            foreach (var k in order)
             {
                 if (leased[k].Count == 0) continue;
                 open++;
@@ -88,11 +98,12 @@ try
             Console.WriteLine(string.Create(inv,
                 $"round={round} mode={modes[k]} tasks={c.Tasks} leases={l.Calls} completes={c.Calls} cpu_us_per_task: lease={l.CpuPerTask:F2} complete={c.CpuPerTask:F2} both={l.CpuPerTask + c.CpuPerTask:F2} wall_us_per_task: lease={l.WallPerTask:F2} complete={c.WallPerTask:F2} both={l.WallPerTask + c.WallPerTask:F2} alloc_b_per_task: lease={l.AllocPerTask:F0} complete={c.AllocPerTask:F0} both={l.AllocPerTask + c.AllocPerTask:F0}"));
         }
+        if (modes.Length != 2) return;
         double Both(Meter x, Func<Part, double> f) => f(x.Lease) + f(x.Complete);
         var (a, b) = (m[0], m[1]);
         var cpu = Both(b, x => x.CpuPerTask) - Both(a, x => x.CpuPerTask);
         Console.WriteLine(string.Create(inv,
-            $"round={round} diff unhit-meta cpu_us_per_task={cpu:F2} ({100 * cpu / Both(a, x => x.CpuPerTask):F1} %) lease={b.Lease.CpuPerTask - a.Lease.CpuPerTask:F2} complete={b.Complete.CpuPerTask - a.Complete.CpuPerTask:F2} wall_us_per_task={Both(b, x => x.WallPerTask) - Both(a, x => x.WallPerTask):F2} ({100 * (Both(b, x => x.WallPerTask) - Both(a, x => x.WallPerTask)) / Both(a, x => x.WallPerTask):F1} %) alloc_b_per_task={Both(b, x => x.AllocPerTask) - Both(a, x => x.AllocPerTask):F0}"));
+            $"round={round} diff {modes[1]}-{modes[0]} cpu_us_per_task={cpu:F2} ({100 * cpu / Both(a, x => x.CpuPerTask):F1} %) lease={b.Lease.CpuPerTask - a.Lease.CpuPerTask:F2} complete={b.Complete.CpuPerTask - a.Complete.CpuPerTask:F2} wall_us_per_task={Both(b, x => x.WallPerTask) - Both(a, x => x.WallPerTask):F2} ({100 * (Both(b, x => x.WallPerTask) - Both(a, x => x.WallPerTask)) / Both(a, x => x.WallPerTask):F1} %) alloc_b_per_task={Both(b, x => x.AllocPerTask) - Both(a, x => x.AllocPerTask):F0}"));
     }
 }
 finally
