@@ -357,7 +357,9 @@ internal static class LimitOps
     /// The LeaseLimited command with its $picked set: each picked rowid with the slots it counts in (a
     /// JSON array, or null), so that the lease makes a task running and writes its slots in one row
     /// write (limits: a second UPDATE of every leased row cost a quarter of W1's rate with an unhit
-    /// per-tenant limit on SQLite). The caller sets $worker, $now and $deadline.
+    /// per-tenant limit on SQLite). With <paramref name="heldInSql"/> (Pick's), LeaseLimitedKey instead:
+    /// <paramref name="rowids"/> alone, each row's slot made from its metadata in SQL, no $picked text.
+    /// The caller sets $worker, $now and $deadline.
     /// </summary>
     public static SqliteCommand Lease(WriteContext ctx, List<(long RowId, string? Held)> picked, (string Path, string Name)? heldInSql, string rowids)
     {
