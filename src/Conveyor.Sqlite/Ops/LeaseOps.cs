@@ -27,7 +27,8 @@ internal static class LeaseOps
             var want = p.Max - leased.Count;
             var rowids = new List<long>(want);
             // limits: a queue with limits picks its line through them (Ops/LimitOps.cs).
-            var limited = LimitOps.Load(ctx, queue) is { } limits ? LimitOps.Pick(ctx, queue, limits, want, now) : null;
+            (string Path, string Name)? heldInSql = null;
+            var limited = LimitOps.Load(ctx, queue) is { } limits ? LimitOps.Pick(ctx, queue, limits, want, now, out heldInSql) : null;
             if (limited is not null) rowids.AddRange(limited.Select(x => x.RowId));
             else
             {
@@ -39,7 +40,7 @@ internal static class LeaseOps
             if (rowids.Count == 0) continue;
             var ids = "[" + string.Join(',', rowids) + "]";
             // limits: a queue with limits leases and writes the slots held in one statement (LimitOps.Lease).
-            var cmd = limited is not null ? LimitOps.Lease(ctx, limited) : ctx.Command("TaskLease.Lease");
+            var cmd = limited is not null ? LimitOps.Lease(ctx, limited, heldInSql, ids) : ctx.Command("TaskLease.Lease");
             if (limited is null) cmd.Set("$rowids", ids);
             cmd.Set("$worker", p.WorkerId);
             cmd.Set("$now", Ticks(now));

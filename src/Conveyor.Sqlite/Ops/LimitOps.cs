@@ -101,8 +101,15 @@ internal static class LimitOps
     /// Leases up to <paramref name="want"/> tasks of a queue with limits, in line order, each within
     /// every limit; those over one are parked. Returns the rowids leased and, per rowid, the slots held.
     /// </summary>
-    public static List<(long RowId, string? Held)> Pick(WriteContext ctx, string queue, List<QueueLimit> limits, int want, DateTimeOffset now)
+    /// <param name="heldInSql">
+    /// limits: set when the slots a task holds follow from its row alone (the queue's one concurrency
+    /// limit is keyed on the metadata field the pick reads, <c>metadata -&gt;&gt; Path</c>): the lease then
+    /// writes them in SQL (TaskLease.LeaseLimitedKey) and the Held of each pick is null.
+    /// </param>
+    public static List<(long RowId, string? Held)> Pick(WriteContext ctx, string queue, List<QueueLimit> limits, int want, DateTimeOffset now,
+        out (string Path, string Name)? heldInSql)
     {
+        heldInSql = null;
         var nowTicks = Ticks(now);
         // limits: keyed by (limit name, key value), so that a lookup per task builds no slot string.
         var usage = new Dictionary<(string Name, string Key), Usage>();
@@ -156,6 +163,8 @@ internal static class LimitOps
         // extracts its value in SQL (TaskLease.PickLimitedKey), so the lease neither reads a candidate's
         // metadata text nor parses it.
         var keyPath = usesArgs ? null : OneMetadataPath(keyed);
+        if (keyPath is not null && OneConcurrency(limits) is { Key: not null } counted) heldInSql = (keyPath, counted.Name);
+        var heldByPick = heldInSql is null;
         Dictionary<string, IReadOnlyDictionary<string, string>>? parsedMetadata = null; // limits: only when the pick reads metadata texts
         IReadOnlyDictionary<string, string> Metadata(string? json) => json is null ? TaskRecord.EmptyMetadata
             : (parsedMetadata ??= new(StringComparer.Ordinal)).TryGetValue(json, out var known) ? known
@@ -267,7 +276,8 @@ internal static class LimitOps
                     u.Dirty = true;
                 }
                 string? heldText = null;
-                if (held.Count == 1) heldText = HeldText(held[0].Name, held[0].Key);
+                if (!heldByPick) { } // limits: LeaseLimitedKey writes it from the row (the one keyed concurrency limit's slot)
+                else if (held.Count == 1) heldText = HeldText(held[0].Name, held[0].Key);
                 else if (held.Count > 1) heldText = JsonSerializer.Serialize(held.ConvertAll(h => Slot(h.Name, h.Key)));
                 picked.Add((rowId, heldText));
             }
@@ -313,6 +323,19 @@ internal static class LimitOps
     private static string HeldText(string name, string key) =>
         HeldTexts.Get((name, key), static slot => JsonSerializer.Serialize(new[] { Slot(slot.Name, slot.Key) }));
 
+    /// <summary>limits: the queue's one concurrency limit, or null when it has none or several.</summary>
+    private static QueueLimit? OneConcurrency(List<QueueLimit> limits)
+    {
+        QueueLimit? one = null;
+        foreach (var l in limits)
+        {
+            if (l.Concurrency is null) continue;
+            if (one is not null) return null;
+            one = l;
+        }
+        return one;
+    }
+
     /// <summary>
     /// limits: the JSON path (<c>$."field"</c>) of the one metadata field every keyed limit reads, or null
     /// when they read several, args, or a field a path could not name plainly (the pick then reads the
@@ -334,10 +357,21 @@ internal static class LimitOps
     /// The LeaseLimited command with its $picked set: each picked rowid with the slots it counts in (a
     /// JSON array, or null), so that the lease makes a task running and writes its slots in one row
     /// write (limits: a second UPDATE of every leased row cost a quarter of W1's rate with an unhit
-    /// per-tenant limit on SQLite). The caller sets $worker, $now and $deadline.
+    /// per-tenant limit on SQLite). With <paramref name="heldInSql"/> (Pick's), LeaseLimitedKey instead:
+    /// <paramref name="rowids"/> alone, each row's slot made from its metadata in SQL, no $picked text.
+    /// The caller sets $worker, $now and $deadline.
     /// </summary>
-    public static SqliteCommand Lease(WriteContext ctx, List<(long RowId, string? Held)> picked)
+    public static SqliteCommand Lease(WriteContext ctx, List<(long RowId, string? Held)> picked, (string Path, string Name)? heldInSql, string rowids)
     {
+        if (heldInSql is { } h)
+        {
+            // limits: the rowids alone, as the plain Lease; each row's slot is made from its own metadata.
+            var keyed = ctx.Command("TaskLease.LeaseLimitedKey");
+            keyed.Set("$rowids", rowids);
+            keyed.Set("$path", h.Path);
+            keyed.Set("$name", h.Name);
+            return keyed;
+        }
         var json = new StringBuilder(picked.Count * 40).Append('[');
         foreach (var (rowId, held) in picked)
         {

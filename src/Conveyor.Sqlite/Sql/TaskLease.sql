@@ -128,6 +128,26 @@ UPDATE tasks SET
 FROM (SELECT value ->> 0 AS r, value ->> 1 AS held FROM json_each($picked)) AS picked
 WHERE tasks.rowid = picked.r;
 
+-- name: LeaseLimitedKey
+-- As LeaseLimited when the slots a task holds follow from its row: the queue's one concurrency limit,
+-- $name, is keyed on the metadata field $path (LimitOps.Pick's heldInSql), so a task holds
+-- ["$name\x1f<its value>"], or nothing when it has no value (as PickLimitedKey read it). limits: no
+-- $picked text to build and parse per lease (a pair [rowid, held] per task, each read twice with ->>):
+-- the rowids as Lease takes them, and the slot made from the row being written.
+-- Parameters: $rowids (JSON array), $path (a JSON path, $."field"), $name, $worker, $now (ticks),
+-- $deadline (ticks). Result: none.
+UPDATE tasks SET
+    state = 'running',
+    attempt = attempt + 1,
+    worker_id = $worker,
+    lease_token = lower(hex(randomblob(16))),
+    lease_deadline = $deadline,
+    started_at = $now,
+    progress = NULL,
+    cancel_requested = 0,
+    limit_held = CASE WHEN metadata ->> $path IS NOT NULL THEN json_array($name || x'1f' || (metadata ->> $path)) END
+WHERE rowid IN (SELECT value FROM json_each($rowids));
+
 -- name: Reopened
 -- Rate windows that have reopened with tasks parked for them. Parameters: $queue, $now. Result: name, key.
 SELECT name, key FROM limit_usage WHERE queue = $queue AND reopen_at IS NOT NULL AND reopen_at <= $now;

@@ -23,6 +23,7 @@ public sealed class QueryPlanTests : IDisposable
     [InlineData("TaskLease.UsageMany", "SEARCH u USING PRIMARY KEY (queue=? AND name=? AND key=?)")] // limits: each slot a key lookup, not a walk of the queue's usage rows
     [InlineData("TaskLease.PickLimitedKey", "INDEX tasks_pending (queue=?)")] // limits: the line in the index's order, with the usage read beside it
     [InlineData("TaskLease.PickLimitedKey", "SEARCH u USING PRIMARY KEY (queue=? AND name=? AND key=?) LEFT-JOIN")] // limits: each candidate's usage row a key lookup
+    [InlineData("TaskLease.LeaseLimitedKey", "SEARCH tasks USING INTEGER PRIMARY KEY (rowid=?)")] // limits: each leased task by its rowid, as Lease
     [InlineData("TaskCompleteMany.GiveBack", "COVERING INDEX tasks_parked (queue=? AND limit_wait=?)")] // limits: the parked probe of the slot given back
     [InlineData("TaskCompleteMany.GiveBackMany", "SEARCH limit_usage USING PRIMARY KEY (queue=? AND name=? AND key=?)")] // limits: each slot a key lookup, not a walk of the queue's usage rows
     [InlineData("TaskCompleteMany.GiveBackMany", "COVERING INDEX tasks_parked (queue=? AND limit_wait=?)")]
