@@ -24,7 +24,10 @@ public sealed partial class RedisTaskStore
 
     private ParkHub? _parkHub;
 
-    private ParkHub Parks => LazyInitializer.EnsureInitialized(ref _parkHub, () => new ParkHub(_mux, _keys));
+    private ParkHub Parks => LazyInitializer.EnsureInitialized(ref _parkHub, () => new ParkHub(_mux, _keys, _parkLines));
+
+    /// <summary>parklist: BLPOPs sent by parked leasers (the bench adds them to the client's command count).</summary>
+    internal long ParkLineCalls => _parkLines?.Calls ?? 0;
 
     /// <summary>A waiting lease of one queue parks (several queues could be handed one task each, past Max).</summary>
     private static bool Parkable(TaskLeaseParams request) => request.Wait > TimeSpan.Zero && request.Queues.Count == 1 && request.Max >= 1;
@@ -43,7 +46,11 @@ public sealed partial class RedisTaskStore
         try
         {
             var (leased, next, parked) = await LeaseOnce(request, park).ConfigureAwait(false);
-            if (parked) return (leased, next, park);
+            if (parked)
+            {
+                Parks.Block(park); // parklist: its BLPOP, when it waits on a list
+                return (leased, next, park);
+            }
             Abandon(park);
             return (leased, next, null);
         }
@@ -82,7 +89,7 @@ public sealed partial class RedisTaskStore
             {
                 try
                 {
-                    var answer = await _scripts.Run(ScriptCatalog.TaskUnpark, [q.Parked, q.ParkHandoff(park.Id)], [q.TaskPrefix, park.Member, park.Token]).ConfigureAwait(false);
+                    var answer = await _scripts.Run(ScriptCatalog.TaskUnpark, park.Line is null ? [q.Parked, q.ParkHandoff(park.Id)] : [q.Parked, q.ParkHandoff(park.Id), park.List], [q.TaskPrefix, park.Member, park.Token]).ConfigureAwait(false);
                     if (answer.IsNull) return null;
                     message = (RedisValue)answer;
                 }
