@@ -9,7 +9,9 @@ namespace Conveyor.Redis;
 /// <summary>
 /// parked: the one-step lease. A leaser waiting on one queue that finds nothing leaves a park record
 /// in the same TaskLease call; TaskEnqueueMany leases the next task straight to a parked leaser and
-/// publishes it on that process's park channel (park_handoff, Lua/Lib.lua), so a pickup is the
+/// pushes it on the park's own list, which the leaser waits on in a BLPOP (parklist,
+/// Signals/ParkLines.cs), or publishes it on that process's park channel where no blocking connection
+/// can be had (park_handoff, Lua/Lib.lua), so a pickup is the
 /// submit's round trip alone, not the wake followed by a lease script. A park lapses after at most
 /// <see cref="ParkLapse"/> (the leaser then takes it back and parks again): a leaser that died leaves
 /// a record that takes tasks only until then, and one it took is an ordinary lease, reclaimed when it

@@ -143,7 +143,6 @@ internal sealed class ParkHub : IDisposable
     public void Dispose()
     {
         _mux.ConnectionRestored -= OnRestored;
-        _lines?.Dispose();
         foreach (var token in _open.Keys)
             if (_open.TryRemove(token, out var park)) park.Answer(RedisValue.Null);
         foreach (var queue in _subscribed.Keys)
@@ -156,8 +155,8 @@ internal sealed class ParkHub : IDisposable
     /// <summary>One park: what its record says, and the hand-off message once one comes (Null: none, ask TaskUnpark).</summary>
     internal sealed class Park(int slot, string id, string tokenPrefix, string token, string member, long lapseMs, long leaseMs)
     {
-        // Continuations run on the thread that answers (the pub/sub handler), as WakeHub's do: the
-        // waiter only parses the message and returns the task.
+        // Continuations run on the thread that answers (the pub/sub handler, or the park line's own
+        // thread: parklist), as WakeHub's do: the waiter only parses the message and returns the task.
         private readonly TaskCompletionSource<RedisValue> _answer = new();
 
         public int Slot { get; } = slot;
