@@ -26,6 +26,7 @@ namespace Conveyor.Redis;
 /// conveyor:{q:default}:wake / :ev  channels: work became ready / state changes
 /// conveyor:{q:default}:pk          ZSET  parked: park member -> lapse ms (leasers an enqueue leases to directly);
 ///                                  …:pk:&lt;park id&gt; STRING the task handed to that park; …:pk:&lt;process&gt; channel: its hand-offs
+///                                  …:pl:&lt;park id&gt; LIST  parklist: the hand-off to that park, for its leaser's BLPOP
 /// conveyor:{tq:0..f}               HASH  layout 2 only: task id -> queue, 16 buckets (the upgrade to 3 deletes them)
 /// conveyor:{g}:queues              SET   known queues (for maintenance, QueueList, and a bare id's probe: TaskIndex)
 /// conveyor:{g}:workers / :hb       HASH  worker id -> json / ZSET worker id -> last heartbeat ms
@@ -143,6 +144,8 @@ internal sealed class QueueKeys(string tagPrefix, string queue, bool shardedPubS
     public RedisKey ParkHandoff(string parkId) => tagPrefix + "pk:" + parkId;
     /// <summary>The channel one process's parked leasers of this queue hear their hand-offs on, and the script's publish spec for it.</summary>
     public RedisChannel ParkSubscription(string instance) => shardedPubSub ? RedisChannel.Sharded(tagPrefix + "pk:" + instance) : RedisChannel.Literal(tagPrefix + "pk:" + instance);
+    /// <summary>parklist: LIST the hand-off to park <paramref name="parkId"/>, for its leaser's BLPOP (Signals/ParkLines.cs).</summary>
+    public RedisKey ParkList(string parkId) => tagPrefix + "pl:" + parkId;
     public string ParkSpec(string instance) => (shardedPubSub ? "SPUBLISH " : "PUBLISH ") + tagPrefix + "pk:" + instance;
 
     /// <summary>Every key of the queue except task hashes (for the one-slot test).</summary>

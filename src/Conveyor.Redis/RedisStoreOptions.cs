@@ -72,6 +72,15 @@ public sealed class RedisStoreOptions
     /// </summary>
     public bool FastLane { get; set; }
 
+    /// <summary>
+    /// parklist: a parked leaser (the one-step lease, docs/redis.md "Parked lease") waits for its
+    /// hand-off in a <c>BLPOP</c> of its park's own list, on a blocking connection of the store's own
+    /// read by a dedicated thread (one per leaser waiting at once), so Redis itself wakes it and the
+    /// handler starts on that thread. False: it waits on the process's pub/sub channel through
+    /// StackExchange.Redis, as it always does with TLS or a proxy. Default true.
+    /// </summary>
+    public bool ParkList { get; set; } = true;
+
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
     public ILoggerFactory? LoggerFactory { get; set; }

@@ -87,7 +87,9 @@ public sealed partial class RedisTaskStore
             [
                 q.TaskPrefix, nowMs, want, leaseMs, request.WorkerId, written.TokenPrefix, q.EventsChannel, queue, PromoteLimit,
             ];
-            RedisKey[] keys = park is null ? [q.Ready, q.Scheduled, q.Running, q.Meta, q.StateIndex, q.Expiring, q.FinishedExpired] : [q.Ready, q.Scheduled, q.Running, q.Meta, q.StateIndex, q.Expiring, q.FinishedExpired, q.Parked];
+            RedisKey[] keys = park is null ? [q.Ready, q.Scheduled, q.Running, q.Meta, q.StateIndex, q.Expiring, q.FinishedExpired]
+                : park.Line is null ? [q.Ready, q.Scheduled, q.Running, q.Meta, q.StateIndex, q.Expiring, q.FinishedExpired, q.Parked]
+                : [q.Ready, q.Scheduled, q.Running, q.Meta, q.StateIndex, q.Expiring, q.FinishedExpired, q.Parked, park.List]; // parklist
             if (park is not null) args = [.. args, park.Member, park.LapseMs]; // parked
             var answer = (RedisResult[])(await _scripts.Run(ScriptCatalog.TaskLease, keys, args).ConfigureAwait(false))!;
             var next = (long)answer[0];

@@ -9,7 +9,9 @@ namespace Conveyor.Redis;
 /// <summary>
 /// parked: the one-step lease. A leaser waiting on one queue that finds nothing leaves a park record
 /// in the same TaskLease call; TaskEnqueueMany leases the next task straight to a parked leaser and
-/// publishes it on that process's park channel (park_handoff, Lua/Lib.lua), so a pickup is the
+/// pushes it on the park's own list, which the leaser waits on in a BLPOP (parklist,
+/// Signals/ParkLines.cs), or publishes it on that process's park channel where no blocking connection
+/// can be had (park_handoff, Lua/Lib.lua), so a pickup is the
 /// submit's round trip alone, not the wake followed by a lease script. A park lapses after at most
 /// <see cref="ParkLapse"/> (the leaser then takes it back and parks again): a leaser that died leaves
 /// a record that takes tasks only until then, and one it took is an ordinary lease, reclaimed when it
@@ -24,7 +26,10 @@ public sealed partial class RedisTaskStore
 
     private ParkHub? _parkHub;
 
-    private ParkHub Parks => LazyInitializer.EnsureInitialized(ref _parkHub, () => new ParkHub(_mux, _keys));
+    private ParkHub Parks => LazyInitializer.EnsureInitialized(ref _parkHub, () => new ParkHub(_mux, _keys, _parkLines));
+
+    /// <summary>parklist: BLPOPs sent by parked leasers (the bench adds them to the client's command count).</summary>
+    internal long ParkLineCalls => _parkLines?.Calls ?? 0;
 
     /// <summary>A waiting lease of one queue parks (several queues could be handed one task each, past Max).</summary>
     private static bool Parkable(TaskLeaseParams request) => request.Wait > TimeSpan.Zero && request.Queues.Count == 1 && request.Max >= 1;
@@ -43,7 +48,11 @@ public sealed partial class RedisTaskStore
         try
         {
             var (leased, next, parked) = await LeaseOnce(request, park).ConfigureAwait(false);
-            if (parked) return (leased, next, park);
+            if (parked)
+            {
+                Parks.Block(park); // parklist: its BLPOP, when it waits on a list
+                return (leased, next, park);
+            }
             Abandon(park);
             return (leased, next, null);
         }
@@ -82,7 +91,7 @@ public sealed partial class RedisTaskStore
             {
                 try
                 {
-                    var answer = await _scripts.Run(ScriptCatalog.TaskUnpark, [q.Parked, q.ParkHandoff(park.Id)], [q.TaskPrefix, park.Member, park.Token]).ConfigureAwait(false);
+                    var answer = await _scripts.Run(ScriptCatalog.TaskUnpark, park.Line is null ? [q.Parked, q.ParkHandoff(park.Id)] : [q.Parked, q.ParkHandoff(park.Id), park.List], [q.TaskPrefix, park.Member, park.Token]).ConfigureAwait(false);
                     if (answer.IsNull) return null;
                     message = (RedisValue)answer;
                 }

@@ -25,6 +25,7 @@ public sealed partial class RedisTaskStore : ITaskStore
     private readonly ILogger _logger;
     private readonly WakeHub _wake;
     private readonly EventHub _events;
+    private readonly ParkLines? _parkLines;
     private readonly int _database;
     private readonly TaskIndex _index;
     private readonly CancellationTokenSource _closing = new();
@@ -51,6 +52,7 @@ public sealed partial class RedisTaskStore : ITaskStore
         _index = new TaskIndex(() => Db, KnownQueues, Q); // memory: a probe of the known queues (layout 3)
         _wake = new WakeHub(_mux, _keys, _logger);
         _events = new EventHub(_mux, _keys, _logger);
+        _parkLines = options.ParkList ? new ParkLines(_mux, options.BuildConfiguration(), _database, _logger) : null; // parklist
         _mux.ConnectionFailed += OnConnectionFailed;
         _mux.ConnectionRestored += OnConnectionRestored;
         StartClock(); // faults2
@@ -124,6 +126,7 @@ public sealed partial class RedisTaskStore : ITaskStore
         _mux.ConnectionRestored -= OnConnectionRestored;
         _wake.Dispose();
         _parkHub?.Dispose(); // parked
+        _parkLines?.Dispose(); // parklist
         _scripts.Lane?.Dispose(); // fastlane
         _events.Dispose();
         if (_ownsMux) await _mux.DisposeAsync().ConfigureAwait(false);

@@ -72,6 +72,7 @@ internal sealed class RedisCostMeter : IAsyncDisposable
             ops += counters.Interactive.OperationCount + counters.Subscription.OperationCount;
         }
         ops += _store.LaneCalls; // fastlane: the hot scripts' own connection
+        ops += _store.ParkLineCalls; // parklist: parked leasers' BLPOPs
         return new Sample(ops, cpu) { ScriptSeconds = scripts };
     }
 

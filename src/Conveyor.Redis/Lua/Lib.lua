@@ -762,7 +762,7 @@ end
 -- parked: TaskEnqueueMany, once its tasks are ready: lease the best ready tasks (ZPOPMIN: priority,
 -- then FIFO) to the live parks, soonest lapse first, one task each, with TaskLease's writes (st, at,
 -- tk, dl, wk, sa; running, ix, the "running" event), and PUBLISH each on its leaser's channel
--- (park_payload). "pk:<park id>" keeps the task id until after the park lapses, so a leaser whose
+-- (park_payload), or LPUSH it on the park's own list (parklist: the record's spec says which). "pk:<park id>" keeps the task id until after the park lapses, so a leaser whose
 -- message was lost still gets its task (TaskUnpark). Lapsed parks are dropped unused (a dead
 -- leaser's park takes nothing once lapsed; one taken before that is an ordinary lease that expires).
 -- Nothing is handed on a paused queue, one with limits, or one with expiring tasks (TaskLease's
@@ -794,9 +794,14 @@ local function park_handoff(P, ready, ix, meta, q, nows, evs)
     redis.call("ZADD", T .. "running", dl, id)
     redis.call("ZREM", ix, "p" .. id)
     ev_add(evs, id, q, h[1], "running", nows)
-    redis.call("SET", T .. "pk:" .. pid, id, "PX", math.max(tonumber(park[2]) - now, 0) + 60000)
+    local keep = math.max(tonumber(park[2]) - now, 0) + 60000
+    redis.call("SET", T .. "pk:" .. pid, id, "PX", keep)
     local sp = string.find(spec, " ", 1, true)
-    redis.call(string.sub(spec, 1, sp - 1), string.sub(spec, sp + 1), park_payload(tok, nows, h))
+    local cmd, target = string.sub(spec, 1, sp - 1), string.sub(spec, sp + 1)
+    redis.call(cmd, target, park_payload(tok, nows, h))
+    -- parklist: "LPUSH <queue tag>pl:<park id>": the leaser waits in a BLPOP of it (Signals/ParkLines.cs);
+    -- a hand-off nobody pops (its leaser died) goes with the key.
+    if cmd == "LPUSH" then redis.call("PEXPIRE", target, keep) end
     handed = handed + 1
   end
   return handed

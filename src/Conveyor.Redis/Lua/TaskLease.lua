@@ -10,6 +10,7 @@
   ARGV[6] token prefix ("<queue>/<nonce>."; the task's lease token is prefix .. i)
   ARGV[7] events channel   ARGV[8] queue   ARGV[9] promote limit
   parked: KEYS[8] pk, ARGV[10] park member, ARGV[11] its lapse ms (optional: the one-step lease, Lib.lua)
+  parklist: KEYS[9] the park's list pl:<park id> (optional: a park whose leaser waits in a BLPOP)
 
   Returns { next, task1, task2, ... }: each leased task as the 7 values of LEASE_READ (Lib.lua) as
   read, then er (false unless hi is
@@ -79,6 +80,11 @@ end
 -- parked: nothing leased, and the caller asked to park (ARGV[10] its park member, ARGV[11] when it
 -- lapses; KEYS[8] the queue's "pk"): leave the record for TaskEnqueueMany (park_handoff, Lib.lua) and
 -- answer "parked" after next. Never with limits (limits_pick's checks are not in park_handoff).
-if #res == 1 and ARGV[10] and not meta[2] then redis.call("ZADD", KEYS[8], ARGV[11], ARGV[10]); res[2] = "parked" end
+-- parklist: KEYS[9], the park's own list (optional), starts empty: what an earlier park of the same id
+-- left there (a hand-off whose BLPOP broke off, TaskUnpark's "-") is not this park's.
+if #res == 1 and ARGV[10] and not meta[2] then
+  if KEYS[9] then redis.call("DEL", KEYS[9]) end
+  redis.call("ZADD", KEYS[8], ARGV[11], ARGV[10]); res[2] = "parked"
+end
 ev_flush(ARGV[7], evs)
 return res

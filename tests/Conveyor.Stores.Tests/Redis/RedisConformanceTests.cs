@@ -19,7 +19,7 @@ public sealed class RedisClusterConformanceCollection : ICollectionFixture<Redis
 }
 
 /// <summary>Stores on a real standalone redis-server; a fresh key prefix per test, reopened on the same keys for a restart.</summary>
-public sealed class RedisStores(string connectionString, bool cluster = false)
+public sealed class RedisStores(string connectionString, bool cluster = false, bool parkList = true)
 {
     private string prefix = "";
 
@@ -33,7 +33,7 @@ public sealed class RedisStores(string connectionString, bool cluster = false)
     public async ValueTask<ITaskStore> Reopen(FakeTimeProvider time) =>
         await RedisTaskStore.ConnectAsync(new RedisStoreOptions
         {
-            ConnectionString = connectionString, KeyPrefix = prefix, TimeProvider = time, ShardedPubSub = cluster,
+            ConnectionString = connectionString, KeyPrefix = prefix, TimeProvider = time, ShardedPubSub = cluster, ParkList = parkList,
         });
 }
 
@@ -42,6 +42,17 @@ public sealed class RedisStores(string connectionString, bool cluster = false)
 public sealed class RedisDeliveryConformanceTests(RedisServerFixture redis) : TaskDeliveryConformanceTests
 {
     private readonly RedisStores stores = new(redis.ConnectionString);
+    protected override TimeSpan TimePrecision => TimeSpan.FromMilliseconds(1);
+    protected override ValueTask<ITaskStore> CreateStore(FakeTimeProvider time) => stores.Create(time);
+    protected override async ValueTask<ITaskStore?> ReopenStore(FakeTimeProvider time) => await stores.Reopen(time);
+}
+
+// parklist: the delivery suite again with parked leasers waiting on the process's pub/sub channel (as
+// with TLS or a proxy) instead of a BLPOP of their own list.
+[Collection(RedisConformanceCollection.Name)]
+public sealed class RedisPubSubParkDeliveryConformanceTests(RedisServerFixture redis) : TaskDeliveryConformanceTests
+{
+    private readonly RedisStores stores = new(redis.ConnectionString, parkList: false);
     protected override TimeSpan TimePrecision => TimeSpan.FromMilliseconds(1);
     protected override ValueTask<ITaskStore> CreateStore(FakeTimeProvider time) => stores.Create(time);
     protected override async ValueTask<ITaskStore?> ReopenStore(FakeTimeProvider time) => await stores.Reopen(time);

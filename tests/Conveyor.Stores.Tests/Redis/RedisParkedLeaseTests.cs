@@ -19,8 +19,16 @@ public sealed class RedisParkedLeaseTests(RedisServerFixture redis) : IClassFixt
     private static readonly TimeSpan Guard = TimeSpan.FromSeconds(15);
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2030, 1, 2, 3, 4, 5, TimeSpan.Zero));
 
-    private Task<RedisTaskStore> Open(string prefix) =>
-        RedisTaskStore.ConnectAsync(new RedisStoreOptions { ConnectionString = redis.ConnectionString, KeyPrefix = prefix, TimeProvider = _time });
+    private Task<RedisTaskStore> Open(string prefix, bool parkList = true) =>
+        RedisTaskStore.ConnectAsync(new RedisStoreOptions { ConnectionString = redis.ConnectionString, KeyPrefix = prefix, TimeProvider = _time, ParkList = parkList });
+
+    /// <summary>parklist: the ids of the store's park lines (clients named "conveyor-park") now in a BLPOP.</summary>
+    private static async Task<List<string>> ParkLinesBlocked(IConnectionMultiplexer mux)
+    {
+        var list = (string)(await mux.GetDatabase().ExecuteAsync("CLIENT", "LIST"))!;
+        return [.. list.Split('\n').Where(l => l.Contains(" name=conveyor-park ", StringComparison.Ordinal) && l.Contains(" cmd=blpop ", StringComparison.Ordinal))
+            .Select(l => l.Split(' ').First(f => f.StartsWith("id=", StringComparison.Ordinal))[3..])];
+    }
 
     private static string NewPrefix() => "pk" + Guid.NewGuid().ToString("N")[..12];
 
@@ -110,5 +118,96 @@ public sealed class RedisParkedLeaseTests(RedisServerFixture redis) : IClassFixt
         var got = Assert.Single(await waiting.WaitAsync(Guard));
         Assert.Equal((task.Id, 2, "waiter"), (got.Task.Id, got.Task.Attempt, got.Task.WorkerId));
         Assert.Equal(0, await db.SortedSetLengthAsync(parked));
+    }
+
+    [Fact]
+    public async Task A_parked_leaser_waits_in_a_BLPOP_of_its_own_list_and_the_enqueue_pushes_the_task_there()
+    {
+        var prefix = NewPrefix();
+        await using var store = await Open(prefix);
+        await using var mux = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+        var db = mux.GetDatabase();
+        RedisKey parked = prefix + ":{q:default}:pk";
+        var waiting = store.TaskLease(Waiting("w-1", TimeSpan.FromSeconds(30))).AsTask();
+        await Until(async () => await db.SortedSetLengthAsync(parked) == 1 && (await ParkLinesBlocked(mux)).Count == 1);
+        var member = ((string)(await db.SortedSetRangeByRankAsync(parked))[0]!).Split('\t');
+        Assert.StartsWith($"LPUSH {prefix}:{{q:default}}:pl:", member[2]);
+
+        var task = (await store.TaskEnqueueMany([NewTask()]))[0].Task;
+        var got = Assert.Single(await waiting.WaitAsync(Guard));
+        Assert.Equal((task.Id, 1, "w-1"), (got.Task.Id, got.Task.Attempt, got.Task.WorkerId));
+        Assert.False(await db.KeyExistsAsync(member[2]["LPUSH ".Length..])); // popped: nothing left on the list
+        Assert.Equal(AckOutcome.Ok, Assert.Single(await store.TaskCompleteMany([new(task.Id, got.LeaseToken, null)])).Outcome);
+    }
+
+    [Fact]
+    public async Task With_ParkList_off_a_parked_leaser_is_handed_its_task_on_the_pub_sub_channel()
+    {
+        var prefix = NewPrefix();
+        await using var store = await Open(prefix, parkList: false);
+        await using var mux = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+        var db = mux.GetDatabase();
+        RedisKey parked = prefix + ":{q:default}:pk";
+        var waiting = store.TaskLease(Waiting("w-1", TimeSpan.FromSeconds(30))).AsTask();
+        await Until(async () => await db.SortedSetLengthAsync(parked) == 1);
+        var member = ((string)(await db.SortedSetRangeByRankAsync(parked))[0]!).Split('\t');
+        Assert.Equal($"PUBLISH {prefix}:{{q:default}}:pk:", member[2][..^12]);
+        var task = (await store.TaskEnqueueMany([NewTask()]))[0].Task;
+        Assert.Equal(task.Id, Assert.Single(await waiting.WaitAsync(Guard)).Task.Id);
+    }
+
+    [Fact]
+    public async Task A_park_line_killed_at_any_moment_around_the_hand_off_loses_nothing_and_leases_each_task_once()
+    {
+        var prefix = NewPrefix();
+        await using var store = await Open(prefix);
+        await using var mux = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+        var db = mux.GetDatabase();
+        RedisKey parked = prefix + ":{q:default}:pk";
+        for (var round = 0; round < 12; round++)
+        {
+            var waiting = store.TaskLease(Waiting("w-" + round, TimeSpan.FromSeconds(30))).AsTask();
+            await Until(async () => await db.SortedSetLengthAsync(parked) == 1 && (await ParkLinesBlocked(mux)).Count >= 1);
+            var lines = await ParkLinesBlocked(mux);
+            // Killed before, at once after or a little after the enqueue: the BLPOP breaks off with or
+            // without the hand-off popped; the waiter still gets the task, once, with its own lease.
+            var kill = Task.Run(async () =>
+            {
+                if (round % 3 == 2) await Task.Delay(1);
+                foreach (var id in lines) await db.ExecuteAsync("CLIENT", "KILL", "ID", id);
+            });
+            if (round % 3 == 0) await kill;
+            var task = (await store.TaskEnqueueMany([NewTask()]))[0].Task;
+            await kill;
+            var got = Assert.Single(await waiting.WaitAsync(Guard));
+            Assert.Equal((task.Id, 1, "w-" + round), (got.Task.Id, got.Task.Attempt, got.Task.WorkerId));
+            Assert.Equal(AckOutcome.Ok, Assert.Single(await store.TaskCompleteMany([new(task.Id, got.LeaseToken, null)])).Outcome);
+            Assert.Equal(TaskState.Succeeded, (await store.TaskGet(task.Id))!.State);
+        }
+        Assert.Empty(await store.TaskLease(Waiting("after", TimeSpan.Zero)));
+    }
+
+    [Fact]
+    public async Task A_dead_leasers_list_park_takes_a_task_as_an_ordinary_lease_and_its_list_expires()
+    {
+        var prefix = NewPrefix();
+        await using var store = await Open(prefix);
+        await using var mux = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+        var db = mux.GetDatabase();
+        RedisKey parked = prefix + ":{q:default}:pk";
+        RedisKey list = prefix + ":{q:default}:pl:dead.1";
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        await db.SortedSetAddAsync(parked, $"dead.1\t30000\tLPUSH {list}\tdefault/ghost.1\tghost", now + 2000);
+        var task = (await store.TaskEnqueueMany([NewTask()]))[0].Task;
+        var taken = (await store.TaskGet(task.Id))!;
+        Assert.Equal((TaskState.Running, "ghost", 1), (taken.State, taken.WorkerId, taken.Attempt));
+        Assert.Equal(1, await db.ListLengthAsync(list));
+        Assert.NotNull(await db.KeyTimeToLiveAsync(list)); // nobody pops it: it goes with its key
+
+        _time.Advance(TimeSpan.FromSeconds(31)); // past the ghost's lease
+        await store.MaintenanceRun(TimeSpan.FromDays(7));
+        _time.Advance(TimeSpan.FromHours(1)); // past its retry's backoff
+        var live = Assert.Single(await store.TaskLease(new TaskLeaseParams("live", ["default"], 10, TimeSpan.FromSeconds(30), TimeSpan.Zero)));
+        Assert.Equal((task.Id, 2), (live.Task.Id, live.Task.Attempt));
     }
 }
