@@ -63,25 +63,8 @@ internal sealed class LaneConnection : IDisposable
         return p.Task;
     }
 
-    /// <summary>Handshake commands (AUTH, SELECT, ...), one at a time, before the reader starts.</summary>
-    public RedisResult Handshake(params string[] words)
-    {
-        var w = new ArrayBufferWriter<byte>();
-        Resp.WriteCommand(w, words);
-        _stream.Write(w.WrittenSpan);
-        var buffer = new byte[4096];
-        var filled = 0;
-        while (true)
-        {
-            var n = _stream.Read(buffer, filled, buffer.Length - filled);
-            if (n == 0) throw new IOException("Redis closed the connection during the handshake");
-            filled += n;
-            var pos = 0;
-            if (Resp.TryRead(buffer.AsSpan(0, filled), ref pos, out var result, out var error))
-                return error is null ? result! : throw new RedisServerException(error);
-            if (filled == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
-        }
-    }
+    /// <summary>A handshake command (RespHandshake.Command), before the reader starts.</summary>
+    public RedisResult Handshake(params string[] words) => RespHandshake.Command(_stream, words);
 
     private void ReadLoop()
     {

@@ -97,18 +97,8 @@ internal sealed class RespLane : IDisposable
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
-            using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(_closing.Token))
-            {
-                timeout.CancelAfter(TimeSpan.FromMilliseconds(Math.Max(100, _configuration.ConnectTimeout)));
-                await socket.ConnectAsync(_endpoint, timeout.Token).ConfigureAwait(false);
-            }
-            socket.ReceiveTimeout = Math.Max(100, _configuration.ConnectTimeout); // the handshake's reads only
-            var c = new LaneConnection(socket, new NetworkStream(socket, ownsSocket: true), this);
-            if (!string.IsNullOrEmpty(_configuration.Password))
-            {
-                if (string.IsNullOrEmpty(_configuration.User)) c.Handshake("AUTH", _configuration.Password);
-                else c.Handshake("AUTH", _configuration.User, _configuration.Password);
-            }
+            var stream = await RespHandshake.Open(socket, _endpoint, _configuration, _closing.Token).ConfigureAwait(false);
+            var c = new LaneConnection(socket, stream, this);
             var info = (string?)c.Handshake("INFO", "server") ?? "";
             if (!info.Contains("redis_mode:standalone", StringComparison.Ordinal))
             {
@@ -116,8 +106,7 @@ internal sealed class RespLane : IDisposable
                 c.Dispose();
                 return null;
             }
-            if (_database != 0) c.Handshake("SELECT", _database.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            c.Handshake("CLIENT", "SETNAME", (string.IsNullOrEmpty(_configuration.ClientName) ? "conveyor" : _configuration.ClientName) + "-lane");
+            RespHandshake.SelectAndName(stream, _database, _configuration, "-lane");
             socket.ReceiveTimeout = 0; // the reader blocks until a reply comes; timeouts are the lane's timer
             // A write that cannot go out (a Redis that stopped reading, a full send buffer) breaks the
             // connection after the command timeout rather than holding its caller's thread for ever.

@@ -99,20 +99,9 @@ internal sealed class ParkLines : IDisposable
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
-            using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(_closing.Token))
-            {
-                timeout.CancelAfter(TimeSpan.FromMilliseconds(Math.Max(100, c.ConnectTimeout)));
-                await socket.ConnectAsync(endpoint, timeout.Token).ConfigureAwait(false);
-            }
-            socket.ReceiveTimeout = Math.Max(100, c.ConnectTimeout); // the handshake's reads only
-            var line = new ParkLine(socket, endpoint, this);
-            if (!string.IsNullOrEmpty(c.Password))
-            {
-                if (string.IsNullOrEmpty(c.User)) line.Handshake("AUTH", c.Password);
-                else line.Handshake("AUTH", c.User, c.Password);
-            }
-            if (_database != 0) line.Handshake("SELECT", _database.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            line.Handshake("CLIENT", "SETNAME", (string.IsNullOrEmpty(c.ClientName) ? "conveyor" : c.ClientName) + "-park");
+            var stream = await RespHandshake.Open(socket, endpoint, c, _closing.Token).ConfigureAwait(false);
+            RespHandshake.SelectAndName(stream, _database, c, "-park");
+            var line = new ParkLine(socket, stream, endpoint, this);
             socket.ReceiveTimeout = 0; // the reader blocks until the BLPOP answers (its own timeout bounds it)
             socket.SendTimeout = 5000;
             return line;
@@ -149,10 +138,10 @@ internal sealed class ParkLine : IDisposable
     private volatile Job? _job;
     private int _done;
 
-    public ParkLine(Socket socket, EndPoint endpoint, ParkLines lines)
+    public ParkLine(Socket socket, NetworkStream stream, EndPoint endpoint, ParkLines lines)
     {
         _socket = socket;
-        _stream = new NetworkStream(socket, ownsSocket: true);
+        _stream = stream;
         Endpoint = endpoint;
         _lines = lines;
     }
@@ -162,26 +151,6 @@ internal sealed class ParkLine : IDisposable
     public bool IsDone => Volatile.Read(ref _done) == 1;
 
     public void Start() => new Thread(ReadLoop) { IsBackground = true, Name = "conveyor-park" }.Start();
-
-    /// <summary>A handshake command, answered before the reader starts.</summary>
-    public RedisResult Handshake(params string[] words)
-    {
-        var w = new ArrayBufferWriter<byte>();
-        Resp.WriteCommand(w, words);
-        _stream.Write(w.WrittenSpan);
-        var buffer = new byte[4096];
-        var filled = 0;
-        while (true)
-        {
-            var n = _stream.Read(buffer, filled, buffer.Length - filled);
-            if (n == 0) throw new IOException("Redis closed the connection during the handshake");
-            filled += n;
-            var pos = 0;
-            if (Resp.TryRead(buffer.AsSpan(0, filled), ref pos, out var result, out var error))
-                return error is null ? result! : throw new RedisServerException(error);
-            if (filled == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
-        }
-    }
 
     /// <summary>
     /// Starts the park's wait: BLPOP of <paramref name="list"/>; <paramref name="answer"/> runs on this
