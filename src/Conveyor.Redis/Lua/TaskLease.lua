@@ -36,37 +36,33 @@ local res = { 0 }
 -- Strings formatted once per call, not once per task (see ev_add in Lib.lua).
 local dl = tostring(now + lease)
 local running, ixrem = {}, {}
+-- One task leased: read once (h, its LEASE_READ values), written once, and answered with the read
+-- values only (.NET derives what was written). lh: nil on a queue without limits (no "lh" written);
+-- with limits, the slots this attempt holds ("\30"-joined, false for none, kept as "": an older
+-- attempt's never count).
+local function take(id, h, lh)
+  local tkey = P .. id
+  lease_read_done(tkey, id, h)
+  local at = NEXT_ATTEMPT[h[3]] or string.format("%d", (tonumber(h[3]) or 0) + 1)
+  local tok = ARGV[6] .. string.format("%d", #res)
+  if lh == nil then
+    redis.call("HSET", tkey, "st", "running", "at", at, "tk", tok, "dl", dl, "wk", worker, "sa", nows)
+  else
+    redis.call("HSET", tkey, "st", "running", "at", at, "tk", tok, "dl", dl, "wk", worker, "sa", nows, "lh", lh or "")
+  end
+  running[#running + 1] = dl; running[#running + 1] = id
+  ixrem[#ixrem + 1] = "p" .. id -- redis-index: out of the state index (letter p: pending; running tasks are not in it)
+  res[#res + 1] = h
+  ev_add(evs, id, q, h[1], "running", nows)
+end
 local rated = false -- redisunhit2: whether a rate window can reopen
 if meta[2] then
-  -- limits: limits_pick hands over each task it takes with its LEASE_READ values (read there to find
-  -- its key values) and the slots it holds, kept as "lh" ("" none: an older attempt's never count).
-  -- redisunhit3: leased here as it is taken (no list of the taken tasks walked again).
-  rated = limits_pick(P, KEYS[1], max, now, function(id, h, lh)
-    local tkey = P .. id
-    lease_read_done(tkey, id, h)
-    local at = NEXT_ATTEMPT[h[3]] or string.format("%d", (tonumber(h[3]) or 0) + 1)
-    redis.call("HSET", tkey, "st", "running", "at", at, "tk", ARGV[6] .. string.format("%d", #res), "dl", dl, "wk", worker, "sa", nows, "lh", lh or "")
-    running[#running + 1] = dl; running[#running + 1] = id
-    ixrem[#ixrem + 1] = "p" .. id -- redis-index
-    res[#res + 1] = h
-    ev_add(evs, id, q, h[1], "running", nows)
-  end)
+  -- limits: limits_pick hands each task it takes to take at once (redisunhit3: no list of the taken
+  -- tasks walked again), with its LEASE_READ values (read there to find its key values) and its slots.
+  rated = limits_pick(P, KEYS[1], max, now, take)
 else
   local popped = redis.call("ZPOPMIN", KEYS[1], max)
-  for i = 1, #popped, 2 do
-    local id = popped[i]
-    local tkey = P .. id
-    -- Read once, write once, and answer with the read values only (.NET derives what was written).
-    local h = redis.call("HMGET", tkey, unpack(LEASE_READ))
-    lease_read_done(tkey, id, h)
-    local at = NEXT_ATTEMPT[h[3]] or string.format("%d", (tonumber(h[3]) or 0) + 1)
-    local tok = ARGV[6] .. string.format("%d", #res)
-    redis.call("HSET", tkey, "st", "running", "at", at, "tk", tok, "dl", dl, "wk", worker, "sa", nows)
-    running[#running + 1] = dl; running[#running + 1] = id
-    ixrem[#ixrem + 1] = "p" .. id -- redis-index: out of the state index (letter p: pending; running tasks are not in it)
-    res[#res + 1] = h
-    ev_add(evs, id, q, h[1], "running", nows)
-  end
+  for i = 1, #popped, 2 do take(popped[i], redis.call("HMGET", P .. popped[i], unpack(LEASE_READ)), nil) end
 end
 zadd_many(KEYS[3], running)
 zrem_many(KEYS[5], ixrem) -- redis-index
