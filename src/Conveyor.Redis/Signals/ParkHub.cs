@@ -78,8 +78,7 @@ internal sealed class ParkHub : IDisposable
     /// <summary>parklist: a hand-off popped from the park's list, on the line's thread: true when it was this park's and the park still open.</summary>
     private bool Handoff(Park park, byte[] bytes)
     {
-        var nl = Array.IndexOf(bytes, (byte)'\n');
-        if (nl != park.Token.Length || !System.Text.Encoding.UTF8.GetString(bytes, 0, nl).Equals(park.Token, StringComparison.Ordinal)) return false;
+        if (!string.Equals(TokenOf(bytes), park.Token, StringComparison.Ordinal)) return false;
         if (!Withdraw(park)) return false; // withdrawn: the waiter's TaskUnpark answers the task
         park.Answer(bytes);
         return true;
@@ -126,11 +125,15 @@ internal sealed class ParkHub : IDisposable
     {
         // w2pickup: only the first line (the token) is decoded, not the whole task the message carries.
         var bytes = (byte[]?)message;
-        if (bytes is null) return;
-        var nl = Array.IndexOf(bytes, (byte)'\n');
-        if (nl <= 0) return;
         // A park its waiter has withdrawn finds nothing here: the waiter's TaskUnpark answers the task.
-        if (_open.TryRemove(System.Text.Encoding.UTF8.GetString(bytes, 0, nl), out var park)) park.Answer(bytes);
+        if (bytes is not null && TokenOf(bytes) is { } token && _open.TryRemove(token, out var park)) park.Answer(bytes);
+    }
+
+    /// <summary>The lease token a hand-off is for (its first line, the only part decoded here); null when it has none.</summary>
+    private static string? TokenOf(byte[] bytes)
+    {
+        var nl = Array.IndexOf(bytes, (byte)'\n');
+        return nl <= 0 ? null : System.Text.Encoding.UTF8.GetString(bytes, 0, nl);
     }
 
     private void OnRestored(object? sender, ConnectionFailedEventArgs e)
