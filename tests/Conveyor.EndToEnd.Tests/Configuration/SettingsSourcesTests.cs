@@ -54,6 +54,9 @@ public sealed class SettingsSourcesTests : IDisposable
         await using var server = ConveyorProcess.Start(_env.Directory, new Dictionary<string, string> { ["CONVEYOR__Logging__LogLevel__Default"] = "Information" },
             "server", "--port", P(port), "--store", _env.DatabasePath, "--log-format", "json");
         await server.WaitForOutput("Conveyor is running on ");
+        // The banner is written straight to the console; log entries go through the console
+        // logger's own queue and may come out after it: wait for the host's last start entry too.
+        await server.WaitForOutput("Application started");
         var entries = server.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(l => l.StartsWith('{')).ToList();
         Assert.NotEmpty(entries);
         foreach (var e in entries)
