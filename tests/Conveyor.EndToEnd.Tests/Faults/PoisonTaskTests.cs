@@ -48,7 +48,8 @@ public sealed class PoisonTaskTests(ITestOutputHelper output) : IDisposable
                     if (worker is not null)
                     {
                         crashes++;
-                        output.WriteLine($"supervisor: worker {starts} exited with {worker.ExitCode}");
+                        // HasExited can be true before the output readers reach the pipe's end: wait for them.
+                        output.WriteLine($"supervisor: worker {starts} exited with {await worker.WaitForExit(TimeSpan.FromSeconds(10))}");
                         Assert.Contains("the 'crash' task", worker.Output, StringComparison.Ordinal);
                         await worker.DisposeAsync();
                     }
