@@ -65,12 +65,16 @@ public sealed class RedisStoreOptions
     /// one dedicated thread, instead of StackExchange.Redis' four thread hand-offs per round trip
     /// (docs/redis.md, "The fast lane"; measured in docs/performance.md). It applies only to a single
     /// standalone Redis endpoint without TLS; on a Cluster, a Sentinel service, several endpoints or TLS
-    /// StackExchange.Redis carries every call, as it does while the lane reconnects. Default false: in
-    /// interleaved runs it raised W1's processing rate by about 15 % but neither the single-call submit
-    /// rate nor the W2 pickup (which it may slow a little), so it is not yet worth a second connection
-    /// per store by default.
+    /// StackExchange.Redis carries every call, as it does while the lane reconnects. Default true
+    /// (lane2: in interleaved runs W1's processing rate was level to a few per cent higher and W2's
+    /// pickup p50 a few per cent lower with it, docs/performance.md "The fast lane by default"); the
+    /// price is one more connection per store. A <c>redis://</c> URL's <c>?fastlane=on|off</c>
+    /// (<see cref="RedisUrl.Settings"/>) wins over this property.
     /// </summary>
-    public bool FastLane { get; set; }
+    public bool FastLane { get; set; } = true;
+
+    /// <summary>lane2: whether the store opens the fast lane: the URL's <c>fastlane</c> when it names one, else <see cref="FastLane"/>.</summary>
+    internal bool FastLaneWanted => (Configuration is null ? RedisUrl.Settings(ConnectionString).FastLane : null) ?? FastLane;
 
     /// <summary>
     /// parklist: a parked leaser (the one-step lease, docs/redis.md "Parked lease") waits for its

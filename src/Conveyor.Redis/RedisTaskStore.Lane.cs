@@ -5,10 +5,10 @@ namespace Conveyor.Redis;
 
 public sealed partial class RedisTaskStore
 {
-    /// <summary>fastlane: the hot scripts' own connection, when <see cref="RedisStoreOptions.FastLane"/> is on and it applies (<see cref="RespLane.Open"/>).</summary>
+    /// <summary>fastlane: the hot scripts' own connection, when <see cref="RedisStoreOptions.FastLane"/> (or the URL's <c>fastlane</c>) is on and it applies (<see cref="RespLane.Open"/>).</summary>
     private async Task OpenLane(ConfigurationOptions configuration, RedisStoreOptions options)
     {
-        if (!options.FastLane) return;
+        if (!options.FastLaneWanted) return; // lane2: the URL's ?fastlane= wins
         _scripts.Lane = await RespLane.Open(configuration, _database, options.CommandTimeout, _logger).ConfigureAwait(false);
     }
 

@@ -2,7 +2,7 @@ namespace Conveyor.Cli.Infrastructure;
 
 /// <summary>
 /// What <c>--store</c> names: a SQLite file (the default: <c>conveyor.db</c> in the working
-/// directory), <c>:memory:</c>, a Redis URL (<c>redis://host:port[/db]</c>, <c>rediss://…</c>), or
+/// directory), <c>:memory:</c>, a Redis URL (<c>redis://host:port[/db][?fastlane=on|off]</c>, <c>rediss://…</c>), or
 /// RabbitMQ with its Redis records (<c>rabbitmq://user:pass@host:port/vhost?records=redis://…</c>).
 /// </summary>
 internal sealed record StoreSpec(StoreKind Kind, string Location)
@@ -21,6 +21,9 @@ internal sealed record StoreSpec(StoreKind Kind, string Location)
         {
             if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Host))
                 throw new CliException($"{label}: '{text}' is not a valid Redis URL (redis://host:port[/db])");
+            // lane2: the query (?fastlane=on|off) and the path are checked at the start, by name, not at the first connect
+            try { Conveyor.Redis.RedisUrl.Parse(text); }
+            catch (FormatException e) { throw new CliException($"{label}: '{RedactPassword(text)}': {e.Message}"); }
             return new StoreSpec(StoreKind.Redis, text);
         }
         if (text.StartsWith("rabbitmq://", StringComparison.OrdinalIgnoreCase)) return RabbitMq(text, label); // rabbit

@@ -18,6 +18,7 @@ public sealed class BadSettingsTests : IDisposable
         { ["worker", "--concurrency", "-3", "--store", ":memory:"], "Worker:Concurrency = '-3'", "must be between 1 and 10000" },
         { ["up", "--concurrency", "lots"], "Worker:Concurrency: 'lots'", "is not a whole number" },
         { ["up", "--store", "postgres://db/x"], "Store:Location: 'postgres://db/x'", "is neither a file path" },
+        { ["up", "--store", "redis://127.0.0.1:1?fastlane=fast"], "Store:Location: 'redis://127.0.0.1:1?fastlane=fast'", "fastlane must be on or off; got 'fast'" },
         { ["server", "--port", "70000"], "Server:Port = '70000'", "must be between 0 and 65535" },
         { ["up", "--lease-duration", "soon"], "Worker:LeaseDuration: 'soon'", "is not a duration" },
         { ["up", "--drain-timeout", "-5s"], "Worker:DrainTimeout: '-5s'", "is negative" },

@@ -32,15 +32,46 @@ public sealed class FastLaneTests(RedisServerFixture redis) : IClassFixture<Redi
     }
 
     [Fact]
-    public async Task With_the_option_off_which_is_the_default_every_call_goes_through_StackExchange_Redis()
+    public async Task The_lane_is_on_by_default()
     {
-        Assert.False(new RedisStoreOptions().FastLane);
+        Assert.True(new RedisStoreOptions().FastLane);
+        await using var store = await RedisTaskStore.ConnectAsync(new RedisStoreOptions { ConnectionString = redis.ConnectionString, KeyPrefix = "lane-default" + Guid.NewGuid().ToString("N")[..6] });
+        Assert.True(store.LaneConnected);
+        var before = store.LaneCalls;
+        Assert.True(Assert.Single(await store.TaskEnqueueMany([NewTask("jobs")])).Created);
+        Assert.Equal(1, store.LaneCalls - before);
+    }
+
+    [Fact]
+    public async Task With_the_option_off_every_call_goes_through_StackExchange_Redis()
+    {
         await using var store = await Open("lane-off", o => o.FastLane = false);
         var task = NewTask("jobs");
         Assert.True(Assert.Single(await store.TaskEnqueueMany([task])).Created);
         Assert.Equal(TaskState.Pending, (await store.TaskGet(task.Id))!.State);
         Assert.False(store.LaneConnected);
         Assert.Equal(0, store.LaneCalls);
+    }
+
+    [Theory]
+    [InlineData("off", true, false)]
+    [InlineData("OFF", true, false)]
+    [InlineData("false", true, false)]
+    [InlineData("on", false, true)]
+    [InlineData("1", false, true)]
+    public async Task The_url_query_fastlane_wins_over_the_option(string value, bool option, bool connected)
+    {
+        await using var store = await Open("lane-url", o =>
+        {
+            o.ConnectionString = $"redis://127.0.0.1:{redis.Port}?fastlane={value}";
+            o.FastLane = option;
+        });
+        Assert.Equal(connected, store.LaneConnected);
+        var task = NewTask("jobs");
+        var before = store.LaneCalls;
+        Assert.True(Assert.Single(await store.TaskEnqueueMany([task])).Created);
+        Assert.Equal(connected ? 1 : 0, store.LaneCalls - before);
+        Assert.Equal(TaskState.Pending, (await store.TaskGet(task.Id))!.State);
     }
 
     [Fact]

@@ -18,7 +18,7 @@ public sealed class RedisClusterConformanceCollection : ICollectionFixture<Redis
     public const string Name = "redis-cluster-conformance";
 }
 
-/// <summary>Stores on a real standalone redis-server; a fresh key prefix per test, reopened on the same keys for a restart.</summary>
+/// <summary>Stores on a real standalone redis-server (or Cluster), the default options (the fast lane on: lane2); a fresh key prefix per test, reopened on the same keys for a restart.</summary>
 public sealed class RedisStores(string connectionString, bool cluster = false, bool parkList = true)
 {
     private string prefix = "";
@@ -30,11 +30,16 @@ public sealed class RedisStores(string connectionString, bool cluster = false, b
     }
 
     /// <summary>A new store instance on the keys of the last one created: a broker restart.</summary>
-    public async ValueTask<ITaskStore> Reopen(FakeTimeProvider time) =>
-        await RedisTaskStore.ConnectAsync(new RedisStoreOptions
+    public async ValueTask<ITaskStore> Reopen(FakeTimeProvider time)
+    {
+        var store = await RedisTaskStore.ConnectAsync(new RedisStoreOptions
         {
             ConnectionString = connectionString, KeyPrefix = prefix, TimeProvider = time, ShardedPubSub = cluster, ParkList = parkList,
         });
+        // lane2: on by default; on a standalone server the hot scripts go over it (a Cluster has none).
+        Assert.Equal(!cluster, store.LaneConnected);
+        return store;
+    }
 }
 
 // The contract suites on a real standalone redis-server: the three parts are one store (one script per transition).

@@ -44,6 +44,29 @@ public sealed class RedisUrlTests
     public void A_bad_url_is_refused(string url) =>
         Assert.ThrowsAny<FormatException>(() => RedisUrl.Parse(url));
 
+    [Theory]
+    [InlineData("redis://host:6379", null)]
+    [InlineData("redis://host:6379/2?fastlane=off", false)]
+    [InlineData("redis://host?fastlane=on", true)]
+    [InlineData("rediss://u:p@host:6380/0?FastLane=TRUE", true)]
+    [InlineData("127.0.0.1:6379,password=x", null)]
+    public void The_url_query_names_the_fast_lane(string url, bool? lane)
+    {
+        Assert.Equal(lane, RedisUrl.Settings(url).FastLane);
+        RedisUrl.ToConfiguration(url); // and the rest of the URL still reads
+    }
+
+    [Theory]
+    [InlineData("redis://host:6379?fastlane=maybe", "fastlane must be on or off; got 'maybe'")]
+    [InlineData("redis://host:6379?fastlane", "fastlane must be on or off; got ''")]
+    [InlineData("redis://host:6379/1?timeout=5", "names 'timeout', which is not a setting")]
+    [InlineData("redis://host:6379?fastlane=on&x=1", "names 'x', which is not a setting")]
+    public void A_bad_query_is_refused_by_name(string url, string message)
+    {
+        Assert.Contains(message, Assert.Throws<FormatException>(() => RedisUrl.Settings(url)).Message, StringComparison.Ordinal);
+        Assert.Contains(message, Assert.Throws<FormatException>(() => RedisUrl.Parse(url)).Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Options_reject_a_prefix_that_would_break_the_hash_tags() =>
         Assert.Throws<ArgumentException>(() => new RedisTaskStore(null!, new RedisStoreOptions { KeyPrefix = "a{b}" }));
