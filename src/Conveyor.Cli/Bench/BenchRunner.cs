@@ -59,17 +59,22 @@ internal sealed class BenchRunner(IBenchTarget target, BenchSettings settings, B
         if (n <= 0) return 0;
         var queue = $"bench-warm-{_run}";
         progress.Phase($"W1 warm-up: {n} tasks, not measured");
+        // w1warm: the warm-up runs W1's own mode (its metadata and its limit), so the paths W1 measures
+        // are the ones the JIT has compiled and tiered up; a plain warm-up left the limited lease's
+        // first compilations inside the measured phase of --w1-limit unhit and hit.
+        var meta = W1Metadata();
+        await SetW1Limit(queue, ct).ConfigureAwait(false);
         var next = -1;
         var single = n / 2;
         await Task.WhenAll(Enumerable.Range(0, settings.W1Callers).Select(async _ =>
         {
             while (Interlocked.Increment(ref next) < single)
-                await target.Submit(new TaskSubmission { Type = "noop", Queue = queue, Args = NoArgs }, ct).ConfigureAwait(false);
+                await target.Submit(new TaskSubmission { Type = "noop", Queue = queue, Args = NoArgs, Metadata = meta() }, ct).ConfigureAwait(false);
         })).ConfigureAwait(false);
         for (var i = single; i < n; i += settings.W1BatchSize)
         {
             var size = Math.Min(settings.W1BatchSize, n - i);
-            await target.SubmitMany([.. Enumerable.Range(0, size).Select(_ => new TaskSubmission { Type = "noop", Queue = queue, Args = NoArgs })], ct).ConfigureAwait(false);
+            await target.SubmitMany([.. Enumerable.Range(0, size).Select(_ => new TaskSubmission { Type = "noop", Queue = queue, Args = NoArgs, Metadata = meta() })], ct).ConfigureAwait(false);
         }
         var ran = 0;
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -103,11 +108,8 @@ internal sealed class BenchRunner(IBenchTarget target, BenchSettings settings, B
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var target2 = 2 * n;
         var distinct = 0;
-        var tenants = Enumerable.Range(0, BenchSettings.W1Tenants).Select(t => (IReadOnlyDictionary<string, string>)new Dictionary<string, string> { ["tenant"] = "t" + t }).ToArray();
-        var tenant = 0;
-        IReadOnlyDictionary<string, string>? Meta() => settings.W1Limit == "off" ? null : tenants[(Interlocked.Increment(ref tenant) & int.MaxValue) % tenants.Length];
-        if (settings.W1Limit is "unhit" or "hit")
-            await target.QueueLimitSet(queue, new Conveyor.Limits.QueueLimit("bench-tenant", "metadata.tenant", Concurrency: settings.W1Limit == "hit" ? 2 : 1_000_000), ct).ConfigureAwait(false);
+        var meta = W1Metadata();
+        await SetW1Limit(queue, ct).ConfigureAwait(false);
 
         // Phase 1: one call per task, from several concurrent callers (a web app's request threads).
         progress.Phase($"W1: enqueue {n} tasks one call each ({settings.W1Callers} callers)");
@@ -123,7 +125,7 @@ internal sealed class BenchRunner(IBenchTarget target, BenchSettings settings, B
             while ((mine = Interlocked.Increment(ref next)) < n)
             {
                 var t0 = Stopwatch.GetTimestamp();
-                await target.Submit(new TaskSubmission { Type = "noop", Queue = queue, Args = NoArgs, Priority = priority, Metadata = Meta() }, ct).ConfigureAwait(false);
+                await target.Submit(new TaskSubmission { Type = "noop", Queue = queue, Args = NoArgs, Priority = priority, Metadata = meta() }, ct).ConfigureAwait(false);
                 latencies[mine] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
                 progress.Tick("W1 enqueue (single)", Math.Min(next, n), n);
             }
@@ -141,7 +143,7 @@ internal sealed class BenchRunner(IBenchTarget target, BenchSettings settings, B
         {
             var size = Math.Min(settings.W1BatchSize, n - i);
             var batch = new TaskSubmission[size];
-            for (var j = 0; j < size; j++) batch[j] = new TaskSubmission { Type = "noop", Queue = queue, Args = NoArgs, Priority = priority, Metadata = Meta() };
+            for (var j = 0; j < size; j++) batch[j] = new TaskSubmission { Type = "noop", Queue = queue, Args = NoArgs, Priority = priority, Metadata = meta() };
             await target.SubmitMany(batch, ct).ConfigureAwait(false);
             progress.Tick("W1 enqueue (batch)", i + size, n);
         }
@@ -172,6 +174,22 @@ internal sealed class BenchRunner(IBenchTarget target, BenchSettings settings, B
             Limit = settings.W1Limit,
             Cpu = new W1Cpu(singleCpu, batchCpu, processCpu),
         };
+    }
+
+    /// <summary>limits: W1's metadata per task in its <see cref="BenchSettings.W1Limit"/> mode: null for <c>off</c>, else the next of <see cref="BenchSettings.W1Tenants"/> tenants in turn.</summary>
+    private Func<IReadOnlyDictionary<string, string>?> W1Metadata()
+    {
+        if (settings.W1Limit == "off") return () => null;
+        var tenants = Enumerable.Range(0, BenchSettings.W1Tenants).Select(t => (IReadOnlyDictionary<string, string>)new Dictionary<string, string> { ["tenant"] = "t" + t }).ToArray();
+        var tenant = 0;
+        return () => tenants[(Interlocked.Increment(ref tenant) & int.MaxValue) % tenants.Length];
+    }
+
+    /// <summary>limits: W1's limit on <paramref name="queue"/> in the <c>unhit</c> and <c>hit</c> modes (none otherwise).</summary>
+    private async Task SetW1Limit(string queue, CancellationToken ct)
+    {
+        if (settings.W1Limit is "unhit" or "hit")
+            await target.QueueLimitSet(queue, new Conveyor.Limits.QueueLimit("bench-tenant", "metadata.tenant", Concurrency: settings.W1Limit == "hit" ? 2 : 1_000_000), ct).ConfigureAwait(false);
     }
 
     public async Task<W2Result> RunW2(CancellationToken ct)

@@ -49,7 +49,14 @@ internal sealed class ParkHub : IDisposable
     {
         var q = _keys.Queue(queue);
         var line = _lines is null ? null : await _lines.Rent(q.Parked).ConfigureAwait(false); // parklist
-        if (line is null) await Subscribe(queue).ConfigureAwait(false);
+        if (line is null)
+        {
+            try { await Subscribe(queue).ConfigureAwait(false); }
+            catch (TaskCanceledException e) // wakecancel: the client tore the subscription connection down (WakeHub.Arm)
+            {
+                throw new Conveyor.Store.StoreUnreachableException("Redis dropped the subscription connection before the park's subscription was made", outcomeUnknown: false, e);
+            }
+        }
         if (!_freeSlots.TryPop(out var slot)) slot = Interlocked.Increment(ref _slots);
         var id = Instance + "." + slot.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var tokenPrefix = queue + "/" + Guid.NewGuid().ToString("N")[..16] + ".";

@@ -36,7 +36,18 @@ internal sealed class WakeHub : IDisposable
     {
         var signal = _queues.GetOrAdd(queue, q => new QueueSignal(q));
         var current = signal.Current;
-        await signal.EnsureSubscribed(this).ConfigureAwait(false);
+        try
+        {
+            await signal.EnsureSubscribed(this).ConfigureAwait(false);
+        }
+        catch (TaskCanceledException e)
+        {
+            // wakecancel: the SUBSCRIBE is sent with no token of ours, so a cancellation is the client
+            // tearing down the subscription connection mid-call (a partition: CI saw it answer the
+            // lease route with a 500): the store does not answer, as for its timeout and connection
+            // errors. Nothing was leased yet; the next Arm subscribes again (EnsureSubscribed).
+            throw new Conveyor.Store.StoreUnreachableException("Redis dropped the subscription connection before the queue's wake subscription was made", outcomeUnknown: false, e);
+        }
         return current;
     }
 
